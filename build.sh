@@ -1,0 +1,684 @@
+#!/usr/bin/env bash
+#
+# build.sh: install dependencies, build ngx_eda_module.so, run the local
+# stack (a real Kafka broker and a real Redis on loopback), test, bench.
+# Run "./build.sh help" for the commands.
+
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+STATE=${EDA_STATE_DIR:-$ROOT/.eda}
+case $STATE in /*) ;; *) STATE=$PWD/$STATE ;; esac
+
+KAFKA_VERSION=${EDA_KAFKA_VERSION:-3.9.1}
+KAFKA_PORT=${EDA_KAFKA_PORT:-19092}
+KAFKA_CONTROLLER_PORT=${EDA_KAFKA_CONTROLLER_PORT:-$((KAFKA_PORT + 1))}
+REDIS_PORT=${EDA_REDIS_PORT:-16379}
+NGINX_PORT=${EDA_NGINX_PORT:-8080}
+
+CACHE=$STATE/cache
+BUILD=$STATE/build
+STACK_ENV=$STATE/stack.env
+
+# what building the module needs, then what the stack and the tests need
+BUILD_PACKAGES=(nginx nginx-dev librdkafka-dev libjansson-dev libjwt-dev
+    libhiredis-dev libssl-dev libpcre2-dev zlib1g-dev build-essential)
+STACK_PACKAGES=(redis-server redis-tools kcat libtest-base-perl
+    libtext-diff-perl liburi-perl libwww-perl liblist-moreutils-perl
+    libtest-longstring-perl libipc-run-perl curl procps)
+
+say()  { printf '==> %s\n' "$*" >&2; }
+die()  { printf 'build.sh: error: %s\n' "$*" >&2; exit 1; }
+
+usage() {
+    cat <<EOF
+Usage: ./build.sh COMMAND [OPTIONS]
+
+Commands:
+  deps [--build-only]
+                install what is missing (apt-get); fast when all is present;
+                --build-only: only what building the module needs
+  build         build ngx_eda_module.so for the installed nginx
+                (or for the nginx source tree in NGINX_SRC=...)
+  path          print the absolute path of the built ngx_eda_module.so
+  up            start Kafka (KRaft, single node) and Redis on loopback;
+                writes KAFKA_BROKERS=/REDIS_URL= to $STATE/stack.env
+  down          stop what "up" started and remove its data
+  run           deps + build + up + nginx in the foreground with
+                docs/examples/nginx.conf
+  test [--asan] deps + build + up + lint + unit tests + Test::Nginx suite
+                + down; --asan runs the suite on an nginx built with
+                AddressSanitizer and UndefinedBehaviorSanitizer
+  unit          build and run the unit tests of the nginx-free C cores
+  lint          check C sources for tabs, trailing spaces, long lines
+  help          this text
+
+Environment:
+  EDA_STATE_DIR      state dir (default: .eda/ in the repository)
+  EDA_KAFKA_PORT     Kafka listener port (default 19092; controller +1)
+  EDA_REDIS_PORT     Redis port (default 16379)
+  EDA_NGINX_PORT     port of "run" (default 8080)
+  KAFKA_BROKERS      use this Kafka instead of starting one
+  REDIS_URL          use this Redis (redis://host:port) instead
+  NGINX_SRC          build against this nginx source tree
+  TEST_FILES         test files for "test" (default: t/)
+  TEST_NGINX_USE_VALGRIND=1  run the suite under valgrind
+EOF
+}
+
+
+# --------------------------------------------------------------------------
+# deps
+
+have_pkg() {
+    dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'ok installed'
+}
+
+apt_install() {
+    local missing=() p
+
+    for p in "$@"; do
+        have_pkg "$p" || missing+=("$p")
+    done
+
+    [ ${#missing[@]} -eq 0 ] && return 0
+
+    say "installing: ${missing[*]}"
+    if [ ! -f "$STATE/apt-updated" ] \
+        || [ -n "$(find "$STATE/apt-updated" -mmin +720 2>/dev/null)" ]
+    then
+        apt-get update -q >/dev/null
+        mkdir -p "$STATE" && touch "$STATE/apt-updated"
+    fi
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+        --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# Test::Nginx is not in bookworm; Debian's unstable suite has it as an
+# architecture-independent package whose dependencies bookworm satisfies.
+# A private apt configuration, derived from the system's own Debian sources
+# with the suite swapped, fetches only that one package.
+install_test_nginx() {
+    local dir=$CACHE/apt-unstable src deb
+
+    if perl -MTest::Nginx::Socket -e 1 2>/dev/null; then
+        return 0
+    fi
+
+    if apt-cache policy libtest-nginx-perl 2>/dev/null \
+        | grep -q 'Candidate: [0-9]'
+    then
+        apt_install libtest-nginx-perl
+        return 0
+    fi
+
+    src=/etc/apt/sources.list.d/debian.sources
+    mkdir -p "$dir/lists/partial" "$dir/cache/archives/partial" "$dir/debs"
+
+    if [ -f "$src" ]; then
+        awk 'BEGIN { RS = ""; ORS = "\n\n" }
+             /Types:.*deb/ && !/security/ { print; exit }' "$src" \
+            | sed -E 's/^Suites:.*/Suites: unstable/' > "$dir/unstable.sources"
+    elif [ -f /etc/apt/sources.list ]; then
+        grep -E '^deb[[:space:]]' /etc/apt/sources.list | grep -v security \
+            | head -n 1 \
+            | awk '{ $3 = "unstable"; print }' > "$dir/unstable.list"
+        src=/etc/apt/sources.list
+    fi
+
+    local list
+    list=$(ls "$dir"/unstable.sources "$dir"/unstable.list 2>/dev/null \
+        | head -n 1 || true)
+
+    if [ -n "$list" ] && [ -s "$list" ]; then
+        local opts=(-o "Dir::Etc::SourceList=$list"
+                    -o "Dir::Etc::SourceParts=/dev/null"
+                    -o "Dir::State::Lists=$dir/lists"
+                    -o "Dir::Cache=$dir/cache"
+                    -o "APT::Sandbox::User=root")
+        say "fetching Test::Nginx from Debian unstable (private apt config)"
+        if apt-get -q "${opts[@]}" update >/dev/null \
+            && (cd "$dir/debs" \
+                && apt-get -q "${opts[@]}" download libtest-nginx-perl \
+                   >/dev/null)
+        then
+            deb=$(ls "$dir"/debs/libtest-nginx-perl_*_all.deb | tail -n 1)
+            DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+                --no-install-recommends "$deb" >/dev/null
+        fi
+    fi
+
+    if ! perl -MTest::Nginx::Socket -e 1 2>/dev/null; then
+        say "Debian package unavailable, falling back to cpanm"
+        apt_install cpanminus
+        cpanm -q -n Test::Nginx
+    fi
+
+    perl -MTest::Nginx::Socket -e 1 \
+        || die "Test::Nginx could not be installed"
+}
+
+cmd_deps() {
+    apt_install "${BUILD_PACKAGES[@]}"
+
+    # --build-only: what an image needs to build the module, no test stack
+    [ "${1:-}" = --build-only ] && return 0
+
+    apt_install "${STACK_PACKAGES[@]}"
+
+    if ! command -v java >/dev/null || ! command -v mvn >/dev/null; then
+        apt_install default-jdk-headless maven
+    fi
+
+    install_test_nginx
+}
+
+
+# --------------------------------------------------------------------------
+# build
+
+module_path() {
+    echo "$BUILD/objs/ngx_eda_module.so"
+}
+
+# Prints the configure arguments that make the module binary-compatible
+# with the installed nginx: Debian's nginx-dev ships the sources and the
+# exact flags the package was built with.
+distro_configure_args() {
+    local v cc ld
+
+    v=$(nginx -V 2>&1)
+    cc=$(sed -n "s/.*--with-cc-opt='\([^']*\)'.*/\1/p" <<<"$v")
+    ld=$(sed -n "s/.*--with-ld-opt='\([^']*\)'.*/\1/p" <<<"$v")
+
+    # shellcheck disable=SC1091
+    . /usr/share/nginx/src/conf_flags
+    printf '%s\n' "${NGX_CONF_FLAGS[@]}"
+    printf '%s\n' "--with-cc-opt=$cc -Wall -Wextra -Werror"
+    printf '%s\n' "--with-ld-opt=$ld"
+}
+
+# build_nginx SRC BUILDDIR TARGET ARGS...: configures a private copy of the
+# nginx sources (reconfigured only when the arguments or the module's
+# config change) and runs make TARGET in it.
+build_nginx() {
+    local src=$1 dir=$2 target=$3 stamp new
+    shift 3
+
+    new=$( { printf '%s\n' "$@"; cat "$ROOT/config"; } | sha256sum)
+    stamp=$dir/configured
+
+    if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$new" ]; then
+        say "configuring nginx in $dir"
+        rm -rf "$dir"
+        mkdir -p "$dir/src"
+        cp -a "$src/auto" "$src/src" "$dir/src/"
+        if [ -f "$src/configure" ]; then
+            cp -a "$src/configure" "$dir/src/"
+        else
+            cp -a "$src/auto/configure" "$dir/src/configure"
+        fi
+        for extra in conf html man docs/html docs/man; do
+            [ -e "$src/$extra" ] && cp -a "$src/$extra" "$dir/src/" || true
+        done
+        (cd "$dir/src" && ./configure --builddir="$dir/objs" "$@" \
+            --add-dynamic-module="$ROOT" > "$dir/configure.log" 2>&1) \
+            || { tail -n 30 "$dir/configure.log" >&2;
+                 die "nginx configure failed (log: $dir/configure.log)"; }
+        echo "$new" > "$stamp"
+    fi
+
+    (cd "$dir/src" && make -j"$(nproc)" -f "$dir/objs/Makefile" "$target" \
+        > "$dir/make.log" 2>&1) \
+        || { grep -E 'error|warning' "$dir/make.log" | head -n 40 >&2;
+             die "build failed (log: $dir/make.log)"; }
+}
+
+cmd_build() {
+    local args=()
+
+    if [ -n "${NGINX_SRC:-}" ]; then
+        [ -d "$NGINX_SRC/src/core" ] || die "NGINX_SRC=$NGINX_SRC is not an" \
+            "nginx source tree"
+        args=(--with-compat --with-cc-opt="-Wall -Wextra -Werror"
+              ${NGINX_CONFIGURE_ARGS:-})
+        build_nginx "$NGINX_SRC" "$BUILD" modules "${args[@]}"
+    else
+        [ -d /usr/share/nginx/src/src ] \
+            || die "nginx sources not found: run ./build.sh deps" \
+                   "(package nginx-dev) or set NGINX_SRC"
+        mapfile -t args < <(distro_configure_args)
+        build_nginx /usr/share/nginx/src "$BUILD" modules "${args[@]}"
+    fi
+
+    # make's objs/ lives in $BUILD/objs thanks to --builddir
+    [ -f "$(module_path)" ] || die "build produced no ngx_eda_module.so"
+    say "built $(module_path)"
+}
+
+# An nginx binary of the same version built with the sanitizers, with the
+# module, for "test --asan".
+build_asan() {
+    local dir=$STATE/build-asan
+    local san="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
+
+    build_nginx /usr/share/nginx/src "$dir" build \
+        --prefix="$dir/prefix" --with-compat --with-debug --with-threads \
+        --with-http_ssl_module --with-pcre-jit \
+        --with-cc-opt="-O1 -g -fno-omit-frame-pointer $san -Wall -Wextra -Werror" \
+        --with-ld-opt="$san"
+}
+
+
+# --------------------------------------------------------------------------
+# the local stack
+
+kafka_jars() {
+    local dir=$CACHE/kafka-$KAFKA_VERSION
+
+    if [ -f "$dir/ok" ]; then
+        echo "$dir/jars"
+        return 0
+    fi
+
+    say "fetching Apache Kafka $KAFKA_VERSION from Maven Central"
+    rm -rf "$dir" && mkdir -p "$dir"
+    cat > "$dir/pom.xml" <<EOF
+<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>local.ngx-eda</groupId>
+  <artifactId>kafka-broker</artifactId>
+  <version>1</version>
+  <packaging>pom</packaging>
+  <dependencies>
+    <dependency>
+      <groupId>org.apache.kafka</groupId>
+      <artifactId>kafka_2.13</artifactId>
+      <version>$KAFKA_VERSION</version>
+    </dependency>
+    <dependency>
+      <groupId>org.slf4j</groupId>
+      <artifactId>slf4j-reload4j</artifactId>
+      <version>1.7.36</version>
+    </dependency>
+    <dependency>
+      <groupId>ch.qos.reload4j</groupId>
+      <artifactId>reload4j</artifactId>
+      <version>1.2.25</version>
+    </dependency>
+  </dependencies>
+</project>
+EOF
+    (cd "$dir" && mvn -q -B -Dmaven.repo.local="$CACHE/m2" \
+        dependency:copy-dependencies -DincludeScope=runtime \
+        -DoutputDirectory="$dir/jars" > "$dir/mvn.log" 2>&1) \
+        || { tail -n 20 "$dir/mvn.log" >&2; die "could not fetch Kafka jars"; }
+    touch "$dir/ok"
+    echo "$dir/jars"
+}
+
+pid_alive() {
+    [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null
+}
+
+port_busy() {
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+kafka_answers() {
+    kcat -L -b "$1" -m 3 -t __eda_probe >/dev/null 2>&1
+}
+
+redis_answers() {
+    [ "$(redis-cli -h "$1" -p "$2" ping 2>/dev/null)" = PONG ]
+}
+
+start_kafka() {
+    local dir=$STATE/kafka jars i
+
+    if pid_alive "$dir/kafka.pid"; then
+        return 0
+    fi
+
+    port_busy "$KAFKA_PORT" && die "port $KAFKA_PORT is in use by another" \
+        "process: set EDA_KAFKA_PORT or KAFKA_BROKERS"
+    port_busy "$KAFKA_CONTROLLER_PORT" && die "port $KAFKA_CONTROLLER_PORT" \
+        "is in use: set EDA_KAFKA_CONTROLLER_PORT"
+
+    jars=$(kafka_jars)
+    mkdir -p "$dir/data" "$dir/tmp"
+
+    cat > "$dir/server.properties" <<EOF
+process.roles=broker,controller
+node.id=1
+controller.quorum.voters=1@127.0.0.1:$KAFKA_CONTROLLER_PORT
+listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT
+advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT
+controller.listener.names=CONTROLLER
+inter.broker.listener.name=PLAINTEXT
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+log.dirs=$dir/data
+num.partitions=3
+auto.create.topics.enable=true
+offsets.topic.replication.factor=1
+offsets.topic.num.partitions=3
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+group.initial.rebalance.delay.ms=0
+log.retention.hours=2
+EOF
+    cat > "$dir/log4j.properties" <<EOF
+log4j.rootLogger=INFO, file
+log4j.appender.file=org.apache.log4j.FileAppender
+log4j.appender.file.File=$dir/server.log
+log4j.appender.file.layout=org.apache.log4j.PatternLayout
+log4j.appender.file.layout.ConversionPattern=[%d] %p %m (%c)%n
+log4j.logger.kafka=INFO
+log4j.logger.org.apache.kafka=INFO
+EOF
+
+    local java=(java -Xmx512m -Xms128m -XX:+UseSerialGC
+        -Djava.io.tmpdir="$dir/tmp"
+        -DZstdTempFolder="$dir/tmp" -Dorg.xerial.snappy.tempdir="$dir/tmp"
+        -Dlog4j.configuration="file:$dir/log4j.properties"
+        -cp "$jars/*")
+
+    if [ ! -f "$dir/data/meta.properties" ]; then
+        "${java[@]}" kafka.tools.StorageTool format --ignore-formatted \
+            -t "$("${java[@]}" kafka.tools.StorageTool random-uuid)" \
+            -c "$dir/server.properties" > "$dir/format.log" 2>&1 \
+            || { cat "$dir/format.log" >&2; die "kafka storage format failed"; }
+    fi
+
+    say "starting Kafka $KAFKA_VERSION on 127.0.0.1:$KAFKA_PORT"
+    setsid "${java[@]}" kafka.Kafka "$dir/server.properties" \
+        > "$dir/stdout.log" 2>&1 < /dev/null &
+    echo $! > "$dir/kafka.pid"
+
+    for i in $(seq 1 120); do
+        if kafka_answers "127.0.0.1:$KAFKA_PORT"; then
+            return 0
+        fi
+        pid_alive "$dir/kafka.pid" || break
+        sleep 0.5
+    done
+
+    tail -n 20 "$dir/server.log" "$dir/stdout.log" >&2 2>/dev/null || true
+    die "Kafka did not answer a metadata request on 127.0.0.1:$KAFKA_PORT"
+}
+
+start_redis() {
+    local dir=$STATE/redis i
+
+    if pid_alive "$dir/redis.pid"; then
+        return 0
+    fi
+
+    port_busy "$REDIS_PORT" && die "port $REDIS_PORT is in use by another" \
+        "process: set EDA_REDIS_PORT or REDIS_URL"
+
+    mkdir -p "$dir"
+    say "starting Redis on 127.0.0.1:$REDIS_PORT"
+    redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --dir "$dir" \
+        --daemonize yes --pidfile "$dir/redis.pid" \
+        --logfile "$dir/redis.log" --save '' --appendonly no \
+        || die "redis-server failed to start (log: $dir/redis.log)"
+
+    for i in $(seq 1 50); do
+        redis_answers 127.0.0.1 "$REDIS_PORT" && return 0
+        sleep 0.1
+    done
+
+    die "Redis did not answer PING on 127.0.0.1:$REDIS_PORT"
+}
+
+cmd_up() {
+    local brokers redis_url host port
+
+    mkdir -p "$STATE"
+
+    if [ -n "${KAFKA_BROKERS:-}" ]; then
+        brokers=$KAFKA_BROKERS
+        kafka_answers "${brokers%%,*}" \
+            || die "KAFKA_BROKERS=$brokers does not answer a metadata request"
+    else
+        start_kafka
+        brokers=127.0.0.1:$KAFKA_PORT
+    fi
+
+    if [ -n "${REDIS_URL:-}" ]; then
+        redis_url=$REDIS_URL
+        host=${redis_url#redis://}
+        host=${host%%/*}
+        port=${host##*:}
+        host=${host%:*}
+        redis_answers "$host" "$port" \
+            || die "REDIS_URL=$redis_url does not answer PING"
+    else
+        start_redis
+        redis_url=redis://127.0.0.1:$REDIS_PORT
+    fi
+
+    printf 'KAFKA_BROKERS=%s\nREDIS_URL=%s\n' "$brokers" "$redis_url" \
+        > "$STACK_ENV"
+
+    say "Kafka: $brokers"
+    say "Redis: $redis_url"
+    say "stack addresses written to $STACK_ENV"
+}
+
+stop_pid() {
+    local pidfile=$1 name=$2 pid i
+
+    pid_alive "$pidfile" || { rm -f "$pidfile"; return 0; }
+    pid=$(cat "$pidfile")
+    say "stopping $name (pid $pid)"
+    kill -TERM "$pid" 2>/dev/null || true
+    for i in $(seq 1 100); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.2
+    done
+    if kill -0 "$pid" 2>/dev/null; then
+        kill -KILL "$pid" 2>/dev/null || true
+    fi
+    # setsid made Kafka a group leader: nothing of it may linger
+    kill -KILL -- "-$pid" 2>/dev/null || true
+    rm -f "$pidfile"
+}
+
+cmd_down() {
+    stop_pid "$STATE/run/nginx.pid" nginx
+    stop_pid "$STATE/kafka/kafka.pid" Kafka
+    stop_pid "$STATE/redis/redis.pid" Redis
+    rm -rf "$STATE/kafka" "$STATE/redis" "$STATE/run" "$STATE/servroot" \
+        "$STACK_ENV"
+}
+
+load_stack_env() {
+    [ -f "$STACK_ENV" ] || die "no stack: run ./build.sh up"
+    # shellcheck disable=SC1090
+    . "$STACK_ENV"
+    export KAFKA_BROKERS REDIS_URL
+}
+
+
+# --------------------------------------------------------------------------
+# run
+
+cmd_run() {
+    local dir=$STATE/run conf
+
+    cmd_deps
+    cmd_build
+    cmd_up
+    load_stack_env
+
+    mkdir -p "$dir/logs" "$dir/temp"
+    conf=$dir/nginx.conf
+    sed -e "s|^load_module .*;|load_module $(module_path);|" \
+        -e "s|eda_kafka_brokers .*;|eda_kafka_brokers $KAFKA_BROKERS;|" \
+        -e "s|eda_redis [^ ;]*|eda_redis ${REDIS_URL#redis://}|" \
+        -e "s|listen .*;|listen 127.0.0.1:$NGINX_PORT;|" \
+        -e "s|^pid .*;|pid $dir/nginx.pid;|" \
+        "$ROOT/docs/examples/nginx.conf" > "$conf"
+
+    nginx -p "$dir" -c "$conf" -t -q
+    cat >&2 <<EOF
+
+ngx_eda is running on http://127.0.0.1:$NGINX_PORT/ (Ctrl-C stops nginx;
+"./build.sh down" stops Kafka and Redis).  Try:
+
+  curl -i http://127.0.0.1:$NGINX_PORT/
+
+EOF
+    exec nginx -p "$dir" -c "$conf" -g 'daemon off;'
+}
+
+
+# --------------------------------------------------------------------------
+# checks and tests
+
+cmd_lint() {
+    local bad=0 f
+
+    while IFS= read -r f; do
+        if grep -n "$(printf '\t')" "$f" >/dev/null; then
+            echo "$f: tab character" >&2; bad=1
+        fi
+        if grep -nE ' +$' "$f" >/dev/null; then
+            echo "$f: trailing spaces" >&2; bad=1
+        fi
+        if awk 'length($0) > 80 { exit 1 }' "$f"; then :; else
+            echo "$f: line longer than 80 columns" >&2; bad=1
+        fi
+    done < <(cd "$ROOT" && git ls-files -co --exclude-standard \
+                 '*.c' '*.h' | sed "s|^|$ROOT/|")
+
+    [ $bad -eq 0 ] || die "style check failed"
+    say "style check passed"
+}
+
+cmd_unit() {
+    local bin=$ROOT/t/unit/bin t srcs s name out passed=0 failed=0 r
+    local cflags=(-std=c99 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror
+        -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined
+        -fno-sanitize-recover=undefined)
+
+    mkdir -p "$bin"
+
+    for t in "$ROOT"/t/unit/test_*.c; do
+        name=$(basename "$t" .c)
+        srcs=()
+        for s in $(sed -n 's/^ \* sources: //p' "$t"); do
+            srcs+=("$ROOT/ngx_eda_module/$s")
+        done
+        # shellcheck disable=SC2046
+        cc "${cflags[@]}" -I"$ROOT/ngx_eda_module" -I"$ROOT/t/unit" \
+            -o "$bin/$name" "$t" "${srcs[@]}" \
+            $(sed -n 's/^ \* libs: //p' "$t") \
+            || die "unit test $name does not compile"
+
+        out=$("$bin/$name" 2>&1) || true
+        printf '%s\n' "$out" | grep -v '^RESULT ' || true
+        r=$(printf '%s\n' "$out" | sed -n 's/^RESULT //p')
+        if [ -z "$r" ]; then
+            echo "$name: crashed" >&2
+            failed=$((failed + 1))
+            continue
+        fi
+        passed=$((passed + ${r% *}))
+        failed=$((failed + ${r#* }))
+    done
+
+    echo "unit: $passed passed, $failed failed"
+    [ "$failed" -eq 0 ]
+}
+
+cmd_test() {
+    local asan=0 started_stack=0 rc=0 arg binary modpath
+
+    for arg in "$@"; do
+        case $arg in
+            --asan) asan=1 ;;
+            *) die "unknown option to test: $arg" ;;
+        esac
+    done
+
+    cmd_deps
+    cmd_build
+    cmd_lint
+
+    # a stack someone started before (./build.sh up) is left running
+    if ! pid_alive "$STATE/kafka/kafka.pid" \
+        && ! pid_alive "$STATE/redis/redis.pid"
+    then
+        started_stack=1
+        trap 'cmd_down' EXIT
+    fi
+    cmd_up
+    load_stack_env
+
+    cmd_unit || rc=1
+
+    binary=$(command -v nginx)
+    modpath=$(module_path)
+    if [ $asan -eq 1 ]; then
+        build_asan
+        binary=$STATE/build-asan/objs/nginx
+        modpath=$STATE/build-asan/objs/ngx_eda_module.so
+        export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:log_path=$STATE/asan}
+        export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+    fi
+
+    local redis=${REDIS_URL#redis://}
+    redis=${redis%%/*}
+
+    export TEST_NGINX_BINARY=$binary
+    export TEST_NGINX_LOAD_MODULES=$modpath
+    export TEST_NGINX_SERVROOT=$STATE/servroot
+    export TEST_NGINX_KAFKA_BROKERS=$KAFKA_BROKERS
+    export TEST_NGINX_REDIS_HOST=${redis%:*}
+    export TEST_NGINX_REDIS_PORT=${redis##*:}
+    export EDA_STATE_DIR=$STATE
+
+    # shellcheck disable=SC2086
+    (cd "$ROOT" && prove -I t/lib -r ${TEST_FILES:-t/}) || rc=1
+
+    if [ $asan -eq 1 ] && ls "$STATE"/asan.* >/dev/null 2>&1; then
+        cat "$STATE"/asan.* >&2
+        rc=1
+    fi
+
+    if [ $started_stack -eq 1 ]; then
+        trap - EXIT
+        cmd_down
+    fi
+
+    return $rc
+}
+
+
+# --------------------------------------------------------------------------
+
+main() {
+    local cmd=${1:-help}
+
+    [ $# -gt 0 ] && shift
+
+    case $cmd in
+        deps)  cmd_deps "$@" ;;
+        build) cmd_build ;;
+        path)  [ -f "$(module_path)" ] || die "not built: ./build.sh build"
+               module_path ;;
+        up)    cmd_up ;;
+        down)  cmd_down ;;
+        run)   cmd_run ;;
+        test)  cmd_test "$@" ;;
+        unit)  cmd_unit ;;
+        lint)  cmd_lint ;;
+        help|-h|--help) usage ;;
+        *) usage >&2; die "unknown command: $cmd" ;;
+    esac
+}
+
+main "$@"

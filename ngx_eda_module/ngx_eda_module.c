@@ -1,0 +1,348 @@
+
+/*
+ * Copyright (C) ngx_eda authors
+ *
+ * The base module of ngx_eda: the http-level settings every feature shares
+ * (the Kafka cluster and its librdkafka properties, the Redis server).
+ * Its name is the name of the shared object, ngx_eda_module.so.
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include <librdkafka/rdkafka.h>
+
+#include "ngx_eda_module.h"
+#include "ngx_eda_addr.h"
+
+
+#define NGX_EDA_REDIS_DEFAULT_TIMEOUT  200
+#define NGX_EDA_REDIS_DEFAULT_PREFIX   "eda:"
+
+
+static void *ngx_eda_create_main_conf(ngx_conf_t *cf);
+static char *ngx_eda_kafka_brokers(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_eda_kafka_property(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_eda_redis(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+static void ngx_eda_kafka_check_cleanup(void *data);
+
+
+static ngx_command_t  ngx_eda_commands[] = {
+
+    { ngx_string("eda_kafka_brokers"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_eda_kafka_brokers,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("eda_kafka_property"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE2,
+      ngx_eda_kafka_property,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("eda_redis"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_1MORE,
+      ngx_eda_redis,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+      ngx_null_command
+};
+
+
+static ngx_http_module_t  ngx_eda_module_ctx = {
+    NULL,                                  /* preconfiguration */
+    NULL,                                  /* postconfiguration */
+
+    ngx_eda_create_main_conf,              /* create main configuration */
+    NULL,                                  /* init main configuration */
+
+    NULL,                                  /* create server configuration */
+    NULL,                                  /* merge server configuration */
+
+    NULL,                                  /* create location configuration */
+    NULL                                   /* merge location configuration */
+};
+
+
+ngx_module_t  ngx_eda_module = {
+    NGX_MODULE_V1,
+    &ngx_eda_module_ctx,                   /* module context */
+    ngx_eda_commands,                      /* module directives */
+    NGX_HTTP_MODULE,                       /* module type */
+    NULL,                                  /* init master */
+    NULL,                                  /* init module */
+    NULL,                                  /* init process */
+    NULL,                                  /* init thread */
+    NULL,                                  /* exit thread */
+    NULL,                                  /* exit process */
+    NULL,                                  /* exit master */
+    NGX_MODULE_V1_PADDING
+};
+
+
+static void *
+ngx_eda_create_main_conf(ngx_conf_t *cf)
+{
+    ngx_eda_main_conf_t  *emcf;
+
+    emcf = ngx_pcalloc(cf->pool, sizeof(ngx_eda_main_conf_t));
+    if (emcf == NULL) {
+        return NULL;
+    }
+
+    /*
+     * set by ngx_pcalloc():
+     *
+     *     emcf->kafka_brokers = { 0, NULL };
+     *     emcf->kafka_props = NULL;
+     *     emcf->redis = NULL;
+     *     emcf->kafka_check = NULL;
+     */
+
+    return emcf;
+}
+
+
+static char *
+ngx_eda_kafka_brokers(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_eda_main_conf_t *emcf = conf;
+
+    size_t       count, off;
+    ngx_str_t   *value;
+    const char  *err;
+
+    if (emcf->kafka_brokers.data != NULL) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (ngx_eda_addr_parse_list((const char *) value[1].data, value[1].len,
+                                &count, &off, &err)
+        != 0)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid broker list \"%V\" in \"%V\" at "
+                           "offset %uz: %s", &value[1], &cmd->name, off, err);
+        return NGX_CONF_ERROR;
+    }
+
+    emcf->kafka_brokers = value[1];
+
+    return NGX_CONF_OK;
+}
+
+
+/*
+ * Every property is tried on a scratch librdkafka configuration while the
+ * file is parsed, so "nginx -t" reports an unknown name or a bad value with
+ * librdkafka's own explanation instead of a worker failing later.
+ */
+
+static char *
+ngx_eda_kafka_property(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_eda_main_conf_t *emcf = conf;
+
+    char                 errstr[512];
+    u_char              *name, *val;
+    ngx_str_t           *value;
+    ngx_uint_t           i;
+    ngx_keyval_t        *kv;
+    rd_kafka_conf_t     *kc;
+    ngx_pool_cleanup_t  *cln;
+
+    value = cf->args->elts;
+
+    if ((value[1].len == sizeof("bootstrap.servers") - 1
+         && ngx_strcmp(value[1].data, "bootstrap.servers") == 0)
+        || (value[1].len == sizeof("metadata.broker.list") - 1
+            && ngx_strcmp(value[1].data, "metadata.broker.list") == 0))
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%V\" cannot set \"%V\", use "
+                           "\"eda_kafka_brokers\"", &cmd->name, &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    if (emcf->kafka_props == NULL) {
+        emcf->kafka_props = ngx_array_create(cf->pool, 8,
+                                             sizeof(ngx_keyval_t));
+        if (emcf->kafka_props == NULL) {
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    kv = emcf->kafka_props->elts;
+
+    for (i = 0; i < emcf->kafka_props->nelts; i++) {
+        if (kv[i].key.len == value[1].len
+            && ngx_strncmp(kv[i].key.data, value[1].data, value[1].len) == 0)
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "duplicate \"%V\" property \"%V\"",
+                               &cmd->name, &value[1]);
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    if (emcf->kafka_check == NULL) {
+        cln = ngx_pool_cleanup_add(cf->pool, 0);
+        if (cln == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        emcf->kafka_check = rd_kafka_conf_new();
+        if (emcf->kafka_check == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        cln->handler = ngx_eda_kafka_check_cleanup;
+        cln->data = emcf->kafka_check;
+    }
+
+    kc = emcf->kafka_check;
+
+    /* the arguments of a directive are NUL-terminated by the parser */
+
+    name = value[1].data;
+    val = value[2].data;
+
+    if (rd_kafka_conf_set(kc, (char *) name, (char *) val, errstr,
+                          sizeof(errstr))
+        != RD_KAFKA_CONF_OK)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid \"%V\" \"%V\" \"%V\": %s",
+                           &cmd->name, &value[1], &value[2], errstr);
+        return NGX_CONF_ERROR;
+    }
+
+    kv = ngx_array_push(emcf->kafka_props);
+    if (kv == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    kv->key = value[1];
+    kv->value = value[2];
+
+    return NGX_CONF_OK;
+}
+
+
+static void
+ngx_eda_kafka_check_cleanup(void *data)
+{
+    rd_kafka_conf_t  *kc = data;
+
+    rd_kafka_conf_destroy(kc);
+}
+
+
+static char *
+ngx_eda_redis(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_eda_main_conf_t *emcf = conf;
+
+    ngx_int_t              n;
+    ngx_str_t             *value, s;
+    ngx_uint_t             i;
+    const char            *err;
+    ngx_eda_addr_t         addr;
+    ngx_eda_redis_conf_t  *rcf;
+
+    if (emcf->redis != NULL) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (ngx_eda_addr_parse((const char *) value[1].data, value[1].len,
+                           NGX_EDA_ADDR_ALLOW_UNIX, &addr, &err)
+        != 0)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid address \"%V\" in \"%V\": %s",
+                           &value[1], &cmd->name, err);
+        return NGX_CONF_ERROR;
+    }
+
+    rcf = ngx_pcalloc(cf->pool, sizeof(ngx_eda_redis_conf_t));
+    if (rcf == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    rcf->addr = value[1];
+    rcf->db = 0;
+    rcf->timeout = NGX_EDA_REDIS_DEFAULT_TIMEOUT;
+    ngx_str_set(&rcf->prefix, NGX_EDA_REDIS_DEFAULT_PREFIX);
+
+    for (i = 2; i < cf->args->nelts; i++) {
+
+        if (ngx_strncmp(value[i].data, "password=", 9) == 0) {
+            rcf->password.data = value[i].data + 9;
+            rcf->password.len = value[i].len - 9;
+
+            if (rcf->password.len == 0) {
+                goto invalid;
+            }
+
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "db=", 3) == 0) {
+            n = ngx_atoi(value[i].data + 3, value[i].len - 3);
+            if (n == NGX_ERROR) {
+                goto invalid;
+            }
+
+            rcf->db = n;
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "timeout=", 8) == 0) {
+            s.data = value[i].data + 8;
+            s.len = value[i].len - 8;
+
+            rcf->timeout = ngx_parse_time(&s, 0);
+            if (rcf->timeout == (ngx_msec_t) NGX_ERROR || rcf->timeout == 0) {
+                goto invalid;
+            }
+
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "prefix=", 7) == 0) {
+            rcf->prefix.data = value[i].data + 7;
+            rcf->prefix.len = value[i].len - 7;
+            continue;
+        }
+
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "unknown parameter \"%V\" in \"%V\"",
+                           &value[i], &cmd->name);
+        return NGX_CONF_ERROR;
+    }
+
+    emcf->redis = rcf;
+
+    return NGX_CONF_OK;
+
+invalid:
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "invalid parameter \"%V\" in \"%V\"",
+                       &value[i], &cmd->name);
+
+    return NGX_CONF_ERROR;
+}

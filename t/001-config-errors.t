@@ -1,0 +1,167 @@
+# Broken configuration fails "nginx -t" with a message that names the
+# directive and the problem.
+
+use Test::Nginx::Socket 'no_plan';
+
+repeat_each(1);
+no_shuffle();
+run_tests();
+
+__DATA__
+
+=== TEST 1: a broker without a port
+--- http_config
+    eda_kafka_brokers 127.0.0.1:9092,kafka-2;
+--- config
+--- must_die
+--- suppress_stderr
+--- error_log
+[emerg]
+invalid broker list "127.0.0.1:9092,kafka-2" in "eda_kafka_brokers" at offset 15: missing port
+
+
+
+=== TEST 2: an empty entry in the broker list
+--- http_config
+    eda_kafka_brokers a:1,,b:2;
+--- config
+--- must_die
+--- suppress_stderr
+--- error_log
+[emerg]
+invalid broker list "a:1,,b:2" in "eda_kafka_brokers" at offset 4: empty entry
+
+
+
+=== TEST 3: a port out of range
+--- http_config
+    eda_kafka_brokers kafka:99999;
+--- config
+--- must_die
+--- suppress_stderr
+--- error_log
+[emerg]
+in "eda_kafka_brokers" at offset 0: port out of range
+
+
+
+=== TEST 4: eda_kafka_brokers twice
+--- http_config
+    eda_kafka_brokers a:1;
+    eda_kafka_brokers b:1;
+--- config
+--- must_die
+--- suppress_stderr
+--- error_log
+[emerg]
+"eda_kafka_brokers" directive is duplicate
+
+
+
+=== TEST 5: eda_kafka_brokers outside the http block level
+--- config
+    location / {
+        eda_kafka_brokers a:1;
+    }
+--- must_die
+--- suppress_stderr
+--- error_log
+[emerg]
+"eda_kafka_brokers" directive is not allowed here
+
+
+
+=== TEST 6: an unknown librdkafka property
+--- http_config
+    eda_kafka_property linger.mss 5;
+--- config
+--- must_die
+--- suppress_stderr
+--- error_log
+[emerg]
+invalid "eda_kafka_property" "linger.mss" "5": No such configuration property: "linger.mss"
+
+
+
+=== TEST 7: a bad value for a librdkafka property
+--- http_config
+    eda_kafka_property acks sometimes;
+--- config
+--- must_die
+--- suppress_stderr
+--- error_log
+[emerg]
+invalid "eda_kafka_property" "acks" "sometimes": Invalid value for configuration property "request.required.acks"
+
+
+
+=== TEST 8: a property set twice
+--- http_config
+    eda_kafka_property linger.ms 5;
+    eda_kafka_property linger.ms 10;
+--- config
+--- must_die
+--- suppress_stderr
+--- error_log
+[emerg]
+duplicate "eda_kafka_property" property "linger.ms"
+
+
+
+=== TEST 9: the bootstrap list belongs to eda_kafka_brokers
+--- http_config
+    eda_kafka_property bootstrap.servers a:1;
+--- config
+--- must_die
+--- suppress_stderr
+--- error_log
+[emerg]
+"eda_kafka_property" cannot set "bootstrap.servers", use "eda_kafka_brokers"
+
+
+
+=== TEST 10: eda_redis with a relative unix socket path
+--- http_config
+    eda_redis unix:redis.sock;
+--- config
+--- must_die
+--- suppress_stderr
+--- error_log
+[emerg]
+invalid address "unix:redis.sock" in "eda_redis": unix socket path must be absolute
+
+
+
+=== TEST 11: eda_redis with a bad db
+--- http_config
+    eda_redis 127.0.0.1:6379 db=first;
+--- config
+--- must_die
+--- suppress_stderr
+--- error_log
+[emerg]
+invalid parameter "db=first" in "eda_redis"
+
+
+
+=== TEST 12: eda_redis with a zero timeout
+--- http_config
+    eda_redis 127.0.0.1:6379 timeout=0;
+--- config
+--- must_die
+--- suppress_stderr
+--- error_log
+[emerg]
+invalid parameter "timeout=0" in "eda_redis"
+
+
+
+=== TEST 13: eda_redis with an unknown parameter
+--- http_config
+    eda_redis 127.0.0.1:6379 tls=on;
+--- config
+--- must_die
+--- suppress_stderr
+--- error_log
+[emerg]
+unknown parameter "tls=on" in "eda_redis"
