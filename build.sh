@@ -223,14 +223,15 @@ build_nginx() {
         done
         (cd "$dir/src" && ./configure --builddir="$dir/objs" "$@" \
             --add-dynamic-module="$ROOT" > "$dir/configure.log" 2>&1) \
-            || { tail -n 30 "$dir/configure.log" >&2;
+            || { tail -n 30 "$dir/configure.log" >&2 || true
                  die "nginx configure failed (log: $dir/configure.log)"; }
         echo "$new" > "$stamp"
     fi
 
     (cd "$dir/src" && make -j"$(nproc)" -f "$dir/objs/Makefile" "$target" \
         > "$dir/make.log" 2>&1) \
-        || { grep -E 'error|warning' "$dir/make.log" | head -n 40 >&2;
+        || { grep -E 'error|warning' "$dir/make.log" | head -n 40 >&2 \
+                 || true
              die "build failed (log: $dir/make.log)"; }
 }
 
@@ -256,13 +257,57 @@ cmd_build() {
     say "built $(module_path)"
 }
 
-# An nginx binary of the same version built with the sanitizers, with the
-# module, for "test --asan".
+# nginx-dev ships headers only; the sanitizer build needs the complete
+# sources of the same version: the Debian source package, fetched through a
+# private apt configuration (deb-src stanzas derived from the system's own
+# sources).  The upstream tarball is enough, so a missing Debian diff is
+# not an error.
+fetch_nginx_source() {
+    local dir=$CACHE/nginx-source ver up tarball
+
+    ver=$(dpkg-query -W -f='${Version}' nginx)
+    up=${ver%%-*}
+    up=${up#*:}
+
+    if [ -f "$dir/nginx-$up/src/core/nginx.c" ]; then
+        echo "$dir/nginx-$up"
+        return 0
+    fi
+
+    [ -f /etc/apt/sources.list.d/debian.sources ] \
+        || die "no /etc/apt/sources.list.d/debian.sources to derive" \
+               "deb-src from: set NGINX_SRC for --asan"
+
+    mkdir -p "$dir/lists/partial" "$dir/cache/archives/partial" "$dir/dl"
+    sed -E 's/^Types:.*/Types: deb-src/' \
+        /etc/apt/sources.list.d/debian.sources > "$dir/src.sources"
+    local opts=(-o "Dir::Etc::SourceList=$dir/src.sources"
+                -o "Dir::Etc::SourceParts=/dev/null"
+                -o "Dir::State::Lists=$dir/lists"
+                -o "Dir::Cache=$dir/cache"
+                -o "APT::Sandbox::User=root")
+
+    say "fetching the nginx $up sources (Debian source package)"
+    apt-get -q "${opts[@]}" update >/dev/null
+    (cd "$dir/dl" && apt-get -q "${opts[@]}" source --download-only \
+        "nginx=$ver" >/dev/null 2>&1) || true
+
+    tarball=$(ls "$dir"/dl/nginx_"$up".orig.tar.* 2>/dev/null | head -n 1)
+    [ -n "$tarball" ] || die "could not fetch the nginx $up sources"
+    tar -C "$dir" -xf "$tarball"
+    [ -f "$dir/nginx-$up/src/core/nginx.c" ] \
+        || die "unexpected layout in $tarball"
+    echo "$dir/nginx-$up"
+}
+
+# An nginx binary of the installed version built with the sanitizers, with
+# the module, for "test --asan".
 build_asan() {
-    local dir=$STATE/build-asan
+    local dir=$STATE/build-asan src
     local san="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
 
-    build_nginx /usr/share/nginx/src "$dir" build \
+    src=${NGINX_SRC:-$(fetch_nginx_source)}
+    build_nginx "$src" "$dir" build \
         --prefix="$dir/prefix" --with-compat --with-debug --with-threads \
         --with-http_ssl_module --with-pcre-jit \
         --with-cc-opt="-O1 -g -fno-omit-frame-pointer $san -Wall -Wextra -Werror" \
