@@ -205,7 +205,7 @@ build_nginx() {
     local src=$1 dir=$2 target=$3 stamp new
     shift 3
 
-    new=$( { printf '%s\n' "$@"; cat "$ROOT/config"; } | sha256sum)
+    new=$( { echo "$src"; printf '%s\n' "$@"; cat "$ROOT/config"; } | sha256sum)
     stamp=$dir/configured
 
     if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$new" ]; then
