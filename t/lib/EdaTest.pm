@@ -12,7 +12,8 @@ use JSON::PP ();
 use Time::HiRes ();
 
 our @EXPORT_OK = qw(kafka_brokers redis_host redis_port unique_topic
-                    kafka_consume kafka_produce redis_cmd);
+                    kafka_consume kafka_produce kafka_record_at redis_cmd
+                    add_kafka_record_check);
 
 sub stack_env {
     my ($name) = @_;
@@ -90,6 +91,136 @@ sub kafka_consume {
     }
 
     return \@records;
+}
+
+# Reads the record at TOPIC/PARTITION/OFFSET once, without waiting: what
+# the module acknowledged must already be readable.
+sub kafka_record_at {
+    my ($topic, $partition, $offset) = @_;
+
+    my @cmd = ('kcat', '-C', '-b', kafka_brokers(), '-t', $topic,
+               '-p', $partition, '-o', $offset, '-c', 1, '-e', '-q', '-J');
+    open my $fh, '-|', @cmd or die "kcat: $!\n";
+    my $line = <$fh>;
+    close $fh;
+    return undef unless defined $line;
+
+    my $r = JSON::PP::decode_json($line);
+    my %h;
+    my @hv = @{ $r->{headers} || [] };
+    while (my ($k, $v) = splice @hv, 0, 2) {
+        $h{$k} = $v;
+    }
+    $r->{headers} = \%h;
+    return $r;
+}
+
+sub match_value {
+    my ($got, $want) = @_;
+
+    return 0 unless defined $got;
+    return $got =~ $want if ref $want eq 'Regexp';
+    return $got eq $want;
+}
+
+# Registers the "--- kafka_record" section: a Perl hash (eval) with the
+# expected record of a 202 response, read back from Kafka with kcat at the
+# partition and offset the response names (or found by id when the
+# response has no offset, eda_publish_wait off).  Keys: headers (name =>
+# string or qr//; "ID" means the response's id), no_headers (names that
+# must be absent), payload (string or qr//), json (hash compared to the
+# decoded payload, "ID" as above), key.
+sub add_kafka_record_check {
+    Test::Nginx::Socket::add_response_body_check(sub {
+        my ($block, $body, $req_idx, $rep, $dry_run) = @_;
+
+        my $spec = $block->kafka_record;
+        return unless defined $spec;
+        my $name = $block->name;
+
+        $spec = eval $spec if !ref $spec;
+        die "$name: bad kafka_record: $@" if $@;
+
+        my $res = eval { JSON::PP::decode_json($body) };
+        if (!$res || !$res->{id}) {
+            Test::More::fail("$name - kafka_record: no id in response");
+            return;
+        }
+
+        my $rec;
+        if (defined $res->{offset}) {
+            $rec = kafka_record_at($res->{topic}, $res->{partition},
+                                   $res->{offset});
+        } else {
+            my $all = kafka_consume($res->{topic}, count => 1000,
+                                    timeout => 3);
+            ($rec) = grep {
+                ($_->{headers}{ce_id} // '') eq $res->{id}
+                || ($_->{payload} // '') =~ /"id":"\Q$res->{id}\E"/
+            } @$all;
+        }
+
+        if (!$rec) {
+            Test::More::fail("$name - kafka_record: record $res->{id} not "
+                             . "readable in $res->{topic}");
+            return;
+        }
+
+        my $ok = 1;
+        my @why;
+        for my $h (sort keys %{ $spec->{headers} || {} }) {
+            my $want = $spec->{headers}{$h};
+            $want = $res->{id} if !ref $want && $want eq 'ID';
+            if (!match_value($rec->{headers}{$h}, $want)) {
+                $ok = 0;
+                push @why, "header $h: got "
+                           . ($rec->{headers}{$h} // 'undef');
+            }
+        }
+        for my $h (@{ $spec->{no_headers} || [] }) {
+            if (exists $rec->{headers}{$h}) {
+                $ok = 0;
+                push @why, "header $h present";
+            }
+        }
+        if (exists $spec->{payload} && !defined $spec->{payload}) {
+            # kcat shows an empty value as null
+            if (defined $rec->{payload} && $rec->{payload} ne '') {
+                $ok = 0;
+                push @why, "payload: got $rec->{payload}, want none";
+            }
+        } elsif (exists $spec->{payload}
+                 && !match_value($rec->{payload}, $spec->{payload}))
+        {
+            $ok = 0;
+            push @why, "payload: got " . ($rec->{payload} // 'undef');
+        }
+        if (exists $spec->{key} && !match_value($rec->{key}, $spec->{key})) {
+            $ok = 0;
+            push @why, "key: got " . ($rec->{key} // 'undef');
+        }
+        if ($spec->{json}) {
+            my $got = eval { JSON::PP::decode_json($rec->{payload}) } || {};
+            for my $k (sort keys %{ $spec->{json} }) {
+                my $want = $spec->{json}{$k};
+                $want = $res->{id}
+                    if defined $want && !ref $want && $want eq 'ID';
+                my $g = $got->{$k};
+                $g = JSON::PP->new->canonical->encode($g) if ref $g;
+                if (!defined $want) {
+                    next unless exists $got->{$k};
+                    $ok = 0;
+                    push @why, "json $k present";
+                } elsif (!match_value($g, $want)) {
+                    $ok = 0;
+                    push @why, "json $k: got " . ($g // 'undef');
+                }
+            }
+        }
+
+        Test::More::ok($ok, "$name - kafka_record matches"
+                            . (@why ? " (" . join('; ', @why) . ")" : ''));
+    });
 }
 
 # Produces one record with kcat: kafka_produce(TOPIC, PAYLOAD,

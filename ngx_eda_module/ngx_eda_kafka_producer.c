@@ -1,0 +1,637 @@
+
+/*
+ * Copyright (C) ngx_eda authors
+ *
+ * The per-worker Kafka producer.  One librdkafka handle per worker, created
+ * in init_process.  librdkafka signals a pipe whenever its main queue goes
+ * from empty to non-empty (rd_kafka_queue_io_event_enable); the read end
+ * is an nginx connection whose handler serves delivery reports, errors and
+ * logs in the worker's own thread, so nothing blocks and no thread is
+ * added per request.
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_event.h>
+
+#include <pthread.h>
+#include <librdkafka/rdkafka.h>
+
+#include "ngx_eda_module.h"
+#include "ngx_eda_kafka_producer.h"
+#include "ngx_eda_metrics.h"
+
+
+/* events served per wake-up before yielding to other connections */
+#define NGX_EDA_KAFKA_POLL_BATCH       256
+
+#define NGX_EDA_KAFKA_EXIT_FLUSH       3000
+#define NGX_EDA_KAFKA_DEFAULT_TIMEOUT  "10000"
+
+
+typedef struct {
+    rd_kafka_t              *rk;
+    rd_kafka_queue_t        *queue;
+    ngx_connection_t        *conn;      /* read end of the wake-up pipe */
+    ngx_fd_t                 wake_fd;   /* write end, used by librdkafka */
+    ngx_log_t               *log;
+    ngx_eda_main_conf_t     *emcf;
+    pthread_t                thread;    /* the worker's own */
+
+    /*
+     * Set when librdkafka reports all brokers down, cleared by the next
+     * successful delivery.  While set, one message at a time is let
+     * through as a probe; the others are refused at once (503).
+     */
+    unsigned                 brokers_down:1;
+    unsigned                 fatal:1;
+    unsigned                 exiting:1;
+} ngx_eda_kafka_producer_t;
+
+
+typedef struct {
+    const char              *name;
+    const char              *value;
+} ngx_eda_kafka_default_t;
+
+
+static rd_kafka_conf_t *ngx_eda_kafka_conf_build(ngx_eda_main_conf_t *emcf,
+    char *errstr, size_t errlen);
+static void ngx_eda_kafka_dr_msg_cb(rd_kafka_t *rk,
+    const rd_kafka_message_t *msg, void *opaque);
+static void ngx_eda_kafka_error_cb(rd_kafka_t *rk, int err,
+    const char *reason, void *opaque);
+static void ngx_eda_kafka_log_cb(const rd_kafka_t *rk, int level,
+    const char *fac, const char *buf);
+static void ngx_eda_kafka_read_handler(ngx_event_t *rev);
+
+
+/*
+ * The gateway's defaults: no acknowledged event may be lost or duplicated
+ * (acks=all with the idempotent producer), a request gets an answer within
+ * seconds rather than librdkafka's five minutes, and a worker's queue is
+ * bounded well below librdkafka's 1 GB so a Kafka outage cannot grow
+ * memory.  Every one can be overridden with eda_kafka_property.
+ */
+static ngx_eda_kafka_default_t  ngx_eda_kafka_defaults[] = {
+    { "acks", "all" },
+    { "enable.idempotence", "true" },
+    { "linger.ms", "5" },
+    { "message.timeout.ms", NGX_EDA_KAFKA_DEFAULT_TIMEOUT },
+    { "queue.buffering.max.messages", "100000" },
+    { "queue.buffering.max.kbytes", "65536" },
+    { "socket.keepalive.enable", "true" },
+    { "client.id", "ngx_eda" },
+    { NULL, NULL }
+};
+
+
+ngx_int_t
+ngx_eda_kafka_producer_conf_check(ngx_conf_t *cf, ngx_eda_main_conf_t *emcf)
+{
+    char              errstr[512];
+    ngx_int_t         n;
+    ngx_uint_t        i;
+    ngx_keyval_t     *kv;
+    rd_kafka_conf_t  *conf;
+
+    if (emcf->kafka_brokers.data == NULL) {
+        return NGX_DECLINED;
+    }
+
+    conf = ngx_eda_kafka_conf_build(emcf, errstr, sizeof(errstr));
+    if (conf == NULL) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid Kafka producer configuration: %s",
+                           errstr);
+        return NGX_ERROR;
+    }
+
+    rd_kafka_conf_destroy(conf);
+
+    emcf->delivery_timeout = ngx_atoi((u_char *) NGX_EDA_KAFKA_DEFAULT_TIMEOUT,
+                                      sizeof(NGX_EDA_KAFKA_DEFAULT_TIMEOUT)
+                                      - 1);
+
+    if (emcf->kafka_props == NULL) {
+        return NGX_OK;
+    }
+
+    kv = emcf->kafka_props->elts;
+
+    for (i = 0; i < emcf->kafka_props->nelts; i++) {
+        if (ngx_strcmp(kv[i].key.data, "message.timeout.ms") == 0
+            || ngx_strcmp(kv[i].key.data, "delivery.timeout.ms") == 0)
+        {
+            n = ngx_atoi(kv[i].value.data, kv[i].value.len);
+            if (n != NGX_ERROR) {
+                emcf->delivery_timeout = n;
+            }
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+ngx_msec_t
+ngx_eda_kafka_delivery_timeout(ngx_eda_main_conf_t *emcf)
+{
+    return emcf->delivery_timeout;
+}
+
+
+static rd_kafka_conf_t *
+ngx_eda_kafka_conf_build(ngx_eda_main_conf_t *emcf, char *errstr,
+    size_t errlen)
+{
+    u_char                   *brokers;
+    ngx_uint_t                i;
+    ngx_keyval_t             *kv;
+    rd_kafka_conf_t          *conf;
+    ngx_eda_kafka_default_t  *d;
+
+    conf = rd_kafka_conf_new();
+    if (conf == NULL) {
+        ngx_cpystrn((u_char *) errstr, (u_char *) "out of memory", errlen);
+        return NULL;
+    }
+
+    for (d = ngx_eda_kafka_defaults; d->name != NULL; d++) {
+        if (rd_kafka_conf_set(conf, d->name, d->value, errstr, errlen)
+            != RD_KAFKA_CONF_OK)
+        {
+            goto failed;
+        }
+    }
+
+    /* eda_kafka_brokers is NUL-terminated by the configuration parser */
+
+    brokers = emcf->kafka_brokers.data;
+
+    if (rd_kafka_conf_set(conf, "bootstrap.servers", (char *) brokers,
+                          errstr, errlen)
+        != RD_KAFKA_CONF_OK)
+    {
+        goto failed;
+    }
+
+    if (emcf->kafka_props != NULL) {
+        kv = emcf->kafka_props->elts;
+
+        for (i = 0; i < emcf->kafka_props->nelts; i++) {
+            if (rd_kafka_conf_set(conf, (char *) kv[i].key.data,
+                                  (char *) kv[i].value.data, errstr, errlen)
+                != RD_KAFKA_CONF_OK)
+            {
+                goto failed;
+            }
+        }
+    }
+
+    /* logs reach the worker's thread through the main queue */
+
+    if (rd_kafka_conf_set(conf, "log.queue", "true", errstr, errlen)
+        != RD_KAFKA_CONF_OK)
+    {
+        goto failed;
+    }
+
+    rd_kafka_conf_set_dr_msg_cb(conf, ngx_eda_kafka_dr_msg_cb);
+    rd_kafka_conf_set_error_cb(conf, ngx_eda_kafka_error_cb);
+    rd_kafka_conf_set_log_cb(conf, ngx_eda_kafka_log_cb);
+
+    return conf;
+
+failed:
+
+    rd_kafka_conf_destroy(conf);
+    return NULL;
+}
+
+
+ngx_int_t
+ngx_eda_kafka_producer_init(ngx_cycle_t *cycle, ngx_eda_main_conf_t *emcf)
+{
+    int                        fds[2];
+    char                       errstr[512];
+    rd_kafka_t                *rk;
+    rd_kafka_conf_t           *conf;
+    ngx_connection_t          *c;
+    ngx_eda_kafka_producer_t  *p;
+
+    p = ngx_pcalloc(cycle->pool, sizeof(ngx_eda_kafka_producer_t));
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    p->log = cycle->log;
+    p->emcf = emcf;
+    p->wake_fd = NGX_INVALID_FILE;
+    p->thread = pthread_self();
+
+    conf = ngx_eda_kafka_conf_build(emcf, errstr, sizeof(errstr));
+    if (conf == NULL) {
+        ngx_log_error(NGX_LOG_EMERG, cycle->log, 0,
+                      "eda: Kafka producer configuration failed: %s",
+                      errstr);
+        return NGX_ERROR;
+    }
+
+    rd_kafka_conf_set_opaque(conf, p);
+
+    rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
+    if (rk == NULL) {
+        rd_kafka_conf_destroy(conf);
+        ngx_log_error(NGX_LOG_EMERG, cycle->log, 0,
+                      "eda: creating the Kafka producer failed: %s", errstr);
+        return NGX_ERROR;
+    }
+
+    p->rk = rk;
+
+    if (rd_kafka_set_log_queue(rk, NULL) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        ngx_log_error(NGX_LOG_WARN, cycle->log, 0,
+                      "eda: librdkafka logs stay on its own threads");
+    }
+
+    if (pipe(fds) == -1) {
+        ngx_log_error(NGX_LOG_EMERG, cycle->log, ngx_errno,
+                      "eda: pipe() failed");
+        goto failed;
+    }
+
+    if (ngx_nonblocking(fds[0]) == -1 || ngx_nonblocking(fds[1]) == -1) {
+        ngx_log_error(NGX_LOG_EMERG, cycle->log, ngx_errno,
+                      ngx_nonblocking_n " failed");
+        (void) close(fds[0]);
+        (void) close(fds[1]);
+        goto failed;
+    }
+
+    p->wake_fd = fds[1];
+
+    c = ngx_get_connection(fds[0], cycle->log);
+    if (c == NULL) {
+        (void) close(fds[0]);
+        goto failed;
+    }
+
+    c->data = p;
+    c->read->handler = ngx_eda_kafka_read_handler;
+    c->read->log = cycle->log;
+    c->write->log = cycle->log;
+    p->conn = c;
+
+    if (ngx_handle_read_event(c->read, 0) != NGX_OK) {
+        goto failed;
+    }
+
+    p->queue = rd_kafka_queue_get_main(rk);
+    rd_kafka_queue_io_event_enable(p->queue, p->wake_fd, "1", 1);
+
+    emcf->producer = p;
+
+    /* anything queued before the pipe was attached */
+
+    ngx_post_event(c->read, &ngx_posted_events);
+
+    ngx_log_error(NGX_LOG_INFO, cycle->log, 0,
+                  "eda: Kafka producer %s started (brokers %V)",
+                  rd_kafka_name(rk), &emcf->kafka_brokers);
+
+    return NGX_OK;
+
+failed:
+
+    if (p->queue != NULL) {
+        rd_kafka_queue_io_event_enable(p->queue, -1, NULL, 0);
+        rd_kafka_queue_destroy(p->queue);
+    }
+
+    if (p->conn != NULL) {
+        ngx_close_connection(p->conn);
+    }
+
+    if (p->wake_fd != NGX_INVALID_FILE) {
+        (void) close(p->wake_fd);
+    }
+
+    rd_kafka_destroy(rk);
+
+    return NGX_ERROR;
+}
+
+
+/*
+ * Worker exit (reload, quit): librdkafka gets a bounded time to deliver
+ * what is queued, then whatever is left is counted, logged and purged.
+ * Waiting requests are gone by now: nginx keeps a worker alive while a
+ * request waits, through the request's delivery timer.
+ */
+
+void
+ngx_eda_kafka_producer_exit(ngx_cycle_t *cycle, ngx_eda_main_conf_t *emcf)
+{
+    int                        left;
+    ngx_eda_kafka_producer_t  *p;
+
+    p = emcf->producer;
+    if (p == NULL) {
+        return;
+    }
+
+    emcf->producer = NULL;
+
+    /* reports served from here on must not touch requests */
+    p->exiting = 1;
+
+    rd_kafka_queue_io_event_enable(p->queue, -1, NULL, 0);
+
+    (void) rd_kafka_flush(p->rk, NGX_EDA_KAFKA_EXIT_FLUSH);
+
+    left = rd_kafka_outq_len(p->rk);
+
+    if (left > 0) {
+        ngx_log_error(NGX_LOG_WARN, cycle->log, 0,
+                      "eda: %d Kafka events still unacknowledged after "
+                      "%d ms at exit, purged", left,
+                      NGX_EDA_KAFKA_EXIT_FLUSH);
+
+        (void) rd_kafka_purge(p->rk, RD_KAFKA_PURGE_F_QUEUE
+                                     |RD_KAFKA_PURGE_F_INFLIGHT);
+        (void) rd_kafka_poll(p->rk, 0);
+    }
+
+    rd_kafka_queue_destroy(p->queue);
+    rd_kafka_destroy(p->rk);
+
+    if (p->conn != NULL) {
+        ngx_close_connection(p->conn);
+    }
+
+    (void) close(p->wake_fd);
+}
+
+
+ngx_eda_kafka_dr_t *
+ngx_eda_kafka_dr_create(ngx_log_t *log)
+{
+    return ngx_calloc(sizeof(ngx_eda_kafka_dr_t), log);
+}
+
+
+void
+ngx_eda_kafka_dr_detach(ngx_eda_kafka_dr_t *dr)
+{
+    dr->handler = NULL;
+    dr->data = NULL;
+}
+
+
+ngx_eda_kafka_refusal_e
+ngx_eda_kafka_produce(ngx_eda_main_conf_t *emcf, ngx_eda_kafka_msg_t *msg,
+    ngx_eda_kafka_dr_t *dr, ngx_log_t *log)
+{
+    ngx_uint_t                 i;
+    rd_kafka_resp_err_t        err;
+    rd_kafka_headers_t        *hdrs;
+    ngx_eda_kafka_producer_t  *p;
+
+    p = emcf->producer;
+
+    if (p == NULL || p->fatal) {
+        return NGX_EDA_KAFKA_NO_PRODUCER;
+    }
+
+    if (p->brokers_down && rd_kafka_outq_len(p->rk) > 0) {
+        ngx_eda_metrics_count(p->emcf, NGX_EDA_M_FAILED_DOWN, 1);
+        return NGX_EDA_KAFKA_BROKERS_DOWN;
+    }
+
+    hdrs = NULL;
+
+    if (msg->nheaders > 0) {
+        hdrs = rd_kafka_headers_new(msg->nheaders);
+        if (hdrs == NULL) {
+            return NGX_EDA_KAFKA_FAILED;
+        }
+
+        for (i = 0; i < msg->nheaders; i++) {
+            (void) rd_kafka_header_add(hdrs,
+                                       (const char *) msg->headers[i].name.data,
+                                       msg->headers[i].name.len,
+                                       msg->headers[i].value.data,
+                                       msg->headers[i].value.len);
+        }
+    }
+
+    if (dr != NULL) {
+        dr->start = ngx_current_msec;
+    }
+
+    err = rd_kafka_producev(p->rk,
+                            RD_KAFKA_V_TOPIC(msg->topic),
+                            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                            RD_KAFKA_V_KEY(msg->key.data, msg->key.len),
+                            RD_KAFKA_V_VALUE(msg->value.data, msg->value.len),
+                            RD_KAFKA_V_HEADERS(hdrs),
+                            RD_KAFKA_V_OPAQUE(dr),
+                            RD_KAFKA_V_END);
+
+    if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        ngx_eda_metrics_count(p->emcf, NGX_EDA_M_PUBLISHED, 1);
+        return NGX_EDA_KAFKA_OK;
+    }
+
+    /* on failure the headers stay ours */
+
+    if (hdrs != NULL) {
+        rd_kafka_headers_destroy(hdrs);
+    }
+
+    switch (err) {
+
+    case RD_KAFKA_RESP_ERR__QUEUE_FULL:
+        ngx_eda_metrics_count(p->emcf, NGX_EDA_M_FAILED_QUEUE_FULL, 1);
+        return NGX_EDA_KAFKA_QUEUE_FULL;
+
+    case RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE:
+        ngx_eda_metrics_count(p->emcf, NGX_EDA_M_FAILED_OTHER, 1);
+        return NGX_EDA_KAFKA_TOO_LARGE;
+
+    default:
+        ngx_log_error(NGX_LOG_ERR, log, 0,
+                      "eda: producing to \"%s\" failed: %s",
+                      msg->topic, rd_kafka_err2str(err));
+        ngx_eda_metrics_count(p->emcf, NGX_EDA_M_FAILED_OTHER, 1);
+        return NGX_EDA_KAFKA_FAILED;
+    }
+}
+
+
+static void
+ngx_eda_kafka_read_handler(ngx_event_t *rev)
+{
+    u_char                     buf[64];
+    ssize_t                    n;
+    ngx_int_t                  i;
+    ngx_connection_t          *c;
+    ngx_eda_kafka_producer_t  *p;
+
+    c = rev->data;
+    p = c->data;
+
+    /* drain the pipe first: a write after this read means new events */
+
+    for ( ;; ) {
+        n = read(c->fd, buf, sizeof(buf));
+
+        if (n > 0) {
+            continue;
+        }
+
+        if (n == -1 && ngx_errno == NGX_EINTR) {
+            continue;
+        }
+
+        break;
+    }
+
+    for (i = 0; i < NGX_EDA_KAFKA_POLL_BATCH; i++) {
+        if (rd_kafka_poll(p->rk, 0) == 0) {
+            break;
+        }
+    }
+
+    ngx_eda_metrics_set(p->emcf, NGX_EDA_M_QUEUE_DEPTH,
+                        rd_kafka_outq_len(p->rk));
+
+    /*
+     * The pipe is written only when the queue goes from empty to
+     * non-empty: events left behind by the batch limit are served on
+     * the next turn of the event loop.
+     */
+
+    if (i == NGX_EDA_KAFKA_POLL_BATCH) {
+        ngx_post_event(rev, &ngx_posted_events);
+    }
+}
+
+
+static void
+ngx_eda_kafka_dr_msg_cb(rd_kafka_t *rk, const rd_kafka_message_t *msg,
+    void *opaque)
+{
+    ngx_eda_kafka_dr_t        *dr;
+    ngx_eda_kafka_producer_t  *p = opaque;
+
+    dr = msg->_private;
+
+    if (msg->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        p->brokers_down = 0;
+        ngx_eda_metrics_count(p->emcf, NGX_EDA_M_ACKED, 1);
+
+    } else if (msg->err == RD_KAFKA_RESP_ERR__MSG_TIMED_OUT) {
+        ngx_eda_metrics_count(p->emcf, NGX_EDA_M_FAILED_TIMEOUT, 1);
+
+    } else {
+        ngx_eda_metrics_count(p->emcf, NGX_EDA_M_FAILED_OTHER, 1);
+    }
+
+    if (msg->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        ngx_log_error(NGX_LOG_WARN, p->log, 0,
+                      "eda: delivery to \"%s\" failed: %s",
+                      rd_kafka_topic_name(msg->rkt),
+                      rd_kafka_err2str(msg->err));
+    }
+
+    if (dr == NULL) {
+        return;
+    }
+
+    ngx_eda_metrics_latency(p->emcf, ngx_current_msec - dr->start);
+
+    if (dr->handler != NULL && !p->exiting) {
+        dr->err = msg->err;
+        dr->errstr = rd_kafka_err2str(msg->err);
+        dr->persisted = rd_kafka_message_status(msg);
+        dr->partition = msg->partition;
+        dr->offset = msg->offset;
+
+        dr->handler(dr);
+    }
+
+    ngx_free(dr);
+}
+
+
+static void
+ngx_eda_kafka_error_cb(rd_kafka_t *rk, int err, const char *reason,
+    void *opaque)
+{
+    char                       errstr[512];
+    rd_kafka_resp_err_t        fatal;
+    ngx_eda_kafka_producer_t  *p = opaque;
+
+    if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN) {
+        if (!p->brokers_down) {
+            ngx_log_error(NGX_LOG_ERR, p->log, 0,
+                          "eda: all Kafka brokers are down: %s", reason);
+        }
+
+        p->brokers_down = 1;
+        return;
+    }
+
+    if (err == RD_KAFKA_RESP_ERR__FATAL) {
+        fatal = rd_kafka_fatal_error(rk, errstr, sizeof(errstr));
+        p->fatal = 1;
+
+        ngx_log_error(NGX_LOG_ALERT, p->log, 0,
+                      "eda: Kafka producer fatal error %s: %s",
+                      rd_kafka_err2name(fatal), errstr);
+        return;
+    }
+
+    ngx_log_error(NGX_LOG_WARN, p->log, 0, "eda: Kafka: %s: %s",
+                  rd_kafka_err2name(err), reason);
+}
+
+
+static void
+ngx_eda_kafka_log_cb(const rd_kafka_t *rk, int level, const char *fac,
+    const char *buf)
+{
+    ngx_uint_t                 nlevel;
+    ngx_eda_kafka_producer_t  *p;
+
+    p = rd_kafka_opaque(rk);
+
+    /*
+     * Until rd_kafka_set_log_queue() takes effect, librdkafka logs from its
+     * own threads, where nginx's logging must not be used.
+     */
+
+    if (p == NULL || !pthread_equal(pthread_self(), p->thread)) {
+        return;
+    }
+
+    /* syslog levels: 0 emerg .. 7 debug; transient noise stays at info */
+
+    if (level <= 2) {
+        nlevel = NGX_LOG_ALERT;
+
+    } else if (level == 3) {
+        nlevel = NGX_LOG_WARN;
+
+    } else if (level <= 6) {
+        nlevel = NGX_LOG_INFO;
+
+    } else {
+        nlevel = NGX_LOG_DEBUG;
+    }
+
+    ngx_log_error(nlevel, p->log, 0, "eda: librdkafka %s: %s", fac, buf);
+}

@@ -1,0 +1,61 @@
+
+/*
+ * Copyright (C) ngx_eda authors
+ */
+
+
+#ifndef _NGX_EDA_METRICS_H_INCLUDED_
+#define _NGX_EDA_METRICS_H_INCLUDED_
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "ngx_eda_module.h"
+
+
+/*
+ * Counters kept per worker in a shared memory zone, so the Prometheus
+ * location can read every worker's figures, and they survive a reload.
+ */
+
+typedef enum {
+    NGX_EDA_M_PUBLISHED = 0,       /* accepted by the producer */
+    NGX_EDA_M_ACKED,               /* acknowledged by the broker */
+    NGX_EDA_M_FAILED_DOWN,         /* refused: all brokers down */
+    NGX_EDA_M_FAILED_QUEUE_FULL,   /* refused: producer queue full */
+    NGX_EDA_M_FAILED_TIMEOUT,      /* delivery timed out */
+    NGX_EDA_M_FAILED_OTHER,        /* any other failure */
+    NGX_EDA_M_REJECTED,            /* invalid requests (4xx) */
+    NGX_EDA_M_EMIT_FAILED,         /* tapped responses not published */
+    NGX_EDA_M_QUEUE_DEPTH,         /* gauge: messages in the producer */
+    NGX_EDA_M_LAST
+} ngx_eda_metric_e;
+
+
+#define NGX_EDA_LATENCY_BUCKETS  13
+
+
+struct ngx_eda_metrics_slot_s {
+    ngx_atomic_t   value[NGX_EDA_M_LAST];
+    ngx_atomic_t   latency[NGX_EDA_LATENCY_BUCKETS + 1];   /* + +Inf */
+    ngx_atomic_t   latency_sum_ms;
+};
+
+
+extern const ngx_msec_t  ngx_eda_latency_bounds[NGX_EDA_LATENCY_BUCKETS];
+
+
+ngx_int_t ngx_eda_metrics_add_zone(ngx_conf_t *cf,
+    ngx_eda_main_conf_t *emcf);
+void ngx_eda_metrics_init_process(ngx_eda_main_conf_t *emcf);
+
+void ngx_eda_metrics_count(ngx_eda_main_conf_t *emcf, ngx_eda_metric_e m,
+    ngx_atomic_int_t n);
+void ngx_eda_metrics_set(ngx_eda_main_conf_t *emcf, ngx_eda_metric_e m,
+    ngx_atomic_uint_t v);
+void ngx_eda_metrics_latency(ngx_eda_main_conf_t *emcf, ngx_msec_t ms);
+
+
+#endif /* _NGX_EDA_METRICS_H_INCLUDED_ */
