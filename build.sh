@@ -50,6 +50,7 @@ Commands:
                 + down; --asan runs the suite on an nginx built with
                 AddressSanitizer and UndefinedBehaviorSanitizer
   unit          build and run the unit tests of the nginx-free C cores
+  bench NAME    run the benchmark t/bench/NAME.sh against the real stack
   lint          check C sources for tabs, trailing spaces, long lines
   help          this text
 
@@ -732,6 +733,42 @@ cmd_test() {
 
 
 # --------------------------------------------------------------------------
+# benchmarks: t/bench/NAME.sh, run against the real stack
+
+cmd_bench() {
+    local what=${1:-} started_stack=0 rc=0 names
+
+    names=$(cd "$ROOT/t/bench" 2>/dev/null && ls -- *.sh 2>/dev/null \
+        | sed 's/\.sh$//' | tr '\n' ' ')
+    [ -n "$what" ] && [ -f "$ROOT/t/bench/$what.sh" ] \
+        || die "usage: ./build.sh bench NAME (one of: ${names:-none yet})"
+    shift
+
+    cmd_deps
+    cmd_build
+
+    if ! pid_alive "$STATE/kafka/kafka.pid" \
+        && ! pid_alive "$STATE/redis/redis.pid"
+    then
+        started_stack=1
+        trap 'cmd_down' EXIT
+    fi
+    cmd_up
+    load_stack_env
+
+    EDA_ROOT=$ROOT EDA_STATE_DIR=$STATE EDA_MODULE=$(module_path) \
+        bash "$ROOT/t/bench/$what.sh" "$@" || rc=$?
+
+    if [ $started_stack -eq 1 ]; then
+        trap - EXIT
+        cmd_down
+    fi
+
+    return $rc
+}
+
+
+# --------------------------------------------------------------------------
 
 main() {
     local cmd=${1:-help}
@@ -748,6 +785,7 @@ main() {
         run)   cmd_run ;;
         test)  cmd_test "$@" ;;
         unit)  cmd_unit ;;
+        bench) cmd_bench "$@" ;;
         lint)  cmd_lint ;;
         help|-h|--help) usage ;;
         *) usage >&2; die "unknown command: $cmd" ;;

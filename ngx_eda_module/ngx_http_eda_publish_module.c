@@ -1005,6 +1005,40 @@ too_many:
 }
 
 
+ngx_int_t
+ngx_http_eda_event_from_conf(ngx_http_request_t *r, ngx_eda_ce_event_t *ev,
+    ngx_http_eda_problem_t *pb)
+{
+    ngx_eda_ce_event_t               *none;
+    ngx_http_eda_publish_loc_conf_t  *plcf;
+
+    plcf = ngx_http_get_module_loc_conf(r, ngx_http_eda_publish_module);
+
+    none = ngx_palloc(r->pool, sizeof(ngx_eda_ce_event_t));
+    if (none == NULL) {
+        return NGX_ERROR;
+    }
+
+    none->nattrs = 0;
+    none->data.data = NULL;
+    none->data.len = 0;
+
+    return ngx_http_eda_publish_gateway_attrs(r, plcf, none, ev, pb);
+}
+
+
+ngx_int_t
+ngx_http_eda_event_message(ngx_http_request_t *r, ngx_eda_ce_event_t *ev,
+    ngx_eda_kafka_msg_t *msg)
+{
+    ngx_http_eda_publish_loc_conf_t  *plcf;
+
+    plcf = ngx_http_get_module_loc_conf(r, ngx_http_eda_publish_module);
+
+    return ngx_http_eda_publish_message(r, plcf, ev, msg);
+}
+
+
 static ngx_int_t
 ngx_http_eda_ce_set_str(ngx_http_request_t *r, ngx_eda_ce_event_t *ev,
     const char *name, ngx_str_t *value)
