@@ -739,7 +739,7 @@ cmd_bench() {
     local what=${1:-} started_stack=0 rc=0 names
 
     names=$(cd "$ROOT/t/bench" 2>/dev/null && ls -- *.sh 2>/dev/null \
-        | sed 's/\.sh$//' | tr '\n' ' ')
+        | sed 's/\.sh$//' | tr '\n' ' ' || true)
     [ -n "$what" ] && [ -f "$ROOT/t/bench/$what.sh" ] \
         || die "usage: ./build.sh bench NAME (one of: ${names:-none yet})"
     shift
