@@ -49,6 +49,8 @@ Commands:
   test [--asan] deps + build + up + lint + unit tests + Test::Nginx suite
                 + down; --asan runs the suite on an nginx built with
                 AddressSanitizer and UndefinedBehaviorSanitizer
+  kafka-stop    stop the local Kafka, keeping its data ("up" restarts it);
+                the fault-injection tests use it
   unit          build and run the unit tests of the nginx-free C cores
   bench NAME    run the benchmark t/bench/NAME.sh against the real stack
   lint          check C sources for tabs, trailing spaces, long lines
@@ -784,6 +786,7 @@ main() {
         down)  cmd_down ;;
         run)   cmd_run ;;
         test)  cmd_test "$@" ;;
+        kafka-stop)  stop_pid "$STATE/kafka/kafka.pid" Kafka ;;
         unit)  cmd_unit ;;
         bench) cmd_bench "$@" ;;
         lint)  cmd_lint ;;

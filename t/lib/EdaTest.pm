@@ -8,12 +8,15 @@ use strict;
 use warnings;
 
 use Exporter 'import';
+use IO::Socket::INET ();
 use JSON::PP ();
 use Time::HiRes ();
 
 our @EXPORT_OK = qw(kafka_brokers redis_host redis_port unique_topic
                     kafka_consume kafka_produce kafka_record_at redis_cmd
-                    add_kafka_record_check);
+                    add_kafka_record_check local_kafka kafka_stop
+                    kafka_start nginx_start nginx_stop nginx_reload
+                    http_post);
 
 sub stack_env {
     my ($name) = @_;
@@ -59,36 +62,49 @@ sub unique_topic {
 # Reads COUNT records of TOPIC from the beginning with kcat and returns
 # them as hashes: topic, partition, offset, key, payload, headers (a hash
 # of name => value).  Waits at most TIMEOUT seconds for them to appear.
+# With all => 1, reads everything the topic holds now, once.
 sub kafka_consume {
     my ($topic, %opt) = @_;
 
+    if ($opt{all}) {
+        return kafka_read($topic, undef);
+    }
+
     my $count = $opt{count} || 1;
     my $timeout = $opt{timeout} || 10;
-    my $brokers = kafka_brokers();
     my $deadline = Time::HiRes::time() + $timeout;
     my @records;
 
     while (1) {
-        @records = ();
-        my @cmd = ('kcat', '-C', '-b', $brokers, '-t', $topic,
-                   '-o', 'beginning', '-e', '-q', '-J', '-c', $count,
-                   '-X', 'topic.metadata.refresh.interval.ms=500');
-        open my $fh, '-|', @cmd or die "kcat: $!\n";
-        while (my $line = <$fh>) {
-            my $r = eval { JSON::PP::decode_json($line) } or next;
-            my %h;
-            my @hv = @{ $r->{headers} || [] };
-            while (my ($k, $v) = splice @hv, 0, 2) {
-                $h{$k} = $v;
-            }
-            $r->{headers} = \%h;
-            push @records, $r;
-        }
-        close $fh;
-
+        @records = @{ kafka_read($topic, $count) };
         last if @records >= $count || Time::HiRes::time() > $deadline;
         Time::HiRes::sleep(0.2);
     }
+
+    return \@records;
+}
+
+sub kafka_read {
+    my ($topic, $count) = @_;
+
+    my @records;
+    my @cmd = ('kcat', '-C', '-b', kafka_brokers(), '-t', $topic,
+               '-o', 'beginning', '-e', '-q', '-J',
+               '-X', 'topic.metadata.refresh.interval.ms=500');
+    push @cmd, '-c', $count if defined $count;
+
+    open my $fh, '-|', @cmd or die "kcat: $!\n";
+    while (my $line = <$fh>) {
+        my $r = eval { JSON::PP::decode_json($line) } or next;
+        my %h;
+        my @hv = @{ $r->{headers} || [] };
+        while (my ($k, $v) = splice @hv, 0, 2) {
+            $h{$k} = $v;
+        }
+        $r->{headers} = \%h;
+        push @records, $r;
+    }
+    close $fh;
 
     return \@records;
 }
@@ -237,6 +253,147 @@ sub kafka_produce {
     open my $fh, '|-', @cmd or die "kcat: $!\n";
     print $fh $payload;
     close $fh or die "kcat -P failed for $topic\n";
+}
+
+# --------------------------------------------------------------------------
+# Fault injection on the real broker started by ./build.sh (never a mock):
+# available only when the suite runs against that local stack.
+
+sub repo_root {
+    my $root = $ENV{EDA_ROOT};
+    return $root if $root;
+    require File::Basename;
+    require Cwd;
+    return Cwd::abs_path(File::Basename::dirname(__FILE__) . '/../..');
+}
+
+sub local_kafka {
+    my $state = $ENV{EDA_STATE_DIR} || repo_root() . '/.eda';
+    return -f "$state/kafka/kafka.pid";
+}
+
+sub kafka_stop {
+    system(repo_root() . '/build.sh', 'kafka-stop') == 0
+        or die "kafka-stop failed\n";
+}
+
+sub kafka_start {
+    system(repo_root() . '/build.sh', 'up') == 0
+        or die "restarting Kafka failed\n";
+}
+
+# --------------------------------------------------------------------------
+# A private nginx for tests that must act between requests (stop the
+# broker, reload): nginx_start(http_config => ..., config => ...,
+# workers => N) writes a configuration under the servroot and starts the
+# binary Test::Nginx would use; returns { root, port, pid_file, log }.
+
+sub nginx_start {
+    my (%opt) = @_;
+
+    require File::Path;
+
+    my $root = ($ENV{TEST_NGINX_SERVROOT} || repo_root() . '/.eda/servroot')
+               . '-private';
+    File::Path::remove_tree($root);
+    File::Path::make_path("$root/conf", "$root/logs");
+
+    my $port = $opt{port} || 19840 + ($$ % 100);
+    my $workers = $opt{workers} || 1;
+    my $modules = join '', map { "load_module $_;\n" }
+                  split ' ', ($ENV{TEST_NGINX_LOAD_MODULES} || '');
+    my $http = $opt{http_config} || '';
+    my $config = $opt{config} || '';
+
+    for my $v ($http, $config) {
+        $v =~ s/\$(TEST_NGINX_[A-Z_]+)/defined $ENV{$1} ? $ENV{$1} : "\$$1"/ge;
+    }
+
+    open my $fh, '>', "$root/conf/nginx.conf" or die "$root: $!\n";
+    print $fh <<"_EOC_";
+$modules
+worker_processes $workers;
+daemon on;
+master_process on;
+error_log $root/logs/error.log info;
+pid $root/logs/nginx.pid;
+
+events {
+    worker_connections 1024;
+}
+
+http {
+    access_log $root/logs/access.log;
+    client_body_temp_path $root/client_body_temp;
+    proxy_temp_path $root/proxy_temp;
+    fastcgi_temp_path $root/fastcgi_temp;
+    uwsgi_temp_path $root/uwsgi_temp;
+    scgi_temp_path $root/scgi_temp;
+
+$http
+
+    server {
+        listen 127.0.0.1:$port;
+        server_name localhost;
+
+$config
+    }
+}
+_EOC_
+    close $fh;
+
+    my $bin = $ENV{TEST_NGINX_BINARY} || 'nginx';
+    system($bin, '-p', "$root/", '-c', "$root/conf/nginx.conf") == 0
+        or die "nginx did not start: see $root/logs/error.log\n";
+
+    my $n = { root => $root, port => $port, bin => $bin,
+              pid_file => "$root/logs/nginx.pid",
+              log => "$root/logs/error.log" };
+
+    for (1 .. 50) {
+        last if IO::Socket::INET->new(PeerAddr => "127.0.0.1:$port");
+        Time::HiRes::sleep(0.1);
+    }
+
+    return $n;
+}
+
+sub nginx_pid {
+    my ($n) = @_;
+
+    open my $fh, '<', $n->{pid_file} or return undef;
+    my $pid = <$fh>;
+    chomp $pid if defined $pid;
+    return $pid;
+}
+
+sub nginx_reload {
+    my ($n) = @_;
+
+    kill 'HUP', nginx_pid($n);
+}
+
+sub nginx_stop {
+    my ($n) = @_;
+
+    my $pid = nginx_pid($n) or return;
+    kill 'QUIT', $pid;
+    for (1 .. 200) {
+        return unless kill 0, $pid;
+        Time::HiRes::sleep(0.05);
+    }
+    kill 'KILL', $pid;
+}
+
+# One POST over a fresh connection: returns (status, body, headers).
+sub http_post {
+    my ($n, $path, $body, %h) = @_;
+
+    require HTTP::Tiny;
+    my $res = HTTP::Tiny->new(timeout => 30, keep_alive => 0)->request(
+        'POST', "http://127.0.0.1:$n->{port}$path",
+        { content => $body, headers => \%h });
+    return ($res->{status}, $res->{content}, $res->{headers});
 }
 
 # Runs one Redis command with redis-cli and returns its raw output.
