@@ -568,7 +568,7 @@ cmd_run() {
     conf=$dir/nginx.conf
     sed -e "s|^load_module .*;|load_module $(module_path);|" \
         -e "s|eda_kafka_brokers .*;|eda_kafka_brokers $KAFKA_BROKERS;|" \
-        -e "s|eda_redis [^ ;]*|eda_redis ${REDIS_URL#redis://}|" \
+        -e "s|eda_redis  *[^ ;]*|eda_redis ${REDIS_URL#redis://}|" \
         -e "s|listen .*;|listen 127.0.0.1:$NGINX_PORT;|" \
         -e "s|^pid .*;|pid $dir/nginx.pid;|" \
         "$ROOT/docs/examples/nginx.conf" > "$conf"
@@ -577,9 +577,14 @@ cmd_run() {
     cat >&2 <<EOF
 
 ngx_eda is running on http://127.0.0.1:$NGINX_PORT/ (Ctrl-C stops nginx;
-"./build.sh down" stops Kafka and Redis).  Try:
+"./build.sh down" stops Kafka and Redis).  Publish an event:
 
-  curl -i http://127.0.0.1:$NGINX_PORT/
+  curl -i -H 'Content-Type: application/json' -d '{"order":42}' \\
+      'http://127.0.0.1:$NGINX_PORT/orders?id=42'
+
+and read it back from Kafka:
+
+  kcat -C -b $KAFKA_BROKERS -t orders -o -1 -e -f '%h\\n%s\\n'
 
 EOF
     exec nginx -p "$dir" -c "$conf" -g 'daemon off;'
