@@ -53,6 +53,7 @@ Commands:
                 the fault-injection tests use it
   unit          build and run the unit tests of the nginx-free C cores
   bench NAME    run the benchmark t/bench/NAME.sh against the real stack
+  fuzz NAME [S] run the libFuzzer target t/fuzz/fuzz_NAME.c for S seconds
   lint          check C sources for tabs, trailing spaces, long lines
   help          this text
 
@@ -740,6 +741,42 @@ cmd_test() {
 
 
 # --------------------------------------------------------------------------
+# fuzzing: t/fuzz/fuzz_NAME.c, libFuzzer with ASan and UBSan, seeded from
+# t/fuzz/corpus/NAME (new inputs go to the state dir, not the repository)
+
+cmd_fuzz() {
+    local name=${1:-} secs=${2:-60} src dir s srcs=()
+
+    src=$ROOT/t/fuzz/fuzz_$name.c
+    [ -n "$name" ] && [ -f "$src" ] \
+        || die "usage: ./build.sh fuzz NAME [seconds] (NAME: $(cd \
+               "$ROOT/t/fuzz" && ls fuzz_*.c | sed 's/^fuzz_//; s/\.c$//' \
+               | tr '\n' ' '))"
+
+    apt_install clang libclang-rt-14-dev libjansson-dev
+
+    dir=$STATE/fuzz/$name
+    mkdir -p "$dir/corpus"
+    cp -n "$ROOT/t/fuzz/corpus/$name"/* "$dir/corpus/" 2>/dev/null || true
+
+    for s in $(sed -n 's/^ \* sources: //p' "$src"); do
+        srcs+=("$ROOT/ngx_eda_module/$s")
+    done
+
+    # shellcheck disable=SC2046
+    clang -g -O1 -fsanitize=fuzzer,address,undefined \
+        -fno-sanitize-recover=undefined -I"$ROOT/ngx_eda_module" \
+        -o "$dir/fuzz_$name" "$src" "${srcs[@]}" \
+        $(sed -n 's/^ \* libs: //p' "$src") \
+        || die "fuzz target $name does not build"
+
+    say "fuzzing $name for $secs s (corpus: $dir/corpus)"
+    (cd "$dir" && "./fuzz_$name" -max_total_time="$secs" \
+        -print_final_stats=1 corpus 2>&1 | tail -n 15)
+}
+
+
+# --------------------------------------------------------------------------
 # benchmarks: t/bench/NAME.sh, run against the real stack
 
 cmd_bench() {
@@ -794,6 +831,7 @@ main() {
         kafka-stop)  stop_pid "$STATE/kafka/kafka.pid" Kafka ;;
         unit)  cmd_unit ;;
         bench) cmd_bench "$@" ;;
+        fuzz)  cmd_fuzz "$@" ;;
         lint)  cmd_lint ;;
         help|-h|--help) usage ;;
         *) usage >&2; die "unknown command: $cmd" ;;

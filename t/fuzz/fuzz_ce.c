@@ -1,6 +1,9 @@
 
 /*
  * Copyright (C) ngx_eda authors
+ *
+ * sources: ngx_eda_ce.c
+ * libs: -ljansson
  */
 
 
@@ -10,12 +13,7 @@
  * attributes (plus the datacontenttype the JSON format implies for JSON
  * data, made explicit on the way back); the small validators and the
  * percent-decoder run on the raw input too.
- *
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -I ngx_eda_module \
- *       t/fuzz/fuzz_ce.c ngx_eda_module/ngx_eda_ce.c -ljansson \
- *       -o /tmp/fuzz_ce
- *   cp -r t/fuzz/corpus/ce /tmp/corpus_ce
- *   /tmp/fuzz_ce -max_total_time=60 /tmp/corpus_ce
+ * Run it with "./build.sh fuzz ce [seconds]".
  */
 
 
