@@ -1,0 +1,1036 @@
+
+/*
+ * Copyright (C) ngx_eda authors
+ *
+ * eda_emit: the response tap.  The response of a location (typically a
+ * proxied REST service) is published as a CloudEvent once it is complete:
+ * the status and a few headers as extensions, the body as data.  The
+ * filter only looks: every buffer goes on to the client unchanged and at
+ * once, and nothing that happens to the event (a size limit, a Kafka
+ * outage, an invalid attribute) changes the response.
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "ngx_eda_module.h"
+#include "ngx_eda_ce.h"
+#include "ngx_eda_kafka_producer.h"
+#include "ngx_eda_metrics.h"
+#include "ngx_http_eda_publish_module.h"
+
+
+#define NGX_HTTP_EDA_EMIT_2XX         0
+#define NGX_HTTP_EDA_EMIT_ALL         1
+
+#define NGX_HTTP_EDA_EMIT_SKIPPED     0
+#define NGX_HTTP_EDA_EMIT_COLLECTING  1
+#define NGX_HTTP_EDA_EMIT_QUEUED      2
+#define NGX_HTTP_EDA_EMIT_FAILED      3
+
+#define NGX_HTTP_EDA_EMIT_TYPE        "eda.http.response"
+#define NGX_HTTP_EDA_EMIT_MAX_BODY    (64 * 1024)
+
+/* the first allocation for a body of unknown length */
+#define NGX_HTTP_EDA_EMIT_FIRST_BUF   4096
+
+/* failures logged per second and worker; the rest are only counted */
+#define NGX_HTTP_EDA_EMIT_WARN_BURST  10
+
+
+typedef struct {
+    ngx_str_t                   topic;        /* NUL-terminated */
+    ngx_uint_t                  on;
+    size_t                      max_body;
+} ngx_http_eda_emit_loc_conf_t;
+
+
+/* per worker: the failures logged in the current second */
+typedef struct {
+    time_t                      warn_time;
+    ngx_uint_t                  warn_logged;
+    ngx_uint_t                  warn_suppressed;
+} ngx_http_eda_emit_main_conf_t;
+
+
+typedef struct {
+    ngx_uint_t                  state;
+    ngx_uint_t                  status;
+    ngx_str_t                   content_type;
+    ngx_str_t                   location;
+    off_t                       expected;     /* Content-Length or -1 */
+    off_t                       received;
+    u_char                     *body;
+    size_t                      len;
+    size_t                      size;
+    unsigned                    omitted:1;
+} ngx_http_eda_emit_ctx_t;
+
+
+static ngx_int_t ngx_http_eda_emit_header_filter(ngx_http_request_t *r);
+static ngx_int_t ngx_http_eda_emit_body_filter(ngx_http_request_t *r,
+    ngx_chain_t *in);
+static void ngx_http_eda_emit_location(ngx_http_request_t *r,
+    ngx_str_t *location);
+static void ngx_http_eda_emit_collect(ngx_http_request_t *r,
+    ngx_http_eda_emit_ctx_t *ctx, ngx_http_eda_emit_loc_conf_t *elcf,
+    ngx_buf_t *b);
+static void ngx_http_eda_emit_omit(ngx_http_request_t *r,
+    ngx_http_eda_emit_ctx_t *ctx);
+static void ngx_http_eda_emit(ngx_http_request_t *r,
+    ngx_http_eda_emit_ctx_t *ctx, ngx_http_eda_emit_loc_conf_t *elcf);
+static void ngx_http_eda_emit_delivered(ngx_eda_kafka_dr_t *dr);
+static void ngx_http_eda_emit_fail(ngx_http_request_t *r,
+    ngx_http_eda_emit_ctx_t *ctx, ngx_uint_t level, const char *reason,
+    ngx_str_t *attr);
+static ngx_int_t ngx_http_eda_emit_log_handler(ngx_http_request_t *r);
+static ngx_int_t ngx_http_eda_emit_status_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
+
+static ngx_int_t ngx_http_eda_emit_add_variables(ngx_conf_t *cf);
+static ngx_int_t ngx_http_eda_emit_init(ngx_conf_t *cf);
+static void *ngx_http_eda_emit_create_main_conf(ngx_conf_t *cf);
+static void *ngx_http_eda_emit_create_loc_conf(ngx_conf_t *cf);
+static char *ngx_http_eda_emit_merge_loc_conf(ngx_conf_t *cf, void *parent,
+    void *child);
+static char *ngx_http_eda_emit_directive(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+
+
+static ngx_command_t  ngx_http_eda_emit_commands[] = {
+
+    { ngx_string("eda_emit"),
+      NGX_HTTP_LOC_CONF|NGX_HTTP_LIF_CONF|NGX_CONF_TAKE12,
+      ngx_http_eda_emit_directive,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("eda_emit_max_body"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_size_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_eda_emit_loc_conf_t, max_body),
+      NULL },
+
+      ngx_null_command
+};
+
+
+static ngx_http_module_t  ngx_http_eda_emit_filter_module_ctx = {
+    ngx_http_eda_emit_add_variables,       /* preconfiguration */
+    ngx_http_eda_emit_init,                /* postconfiguration */
+
+    ngx_http_eda_emit_create_main_conf,    /* create main configuration */
+    NULL,                                  /* init main configuration */
+
+    NULL,                                  /* create server configuration */
+    NULL,                                  /* merge server configuration */
+
+    ngx_http_eda_emit_create_loc_conf,     /* create location configuration */
+    ngx_http_eda_emit_merge_loc_conf       /* merge location configuration */
+};
+
+
+ngx_module_t  ngx_http_eda_emit_filter_module = {
+    NGX_MODULE_V1,
+    &ngx_http_eda_emit_filter_module_ctx,  /* module context */
+    ngx_http_eda_emit_commands,            /* module directives */
+    NGX_HTTP_MODULE,                       /* module type */
+    NULL,                                  /* init master */
+    NULL,                                  /* init module */
+    NULL,                                  /* init process */
+    NULL,                                  /* init thread */
+    NULL,                                  /* exit thread */
+    NULL,                                  /* exit process */
+    NULL,                                  /* exit master */
+    NGX_MODULE_V1_PADDING
+};
+
+
+static ngx_str_t  ngx_http_eda_emit_status_name =
+    ngx_string("eda_emit_status");
+
+/* by state; an unfinished response has no value */
+static ngx_str_t  ngx_http_eda_emit_states[] = {
+    ngx_string("skipped"),
+    ngx_null_string,
+    ngx_string("queued"),
+    ngx_string("failed")
+};
+
+static ngx_http_output_header_filter_pt  ngx_http_next_header_filter;
+static ngx_http_output_body_filter_pt    ngx_http_next_body_filter;
+
+
+/*
+ * The decision is taken after the rest of the header chain ran, on the
+ * status the client gets (a 304 from If-None-Match, a 206 for a Range).
+ * Responses without a body for the client (HEAD, 204, 304) are emitted at
+ * once: no last buffer follows them.
+ */
+
+static ngx_int_t
+ngx_http_eda_emit_header_filter(ngx_http_request_t *r)
+{
+    off_t                          expected;
+    ngx_int_t                      rc;
+    ngx_uint_t                     status;
+    ngx_http_eda_emit_ctx_t       *ctx;
+    ngx_http_eda_emit_loc_conf_t  *elcf;
+
+    elcf = ngx_http_get_module_loc_conf(r, ngx_http_eda_emit_filter_module);
+
+    if (elcf->topic.data == NULL || r != r->main || r->post_action) {
+        return ngx_http_next_header_filter(r);
+    }
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_eda_emit_filter_module);
+
+    if (ctx == NULL) {
+        ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_eda_emit_ctx_t));
+        if (ctx == NULL) {
+            return NGX_ERROR;
+        }
+
+        ngx_http_set_ctx(r, ctx, ngx_http_eda_emit_filter_module);
+
+    } else {
+        /* a second header for the request: the first response was lost */
+        ngx_memzero(ctx, sizeof(ngx_http_eda_emit_ctx_t));
+    }
+
+    /* the length of the body this filter will see, before gzip and ranges */
+    expected = r->headers_out.content_length_n;
+
+    rc = ngx_http_next_header_filter(r);
+
+    /*
+     * A filter may have replaced the response (ngx_http_filter_finalize_
+     * request() clears every module's context and sends another header
+     * through this filter): that response has its own context.
+     */
+
+    if (rc == NGX_ERROR
+        || ngx_http_get_module_ctx(r, ngx_http_eda_emit_filter_module) != ctx)
+    {
+        return rc;
+    }
+
+    status = r->headers_out.status;
+
+    /*
+     * 1xx answers are not final (101 turns the connection into a tunnel)
+     * and a 206 carries part of a representation, not an outcome.
+     */
+
+    if (status < NGX_HTTP_OK
+        || status == NGX_HTTP_PARTIAL_CONTENT
+        || (elcf->on == NGX_HTTP_EDA_EMIT_2XX
+            && status >= NGX_HTTP_SPECIAL_RESPONSE))
+    {
+        ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                       "eda emit: status %ui skipped", status);
+        return rc;
+    }
+
+    ctx->state = NGX_HTTP_EDA_EMIT_COLLECTING;
+    ctx->status = status;
+    ctx->expected = expected;
+
+    /* the Content-Type as nginx sends it (ngx_http_header_filter()) */
+
+    ctx->content_type = r->headers_out.content_type;
+
+    if (r->headers_out.content_type.len
+        && r->headers_out.content_type_len == r->headers_out.content_type.len
+        && r->headers_out.charset.len)
+    {
+        ctx->content_type.len = r->headers_out.content_type.len
+                                + sizeof("; charset=") - 1
+                                + r->headers_out.charset.len;
+
+        ctx->content_type.data = ngx_pnalloc(r->pool, ctx->content_type.len);
+        if (ctx->content_type.data == NULL) {
+            ngx_http_eda_emit_fail(r, ctx, NGX_LOG_WARN, "out of memory",
+                                   NULL);
+            return rc;
+        }
+
+        ngx_sprintf(ctx->content_type.data, "%V; charset=%V",
+                    &r->headers_out.content_type, &r->headers_out.charset);
+    }
+
+    ngx_http_eda_emit_location(r, &ctx->location);
+
+    if (r->header_only) {
+        ngx_http_eda_emit(r, ctx, elcf);
+        return rc;
+    }
+
+    if (expected > (off_t) elcf->max_body) {
+        ngx_http_eda_emit_omit(r, ctx);
+    }
+
+    return rc;
+}
+
+
+/*
+ * r->headers_out.location is read whatever its hash: ngx_http_header_filter()
+ * zeroes it when it writes a relative Location as an absolute URL itself.
+ * A relative Location from an upstream is only in the list (the upstream
+ * module keeps it out of headers_out.location for that very reason).
+ */
+
+static void
+ngx_http_eda_emit_location(ngx_http_request_t *r, ngx_str_t *location)
+{
+    ngx_uint_t        i;
+    ngx_list_part_t  *part;
+    ngx_table_elt_t  *h;
+
+    if (r->headers_out.location != NULL) {
+        *location = r->headers_out.location->value;
+        return;
+    }
+
+    part = &r->headers_out.headers.part;
+    h = part->elts;
+
+    for (i = 0; /* void */; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                return;
+            }
+
+            part = part->next;
+            h = part->elts;
+            i = 0;
+        }
+
+        if (h[i].hash != 0
+            && h[i].key.len == sizeof("Location") - 1
+            && ngx_strncasecmp(h[i].key.data, (u_char *) "Location",
+                               sizeof("Location") - 1)
+               == 0)
+        {
+            *location = h[i].value;
+            return;
+        }
+    }
+}
+
+
+/*
+ * Copies the response as it passes, then hands the very same chain on.
+ * The event is produced after the last buffer went on, so building it
+ * never holds the response back.
+ */
+
+static ngx_int_t
+ngx_http_eda_emit_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
+{
+    ngx_int_t                      rc;
+    ngx_uint_t                     last;
+    ngx_chain_t                   *cl;
+    ngx_http_eda_emit_ctx_t       *ctx;
+    ngx_http_eda_emit_loc_conf_t  *elcf;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_eda_emit_filter_module);
+
+    if (ctx == NULL || ctx->state != NGX_HTTP_EDA_EMIT_COLLECTING) {
+        return ngx_http_next_body_filter(r, in);
+    }
+
+    elcf = ngx_http_get_module_loc_conf(r, ngx_http_eda_emit_filter_module);
+
+    last = 0;
+
+    for (cl = in; cl != NULL; cl = cl->next) {
+
+        if (ctx->state == NGX_HTTP_EDA_EMIT_COLLECTING) {
+            ngx_http_eda_emit_collect(r, ctx, elcf, cl->buf);
+        }
+
+        if (cl->buf->last_buf) {
+            last = 1;
+        }
+    }
+
+    rc = ngx_http_next_body_filter(r, in);
+
+    /*
+     * The service's response is complete even if the client is gone
+     * (rc == NGX_ERROR), so it is emitted all the same; unless a later
+     * filter replaced it (see the header filter).
+     */
+
+    if (!last
+        || ngx_http_get_module_ctx(r, ngx_http_eda_emit_filter_module) != ctx
+        || ctx->state != NGX_HTTP_EDA_EMIT_COLLECTING)
+    {
+        return rc;
+    }
+
+    ngx_http_eda_emit(r, ctx, elcf);
+
+    return rc;
+}
+
+
+static void
+ngx_http_eda_emit_collect(ngx_http_request_t *r, ngx_http_eda_emit_ctx_t *ctx,
+    ngx_http_eda_emit_loc_conf_t *elcf, ngx_buf_t *b)
+{
+    off_t     size, offset;
+    u_char   *p;
+    size_t    n;
+    ssize_t   rd;
+
+    size = ngx_buf_size(b);
+
+    if (size <= 0) {
+        return;
+    }
+
+    ctx->received += size;
+
+    if (ctx->omitted) {
+        return;
+    }
+
+    if (ctx->received > (off_t) elcf->max_body) {
+        ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                       "eda emit: body over %uz bytes (%O so far), "
+                       "data omitted", elcf->max_body, ctx->received);
+        ngx_http_eda_emit_omit(r, ctx);
+        return;
+    }
+
+    if (!ngx_buf_in_memory(b) && (!b->in_file || b->file->directio)) {
+
+        /*
+         * directio needs aligned reads into aligned memory: such files
+         * are large by design, so their body is not captured
+         */
+
+        ngx_http_eda_emit_omit(r, ctx);
+        return;
+    }
+
+    n = ctx->len + (size_t) size;
+
+    if (n > ctx->size) {
+
+        /* the exact length when it is known, else doubling, at most max */
+
+        if (ctx->expected >= (off_t) n) {
+            n = (size_t) ctx->expected;
+
+        } else {
+            n = ngx_max(n, 2 * ctx->size);
+            n = ngx_max(n, NGX_HTTP_EDA_EMIT_FIRST_BUF);
+            n = ngx_min(n, elcf->max_body);
+        }
+
+        p = ngx_pnalloc(r->pool, n);
+        if (p == NULL) {
+            ngx_http_eda_emit_fail(r, ctx, NGX_LOG_WARN, "out of memory",
+                                   NULL);
+            return;
+        }
+
+        if (ctx->len) {
+            ngx_memcpy(p, ctx->body, ctx->len);
+        }
+
+        if (ctx->body != NULL) {
+            (void) ngx_pfree(r->pool, ctx->body);
+        }
+
+        ctx->body = p;
+        ctx->size = n;
+    }
+
+    if (ngx_buf_in_memory(b)) {
+        ngx_memcpy(ctx->body + ctx->len, b->pos, (size_t) size);
+        ctx->len += (size_t) size;
+        return;
+    }
+
+    /*
+     * A buffer in a file (a proxy temporary file, a static file): a read
+     * of at most eda_emit_max_body bytes from a file nginx itself is about
+     * to send, as the copy filter does without aio.  The file's offset is
+     * left as it was for the other readers of the same file.
+     */
+
+    offset = b->file->offset;
+
+    rd = ngx_read_file(b->file, ctx->body + ctx->len, (size_t) size,
+                       b->file_pos);
+
+    b->file->offset = offset;
+
+    if (rd != (ssize_t) size) {
+        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                      "eda: reading the response from \"%V\" for "
+                      "eda_emit failed, data omitted", &b->file->name);
+        ngx_http_eda_emit_omit(r, ctx);
+        return;
+    }
+
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "eda emit: %O bytes read from \"%V\"", size,
+                   &b->file->name);
+
+    ctx->len += (size_t) size;
+}
+
+
+/*
+ * A body that cannot be captured whole is left out of the event entirely
+ * (and flagged), never cut: a consumer would otherwise parse half a
+ * document as if it were the response.
+ */
+
+static void
+ngx_http_eda_emit_omit(ngx_http_request_t *r, ngx_http_eda_emit_ctx_t *ctx)
+{
+    if (ctx->body != NULL) {
+        (void) ngx_pfree(r->pool, ctx->body);
+    }
+
+    ctx->omitted = 1;
+    ctx->body = NULL;
+    ctx->len = 0;
+    ctx->size = 0;
+}
+
+
+static void
+ngx_http_eda_emit(ngx_http_request_t *r, ngx_http_eda_emit_ctx_t *ctx,
+    ngx_http_eda_emit_loc_conf_t *elcf)
+{
+    u_char                   *p;
+    ngx_int_t                 rc;
+    ngx_str_t                 attr;
+    const char               *err;
+    ngx_eda_ce_str_t          cattr;
+    ngx_eda_ce_event_t       *ev;
+    ngx_eda_kafka_dr_t       *dr;
+    ngx_eda_kafka_msg_t       msg;
+    ngx_eda_main_conf_t      *emcf;
+    ngx_http_eda_problem_t    pb;
+    ngx_eda_kafka_refusal_e   refusal;
+
+    ngx_str_null(&attr);
+
+    ev = ngx_palloc(r->pool, sizeof(ngx_eda_ce_event_t));
+    if (ev == NULL) {
+        ngx_http_eda_emit_fail(r, ctx, NGX_LOG_WARN, "out of memory", NULL);
+        return;
+    }
+
+    ngx_memzero(&pb, sizeof(ngx_http_eda_problem_t));
+
+    rc = ngx_http_eda_event_from_conf(r, ev, &pb);
+
+    if (rc == NGX_DECLINED) {
+        p = ngx_pnalloc(r->pool, pb.detail.len + 1);
+        if (p == NULL) {
+            ngx_http_eda_emit_fail(r, ctx, NGX_LOG_WARN, "invalid event",
+                                   &pb.attribute);
+            return;
+        }
+
+        (void) ngx_cpystrn(p, pb.detail.data, pb.detail.len + 1);
+
+        ngx_http_eda_emit_fail(r, ctx, NGX_LOG_WARN, (const char *) p,
+                               &pb.attribute);
+        return;
+    }
+
+    if (rc != NGX_OK) {
+        ngx_http_eda_emit_fail(r, ctx, NGX_LOG_WARN,
+                               "the eda_ce_* settings could not be evaluated",
+                               NULL);
+        return;
+    }
+
+    if (ngx_eda_ce_get(ev, "type", sizeof("type") - 1) == NULL
+        && ngx_eda_ce_set(ev, "type", sizeof("type") - 1,
+                          NGX_HTTP_EDA_EMIT_TYPE,
+                          sizeof(NGX_HTTP_EDA_EMIT_TYPE) - 1)
+           != 0)
+    {
+        goto too_many;
+    }
+
+    p = ngx_pnalloc(r->pool, NGX_INT_T_LEN);
+    if (p == NULL) {
+        ngx_http_eda_emit_fail(r, ctx, NGX_LOG_WARN, "out of memory", NULL);
+        return;
+    }
+
+    if (ngx_eda_ce_set(ev, "httpstatus", sizeof("httpstatus") - 1,
+                       (const char *) p,
+                       (size_t) (ngx_sprintf(p, "%ui", ctx->status) - p))
+        != 0)
+    {
+        goto too_many;
+    }
+
+    /* the service's headers are its own: one that is not a valid value is
+     * left out rather than losing the event */
+
+    if (ctx->location.len
+        && ngx_eda_ce_check_value("httplocation", sizeof("httplocation") - 1,
+                                  (const char *) ctx->location.data,
+                                  ctx->location.len, &err)
+           == 0
+        && ngx_eda_ce_set(ev, "httplocation", sizeof("httplocation") - 1,
+                          (const char *) ctx->location.data,
+                          ctx->location.len)
+           != 0)
+    {
+        goto too_many;
+    }
+
+    if (ctx->omitted) {
+        if (ngx_eda_ce_set(ev, "bodytruncated", sizeof("bodytruncated") - 1,
+                           "true", sizeof("true") - 1)
+            != 0)
+        {
+            goto too_many;
+        }
+
+    } else if (ctx->len) {
+        ev->data.data = (const char *) ctx->body;
+        ev->data.len = ctx->len;
+
+        if (ctx->content_type.len
+            && ngx_eda_ce_check_value("datacontenttype",
+                                      sizeof("datacontenttype") - 1,
+                                      (const char *) ctx->content_type.data,
+                                      ctx->content_type.len, &err)
+               == 0
+            && ngx_eda_ce_set(ev, "datacontenttype",
+                              sizeof("datacontenttype") - 1,
+                              (const char *) ctx->content_type.data,
+                              ctx->content_type.len)
+               != 0)
+        {
+            goto too_many;
+        }
+    }
+
+    if (ngx_eda_ce_validate(ev, &err, &cattr) != 0) {
+        attr.data = (u_char *) cattr.data;
+        attr.len = (cattr.data != NULL) ? cattr.len : 0;
+
+        ngx_http_eda_emit_fail(r, ctx, NGX_LOG_WARN, err, &attr);
+        return;
+    }
+
+    ngx_memzero(&msg, sizeof(ngx_eda_kafka_msg_t));
+
+    if (ngx_http_eda_event_message(r, ev, &msg) != NGX_OK) {
+        ngx_http_eda_emit_fail(r, ctx, NGX_LOG_WARN,
+                               "the Kafka record could not be built", NULL);
+        return;
+    }
+
+    msg.topic = (const char *) elcf->topic.data;
+
+    emcf = ngx_http_get_module_main_conf(r, ngx_eda_module);
+
+    /*
+     * Nothing waits for the report, which refers to no request: it only
+     * counts a delivery that failed after the event was queued.
+     */
+
+    dr = ngx_eda_kafka_dr_create(r->connection->log);
+    if (dr == NULL) {
+        ngx_http_eda_emit_fail(r, ctx, NGX_LOG_WARN, "out of memory", NULL);
+        return;
+    }
+
+    dr->handler = ngx_http_eda_emit_delivered;
+    dr->data = emcf;
+
+    refusal = ngx_eda_kafka_produce(emcf, &msg, dr, r->connection->log);
+
+    if (refusal != NGX_EDA_KAFKA_OK) {
+        ngx_free(dr);
+
+        switch (refusal) {
+
+        case NGX_EDA_KAFKA_QUEUE_FULL:
+            err = "the Kafka producer queue is full";
+            break;
+
+        case NGX_EDA_KAFKA_BROKERS_DOWN:
+            err = "Kafka is unavailable";
+            break;
+
+        case NGX_EDA_KAFKA_TOO_LARGE:
+            err = "the event exceeds the Kafka message size limit";
+            break;
+
+        case NGX_EDA_KAFKA_NO_PRODUCER:
+            err = "the Kafka producer is not available";
+            break;
+
+        default:
+            err = "the Kafka producer refused the event";
+            break;
+        }
+
+        ngx_http_eda_emit_fail(r, ctx, NGX_LOG_WARN, err, NULL);
+        return;
+    }
+
+    ctx->state = NGX_HTTP_EDA_EMIT_QUEUED;
+
+    ngx_log_debug3(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "eda emit: status %ui, %uz bytes queued to \"%s\"",
+                   ctx->status, ctx->len, msg.topic);
+
+    return;
+
+too_many:
+
+    ngx_http_eda_emit_fail(r, ctx, NGX_LOG_WARN, "too many attributes", NULL);
+}
+
+
+static void
+ngx_http_eda_emit_delivered(ngx_eda_kafka_dr_t *dr)
+{
+    /* the producer logged the failure itself */
+
+    if (dr->err != 0) {
+        ngx_eda_metrics_count(dr->data, NGX_EDA_M_EMIT_FAILED, 1);
+    }
+}
+
+
+static void
+ngx_http_eda_emit_fail(ngx_http_request_t *r, ngx_http_eda_emit_ctx_t *ctx,
+    ngx_uint_t level, const char *reason, ngx_str_t *attr)
+{
+    ngx_uint_t                      suppressed;
+    ngx_eda_main_conf_t            *emcf;
+    ngx_http_eda_emit_loc_conf_t   *elcf;
+    ngx_http_eda_emit_main_conf_t  *mcf;
+
+    ctx->state = NGX_HTTP_EDA_EMIT_FAILED;
+
+    emcf = ngx_http_get_module_main_conf(r, ngx_eda_module);
+    ngx_eda_metrics_count(emcf, NGX_EDA_M_EMIT_FAILED, 1);
+
+    /* a Kafka outage fails every response: a few lines a second suffice */
+
+    mcf = ngx_http_get_module_main_conf(r, ngx_http_eda_emit_filter_module);
+
+    suppressed = 0;
+
+    if (mcf->warn_time != ngx_time()) {
+        suppressed = mcf->warn_suppressed;
+        mcf->warn_time = ngx_time();
+        mcf->warn_logged = 0;
+        mcf->warn_suppressed = 0;
+    }
+
+    if (mcf->warn_logged == NGX_HTTP_EDA_EMIT_WARN_BURST) {
+        mcf->warn_suppressed++;
+        return;
+    }
+
+    mcf->warn_logged++;
+
+    elcf = ngx_http_get_module_loc_conf(r, ngx_http_eda_emit_filter_module);
+
+    if (suppressed) {
+        ngx_log_error(level, r->connection->log, 0,
+                      "eda: %ui more responses not emitted and not "
+                      "logged before", suppressed);
+    }
+
+    if (attr != NULL && attr->len) {
+        ngx_log_error(level, r->connection->log, 0,
+                      "eda: response %ui not emitted to \"%V\": %s "
+                      "(attribute \"%V\")",
+                      ctx->status, &elcf->topic, reason, attr);
+
+    } else {
+        ngx_log_error(level, r->connection->log, 0,
+                      "eda: response %ui not emitted to \"%V\": %s",
+                      ctx->status, &elcf->topic, reason);
+    }
+}
+
+
+/*
+ * A response whose last buffer never came (the client or the upstream
+ * connection broke) is not emitted: its body is incomplete.  That is a
+ * lost event, counted, but logged at info like nginx's own client aborts.
+ */
+
+static ngx_int_t
+ngx_http_eda_emit_log_handler(ngx_http_request_t *r)
+{
+    ngx_http_eda_emit_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_eda_emit_filter_module);
+
+    if (ctx != NULL && ctx->state == NGX_HTTP_EDA_EMIT_COLLECTING) {
+        ngx_http_eda_emit_fail(r, ctx, NGX_LOG_INFO,
+                               "the response did not complete", NULL);
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_eda_emit_status_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    ngx_uint_t                     state;
+    ngx_http_eda_emit_ctx_t       *ctx;
+    ngx_http_eda_emit_loc_conf_t  *elcf;
+
+    elcf = ngx_http_get_module_loc_conf(r, ngx_http_eda_emit_filter_module);
+
+    if (elcf->topic.data == NULL) {
+        v->not_found = 1;
+        return NGX_OK;
+    }
+
+    ctx = ngx_http_get_module_ctx(r->main, ngx_http_eda_emit_filter_module);
+
+    state = (ctx != NULL) ? ctx->state : NGX_HTTP_EDA_EMIT_SKIPPED;
+
+    if (state == NGX_HTTP_EDA_EMIT_COLLECTING) {
+        v->not_found = 1;
+        return NGX_OK;
+    }
+
+    v->data = ngx_http_eda_emit_states[state].data;
+    v->len = ngx_http_eda_emit_states[state].len;
+    v->valid = 1;
+    v->no_cacheable = 1;
+    v->not_found = 0;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_eda_emit_add_variables(ngx_conf_t *cf)
+{
+    ngx_http_variable_t  *var;
+
+    var = ngx_http_add_variable(cf, &ngx_http_eda_emit_status_name,
+                                NGX_HTTP_VAR_NOCACHEABLE);
+    if (var == NULL) {
+        return NGX_ERROR;
+    }
+
+    var->get_handler = ngx_http_eda_emit_status_variable;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_eda_emit_init(ngx_conf_t *cf)
+{
+    ngx_array_t                *a;
+    ngx_http_handler_pt        *h;
+    ngx_http_core_main_conf_t  *cmcf;
+
+    cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
+
+    /*
+     * First in the log phase, so that access_log's $eda_emit_status
+     * already says "failed" for a response that did not complete.
+     */
+
+    a = &cmcf->phases[NGX_HTTP_LOG_PHASE].handlers;
+
+    if (ngx_array_push(a) == NULL) {
+        return NGX_ERROR;
+    }
+
+    h = a->elts;
+    ngx_memmove(&h[1], &h[0], (a->nelts - 1) * sizeof(ngx_http_handler_pt));
+    h[0] = ngx_http_eda_emit_log_handler;
+
+    ngx_http_next_header_filter = ngx_http_top_header_filter;
+    ngx_http_top_header_filter = ngx_http_eda_emit_header_filter;
+
+    ngx_http_next_body_filter = ngx_http_top_body_filter;
+    ngx_http_top_body_filter = ngx_http_eda_emit_body_filter;
+
+    return NGX_OK;
+}
+
+
+static void *
+ngx_http_eda_emit_create_main_conf(ngx_conf_t *cf)
+{
+    ngx_http_eda_emit_main_conf_t  *mcf;
+
+    mcf = ngx_pcalloc(cf->pool, sizeof(ngx_http_eda_emit_main_conf_t));
+    if (mcf == NULL) {
+        return NULL;
+    }
+
+    /*
+     * set by ngx_pcalloc():
+     *
+     *     mcf->warn_time = 0;
+     *     mcf->warn_logged = 0;
+     *     mcf->warn_suppressed = 0;
+     */
+
+    return mcf;
+}
+
+
+static void *
+ngx_http_eda_emit_create_loc_conf(ngx_conf_t *cf)
+{
+    ngx_http_eda_emit_loc_conf_t  *conf;
+
+    conf = ngx_pcalloc(cf->pool, sizeof(ngx_http_eda_emit_loc_conf_t));
+    if (conf == NULL) {
+        return NULL;
+    }
+
+    /*
+     * set by ngx_pcalloc():
+     *
+     *     conf->topic = { 0, NULL };
+     */
+
+    conf->on = NGX_CONF_UNSET_UINT;
+    conf->max_body = NGX_CONF_UNSET_SIZE;
+
+    return conf;
+}
+
+
+static char *
+ngx_http_eda_emit_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
+{
+    ngx_http_eda_emit_loc_conf_t *prev = parent;
+    ngx_http_eda_emit_loc_conf_t *conf = child;
+
+    /* like any filter, the tap holds in nested locations and "if" blocks */
+
+    if (conf->topic.data == NULL) {
+        conf->topic = prev->topic;
+        conf->on = prev->on;
+    }
+
+    ngx_conf_merge_uint_value(conf->on, prev->on, NGX_HTTP_EDA_EMIT_2XX);
+    ngx_conf_merge_size_value(conf->max_body, prev->max_body,
+                              NGX_HTTP_EDA_EMIT_MAX_BODY);
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_eda_emit_directive(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_eda_emit_loc_conf_t *elcf = conf;
+
+    u_char                ch;
+    ngx_str_t            *value;
+    ngx_uint_t            i;
+    ngx_eda_main_conf_t  *emcf;
+
+    if (elcf->topic.data != NULL) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    /* Kafka's rules for topic names */
+
+    if (value[1].len == 0 || value[1].len > 249
+        || (value[1].len == 1 && value[1].data[0] == '.')
+        || (value[1].len == 2 && value[1].data[0] == '.'
+            && value[1].data[1] == '.'))
+    {
+        goto invalid;
+    }
+
+    for (i = 0; i < value[1].len; i++) {
+        ch = value[1].data[i];
+
+        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z')
+              || (ch >= '0' && ch <= '9') || ch == '.' || ch == '_'
+              || ch == '-'))
+        {
+            goto invalid;
+        }
+    }
+
+    elcf->on = NGX_HTTP_EDA_EMIT_2XX;
+
+    if (cf->args->nelts == 3) {
+        if (value[2].len == sizeof("on=2xx") - 1
+            && ngx_strncmp(value[2].data, "on=2xx", value[2].len) == 0)
+        {
+            elcf->on = NGX_HTTP_EDA_EMIT_2XX;
+
+        } else if (value[2].len == sizeof("on=all") - 1
+                   && ngx_strncmp(value[2].data, "on=all", value[2].len)
+                      == 0)
+        {
+            elcf->on = NGX_HTTP_EDA_EMIT_ALL;
+
+        } else {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid parameter \"%V\" in \"%V\": "
+                               "expected \"on=2xx\" or \"on=all\"",
+                               &value[2], &cmd->name);
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    /* librdkafka takes the topic as a C string */
+
+    elcf->topic.data = ngx_pnalloc(cf->pool, value[1].len + 1);
+    if (elcf->topic.data == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    ngx_memcpy(elcf->topic.data, value[1].data, value[1].len);
+    elcf->topic.data[value[1].len] = '\0';
+    elcf->topic.len = value[1].len;
+
+    emcf = ngx_http_conf_get_module_main_conf(cf, ngx_eda_module);
+    ngx_eda_require_producer(cf, emcf, &cmd->name);
+
+    return NGX_CONF_OK;
+
+invalid:
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "invalid Kafka topic name \"%V\" in \"%V\": 1 to 249 "
+                       "characters of [a-zA-Z0-9._-]", &value[1],
+                       &cmd->name);
+
+    return NGX_CONF_ERROR;
+}
