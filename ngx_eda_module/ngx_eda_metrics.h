@@ -29,6 +29,10 @@ typedef enum {
     NGX_EDA_M_FAILED_OTHER,        /* any other failure */
     NGX_EDA_M_REJECTED,            /* invalid requests (4xx) */
     NGX_EDA_M_EMIT_FAILED,         /* tapped responses not published */
+    NGX_EDA_M_REDIS_ERRORS,        /* Redis commands failed/timed out */
+    NGX_EDA_M_JWT_CACHE_HIT,       /* tokens found in the shared cache */
+    NGX_EDA_M_JWT_CACHE_MISS,      /* tokens verified */
+    NGX_EDA_M_JWT_REJECTED,        /* 401/403 answers */
     NGX_EDA_M_QUEUE_DEPTH,         /* gauge: messages in the producer */
     NGX_EDA_M_LAST
 } ngx_eda_metric_e;

@@ -18,6 +18,7 @@
 #include "ngx_eda_addr.h"
 #include "ngx_eda_kafka_producer.h"
 #include "ngx_eda_metrics.h"
+#include "ngx_eda_redis.h"
 
 
 #define NGX_EDA_REDIS_DEFAULT_TIMEOUT  200
@@ -162,6 +163,10 @@ ngx_eda_init_main_conf(ngx_conf_t *cf, void *conf)
         return NGX_CONF_ERROR;
     }
 
+    if (emcf->redis_used && ngx_eda_redis_conf_check(cf, emcf) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
     return NGX_CONF_OK;
 }
 
@@ -193,6 +198,10 @@ ngx_eda_init_process(ngx_cycle_t *cycle)
         (void) ngx_eda_kafka_producer_init(cycle, emcf);
     }
 
+    if (emcf->redis_used && emcf->redis != NULL) {
+        (void) ngx_eda_redis_init_worker(cycle, emcf);
+    }
+
     return NGX_OK;
 }
 
@@ -207,6 +216,7 @@ ngx_eda_exit_process(ngx_cycle_t *cycle)
         return;
     }
 
+    ngx_eda_redis_exit_worker(cycle, emcf);
     ngx_eda_kafka_producer_exit(cycle, emcf);
 }
 
@@ -406,6 +416,8 @@ ngx_eda_redis(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
             }
 
             rcf->db = n;
+            rcf->db_str.data = value[i].data + 3;
+            rcf->db_str.len = value[i].len - 3;
             continue;
         }
 

@@ -20,8 +20,13 @@ typedef struct {
     ngx_str_t              addr;        /* host:port or unix:/path */
     ngx_str_t              password;
     ngx_int_t              db;
+    ngx_str_t              db_str;
     ngx_msec_t             timeout;
     ngx_str_t              prefix;      /* key prefix, default "eda:" */
+
+    /* resolved at configuration time: an IP address or a socket path */
+    ngx_str_t              host;        /* NUL-terminated */
+    in_port_t              port;        /* 0: unix socket */
 } ngx_eda_redis_conf_t;
 
 
@@ -34,6 +39,9 @@ typedef struct {
     ngx_eda_redis_conf_t    *redis;         /* NULL without eda_redis */
     ngx_msec_t               delivery_timeout;
 
+    /* set by the features that use Redis: a worker then connects */
+    unsigned                 redis_used:1;
+
     /* set by the features that produce: a worker then starts a producer */
     unsigned                 kafka_producer:1;
     ngx_str_t                producer_user;  /* the first such directive */
@@ -45,6 +53,7 @@ typedef struct {
 
     /* per-worker state, set in init_process */
     void                    *producer;      /* ngx_eda_kafka_producer_t */
+    void                    *redis_state;   /* ngx_eda_redis_t */
     ngx_eda_metrics_slot_t  *metrics;
 } ngx_eda_main_conf_t;
 
