@@ -77,7 +77,7 @@ static void ngx_eda_kafka_read_handler(ngx_event_t *rev);
 static ngx_eda_kafka_default_t  ngx_eda_kafka_defaults[] = {
     { "acks", "all" },
     { "enable.idempotence", "true" },
-    { "linger.ms", "5" },
+    { "linger.ms", "1" },
     { "message.timeout.ms", NGX_EDA_KAFKA_DEFAULT_TIMEOUT },
     { "queue.buffering.max.messages", "100000" },
     { "queue.buffering.max.kbytes", "65536" },

@@ -54,6 +54,8 @@ typedef struct {
     /* per-worker state, set in init_process */
     void                    *producer;      /* ngx_eda_kafka_producer_t */
     void                    *redis_state;   /* ngx_eda_redis_t */
+    u_char                  *random;        /* bytes not handed out yet */
+    size_t                   random_left;
     ngx_eda_metrics_slot_t  *metrics;
 } ngx_eda_main_conf_t;
 
@@ -63,6 +65,7 @@ extern ngx_module_t  ngx_eda_module;
 
 void ngx_eda_require_producer(ngx_conf_t *cf, ngx_eda_main_conf_t *emcf,
     ngx_str_t *directive);
+ngx_int_t ngx_eda_random(ngx_eda_main_conf_t *emcf, u_char *out, size_t n);
 
 
 #endif /* _NGX_EDA_MODULE_H_INCLUDED_ */

@@ -15,7 +15,6 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
-#include <openssl/rand.h>
 #include <librdkafka/rdkafka.h>
 
 #include "ngx_eda_module.h"
@@ -836,7 +835,11 @@ ngx_http_eda_publish_gateway_attrs(ngx_http_request_t *r,
                 continue;
             }
 
-            if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
+            if (ngx_eda_random(ngx_http_get_module_main_conf(r,
+                                                             ngx_eda_module),
+                               rnd, sizeof(rnd))
+                != NGX_OK)
+            {
                 ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                               "eda: RAND_bytes() failed");
                 return NGX_ERROR;
