@@ -15,7 +15,7 @@ use Time::HiRes ();
 our @EXPORT_OK = qw(kafka_brokers redis_host redis_port unique_topic
                     kafka_consume kafka_produce kafka_record_at redis_cmd
                     add_kafka_record_check local_kafka kafka_stop
-                    kafka_start nginx_start nginx_stop nginx_reload
+                    kafka_start kafka_pause kafka_resume nginx_start nginx_stop nginx_reload
                     http_post);
 
 sub stack_env {
@@ -271,6 +271,18 @@ sub local_kafka {
     my $state = $ENV{EDA_STATE_DIR} || repo_root() . '/.eda';
     return -f "$state/kafka/kafka.pid";
 }
+
+sub kafka_pid {
+    my $state = $ENV{EDA_STATE_DIR} || repo_root() . '/.eda';
+    open my $fh, '<', "$state/kafka/kafka.pid" or die "no Kafka pid\n";
+    my $pid = <$fh>;
+    chomp $pid;
+    return $pid;
+}
+
+# SIGSTOP: connections stay open, nothing is answered (a hung broker)
+sub kafka_pause  { kill 'STOP', kafka_pid() or die "cannot pause Kafka\n" }
+sub kafka_resume { kill 'CONT', kafka_pid() or die "cannot resume Kafka\n" }
 
 sub kafka_stop {
     system(repo_root() . '/build.sh', 'kafka-stop') == 0
