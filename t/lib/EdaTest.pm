@@ -15,7 +15,8 @@ use Time::HiRes ();
 our @EXPORT_OK = qw(kafka_brokers redis_host redis_port unique_topic
                     kafka_consume kafka_produce kafka_record_at redis_cmd
                     add_kafka_record_check local_kafka kafka_stop
-                    kafka_start kafka_pause kafka_resume nginx_start nginx_stop nginx_reload
+                    kafka_start kafka_pause kafka_resume redis_pid
+                    http_get nginx_start nginx_stop nginx_reload
                     http_post);
 
 sub stack_env {
@@ -306,11 +307,13 @@ sub nginx_start {
     require File::Path;
 
     my $root = ($ENV{TEST_NGINX_SERVROOT} || repo_root() . '/.eda/servroot')
-               . '-private';
+               . '-' . ($opt{name} || 'private');
     File::Path::remove_tree($root);
     File::Path::make_path("$root/conf", "$root/logs");
 
-    my $port = $opt{port} || 19840 + ($$ % 100);
+    my $port = $opt{port} || 19840 + ($$ % 100) + ($opt{name} ? 100 : 0)
+               + ($opt{name} && $opt{name} eq 'b' ? 100 : 0);
+    my $level = $opt{log_level} || 'info';
     my $workers = $opt{workers} || 1;
     my $modules = join '', map { "load_module $_;\n" }
                   split ' ', ($ENV{TEST_NGINX_LOAD_MODULES} || '');
@@ -327,7 +330,7 @@ $modules
 worker_processes $workers;
 daemon on;
 master_process on;
-error_log $root/logs/error.log info;
+error_log $root/logs/error.log $level;
 pid $root/logs/nginx.pid;
 
 events {
@@ -395,6 +398,24 @@ sub nginx_stop {
         Time::HiRes::sleep(0.05);
     }
     kill 'KILL', $pid;
+}
+
+# One GET over a fresh connection: returns (status, body, headers).
+sub http_get {
+    my ($n, $path, %h) = @_;
+
+    require HTTP::Tiny;
+    my $res = HTTP::Tiny->new(timeout => 30, keep_alive => 0)->request(
+        'GET', "http://127.0.0.1:$n->{port}$path", { headers => \%h });
+    return ($res->{status}, $res->{content}, $res->{headers});
+}
+
+sub redis_pid {
+    my $state = $ENV{EDA_STATE_DIR} || repo_root() . '/.eda';
+    open my $fh, '<', "$state/redis/redis.pid" or return undef;
+    my $pid = <$fh>;
+    chomp $pid;
+    return $pid;
 }
 
 # One POST over a fresh connection: returns (status, body, headers).
