@@ -285,14 +285,21 @@ sub kafka_pid {
 sub kafka_pause  { kill 'STOP', kafka_pid() or die "cannot pause Kafka\n" }
 sub kafka_resume { kill 'CONT', kafka_pid() or die "cannot resume Kafka\n" }
 
+# build.sh must not take the exported addresses for someone else's stack
+sub own_stack {
+    my @cmd = @_;
+
+    local %ENV = %ENV;
+    delete @ENV{qw(KAFKA_BROKERS REDIS_URL)};
+    return system(repo_root() . '/build.sh', @cmd) == 0;
+}
+
 sub kafka_stop {
-    system(repo_root() . '/build.sh', 'kafka-stop') == 0
-        or die "kafka-stop failed\n";
+    own_stack('kafka-stop') or die "kafka-stop failed\n";
 }
 
 sub kafka_start {
-    system(repo_root() . '/build.sh', 'up') == 0
-        or die "restarting Kafka failed\n";
+    own_stack('up') or die "restarting Kafka failed\n";
 }
 
 # --------------------------------------------------------------------------
