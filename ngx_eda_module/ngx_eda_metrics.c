@@ -35,8 +35,10 @@ ngx_eda_metrics_add_zone(ngx_conf_t *cf, ngx_eda_main_conf_t *emcf)
     ngx_str_t        name = ngx_string("eda_metrics");
     ngx_shm_zone_t  *zone;
 
+    /* the slots, and room for the slab allocator nginx puts in every zone */
+
     size = NGX_EDA_METRICS_SLOTS * sizeof(ngx_eda_metrics_slot_t);
-    size = ngx_align(size, ngx_pagesize) + ngx_pagesize;
+    size = ngx_align(size, ngx_pagesize) + 8 * ngx_pagesize;
 
     zone = ngx_shared_memory_add(cf, &name, size, &ngx_eda_module);
     if (zone == NULL) {
@@ -44,7 +46,6 @@ ngx_eda_metrics_add_zone(ngx_conf_t *cf, ngx_eda_main_conf_t *emcf)
     }
 
     zone->init = ngx_eda_metrics_init_zone;
-    zone->data = emcf;
     zone->noreuse = 0;
 
     emcf->metrics_zone = zone;
@@ -53,17 +54,37 @@ ngx_eda_metrics_add_zone(ngx_conf_t *cf, ngx_eda_main_conf_t *emcf)
 }
 
 
+/*
+ * nginx starts every zone with a slab pool whose mutex the master checks
+ * when it reaps a worker: the slots come from that pool, they must not
+ * overwrite it.
+ */
+
 static ngx_int_t
 ngx_eda_metrics_init_zone(ngx_shm_zone_t *shm_zone, void *data)
 {
+    ngx_slab_pool_t  *shpool;
+
     if (data != NULL) {
         /* a reload: the same segment, keep counting */
         shm_zone->data = data;
         return NGX_OK;
     }
 
-    ngx_memzero(shm_zone->shm.addr, shm_zone->shm.size);
-    shm_zone->data = shm_zone->shm.addr;
+    shpool = (ngx_slab_pool_t *) shm_zone->shm.addr;
+
+    if (shm_zone->shm.exists) {
+        shm_zone->data = shpool->data;
+        return NGX_OK;
+    }
+
+    shm_zone->data = ngx_slab_calloc(shpool, NGX_EDA_METRICS_SLOTS
+                                             * sizeof(ngx_eda_metrics_slot_t));
+    if (shm_zone->data == NULL) {
+        return NGX_ERROR;
+    }
+
+    shpool->data = shm_zone->data;
 
     return NGX_OK;
 }

@@ -9,7 +9,8 @@ use POSIX ();
 use Test::More;
 use Time::HiRes qw(time sleep);
 use EdaTest qw(unique_topic kafka_consume nginx_start nginx_stop
-               nginx_reload http_post);
+               nginx_reload http_post nginx_pid nginx_workers
+               process_alive);
 
 my $topic = unique_topic('reload');
 my $nginx;
@@ -79,7 +80,19 @@ $seen{ $_->{headers}{ce_id} // '' }++ for @$records;
 is(scalar(grep { !$seen{$_} } keys %acked), 0, 'every 2xx is in Kafka');
 is(scalar(grep { $seen{$_} > 1 } keys %seen), 0, 'none is there twice');
 
-my $log = do { local (@ARGV, $/) = $nginx->{log}; <> };
+my $master = nginx_pid($nginx);
+ok(process_alive($master), 'the master survived the reloads');
+
+my @workers = nginx_workers($nginx);
+is(scalar @workers, 2, 'with its two new workers');
+
+nginx_stop($nginx);
+undef $nginx if !process_alive($master);
+ok(!process_alive($master), 'the master stops on QUIT');
+sleep 0.5;
+is(scalar(grep { process_alive($_) } @workers), 0, 'no worker is left behind');
+
+my $log = do { local (@ARGV, $/) = $nginx ? $nginx->{log} : "$dir/logs/error.log"; <> };
 like($log, qr/reconfiguring/, 'nginx did reload');
 unlike($log, qr/\[(alert|crit|emerg)\]/, 'no alert');
 

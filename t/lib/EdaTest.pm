@@ -16,6 +16,7 @@ our @EXPORT_OK = qw(kafka_brokers redis_host redis_port unique_topic
                     kafka_consume kafka_produce kafka_record_at redis_cmd
                     add_kafka_record_check local_kafka kafka_stop
                     kafka_start kafka_pause kafka_resume redis_pid
+                    nginx_pid nginx_workers process_alive
                     http_get nginx_start nginx_stop nginx_reload
                     http_post);
 
@@ -395,13 +396,37 @@ sub nginx_reload {
     kill 'HUP', nginx_pid($n);
 }
 
+# alive and not a zombie (an exited master may wait long to be reaped)
+sub process_alive {
+    my ($pid) = @_;
+
+    open my $fh, '<', "/proc/$pid/stat" or return 0;
+    my $stat = <$fh>;
+    return $stat =~ /^\d+ \(.*\) ([A-Z])/ && $1 ne 'Z' && $1 ne 'X';
+}
+
+# the pids of the master's children
+sub nginx_workers {
+    my ($n) = @_;
+
+    my $master = nginx_pid($n) or return ();
+    my @kids;
+    for my $stat (glob '/proc/[0-9]*/stat') {
+        open my $fh, '<', $stat or next;
+        my $line = <$fh>;
+        push @kids, $1 if $line =~ /^(\d+) \(.*\) [A-Z] (\d+) /
+                          && $2 == $master;
+    }
+    return @kids;
+}
+
 sub nginx_stop {
     my ($n) = @_;
 
     my $pid = nginx_pid($n) or return;
     kill 'QUIT', $pid;
     for (1 .. 200) {
-        return unless kill 0, $pid;
+        return unless process_alive($pid);
         Time::HiRes::sleep(0.05);
     }
     kill 'KILL', $pid;
