@@ -52,6 +52,7 @@ Commands:
                 AddressSanitizer and UndefinedBehaviorSanitizer
   kafka-stop    stop the local Kafka, keeping its data ("up" restarts it);
                 the fault-injection tests use it
+  redis-stop    the same for the local Redis
   unit          build and run the unit tests of the nginx-free C cores
   bench NAME    run the benchmark t/bench/NAME.sh against the real stack
   fuzz NAME [S] run the libFuzzer target t/fuzz/fuzz_NAME.c for S seconds
@@ -547,8 +548,8 @@ cmd_down() {
     stop_pid "$STATE/run/nginx.pid" nginx
     stop_pid "$STATE/kafka/kafka.pid" Kafka
     stop_pid "$STATE/redis/redis.pid" Redis
-    rm -rf "$STATE/kafka" "$STATE/redis" "$STATE/run" "$STATE/servroot" \
-        "$STACK_ENV"
+    rm -rf "$STATE/kafka" "$STATE/redis" "$STATE/run" "$STATE"/servroot* \
+        "$STATE"/jwt-keys-* "$STACK_ENV"
 }
 
 load_stack_env() {
@@ -834,6 +835,7 @@ main() {
         run)   cmd_run ;;
         test)  cmd_test "$@" ;;
         kafka-stop)  stop_pid "$STATE/kafka/kafka.pid" Kafka ;;
+        redis-stop)  stop_pid "$STATE/redis/redis.pid" Redis ;;
         unit)  cmd_unit ;;
         bench) cmd_bench "$@" ;;
         fuzz)  cmd_fuzz "$@" ;;

@@ -954,9 +954,7 @@ ngx_http_eda_emit_directive(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_eda_emit_loc_conf_t *elcf = conf;
 
-    u_char                ch;
     ngx_str_t            *value;
-    ngx_uint_t            i;
     ngx_eda_main_conf_t  *emcf;
 
     if (elcf->topic.data != NULL) {
@@ -965,25 +963,8 @@ ngx_http_eda_emit_directive(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     value = cf->args->elts;
 
-    /* Kafka's rules for topic names */
-
-    if (value[1].len == 0 || value[1].len > 249
-        || (value[1].len == 1 && value[1].data[0] == '.')
-        || (value[1].len == 2 && value[1].data[0] == '.'
-            && value[1].data[1] == '.'))
-    {
-        goto invalid;
-    }
-
-    for (i = 0; i < value[1].len; i++) {
-        ch = value[1].data[i];
-
-        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z')
-              || (ch >= '0' && ch <= '9') || ch == '.' || ch == '_'
-              || ch == '-'))
-        {
-            goto invalid;
-        }
+    if (ngx_eda_kafka_topic_check(cf, &cmd->name, &value[1]) != NGX_OK) {
+        return NGX_CONF_ERROR;
     }
 
     elcf->on = NGX_HTTP_EDA_EMIT_2XX;
@@ -1025,12 +1006,4 @@ ngx_http_eda_emit_directive(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     return NGX_CONF_OK;
 
-invalid:
-
-    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                       "invalid Kafka topic name \"%V\" in \"%V\": 1 to 249 "
-                       "characters of [a-zA-Z0-9._-]", &value[1],
-                       &cmd->name);
-
-    return NGX_CONF_ERROR;
 }

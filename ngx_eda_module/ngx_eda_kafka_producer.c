@@ -142,6 +142,44 @@ ngx_eda_kafka_delivery_timeout(ngx_eda_main_conf_t *emcf)
 }
 
 
+ngx_int_t
+ngx_eda_kafka_topic_check(ngx_conf_t *cf, ngx_str_t *directive,
+    ngx_str_t *topic)
+{
+    u_char      ch;
+    ngx_uint_t  i;
+
+    if (topic->len == 0 || topic->len > 249
+        || (topic->len == 1 && topic->data[0] == '.')
+        || (topic->len == 2 && topic->data[0] == '.'
+            && topic->data[1] == '.'))
+    {
+        goto invalid;
+    }
+
+    for (i = 0; i < topic->len; i++) {
+        ch = topic->data[i];
+
+        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z')
+              || (ch >= '0' && ch <= '9') || ch == '.' || ch == '_'
+              || ch == '-'))
+        {
+            goto invalid;
+        }
+    }
+
+    return NGX_OK;
+
+invalid:
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "invalid Kafka topic name \"%V\" in \"%V\": 1 to 249 "
+                       "characters of [a-zA-Z0-9._-]", topic, directive);
+
+    return NGX_ERROR;
+}
+
+
 static rd_kafka_conf_t *
 ngx_eda_kafka_conf_build(ngx_eda_main_conf_t *emcf, char *errstr,
     size_t errlen)

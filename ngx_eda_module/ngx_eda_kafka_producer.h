@@ -79,5 +79,9 @@ ngx_eda_kafka_refusal_e ngx_eda_kafka_produce(ngx_eda_main_conf_t *emcf,
 
 ngx_msec_t ngx_eda_kafka_delivery_timeout(ngx_eda_main_conf_t *emcf);
 
+/* Kafka's rules for a topic name; logs the error against the directive */
+ngx_int_t ngx_eda_kafka_topic_check(ngx_conf_t *cf, ngx_str_t *directive,
+    ngx_str_t *topic);
+
 
 #endif /* _NGX_EDA_KAFKA_PRODUCER_H_INCLUDED_ */

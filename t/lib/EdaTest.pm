@@ -16,7 +16,8 @@ our @EXPORT_OK = qw(kafka_brokers redis_host redis_port unique_topic
                     kafka_consume kafka_produce kafka_record_at redis_cmd
                     add_kafka_record_check local_kafka kafka_stop
                     kafka_start kafka_pause kafka_resume redis_pid
-                    nginx_pid nginx_workers process_alive
+                    nginx_pid nginx_workers process_alive redis_stop
+                    redis_start
                     http_get nginx_start nginx_stop nginx_reload
                     http_post);
 
@@ -301,6 +302,14 @@ sub kafka_stop {
 
 sub kafka_start {
     own_stack('up') or die "restarting Kafka failed\n";
+}
+
+sub redis_stop {
+    own_stack('redis-stop') or die "redis-stop failed\n";
+}
+
+sub redis_start {
+    own_stack('up') or die "restarting Redis failed\n";
 }
 
 # --------------------------------------------------------------------------
