@@ -188,7 +188,7 @@ ngx_eda_random(ngx_eda_main_conf_t *emcf, u_char *out, size_t n)
     }
 
     if (emcf->random == NULL) {
-        emcf->random = ngx_alloc(NGX_EDA_RANDOM_BLOCK, ngx_cycle->log);
+        emcf->random = ngx_palloc(ngx_cycle->pool, NGX_EDA_RANDOM_BLOCK);
         if (emcf->random == NULL) {
             return NGX_ERROR;
         }
