@@ -405,6 +405,9 @@ ngx_eda_kafka_producer_exit(ngx_cycle_t *cycle, ngx_eda_main_conf_t *emcf)
     rd_kafka_queue_destroy(p->queue);
     rd_kafka_destroy(p->rk);
 
+    /* a gauge must not keep an exited worker's last value */
+    ngx_eda_metrics_set(emcf, NGX_EDA_M_QUEUE_DEPTH, 0);
+
     if (p->conn != NULL) {
         ngx_close_connection(p->conn);
     }

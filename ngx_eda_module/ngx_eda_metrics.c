@@ -153,3 +153,16 @@ ngx_eda_metrics_latency(ngx_eda_main_conf_t *emcf, ngx_msec_t ms)
     (void) ngx_atomic_fetch_add(&emcf->metrics->latency_sum_ms,
                                 (ngx_atomic_int_t) ms);
 }
+
+
+ngx_eda_metrics_slot_t *
+ngx_eda_metrics_slots(ngx_eda_main_conf_t *emcf, ngx_uint_t *n)
+{
+    if (emcf->metrics_zone == NULL || emcf->metrics_zone->data == NULL) {
+        return NULL;
+    }
+
+    *n = NGX_EDA_METRICS_SLOTS;
+
+    return emcf->metrics_zone->data;
+}

@@ -61,5 +61,9 @@ void ngx_eda_metrics_set(ngx_eda_main_conf_t *emcf, ngx_eda_metric_e m,
     ngx_atomic_uint_t v);
 void ngx_eda_metrics_latency(ngx_eda_main_conf_t *emcf, ngx_msec_t ms);
 
+/* every slot, for the exposition: NULL without the zone */
+ngx_eda_metrics_slot_t *ngx_eda_metrics_slots(ngx_eda_main_conf_t *emcf,
+    ngx_uint_t *n);
+
 
 #endif /* _NGX_EDA_METRICS_H_INCLUDED_ */

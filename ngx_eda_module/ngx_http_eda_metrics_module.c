@@ -1,0 +1,248 @@
+
+/*
+ * Copyright (C) ngx_eda authors
+ *
+ * eda_metrics: the Prometheus text exposition of the counters every worker
+ * keeps in the eda_metrics shared zone, summed over the workers (past and
+ * present: the zone outlives reloads, so counters only grow).
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "ngx_eda_module.h"
+#include "ngx_eda_metrics.h"
+
+
+#define NGX_HTTP_EDA_METRICS_MAX  16384
+
+
+typedef struct {
+    ngx_eda_metric_e   metric;
+    const char        *name;
+    const char        *labels;
+    const char        *type;
+    const char        *help;
+} ngx_http_eda_metric_desc_t;
+
+
+static ngx_int_t ngx_http_eda_metrics_handler(ngx_http_request_t *r);
+static char *ngx_http_eda_metrics(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+
+
+static ngx_command_t  ngx_http_eda_metrics_commands[] = {
+
+    { ngx_string("eda_metrics"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_eda_metrics,
+      0,
+      0,
+      NULL },
+
+      ngx_null_command
+};
+
+
+static ngx_http_module_t  ngx_http_eda_metrics_module_ctx = {
+    NULL,                                  /* preconfiguration */
+    NULL,                                  /* postconfiguration */
+
+    NULL,                                  /* create main configuration */
+    NULL,                                  /* init main configuration */
+
+    NULL,                                  /* create server configuration */
+    NULL,                                  /* merge server configuration */
+
+    NULL,                                  /* create location configuration */
+    NULL                                   /* merge location configuration */
+};
+
+
+ngx_module_t  ngx_http_eda_metrics_module = {
+    NGX_MODULE_V1,
+    &ngx_http_eda_metrics_module_ctx,      /* module context */
+    ngx_http_eda_metrics_commands,         /* module directives */
+    NGX_HTTP_MODULE,                       /* module type */
+    NULL,                                  /* init master */
+    NULL,                                  /* init module */
+    NULL,                                  /* init process */
+    NULL,                                  /* init thread */
+    NULL,                                  /* exit thread */
+    NULL,                                  /* exit process */
+    NULL,                                  /* exit master */
+    NGX_MODULE_V1_PADDING
+};
+
+
+/* one line per metric and label set; a name's HELP and TYPE come first */
+
+static ngx_http_eda_metric_desc_t  ngx_http_eda_metric_descs[] = {
+
+    { NGX_EDA_M_PUBLISHED, "eda_events_published_total", NULL, "counter",
+      "Events accepted by the Kafka producers." },
+
+    { NGX_EDA_M_ACKED, "eda_events_acked_total", NULL, "counter",
+      "Events acknowledged by Kafka." },
+
+    { NGX_EDA_M_FAILED_DOWN, "eda_events_failed_total",
+      "reason=\"brokers_down\"", "counter",
+      "Events not published, by reason." },
+    { NGX_EDA_M_FAILED_QUEUE_FULL, "eda_events_failed_total",
+      "reason=\"queue_full\"", NULL, NULL },
+    { NGX_EDA_M_FAILED_TIMEOUT, "eda_events_failed_total",
+      "reason=\"timeout\"", NULL, NULL },
+    { NGX_EDA_M_FAILED_OTHER, "eda_events_failed_total",
+      "reason=\"other\"", NULL, NULL },
+
+    { NGX_EDA_M_REJECTED, "eda_requests_rejected_total", NULL, "counter",
+      "Publishing requests refused as invalid (4xx)." },
+
+    { NGX_EDA_M_EMIT_FAILED, "eda_emit_failed_total", NULL, "counter",
+      "Tapped responses that could not be published." },
+
+    { NGX_EDA_M_QUEUE_DEPTH, "eda_producer_queue_depth", NULL, "gauge",
+      "Messages waiting in the workers' Kafka producers." },
+
+    { NGX_EDA_M_REDIS_ERRORS, "eda_redis_errors_total", NULL, "counter",
+      "Redis commands that failed or timed out." },
+
+    { NGX_EDA_M_JWT_CACHE_HIT, "eda_jwt_cache_total", "result=\"hit\"",
+      "counter", "JWT lookups in the shared-memory cache." },
+    { NGX_EDA_M_JWT_CACHE_MISS, "eda_jwt_cache_total", "result=\"miss\"",
+      NULL, NULL },
+
+    { NGX_EDA_M_JWT_REJECTED, "eda_jwt_rejected_total", NULL, "counter",
+      "Requests refused by JWT validation (401/403)." },
+
+    { NGX_EDA_M_LAST, NULL, NULL, NULL, NULL }
+};
+
+
+static ngx_int_t
+ngx_http_eda_metrics_handler(ngx_http_request_t *r)
+{
+    u_char                      *p, *last;
+    ngx_int_t                    rc;
+    ngx_buf_t                   *b;
+    ngx_uint_t                   i, n, nslots;
+    ngx_chain_t                  out;
+    ngx_atomic_uint_t            value, cumulative, sum;
+    ngx_eda_main_conf_t         *emcf;
+    ngx_eda_metrics_slot_t      *slots;
+    ngx_http_eda_metric_desc_t  *d;
+
+    if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
+        return NGX_HTTP_NOT_ALLOWED;
+    }
+
+    rc = ngx_http_discard_request_body(r);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    emcf = ngx_http_get_module_main_conf(r, ngx_eda_module);
+
+    slots = ngx_eda_metrics_slots(emcf, &nslots);
+    if (slots == NULL) {
+        return NGX_HTTP_SERVICE_UNAVAILABLE;
+    }
+
+    b = ngx_create_temp_buf(r->pool, NGX_HTTP_EDA_METRICS_MAX);
+    if (b == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    p = b->last;
+    last = b->end;
+
+    for (d = ngx_http_eda_metric_descs; d->name != NULL; d++) {
+
+        value = 0;
+
+        for (n = 0; n < nslots; n++) {
+            value += slots[n].value[d->metric];
+        }
+
+        if (d->help != NULL) {
+            p = ngx_slprintf(p, last, "# HELP %s %s\n# TYPE %s %s\n",
+                             d->name, d->help, d->name, d->type);
+        }
+
+        if (d->labels != NULL) {
+            p = ngx_slprintf(p, last, "%s{%s} %uA\n", d->name, d->labels,
+                             value);
+
+        } else {
+            p = ngx_slprintf(p, last, "%s %uA\n", d->name, value);
+        }
+    }
+
+    /* the delivery latency histogram, cumulative as Prometheus wants */
+
+    p = ngx_slprintf(p, last,
+                     "# HELP eda_delivery_latency_ms Time from producing an "
+                     "event to its delivery report, for requests that "
+                     "wait.\n# TYPE eda_delivery_latency_ms histogram\n");
+
+    cumulative = 0;
+    sum = 0;
+
+    for (i = 0; i <= NGX_EDA_LATENCY_BUCKETS; i++) {
+
+        for (n = 0; n < nslots; n++) {
+            cumulative += slots[n].latency[i];
+        }
+
+        if (i < NGX_EDA_LATENCY_BUCKETS) {
+            p = ngx_slprintf(p, last,
+                             "eda_delivery_latency_ms_bucket{le=\"%M\"} %uA\n",
+                             ngx_eda_latency_bounds[i], cumulative);
+        } else {
+            p = ngx_slprintf(p, last,
+                             "eda_delivery_latency_ms_bucket{le=\"+Inf\"} "
+                             "%uA\n", cumulative);
+        }
+    }
+
+    for (n = 0; n < nslots; n++) {
+        sum += slots[n].latency_sum_ms;
+    }
+
+    p = ngx_slprintf(p, last, "eda_delivery_latency_ms_sum %uA\n"
+                     "eda_delivery_latency_ms_count %uA\n", sum, cumulative);
+
+    b->last = p;
+    b->last_buf = (r == r->main) ? 1 : 0;
+    b->last_in_chain = 1;
+
+    r->headers_out.status = NGX_HTTP_OK;
+    r->headers_out.content_length_n = b->last - b->pos;
+    ngx_str_set(&r->headers_out.content_type,
+                "text/plain; version=0.0.4; charset=utf-8");
+    r->headers_out.content_type_len = r->headers_out.content_type.len;
+
+    rc = ngx_http_send_header(r);
+    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
+        return rc;
+    }
+
+    out.buf = b;
+    out.next = NULL;
+
+    return ngx_http_output_filter(r, &out);
+}
+
+
+static char *
+ngx_http_eda_metrics(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_core_loc_conf_t  *clcf;
+
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+    clcf->handler = ngx_http_eda_metrics_handler;
+
+    return NGX_CONF_OK;
+}
