@@ -33,11 +33,10 @@
 typedef struct {
     rd_kafka_t              *rk;
     rd_kafka_queue_t        *queue;
+    ngx_eda_kafka_opaque_t   base;      /* log and thread, for logging */
     ngx_connection_t        *conn;      /* read end of the wake-up pipe */
     ngx_fd_t                 wake_fd;   /* write end, used by librdkafka */
-    ngx_log_t               *log;
     ngx_eda_main_conf_t     *emcf;
-    pthread_t                thread;    /* the worker's own */
 
     /*
      * Set when librdkafka reports all brokers down, cleared by the next
@@ -62,8 +61,6 @@ static void ngx_eda_kafka_dr_msg_cb(rd_kafka_t *rk,
     const rd_kafka_message_t *msg, void *opaque);
 static void ngx_eda_kafka_error_cb(rd_kafka_t *rk, int err,
     const char *reason, void *opaque);
-static void ngx_eda_kafka_log_cb(const rd_kafka_t *rk, int level,
-    const char *fac, const char *buf);
 static void ngx_eda_kafka_read_handler(ngx_event_t *rev);
 
 
@@ -180,13 +177,56 @@ invalid:
 }
 
 
+/*
+ * What every Kafka client of the gateway shares: the brokers, the
+ * operator's properties and logging through the worker's own thread.
+ */
+
+ngx_int_t
+ngx_eda_kafka_conf_apply(rd_kafka_conf_t *conf, ngx_eda_main_conf_t *emcf,
+    char *errstr, size_t errlen)
+{
+    ngx_uint_t     i;
+    ngx_keyval_t  *kv;
+
+    /* eda_kafka_brokers is NUL-terminated by the configuration parser */
+
+    if (rd_kafka_conf_set(conf, "bootstrap.servers",
+                          (char *) emcf->kafka_brokers.data, errstr, errlen)
+        != RD_KAFKA_CONF_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    if (emcf->kafka_props != NULL) {
+        kv = emcf->kafka_props->elts;
+
+        for (i = 0; i < emcf->kafka_props->nelts; i++) {
+            if (rd_kafka_conf_set(conf, (char *) kv[i].key.data,
+                                  (char *) kv[i].value.data, errstr, errlen)
+                != RD_KAFKA_CONF_OK)
+            {
+                return NGX_ERROR;
+            }
+        }
+    }
+
+    if (rd_kafka_conf_set(conf, "log.queue", "true", errstr, errlen)
+        != RD_KAFKA_CONF_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    rd_kafka_conf_set_log_cb(conf, ngx_eda_kafka_log_cb);
+
+    return NGX_OK;
+}
+
+
 static rd_kafka_conf_t *
 ngx_eda_kafka_conf_build(ngx_eda_main_conf_t *emcf, char *errstr,
     size_t errlen)
 {
-    u_char                   *brokers;
-    ngx_uint_t                i;
-    ngx_keyval_t             *kv;
     rd_kafka_conf_t          *conf;
     ngx_eda_kafka_default_t  *d;
 
@@ -204,41 +244,12 @@ ngx_eda_kafka_conf_build(ngx_eda_main_conf_t *emcf, char *errstr,
         }
     }
 
-    /* eda_kafka_brokers is NUL-terminated by the configuration parser */
-
-    brokers = emcf->kafka_brokers.data;
-
-    if (rd_kafka_conf_set(conf, "bootstrap.servers", (char *) brokers,
-                          errstr, errlen)
-        != RD_KAFKA_CONF_OK)
-    {
-        goto failed;
-    }
-
-    if (emcf->kafka_props != NULL) {
-        kv = emcf->kafka_props->elts;
-
-        for (i = 0; i < emcf->kafka_props->nelts; i++) {
-            if (rd_kafka_conf_set(conf, (char *) kv[i].key.data,
-                                  (char *) kv[i].value.data, errstr, errlen)
-                != RD_KAFKA_CONF_OK)
-            {
-                goto failed;
-            }
-        }
-    }
-
-    /* logs reach the worker's thread through the main queue */
-
-    if (rd_kafka_conf_set(conf, "log.queue", "true", errstr, errlen)
-        != RD_KAFKA_CONF_OK)
-    {
+    if (ngx_eda_kafka_conf_apply(conf, emcf, errstr, errlen) != NGX_OK) {
         goto failed;
     }
 
     rd_kafka_conf_set_dr_msg_cb(conf, ngx_eda_kafka_dr_msg_cb);
     rd_kafka_conf_set_error_cb(conf, ngx_eda_kafka_error_cb);
-    rd_kafka_conf_set_log_cb(conf, ngx_eda_kafka_log_cb);
 
     return conf;
 
@@ -264,10 +275,10 @@ ngx_eda_kafka_producer_init(ngx_cycle_t *cycle, ngx_eda_main_conf_t *emcf)
         return NGX_ERROR;
     }
 
-    p->log = cycle->log;
+    p->base.log = cycle->log;
     p->emcf = emcf;
     p->wake_fd = NGX_INVALID_FILE;
-    p->thread = pthread_self();
+    p->base.thread = pthread_self();
 
     conf = ngx_eda_kafka_conf_build(emcf, errstr, sizeof(errstr));
     if (conf == NULL) {
@@ -582,7 +593,7 @@ ngx_eda_kafka_dr_msg_cb(rd_kafka_t *rk, const rd_kafka_message_t *msg,
     }
 
     if (msg->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        ngx_log_error(NGX_LOG_WARN, p->log, 0,
+        ngx_log_error(NGX_LOG_WARN, p->base.log, 0,
                       "eda: delivery to \"%s\" failed: %s",
                       rd_kafka_topic_name(msg->rkt),
                       rd_kafka_err2str(msg->err));
@@ -618,7 +629,7 @@ ngx_eda_kafka_error_cb(rd_kafka_t *rk, int err, const char *reason,
 
     if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN) {
         if (!p->brokers_down) {
-            ngx_log_error(NGX_LOG_ERR, p->log, 0,
+            ngx_log_error(NGX_LOG_ERR, p->base.log, 0,
                           "eda: all Kafka brokers are down: %s", reason);
         }
 
@@ -630,23 +641,23 @@ ngx_eda_kafka_error_cb(rd_kafka_t *rk, int err, const char *reason,
         fatal = rd_kafka_fatal_error(rk, errstr, sizeof(errstr));
         p->fatal = 1;
 
-        ngx_log_error(NGX_LOG_ALERT, p->log, 0,
+        ngx_log_error(NGX_LOG_ALERT, p->base.log, 0,
                       "eda: Kafka producer fatal error %s: %s",
                       rd_kafka_err2name(fatal), errstr);
         return;
     }
 
-    ngx_log_error(NGX_LOG_WARN, p->log, 0, "eda: Kafka: %s: %s",
+    ngx_log_error(NGX_LOG_WARN, p->base.log, 0, "eda: Kafka: %s: %s",
                   rd_kafka_err2name(err), reason);
 }
 
 
-static void
+void
 ngx_eda_kafka_log_cb(const rd_kafka_t *rk, int level, const char *fac,
     const char *buf)
 {
-    ngx_uint_t                 nlevel;
-    ngx_eda_kafka_producer_t  *p;
+    ngx_uint_t               nlevel;
+    ngx_eda_kafka_opaque_t  *p;
 
     p = rd_kafka_opaque(rk);
 

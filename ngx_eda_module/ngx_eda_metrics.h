@@ -33,6 +33,9 @@ typedef enum {
     NGX_EDA_M_JWT_CACHE_HIT,       /* tokens found in the shared cache */
     NGX_EDA_M_JWT_CACHE_MISS,      /* tokens verified */
     NGX_EDA_M_JWT_REJECTED,        /* 401/403 answers */
+    NGX_EDA_M_WS_CONNECTIONS,      /* gauge: open WebSocket clients */
+    NGX_EDA_M_WS_DELIVERED,        /* frames queued to clients */
+    NGX_EDA_M_WS_SLOW_CLOSED,      /* clients closed for being too slow */
     NGX_EDA_M_QUEUE_DEPTH,         /* gauge: messages in the producer */
     NGX_EDA_M_LAST
 } ngx_eda_metric_e;

@@ -142,6 +142,11 @@ ngx_eda_require_producer(ngx_conf_t *cf, ngx_eda_main_conf_t *emcf,
     }
 
     emcf->kafka_producer = 1;
+
+    if (emcf->kafka_consumer) {
+        return;
+    }
+
     emcf->producer_user = *directive;
     emcf->producer_file = cf->conf_file->file.name;
     emcf->producer_line = cf->conf_file->line;
@@ -153,7 +158,9 @@ ngx_eda_init_main_conf(ngx_conf_t *cf, void *conf)
 {
     ngx_eda_main_conf_t *emcf = conf;
 
-    if (emcf->kafka_producer && emcf->kafka_brokers.data == NULL) {
+    if ((emcf->kafka_producer || emcf->kafka_consumer)
+        && emcf->kafka_brokers.data == NULL)
+    {
         ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
                       "\"%V\" in %V:%ui requires \"eda_kafka_brokers\" in "
                       "the http block", &emcf->producer_user,

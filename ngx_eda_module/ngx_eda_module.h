@@ -44,9 +44,12 @@ typedef struct {
 
     /* set by the features that produce: a worker then starts a producer */
     unsigned                 kafka_producer:1;
+    unsigned                 kafka_consumer:1;   /* eda_subscribe */
     ngx_str_t                producer_user;  /* the first such directive */
     ngx_str_t                producer_file;
     ngx_uint_t               producer_line;
+
+    ngx_array_t             *consume_topics; /* ngx_str_t, for fan-out */
 
     void                    *kafka_check;   /* rd_kafka_conf_t, checking */
     ngx_shm_zone_t          *metrics_zone;
@@ -54,6 +57,7 @@ typedef struct {
     /* per-worker state, set in init_process */
     void                    *producer;      /* ngx_eda_kafka_producer_t */
     void                    *redis_state;   /* ngx_eda_redis_t */
+    void                    *consumer;      /* ngx_eda_kafka_consumer_t */
     u_char                  *random;        /* bytes not handed out yet */
     size_t                   random_left;
     ngx_eda_metrics_slot_t  *metrics;

@@ -117,6 +117,15 @@ static ngx_http_eda_metric_desc_t  ngx_http_eda_metric_descs[] = {
     { NGX_EDA_M_JWT_REJECTED, "eda_jwt_rejected_total", NULL, "counter",
       "Requests refused by JWT validation (401/403)." },
 
+    { NGX_EDA_M_WS_CONNECTIONS, "eda_ws_connections", NULL, "gauge",
+      "Open WebSocket subscriptions." },
+
+    { NGX_EDA_M_WS_DELIVERED, "eda_ws_deliveries_total", NULL, "counter",
+      "Events queued to WebSocket clients." },
+
+    { NGX_EDA_M_WS_SLOW_CLOSED, "eda_ws_slow_closed_total", NULL, "counter",
+      "WebSocket clients closed because their send buffer overflowed." },
+
     { NGX_EDA_M_LAST, NULL, NULL, NULL, NULL }
 };
 

@@ -143,6 +143,9 @@ ngx_http_eda_problem_title(ngx_uint_t status)
     case NGX_HTTP_UNSUPPORTED_MEDIA_TYPE:
         ngx_str_set(&t, "Unsupported Media Type");
         break;
+    case 426:
+        ngx_str_set(&t, "Upgrade Required");
+        break;
     case NGX_HTTP_BAD_GATEWAY:
         ngx_str_set(&t, "Bad Gateway");
         break;

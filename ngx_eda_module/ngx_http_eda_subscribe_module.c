@@ -1,0 +1,1533 @@
+
+/*
+ * Copyright (C) ngx_eda authors
+ *
+ * eda_subscribe: WebSocket clients receive the events of Kafka topics.
+ * The handler answers the RFC 6455 handshake and then owns the connection.
+ * Each worker consumes the subscribed topics (ngx_eda_kafka_consumer.c);
+ * every record is turned into one structured CloudEvent and one frame,
+ * once, and the frame is shared by reference between the connections whose
+ * filters it passes.  A connection's queue is bounded by
+ * eda_ws_send_buffer: a client that cannot keep up is closed (1008), so
+ * memory stays bounded whatever clients do.
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include <librdkafka/rdkafka.h>
+
+#include "ngx_eda_module.h"
+#include "ngx_eda_ce.h"
+#include "ngx_eda_ws_codec.h"
+#include "ngx_eda_kafka_consumer.h"
+#include "ngx_eda_kafka_producer.h"
+#include "ngx_eda_metrics.h"
+#include "ngx_http_eda_problem.h"
+
+
+#define NGX_HTTP_EDA_SUB_EQ         0
+#define NGX_HTTP_EDA_SUB_PREFIX     1
+#define NGX_HTTP_EDA_SUB_SUFFIX     2
+
+#define NGX_HTTP_EDA_WS_RING        512      /* frames queued per client */
+#define NGX_HTTP_EDA_WS_READ        4096
+#define NGX_HTTP_EDA_WS_LINGER      5000     /* ms to flush a close frame */
+
+
+typedef struct {
+    ngx_str_t                   attr;
+    ngx_uint_t                  op;
+    ngx_http_complex_value_t   *value;
+} ngx_http_eda_sub_filter_conf_t;
+
+
+typedef struct {
+    ngx_str_t                   attr;
+    ngx_uint_t                  op;
+    ngx_str_t                   value;
+} ngx_http_eda_sub_filter_t;
+
+
+typedef struct {
+    ngx_array_t                *topics;        /* ngx_str_t */
+    ngx_array_t                *filters;       /* ..._filter_conf_t */
+    ngx_msec_t                  ping;
+    size_t                      max_message;
+    size_t                      send_buffer;
+} ngx_http_eda_sub_loc_conf_t;
+
+
+/* per worker, set up in init_process */
+typedef struct {
+    ngx_queue_t                 clients;
+    ngx_uint_t                  nclients;
+    ngx_uint_t                  used;          /* any eda_subscribe */
+    ngx_eda_main_conf_t        *emcf;
+} ngx_http_eda_sub_main_conf_t;
+
+
+/* one frame, shared by every client it goes to */
+typedef struct {
+    ngx_uint_t                  refs;
+    size_t                      len;
+    u_char                      data[1];
+} ngx_http_eda_ws_frame_t;
+
+
+typedef struct {
+    ngx_http_request_t         *request;
+    ngx_queue_t                 queue;
+    ngx_http_eda_sub_loc_conf_t *conf;
+    ngx_http_eda_sub_main_conf_t *smcf;
+
+    ngx_array_t                *filters;       /* ..._filter_t */
+
+    ngx_eda_ws_parser_t         parser;
+
+    ngx_http_eda_ws_frame_t    *out[NGX_HTTP_EDA_WS_RING];
+    ngx_uint_t                  out_head;
+    ngx_uint_t                  out_count;
+    size_t                      out_sent;      /* of out[out_head] */
+    size_t                      queued;        /* bytes not yet sent */
+
+    ngx_event_t                 ping;
+    ngx_event_t                 linger;
+    ngx_event_t                 fin;           /* posted by ..._finish() */
+
+    unsigned                    registered:1;
+    unsigned                    pinged:1;
+    unsigned                    closing:1;
+    unsigned                    done:1;
+} ngx_http_eda_ws_ctx_t;
+
+
+static ngx_int_t ngx_http_eda_subscribe_handler(ngx_http_request_t *r);
+static ngx_int_t ngx_http_eda_ws_refuse(ngx_http_request_t *r,
+    ngx_uint_t status, const char *detail);
+static ngx_int_t ngx_http_eda_ws_filters(ngx_http_request_t *r,
+    ngx_http_eda_ws_ctx_t *ctx);
+static ngx_int_t ngx_http_eda_ws_client_filter(ngx_http_request_t *r,
+    ngx_http_eda_ws_ctx_t *ctx, char *arg, const char *attr, ngx_uint_t op);
+static void ngx_http_eda_ws_read_handler(ngx_event_t *ev);
+static void ngx_http_eda_ws_write_handler(ngx_event_t *ev);
+static void ngx_http_eda_ws_read(ngx_http_request_t *r);
+static void ngx_http_eda_ws_feed(ngx_http_eda_ws_ctx_t *ctx, u_char *buf,
+    size_t len);
+static void ngx_http_eda_ws_finalize(ngx_event_t *ev);
+static void ngx_http_eda_ws_write(ngx_http_request_t *r);
+static ngx_int_t ngx_http_eda_ws_enqueue(ngx_http_eda_ws_ctx_t *ctx,
+    ngx_http_eda_ws_frame_t *frame, ngx_uint_t force);
+static ngx_http_eda_ws_frame_t *ngx_http_eda_ws_frame(const u_char *data,
+    size_t len);
+static void ngx_http_eda_ws_control(ngx_http_eda_ws_ctx_t *ctx,
+    u_char *frame, size_t len);
+static void ngx_http_eda_ws_close(ngx_http_eda_ws_ctx_t *ctx,
+    unsigned int code, const char *reason);
+static void ngx_http_eda_ws_finish(ngx_http_eda_ws_ctx_t *ctx);
+static void ngx_http_eda_ws_release(ngx_http_eda_ws_frame_t *frame);
+static void ngx_http_eda_ws_ping(ngx_event_t *ev);
+#if !defined NGX_HTTP_UPGRADE_REQUIRED
+#define NGX_HTTP_UPGRADE_REQUIRED  426
+#endif
+static void ngx_http_eda_ws_linger(ngx_event_t *ev);
+static void ngx_http_eda_ws_cleanup(void *data);
+
+static void ngx_http_eda_sub_record(const rd_kafka_message_t *msg,
+    void *data);
+static ngx_int_t ngx_http_eda_sub_event(const rd_kafka_message_t *msg,
+    ngx_eda_ce_event_t *ev, ngx_eda_ce_parsed_t *parsed, u_char *id,
+    u_char *source);
+static ngx_uint_t ngx_http_eda_sub_match(ngx_http_eda_ws_ctx_t *ctx,
+    const char *topic, ngx_eda_ce_event_t *ev,
+    const rd_kafka_message_t *msg);
+
+static ngx_int_t ngx_http_eda_sub_init_process(ngx_cycle_t *cycle);
+static void ngx_http_eda_sub_exit_process(ngx_cycle_t *cycle);
+static void *ngx_http_eda_sub_create_main_conf(ngx_conf_t *cf);
+static void *ngx_http_eda_sub_create_loc_conf(ngx_conf_t *cf);
+static char *ngx_http_eda_sub_merge_loc_conf(ngx_conf_t *cf, void *parent,
+    void *child);
+static char *ngx_http_eda_subscribe(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_eda_subscribe_filter(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+
+
+static ngx_command_t  ngx_http_eda_sub_commands[] = {
+
+    { ngx_string("eda_subscribe"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_http_eda_subscribe,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("eda_subscribe_filter"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE3,
+      ngx_http_eda_subscribe_filter,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("eda_ws_ping"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_eda_sub_loc_conf_t, ping),
+      NULL },
+
+    { ngx_string("eda_ws_max_message"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_size_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_eda_sub_loc_conf_t, max_message),
+      NULL },
+
+    { ngx_string("eda_ws_send_buffer"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_size_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_eda_sub_loc_conf_t, send_buffer),
+      NULL },
+
+      ngx_null_command
+};
+
+
+static ngx_http_module_t  ngx_http_eda_sub_module_ctx = {
+    NULL,                                  /* preconfiguration */
+    NULL,                                  /* postconfiguration */
+
+    ngx_http_eda_sub_create_main_conf,     /* create main configuration */
+    NULL,                                  /* init main configuration */
+
+    NULL,                                  /* create server configuration */
+    NULL,                                  /* merge server configuration */
+
+    ngx_http_eda_sub_create_loc_conf,      /* create location configuration */
+    ngx_http_eda_sub_merge_loc_conf        /* merge location configuration */
+};
+
+
+ngx_module_t  ngx_http_eda_subscribe_module = {
+    NGX_MODULE_V1,
+    &ngx_http_eda_sub_module_ctx,          /* module context */
+    ngx_http_eda_sub_commands,             /* module directives */
+    NGX_HTTP_MODULE,                       /* module type */
+    NULL,                                  /* init master */
+    NULL,                                  /* init module */
+    ngx_http_eda_sub_init_process,         /* init process */
+    NULL,                                  /* init thread */
+    NULL,                                  /* exit thread */
+    ngx_http_eda_sub_exit_process,         /* exit process */
+    NULL,                                  /* exit master */
+    NGX_MODULE_V1_PADDING
+};
+
+
+static ngx_str_t  ngx_http_eda_sub_ops[] = {
+    ngx_string("eq"),
+    ngx_string("prefix"),
+    ngx_string("suffix"),
+    ngx_null_string
+};
+
+
+static ngx_int_t
+ngx_http_eda_subscribe_handler(ngx_http_request_t *r)
+{
+    u_char                        *accept;
+    ngx_str_t                     *key, *version;
+    ngx_uint_t                     i, upgrade;
+    ngx_list_part_t               *part;
+    ngx_table_elt_t               *h;
+    ngx_connection_t              *c;
+    ngx_pool_cleanup_t            *cln;
+    ngx_http_eda_ws_ctx_t         *ctx;
+    ngx_http_eda_sub_loc_conf_t   *slcf;
+    ngx_http_eda_sub_main_conf_t  *smcf;
+
+    c = r->connection;
+    slcf = ngx_http_get_module_loc_conf(r, ngx_http_eda_subscribe_module);
+    smcf = ngx_http_get_module_main_conf(r, ngx_http_eda_subscribe_module);
+
+    if (r->method != NGX_HTTP_GET) {
+        return ngx_http_eda_ws_refuse(r, NGX_HTTP_NOT_ALLOWED,
+                                      "a subscription is a WebSocket "
+                                      "handshake: GET");
+    }
+
+    if (r != r->main || r->http_version != NGX_HTTP_VERSION_11) {
+        return ngx_http_eda_ws_refuse(r, NGX_HTTP_BAD_REQUEST,
+                                      "WebSocket needs HTTP/1.1");
+    }
+
+    key = NULL;
+    version = NULL;
+    upgrade = 0;
+
+    part = &r->headers_in.headers.part;
+    h = part->elts;
+
+    for (i = 0; /* void */; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                break;
+            }
+
+            part = part->next;
+            h = part->elts;
+            i = 0;
+        }
+
+        if (h[i].key.len == sizeof("Sec-WebSocket-Key") - 1
+            && ngx_strncasecmp(h[i].key.data, (u_char *) "Sec-WebSocket-Key",
+                               h[i].key.len) == 0)
+        {
+            key = &h[i].value;
+
+        } else if (h[i].key.len == sizeof("Sec-WebSocket-Version") - 1
+                   && ngx_strncasecmp(h[i].key.data,
+                                      (u_char *) "Sec-WebSocket-Version",
+                                      h[i].key.len) == 0)
+        {
+            version = &h[i].value;
+
+        } else if (h[i].key.len == sizeof("Connection") - 1
+                   && ngx_strncasecmp(h[i].key.data, (u_char *) "Connection",
+                                      h[i].key.len) == 0
+                   && ngx_strlcasestrn(h[i].value.data,
+                                       h[i].value.data + h[i].value.len,
+                                       (u_char *) "upgrade", 7 - 1)
+                      != NULL)
+        {
+            /* nginx 1.22 keeps no pointer to the Connection header */
+            upgrade = 1;
+        }
+    }
+
+    if (!upgrade
+        || r->headers_in.upgrade == NULL
+        || ngx_strlcasestrn(r->headers_in.upgrade->value.data,
+                            r->headers_in.upgrade->value.data
+                            + r->headers_in.upgrade->value.len,
+                            (u_char *) "websocket", 9 - 1) == NULL)
+    {
+        return ngx_http_eda_ws_refuse(r, NGX_HTTP_BAD_REQUEST,
+                                      "expected \"Upgrade: websocket\" and "
+                                      "\"Connection: Upgrade\"");
+    }
+
+    if (version == NULL || version->len != 2
+        || ngx_strncmp(version->data, "13", 2) != 0)
+    {
+        h = ngx_list_push(&r->headers_out.headers);
+        if (h == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        h->hash = 1;
+        ngx_str_set(&h->key, "Sec-WebSocket-Version");
+        ngx_str_set(&h->value, "13");
+
+        return ngx_http_eda_ws_refuse(r, NGX_HTTP_UPGRADE_REQUIRED,
+                                      "only WebSocket version 13");
+    }
+
+    accept = ngx_pnalloc(r->pool, NGX_EDA_WS_ACCEPT_LEN);
+    if (accept == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (key == NULL
+        || ngx_eda_ws_accept_key((const char *) key->data, key->len,
+                                 (char *) accept) != 0)
+    {
+        return ngx_http_eda_ws_refuse(r, NGX_HTTP_BAD_REQUEST,
+                                      "invalid Sec-WebSocket-Key");
+    }
+
+    ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_eda_ws_ctx_t));
+    if (ctx == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ctx->request = r;
+    ctx->conf = slcf;
+    ctx->smcf = smcf;
+
+    if (ngx_http_eda_ws_filters(r, ctx) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    cln = ngx_pool_cleanup_add(r->pool, 0);
+    if (cln == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    cln->handler = ngx_http_eda_ws_cleanup;
+    cln->data = ctx;
+
+    ngx_eda_ws_parser_init(&ctx->parser, slcf->max_message);
+    ngx_http_set_ctx(r, ctx, ngx_http_eda_subscribe_module);
+
+    if (ngx_http_discard_request_body(r) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    /* 101 Switching Protocols; nginx adds "Connection: upgrade" */
+
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    h->hash = 1;
+    ngx_str_set(&h->key, "Upgrade");
+    ngx_str_set(&h->value, "websocket");
+
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    h->hash = 1;
+    ngx_str_set(&h->key, "Sec-WebSocket-Accept");
+    h->value.data = accept;
+    h->value.len = NGX_EDA_WS_ACCEPT_LEN;
+
+    r->headers_out.status = NGX_HTTP_SWITCHING_PROTOCOLS;
+    ngx_str_set(&r->headers_out.status_line, "101 Switching Protocols");
+    r->headers_out.content_length_n = -1;
+    r->keepalive = 0;
+
+    if (ngx_http_send_header(r) == NGX_ERROR
+        || ngx_http_send_special(r, NGX_HTTP_FLUSH) == NGX_ERROR)
+    {
+        return NGX_ERROR;
+    }
+
+    /*
+     * The connection is ours now.  Marked idle so a graceful shutdown
+     * (reload, quit) reaches the read handler with c->close set, and the
+     * client gets 1001.
+     */
+
+    c->idle = 1;
+    c->log->action = "sending events over WebSocket";
+
+    /*
+     * Own event handlers: nginx's request handler would terminate the
+     * request on c->close before a close frame could be sent.
+     */
+
+    c->read->handler = ngx_http_eda_ws_read_handler;
+    c->write->handler = ngx_http_eda_ws_write_handler;
+
+    ngx_queue_insert_tail(&smcf->clients, &ctx->queue);
+    smcf->nclients++;
+    ctx->registered = 1;
+    ngx_eda_metrics_set(smcf->emcf, NGX_EDA_M_WS_CONNECTIONS,
+                        smcf->nclients);
+
+    ctx->ping.handler = ngx_http_eda_ws_ping;
+    ctx->ping.data = ctx;
+    ctx->ping.log = c->log;
+    ctx->ping.cancelable = 1;
+
+    ctx->linger.handler = ngx_http_eda_ws_linger;
+    ctx->linger.data = ctx;
+    ctx->linger.log = c->log;
+
+    ctx->fin.handler = ngx_http_eda_ws_finalize;
+    ctx->fin.data = ctx;
+    ctx->fin.log = c->log;
+
+    if (slcf->ping) {
+        ngx_add_timer(&ctx->ping, slcf->ping);
+    }
+
+    r->main->count++;
+
+    /* frames sent right behind the handshake are read from header_in */
+    ngx_post_event(c->read, &ngx_posted_events);
+
+    return NGX_DONE;
+}
+
+
+static ngx_int_t
+ngx_http_eda_ws_refuse(ngx_http_request_t *r, ngx_uint_t status,
+    const char *detail)
+{
+    ngx_http_eda_problem_t  pb;
+
+    ngx_memzero(&pb, sizeof(ngx_http_eda_problem_t));
+
+    pb.status = status;
+    pb.detail.data = (u_char *) detail;
+    pb.detail.len = ngx_strlen(detail);
+
+    if (ngx_http_discard_request_body(r) != NGX_OK) {
+        r->keepalive = 0;
+    }
+
+    return ngx_http_eda_problem_send(r, &pb);
+}
+
+
+/*
+ * The server's filters (values may come from the request, such as the
+ * token's subject), then the client's narrowing from query arguments.
+ */
+
+static ngx_int_t
+ngx_http_eda_ws_filters(ngx_http_request_t *r, ngx_http_eda_ws_ctx_t *ctx)
+{
+    ngx_uint_t                       i;
+    ngx_http_eda_sub_filter_t       *f;
+    ngx_http_eda_sub_filter_conf_t  *fc;
+
+    ctx->filters = ngx_array_create(r->pool, 4,
+                                    sizeof(ngx_http_eda_sub_filter_t));
+    if (ctx->filters == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (ctx->conf->filters != NULL) {
+        fc = ctx->conf->filters->elts;
+
+        for (i = 0; i < ctx->conf->filters->nelts; i++) {
+            f = ngx_array_push(ctx->filters);
+            if (f == NULL) {
+                return NGX_ERROR;
+            }
+
+            f->attr = fc[i].attr;
+            f->op = fc[i].op;
+
+            if (ngx_http_complex_value(r, fc[i].value, &f->value) != NGX_OK) {
+                return NGX_ERROR;
+            }
+        }
+    }
+
+    if (ngx_http_eda_ws_client_filter(r, ctx, "type", "type",
+                                      NGX_HTTP_EDA_SUB_EQ) != NGX_OK
+        || ngx_http_eda_ws_client_filter(r, ctx, "subject", "subject",
+                                         NGX_HTTP_EDA_SUB_EQ) != NGX_OK
+        || ngx_http_eda_ws_client_filter(r, ctx, "type_prefix", "type",
+                                         NGX_HTTP_EDA_SUB_PREFIX) != NGX_OK
+        || ngx_http_eda_ws_client_filter(r, ctx, "subject_prefix", "subject",
+                                         NGX_HTTP_EDA_SUB_PREFIX) != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_eda_ws_client_filter(ngx_http_request_t *r,
+    ngx_http_eda_ws_ctx_t *ctx, char *arg, const char *attr, ngx_uint_t op)
+{
+    u_char                     *dst, *src;
+    ngx_str_t                   value;
+    ngx_http_eda_sub_filter_t  *f;
+
+    if (ngx_http_arg(r, (u_char *) arg, ngx_strlen(arg), &value) != NGX_OK) {
+        return NGX_OK;
+    }
+
+    f = ngx_array_push(ctx->filters);
+    if (f == NULL) {
+        return NGX_ERROR;
+    }
+
+    f->attr.data = (u_char *) attr;
+    f->attr.len = ngx_strlen(attr);
+    f->op = op;
+
+    f->value.data = ngx_pnalloc(r->pool, value.len);
+    if (f->value.data == NULL) {
+        return NGX_ERROR;
+    }
+
+    src = value.data;
+    dst = f->value.data;
+    ngx_unescape_uri(&dst, &src, value.len, 0);
+    f->value.len = dst - f->value.data;
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_eda_ws_read_handler(ngx_event_t *ev)
+{
+    ngx_connection_t  *c = ev->data;
+
+    ngx_http_eda_ws_read(c->data);
+}
+
+
+static void
+ngx_http_eda_ws_write_handler(ngx_event_t *ev)
+{
+    ngx_connection_t  *c = ev->data;
+
+    ngx_http_eda_ws_write(c->data);
+}
+
+
+static void
+ngx_http_eda_ws_read(ngx_http_request_t *r)
+{
+    u_char                  buf[NGX_HTTP_EDA_WS_READ];
+    ssize_t                 n;
+    ngx_buf_t              *b;
+    ngx_connection_t       *c;
+    ngx_http_eda_ws_ctx_t  *ctx;
+
+    c = r->connection;
+    ctx = ngx_http_get_module_ctx(r, ngx_http_eda_subscribe_module);
+
+    if (ctx == NULL || ctx->done) {
+        return;
+    }
+
+    if (c->close) {
+        /* the worker is shutting down (reload, quit) */
+        c->close = 0;
+        ngx_http_eda_ws_close(ctx, NGX_EDA_WS_CLOSE_GOING_AWAY,
+                              "server shutting down");
+        return;
+    }
+
+    b = r->header_in;
+
+    if (b != NULL && b->pos < b->last) {
+        n = b->last - b->pos;
+        b->pos = b->last;
+        ngx_http_eda_ws_feed(ctx, b->pos - n, n);
+    }
+
+    for ( ;; ) {
+
+        /* closing: the close frame is on its way, the rest is ignored */
+        if (ctx->done || ctx->closing) {
+            return;
+        }
+
+        n = c->recv(c, buf, sizeof(buf));
+
+        if (n == NGX_AGAIN) {
+            if (ngx_handle_read_event(c->read, 0) != NGX_OK) {
+                ngx_http_eda_ws_finish(ctx);
+            }
+
+            return;
+        }
+
+        if (n == 0 || n == NGX_ERROR) {
+            /* the client went away */
+            ngx_http_eda_ws_finish(ctx);
+            return;
+        }
+
+        ngx_http_eda_ws_feed(ctx, buf, n);
+    }
+}
+
+
+static void
+ngx_http_eda_ws_feed(ngx_http_eda_ws_ctx_t *ctx, u_char *buf, size_t len)
+{
+    int                  rc;
+    u_char               frame[NGX_EDA_WS_MAX_CONTROL_FRAME];
+    size_t               used, n;
+    ngx_eda_ws_event_t   ev;
+
+    ctx->pinged = 0;
+
+    while (!ctx->done && !ctx->closing) {
+
+        rc = ngx_eda_ws_parse(&ctx->parser, buf, len, &used, &ev);
+
+        buf += used;
+        len -= used;
+
+        if (rc == NGX_EDA_WS_AGAIN) {
+            return;
+        }
+
+        if (rc == NGX_EDA_WS_ERROR) {
+            ngx_http_eda_ws_close(ctx, ev.code, ev.reason);
+            return;
+        }
+
+        switch (ev.opcode) {
+
+        case NGX_EDA_WS_OP_PING:
+            n = ngx_eda_ws_pong_frame(frame, ev.data, ev.len);
+            ngx_http_eda_ws_control(ctx, frame, n);
+            break;
+
+        case NGX_EDA_WS_OP_PONG:
+            break;
+
+        case NGX_EDA_WS_OP_CLOSE:
+            /* the closing handshake: answer with the client's code */
+            ngx_http_eda_ws_close(ctx,
+                                  ev.code == NGX_EDA_WS_CLOSE_NO_STATUS
+                                  ? 0 : ev.code, "");
+            return;
+
+        default:
+            ngx_http_eda_ws_close(ctx, NGX_EDA_WS_CLOSE_UNSUPPORTED,
+                                  "this endpoint does not accept messages");
+            return;
+        }
+    }
+}
+
+
+static void
+ngx_http_eda_ws_write(ngx_http_request_t *r)
+{
+    ssize_t                   n;
+    ngx_connection_t         *c;
+    ngx_http_eda_ws_ctx_t    *ctx;
+    ngx_http_eda_ws_frame_t  *frame;
+
+    c = r->connection;
+    ctx = ngx_http_get_module_ctx(r, ngx_http_eda_subscribe_module);
+
+    if (ctx == NULL || ctx->done) {
+        return;
+    }
+
+    /* the 101 response may still sit in nginx's own buffers */
+
+    if (r->out != NULL || c->buffered) {
+        if (ngx_http_output_filter(r, NULL) == NGX_ERROR) {
+            ngx_http_eda_ws_finish(ctx);
+            return;
+        }
+
+        if (r->out != NULL || c->buffered) {
+            return;
+        }
+    }
+
+    while (ctx->out_count) {
+
+        frame = ctx->out[ctx->out_head];
+
+        n = c->send(c, frame->data + ctx->out_sent,
+                    frame->len - ctx->out_sent);
+
+        if (n == NGX_AGAIN) {
+            if (ngx_handle_write_event(c->write, 0) != NGX_OK) {
+                ngx_http_eda_ws_finish(ctx);
+            }
+
+            return;
+        }
+
+        if (n == NGX_ERROR) {
+            ngx_http_eda_ws_finish(ctx);
+            return;
+        }
+
+        ctx->out_sent += n;
+        ctx->queued -= n;
+
+        if (ctx->out_sent < frame->len) {
+            continue;
+        }
+
+        ngx_http_eda_ws_release(frame);
+        ctx->out_head = (ctx->out_head + 1) % NGX_HTTP_EDA_WS_RING;
+        ctx->out_count--;
+        ctx->out_sent = 0;
+    }
+
+    if (ctx->closing) {
+        ngx_http_eda_ws_finish(ctx);
+    }
+}
+
+
+/*
+ * Queues a frame (the caller's reference is not taken over).  A client
+ * whose queue would pass eda_ws_send_buffer is closed: the fan-out never
+ * waits for it and never buffers more for it.
+ */
+
+static ngx_int_t
+ngx_http_eda_ws_enqueue(ngx_http_eda_ws_ctx_t *ctx,
+    ngx_http_eda_ws_frame_t *frame, ngx_uint_t force)
+{
+    ngx_uint_t  tail;
+
+    if (ctx->closing && !force) {
+        return NGX_DECLINED;
+    }
+
+    if (!force
+        && (ctx->out_count == NGX_HTTP_EDA_WS_RING - 1
+            || ctx->queued + frame->len > ctx->conf->send_buffer))
+    {
+        ngx_eda_metrics_count(ctx->smcf->emcf, NGX_EDA_M_WS_SLOW_CLOSED, 1);
+        ngx_log_error(NGX_LOG_INFO, ctx->request->connection->log, 0,
+                      "eda: WebSocket client too slow, closed");
+        ngx_http_eda_ws_close(ctx, NGX_EDA_WS_CLOSE_POLICY,
+                              "send buffer overflow: too slow");
+        return NGX_DECLINED;
+    }
+
+    if (ctx->out_count == NGX_HTTP_EDA_WS_RING) {
+        return NGX_DECLINED;
+    }
+
+    tail = (ctx->out_head + ctx->out_count) % NGX_HTTP_EDA_WS_RING;
+    ctx->out[tail] = frame;
+    ctx->out_count++;
+    ctx->queued += frame->len;
+    frame->refs++;
+
+    return NGX_OK;
+}
+
+
+static ngx_http_eda_ws_frame_t *
+ngx_http_eda_ws_frame(const u_char *data, size_t len)
+{
+    ngx_http_eda_ws_frame_t  *frame;
+
+    frame = ngx_alloc(sizeof(ngx_http_eda_ws_frame_t) + len,
+                      ngx_cycle->log);
+    if (frame == NULL) {
+        return NULL;
+    }
+
+    frame->refs = 0;
+    frame->len = len;
+    ngx_memcpy(frame->data, data, len);
+
+    return frame;
+}
+
+
+static void
+ngx_http_eda_ws_control(ngx_http_eda_ws_ctx_t *ctx, u_char *data,
+    size_t len)
+{
+    ngx_http_eda_ws_frame_t  *frame;
+
+    frame = ngx_http_eda_ws_frame(data, len);
+    if (frame == NULL) {
+        ngx_http_eda_ws_finish(ctx);
+        return;
+    }
+
+    frame->refs = 1;
+
+    if (ngx_http_eda_ws_enqueue(ctx, frame, 0) == NGX_OK) {
+        ngx_http_eda_ws_write(ctx->request);
+    }
+
+    ngx_http_eda_ws_release(frame);
+}
+
+
+/*
+ * Starts the closing handshake: frames not yet started are dropped (a
+ * closed client gets nothing more), the close frame goes after the one in
+ * progress, and the connection ends once it is sent or after a while.
+ */
+
+static void
+ngx_http_eda_ws_close(ngx_http_eda_ws_ctx_t *ctx, unsigned int code,
+    const char *reason)
+{
+    u_char                    buf[NGX_EDA_WS_MAX_CONTROL_FRAME];
+    size_t                    len;
+    ngx_uint_t                keep, i;
+    ngx_http_eda_ws_frame_t  *frame;
+
+    if (ctx->closing || ctx->done) {
+        return;
+    }
+
+    ctx->closing = 1;
+
+    keep = (ctx->out_count && ctx->out_sent) ? 1 : 0;
+
+    for (i = keep; i < ctx->out_count; i++) {
+        frame = ctx->out[(ctx->out_head + i) % NGX_HTTP_EDA_WS_RING];
+        ctx->queued -= frame->len;
+        ngx_http_eda_ws_release(frame);
+    }
+
+    ctx->out_count = keep;
+
+    len = ngx_eda_ws_close_frame(buf, code, reason, ngx_strlen(reason));
+
+    frame = ngx_http_eda_ws_frame(buf, len);
+    if (frame == NULL) {
+        ngx_http_eda_ws_finish(ctx);
+        return;
+    }
+
+    frame->refs = 1;
+    (void) ngx_http_eda_ws_enqueue(ctx, frame, 1);
+    ngx_http_eda_ws_release(frame);
+
+    if (ctx->ping.timer_set) {
+        ngx_del_timer(&ctx->ping);
+    }
+
+    ngx_add_timer(&ctx->linger, NGX_HTTP_EDA_WS_LINGER);
+
+    ngx_http_eda_ws_write(ctx->request);
+}
+
+
+/*
+ * The request ends on the next turn of the event loop, never inside a
+ * caller that may still use the context (the fan-out loop, the parser).
+ */
+
+static void
+ngx_http_eda_ws_finish(ngx_http_eda_ws_ctx_t *ctx)
+{
+    if (ctx->done) {
+        return;
+    }
+
+    ctx->done = 1;
+    ngx_post_event(&ctx->fin, &ngx_posted_events);
+}
+
+
+static void
+ngx_http_eda_ws_finalize(ngx_event_t *ev)
+{
+    ngx_connection_t       *c;
+    ngx_http_request_t     *r;
+    ngx_http_eda_ws_ctx_t  *ctx = ev->data;
+
+    r = ctx->request;
+    c = r->connection;
+
+    /* the pool cleanup unregisters and frees the rest */
+
+    ngx_http_finalize_request(r, NGX_HTTP_CLOSE);
+    ngx_http_run_posted_requests(c);
+}
+
+
+static void
+ngx_http_eda_ws_release(ngx_http_eda_ws_frame_t *frame)
+{
+    if (--frame->refs == 0) {
+        ngx_free(frame);
+    }
+}
+
+
+static void
+ngx_http_eda_ws_ping(ngx_event_t *ev)
+{
+    u_char                  frame[NGX_EDA_WS_MAX_CONTROL_FRAME];
+    size_t                  n;
+    ngx_http_eda_ws_ctx_t  *ctx = ev->data;
+
+    if (ctx->pinged) {
+        /* nothing came back since the last ping: the peer is gone */
+        ngx_log_error(NGX_LOG_INFO, ev->log, 0,
+                      "eda: WebSocket client did not answer a ping");
+        ngx_http_eda_ws_finish(ctx);
+        return;
+    }
+
+    ctx->pinged = 1;
+    ngx_add_timer(&ctx->ping, ctx->conf->ping);
+
+    n = ngx_eda_ws_ping_frame(frame, (u_char *) "eda", 3);
+    ngx_http_eda_ws_control(ctx, frame, n);
+}
+
+
+static void
+ngx_http_eda_ws_linger(ngx_event_t *ev)
+{
+    ngx_http_eda_ws_finish(ev->data);
+}
+
+
+static void
+ngx_http_eda_ws_cleanup(void *data)
+{
+    ngx_http_eda_ws_ctx_t  *ctx = data;
+
+    ngx_uint_t  i;
+
+    ctx->done = 1;
+
+    if (ctx->registered) {
+        ngx_queue_remove(&ctx->queue);
+        ctx->registered = 0;
+        ctx->smcf->nclients--;
+        ngx_eda_metrics_set(ctx->smcf->emcf, NGX_EDA_M_WS_CONNECTIONS,
+                            ctx->smcf->nclients);
+    }
+
+    for (i = 0; i < ctx->out_count; i++) {
+        ngx_http_eda_ws_release(ctx->out[(ctx->out_head + i)
+                                         % NGX_HTTP_EDA_WS_RING]);
+    }
+
+    ctx->out_count = 0;
+
+    if (ctx->ping.timer_set) {
+        ngx_del_timer(&ctx->ping);
+    }
+
+    if (ctx->linger.timer_set) {
+        ngx_del_timer(&ctx->linger);
+    }
+
+    if (ctx->fin.posted) {
+        ngx_delete_posted_event(&ctx->fin);
+    }
+
+    ngx_eda_ws_parser_destroy(&ctx->parser);
+}
+
+
+/*
+ * A record arrived: one CloudEvent, one frame, shared by every client of
+ * the topic whose filters it passes.
+ */
+
+static void
+ngx_http_eda_sub_record(const rd_kafka_message_t *msg, void *data)
+{
+    ngx_http_eda_sub_main_conf_t *smcf = data;
+
+    char                     *json;
+    u_char                    hdr[NGX_EDA_WS_MAX_HEADER];
+    u_char                    id[NGX_INT64_LEN * 2 + 256];
+    u_char                    source[256];
+    size_t                    len, hlen;
+    ngx_uint_t                n;
+    ngx_queue_t              *q, *next;
+    const char               *topic;
+    ngx_eda_ce_event_t        ev;
+    ngx_eda_ce_parsed_t       parsed;
+    ngx_http_eda_ws_ctx_t    *ctx;
+    ngx_http_eda_ws_frame_t  *frame;
+
+    if (ngx_queue_empty(&smcf->clients)) {
+        return;
+    }
+
+    parsed.owned = NULL;
+
+    if (ngx_http_eda_sub_event(msg, &ev, &parsed, id, source) != NGX_OK) {
+        return;
+    }
+
+    json = ngx_eda_ce_to_json(&ev, &len);
+
+    if (json == NULL) {
+        ngx_log_error(NGX_LOG_WARN, ngx_cycle->log, 0,
+                      "eda: record %s/%d/%O is not a valid event, skipped",
+                      rd_kafka_topic_name(msg->rkt), msg->partition,
+                      (off_t) msg->offset);
+        goto done;
+    }
+
+    hlen = ngx_eda_ws_frame_header(hdr, NGX_EDA_WS_OP_TEXT, 1, len);
+
+    frame = ngx_alloc(sizeof(ngx_http_eda_ws_frame_t) + hlen + len,
+                      ngx_cycle->log);
+    if (frame == NULL) {
+        free(json);
+        goto done;
+    }
+
+    frame->refs = 1;
+    frame->len = hlen + len;
+    ngx_memcpy(ngx_cpymem(frame->data, hdr, hlen), json, len);
+    free(json);
+
+    topic = rd_kafka_topic_name(msg->rkt);
+    n = 0;
+
+    for (q = ngx_queue_head(&smcf->clients);
+         q != ngx_queue_sentinel(&smcf->clients);
+         q = next)
+    {
+        /* a client closed while sending is removed from the queue */
+        next = ngx_queue_next(q);
+
+        ctx = ngx_queue_data(q, ngx_http_eda_ws_ctx_t, queue);
+
+        if (ctx->closing || !ngx_http_eda_sub_match(ctx, topic, &ev, msg)) {
+            continue;
+        }
+
+        if (ngx_http_eda_ws_enqueue(ctx, frame, 0) == NGX_OK) {
+            n++;
+            ngx_http_eda_ws_write(ctx->request);
+        }
+    }
+
+    ngx_eda_metrics_count(smcf->emcf, NGX_EDA_M_WS_DELIVERED, n);
+    ngx_http_eda_ws_release(frame);
+
+done:
+
+    if (parsed.owned != NULL) {
+        ngx_eda_ce_parsed_free(&parsed);
+    }
+}
+
+
+/*
+ * The record as an event: a structured CloudEvent as it is; binary mode
+ * from its "ce_" headers and content-type; any other record as the data of
+ * an event the gateway describes (type "eda.kafka.record").
+ */
+
+static ngx_int_t
+ngx_http_eda_sub_event(const rd_kafka_message_t *msg, ngx_eda_ce_event_t *ev,
+    ngx_eda_ce_parsed_t *parsed, u_char *id, u_char *source)
+{
+    u_char               *p;
+    size_t                size;
+    ngx_uint_t            idx, binary;
+    const char           *name, *err, *topic;
+    const void           *value;
+    const char           *ct;
+    size_t                ct_len;
+    ngx_eda_ce_str_t      attr;
+    rd_kafka_headers_t   *hdrs;
+
+    ev->nattrs = 0;
+    ev->data.data = NULL;
+    ev->data.len = 0;
+
+    hdrs = NULL;
+    ct = NULL;
+    ct_len = 0;
+    binary = 0;
+
+    if (rd_kafka_message_headers(msg, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        for (idx = 0;
+             rd_kafka_header_get_all(hdrs, idx, &name, &value, &size)
+             == RD_KAFKA_RESP_ERR_NO_ERROR;
+             idx++)
+        {
+            if (ngx_strcasecmp((u_char *) name, (u_char *) "content-type")
+                == 0)
+            {
+                ct = value;
+                ct_len = size;
+
+            } else if (ngx_strcmp(name, "ce_specversion") == 0) {
+                binary = 1;
+            }
+        }
+    }
+
+    if (ct != NULL && ct_len >= sizeof("application/cloudevents") - 1
+        && ngx_strncasecmp((u_char *) ct, (u_char *) "application/cloudevents",
+                           sizeof("application/cloudevents") - 1) == 0)
+    {
+        if (ngx_eda_ce_from_json(msg->payload, msg->len, parsed, &err, &attr)
+            != 0)
+        {
+            ngx_log_error(NGX_LOG_WARN, ngx_cycle->log, 0,
+                          "eda: structured record %s/%d/%O is invalid (%s), "
+                          "skipped", rd_kafka_topic_name(msg->rkt),
+                          msg->partition, (off_t) msg->offset, err);
+            return NGX_DECLINED;
+        }
+
+        *ev = parsed->event;
+        return NGX_OK;
+    }
+
+    if (msg->payload != NULL) {
+        ev->data.data = msg->payload;
+        ev->data.len = msg->len;
+    }
+
+    if (ct != NULL) {
+        (void) ngx_eda_ce_set(ev, "datacontenttype", 15, ct, ct_len);
+    }
+
+    if (binary) {
+        for (idx = 0;
+             rd_kafka_header_get_all(hdrs, idx, &name, &value, &size)
+             == RD_KAFKA_RESP_ERR_NO_ERROR;
+             idx++)
+        {
+            if (ngx_strncmp(name, "ce_", 3) == 0 && value != NULL) {
+                (void) ngx_eda_ce_set(ev, name + 3, ngx_strlen(name + 3),
+                                      value, size);
+            }
+        }
+
+        return NGX_OK;
+    }
+
+    topic = rd_kafka_topic_name(msg->rkt);
+
+    p = ngx_snprintf(id, NGX_INT64_LEN * 2 + 256, "%s-%d-%O", topic,
+                     msg->partition, (off_t) msg->offset);
+    (void) ngx_eda_ce_set(ev, "id", 2, (const char *) id, p - id);
+
+    p = ngx_snprintf(source, 256, "/kafka/%s", topic);
+    (void) ngx_eda_ce_set(ev, "source", 6, (const char *) source,
+                          p - source);
+
+    (void) ngx_eda_ce_set(ev, "specversion", 11, "1.0", 3);
+    (void) ngx_eda_ce_set(ev, "type", 4, "eda.kafka.record", 16);
+
+    return NGX_OK;
+}
+
+
+static ngx_uint_t
+ngx_http_eda_sub_match(ngx_http_eda_ws_ctx_t *ctx, const char *topic,
+    ngx_eda_ce_event_t *ev, const rd_kafka_message_t *msg)
+{
+    size_t                      len;
+    ngx_str_t                  *t;
+    ngx_uint_t                  i, found;
+    const u_char               *v;
+    const ngx_eda_ce_str_t     *a;
+    ngx_http_eda_sub_filter_t  *f;
+
+    len = ngx_strlen(topic);
+    t = ctx->conf->topics->elts;
+    found = 0;
+
+    for (i = 0; i < ctx->conf->topics->nelts; i++) {
+        if (t[i].len == len && ngx_strncmp(t[i].data, topic, len) == 0) {
+            found = 1;
+            break;
+        }
+    }
+
+    if (!found) {
+        return 0;
+    }
+
+    f = ctx->filters->elts;
+
+    for (i = 0; i < ctx->filters->nelts; i++) {
+
+        if (f[i].attr.len == 3 && ngx_strncmp(f[i].attr.data, "key", 3) == 0)
+        {
+            v = msg->key;
+            len = msg->key_len;
+
+            if (v == NULL) {
+                return 0;
+            }
+
+        } else {
+            a = ngx_eda_ce_get(ev, (const char *) f[i].attr.data,
+                               f[i].attr.len);
+            if (a == NULL) {
+                return 0;
+            }
+
+            v = (const u_char *) a->data;
+            len = a->len;
+        }
+
+        if (len < f[i].value.len) {
+            return 0;
+        }
+
+        switch (f[i].op) {
+
+        case NGX_HTTP_EDA_SUB_EQ:
+            if (len != f[i].value.len
+                || ngx_memcmp(v, f[i].value.data, len) != 0)
+            {
+                return 0;
+            }
+            break;
+
+        case NGX_HTTP_EDA_SUB_PREFIX:
+            if (ngx_memcmp(v, f[i].value.data, f[i].value.len) != 0) {
+                return 0;
+            }
+            break;
+
+        default: /* NGX_HTTP_EDA_SUB_SUFFIX */
+            if (ngx_memcmp(v + len - f[i].value.len, f[i].value.data,
+                           f[i].value.len) != 0)
+            {
+                return 0;
+            }
+            break;
+        }
+    }
+
+    return 1;
+}
+
+
+static ngx_int_t
+ngx_http_eda_sub_init_process(ngx_cycle_t *cycle)
+{
+    ngx_eda_main_conf_t           *emcf;
+    ngx_http_eda_sub_main_conf_t  *smcf;
+
+    if (ngx_process != NGX_PROCESS_WORKER
+        && ngx_process != NGX_PROCESS_SINGLE)
+    {
+        return NGX_OK;
+    }
+
+    smcf = ngx_http_cycle_get_module_main_conf(cycle,
+                                               ngx_http_eda_subscribe_module);
+    emcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_eda_module);
+
+    if (smcf == NULL || !smcf->used || emcf == NULL) {
+        return NGX_OK;
+    }
+
+    smcf->emcf = emcf;
+    ngx_queue_init(&smcf->clients);
+
+    /* a worker without its consumer still serves; the log says why */
+
+    (void) ngx_eda_kafka_consumer_init(cycle, emcf, ngx_http_eda_sub_record,
+                                       smcf);
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_eda_sub_exit_process(ngx_cycle_t *cycle)
+{
+    ngx_eda_main_conf_t  *emcf;
+
+    emcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_eda_module);
+
+    if (emcf != NULL) {
+        ngx_eda_kafka_consumer_exit(cycle, emcf);
+    }
+}
+
+
+static void *
+ngx_http_eda_sub_create_main_conf(ngx_conf_t *cf)
+{
+    ngx_http_eda_sub_main_conf_t  *smcf;
+
+    smcf = ngx_pcalloc(cf->pool, sizeof(ngx_http_eda_sub_main_conf_t));
+    if (smcf == NULL) {
+        return NULL;
+    }
+
+    ngx_queue_init(&smcf->clients);
+
+    return smcf;
+}
+
+
+static void *
+ngx_http_eda_sub_create_loc_conf(ngx_conf_t *cf)
+{
+    ngx_http_eda_sub_loc_conf_t  *conf;
+
+    conf = ngx_pcalloc(cf->pool, sizeof(ngx_http_eda_sub_loc_conf_t));
+    if (conf == NULL) {
+        return NULL;
+    }
+
+    conf->ping = NGX_CONF_UNSET_MSEC;
+    conf->max_message = NGX_CONF_UNSET_SIZE;
+    conf->send_buffer = NGX_CONF_UNSET_SIZE;
+
+    return conf;
+}
+
+
+static char *
+ngx_http_eda_sub_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
+{
+    ngx_http_eda_sub_loc_conf_t *prev = parent;
+    ngx_http_eda_sub_loc_conf_t *conf = child;
+
+    ngx_conf_merge_msec_value(conf->ping, prev->ping, 30000);
+    ngx_conf_merge_size_value(conf->max_message, prev->max_message,
+                              64 * 1024);
+    ngx_conf_merge_size_value(conf->send_buffer, prev->send_buffer,
+                              1024 * 1024);
+
+    if (conf->filters == NULL) {
+        conf->filters = prev->filters;
+    }
+
+    if (conf->topics != NULL && conf->send_buffer < 4096) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"eda_ws_send_buffer\" must be at least 4k");
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_eda_subscribe(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_eda_sub_loc_conf_t *slcf = conf;
+
+    ngx_str_t                     *value, *t;
+    ngx_uint_t                     i;
+    ngx_eda_main_conf_t           *emcf;
+    ngx_http_core_loc_conf_t      *clcf;
+    ngx_http_eda_sub_main_conf_t  *smcf;
+
+    if (slcf->topics != NULL) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+    emcf = ngx_http_conf_get_module_main_conf(cf, ngx_eda_module);
+
+    slcf->topics = ngx_array_create(cf->pool, cf->args->nelts - 1,
+                                    sizeof(ngx_str_t));
+    if (slcf->topics == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    for (i = 1; i < cf->args->nelts; i++) {
+        if (ngx_eda_kafka_topic_check(cf, &cmd->name, &value[i]) != NGX_OK) {
+            return NGX_CONF_ERROR;
+        }
+
+        t = ngx_array_push(slcf->topics);
+        if (t == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        *t = value[i];
+
+        if (ngx_eda_kafka_consume_topic(cf, emcf, &value[i]) != NGX_OK) {
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    /* eda_kafka_brokers is checked at the end of the http block */
+    if (!emcf->kafka_consumer) {
+        emcf->kafka_consumer = 1;
+        emcf->producer_user = cmd->name;
+        emcf->producer_file = cf->conf_file->file.name;
+        emcf->producer_line = cf->conf_file->line;
+    }
+
+    smcf = ngx_http_conf_get_module_main_conf(cf,
+                                              ngx_http_eda_subscribe_module);
+    smcf->used = 1;
+
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+    clcf->handler = ngx_http_eda_subscribe_handler;
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_eda_subscribe_filter(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_eda_sub_loc_conf_t *slcf = conf;
+
+    ngx_str_t                         *value;
+    ngx_uint_t                         op;
+    ngx_http_eda_sub_filter_conf_t    *f;
+    ngx_http_compile_complex_value_t   ccv;
+
+    value = cf->args->elts;
+
+    if (!(value[1].len == 3 && ngx_strncmp(value[1].data, "key", 3) == 0)
+        && !ngx_eda_ce_valid_name((const char *) value[1].data,
+                                  value[1].len))
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid attribute \"%V\" in \"%V\": a CloudEvents "
+                           "attribute name or \"key\"", &value[1],
+                           &cmd->name);
+        return NGX_CONF_ERROR;
+    }
+
+    for (op = 0; ngx_http_eda_sub_ops[op].len; op++) {
+        if (ngx_http_eda_sub_ops[op].len == value[2].len
+            && ngx_strncmp(ngx_http_eda_sub_ops[op].data, value[2].data,
+                           value[2].len) == 0)
+        {
+            break;
+        }
+    }
+
+    if (ngx_http_eda_sub_ops[op].len == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid operator \"%V\" in \"%V\": expected "
+                           "\"eq\", \"prefix\" or \"suffix\"", &value[2],
+                           &cmd->name);
+        return NGX_CONF_ERROR;
+    }
+
+    if (slcf->filters == NULL) {
+        slcf->filters = ngx_array_create(cf->pool, 2,
+                                    sizeof(ngx_http_eda_sub_filter_conf_t));
+        if (slcf->filters == NULL) {
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    f = ngx_array_push(slcf->filters);
+    if (f == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    f->attr = value[1];
+    f->op = op;
+
+    f->value = ngx_palloc(cf->pool, sizeof(ngx_http_complex_value_t));
+    if (f->value == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    ngx_memzero(&ccv, sizeof(ngx_http_compile_complex_value_t));
+
+    ccv.cf = cf;
+    ccv.value = &value[3];
+    ccv.complex_value = f->value;
+
+    if (ngx_http_compile_complex_value(&ccv) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
