@@ -24,6 +24,7 @@
 #include "ngx_eda_metrics.h"
 #include "ngx_eda_redis.h"
 #include "ngx_http_eda_problem.h"
+#include "ngx_http_eda_jwt_module.h"
 
 
 #define NGX_HTTP_EDA_JWT_OFF         0
@@ -921,6 +922,23 @@ ngx_http_eda_jwt_cleanup(void *data)
         ngx_eda_jwt_result_free(&ctx->res);
         ctx->have_res = 0;
     }
+}
+
+
+time_t
+ngx_http_eda_jwt_expires(ngx_http_request_t *r)
+{
+    ngx_http_eda_jwt_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r->main, ngx_http_eda_jwt_module);
+
+    if (ctx == NULL || !ctx->have_res || ctx->rc != NGX_EDA_JWT_OK
+        || !ctx->res.has_exp)
+    {
+        return 0;
+    }
+
+    return (time_t) ctx->res.exp;
 }
 
 

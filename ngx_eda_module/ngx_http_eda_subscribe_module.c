@@ -26,6 +26,7 @@
 #include "ngx_eda_kafka_producer.h"
 #include "ngx_eda_metrics.h"
 #include "ngx_http_eda_problem.h"
+#include "ngx_http_eda_jwt_module.h"
 
 
 #define NGX_HTTP_EDA_SUB_EQ         0
@@ -96,6 +97,7 @@ typedef struct {
     ngx_event_t                 ping;
     ngx_event_t                 linger;
     ngx_event_t                 fin;           /* posted by ..._finish() */
+    ngx_event_t                 expiry;        /* the token's exp */
 
     unsigned                    registered:1;
     unsigned                    pinged:1;
@@ -133,6 +135,7 @@ static void ngx_http_eda_ws_ping(ngx_event_t *ev);
 #define NGX_HTTP_UPGRADE_REQUIRED  426
 #endif
 static void ngx_http_eda_ws_linger(ngx_event_t *ev);
+static void ngx_http_eda_ws_expired(ngx_event_t *ev);
 static void ngx_http_eda_ws_cleanup(void *data);
 
 static void ngx_http_eda_sub_record(const rd_kafka_message_t *msg,
@@ -240,6 +243,7 @@ static ngx_int_t
 ngx_http_eda_subscribe_handler(ngx_http_request_t *r)
 {
     u_char                        *accept;
+    time_t                         exp, now;
     ngx_str_t                     *key, *version;
     ngx_uint_t                     i, upgrade;
     ngx_list_part_t               *part;
@@ -449,6 +453,21 @@ ngx_http_eda_subscribe_handler(ngx_http_request_t *r)
 
     if (slcf->ping) {
         ngx_add_timer(&ctx->ping, slcf->ping);
+    }
+
+    /* a socket never outlives the token it was opened with */
+
+    exp = ngx_http_eda_jwt_expires(r);
+
+    if (exp) {
+        ctx->expiry.handler = ngx_http_eda_ws_expired;
+        ctx->expiry.data = ctx;
+        ctx->expiry.log = c->log;
+        ctx->expiry.cancelable = 1;
+
+        now = ngx_time();
+        ngx_add_timer(&ctx->expiry,
+                      exp > now ? (ngx_msec_t) (exp - now) * 1000 : 1);
     }
 
     r->main->count++;
@@ -974,6 +993,14 @@ ngx_http_eda_ws_linger(ngx_event_t *ev)
 
 
 static void
+ngx_http_eda_ws_expired(ngx_event_t *ev)
+{
+    ngx_http_eda_ws_close(ev->data, NGX_EDA_WS_CLOSE_POLICY,
+                          "token expired");
+}
+
+
+static void
 ngx_http_eda_ws_cleanup(void *data)
 {
     ngx_http_eda_ws_ctx_t  *ctx = data;
@@ -1007,6 +1034,10 @@ ngx_http_eda_ws_cleanup(void *data)
 
     if (ctx->fin.posted) {
         ngx_delete_posted_event(&ctx->fin);
+    }
+
+    if (ctx->expiry.timer_set) {
+        ngx_del_timer(&ctx->expiry);
     }
 
     ngx_eda_ws_parser_destroy(&ctx->parser);
