@@ -58,7 +58,35 @@ typedef struct {
     ngx_msec_t                  ping;
     size_t                      max_message;
     size_t                      send_buffer;
+    ngx_uint_t                  history;
 } ngx_http_eda_sub_loc_conf_t;
+
+
+/* one frame, shared by every client it goes to and by the history */
+typedef struct {
+    ngx_uint_t                  refs;
+    size_t                      len;
+    u_char                      data[1];
+} ngx_http_eda_ws_frame_t;
+
+
+/* a past event of a topic, for clients that resume */
+typedef struct {
+    ngx_http_eda_ws_frame_t    *frame;
+    size_t                      hlen;          /* frame header bytes */
+    uint64_t                    seq;
+    ngx_str_t                   id;            /* ngx_alloc()ed, with key */
+    ngx_str_t                   key;
+} ngx_http_eda_sub_hist_t;
+
+
+typedef struct {
+    ngx_str_t                   topic;
+    ngx_uint_t                  size;          /* eda_ws_history */
+    ngx_uint_t                  head;
+    ngx_uint_t                  count;
+    ngx_http_eda_sub_hist_t    *entries;
+} ngx_http_eda_sub_ring_t;
 
 
 /* per worker, set up in init_process */
@@ -66,16 +94,10 @@ typedef struct {
     ngx_queue_t                 clients;
     ngx_uint_t                  nclients;
     ngx_uint_t                  used;          /* any eda_subscribe */
+    ngx_array_t                *rings;         /* ngx_http_eda_sub_ring_t */
+    uint64_t                    seq;
     ngx_eda_main_conf_t        *emcf;
 } ngx_http_eda_sub_main_conf_t;
-
-
-/* one frame, shared by every client it goes to */
-typedef struct {
-    ngx_uint_t                  refs;
-    size_t                      len;
-    u_char                      data[1];
-} ngx_http_eda_ws_frame_t;
 
 
 typedef struct {
@@ -144,8 +166,15 @@ static ngx_int_t ngx_http_eda_sub_event(const rd_kafka_message_t *msg,
     ngx_eda_ce_event_t *ev, ngx_eda_ce_parsed_t *parsed, u_char *id,
     u_char *source);
 static ngx_uint_t ngx_http_eda_sub_match(ngx_http_eda_ws_ctx_t *ctx,
-    const char *topic, ngx_eda_ce_event_t *ev,
-    const rd_kafka_message_t *msg);
+    ngx_str_t *topic, ngx_eda_ce_event_t *ev, ngx_str_t *key);
+static ngx_http_eda_sub_ring_t *ngx_http_eda_sub_ring(
+    ngx_http_eda_sub_main_conf_t *smcf, ngx_str_t *topic);
+static void ngx_http_eda_sub_remember(ngx_http_eda_sub_ring_t *ring,
+    ngx_http_eda_ws_frame_t *frame, size_t hlen, uint64_t seq,
+    ngx_eda_ce_event_t *ev, const rd_kafka_message_t *msg);
+static void ngx_http_eda_ws_resume(ngx_http_eda_ws_ctx_t *ctx,
+    ngx_str_t *since);
+static int ngx_http_eda_sub_seq_cmp(const void *one, const void *two);
 
 static ngx_int_t ngx_http_eda_sub_init_process(ngx_cycle_t *cycle);
 static void ngx_http_eda_sub_exit_process(ngx_cycle_t *cycle);
@@ -187,6 +216,13 @@ static ngx_command_t  ngx_http_eda_sub_commands[] = {
       ngx_conf_set_size_slot,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_eda_sub_loc_conf_t, max_message),
+      NULL },
+
+    { ngx_string("eda_ws_history"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_num_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_eda_sub_loc_conf_t, history),
       NULL },
 
     { ngx_string("eda_ws_send_buffer"),
@@ -242,9 +278,9 @@ static ngx_str_t  ngx_http_eda_sub_ops[] = {
 static ngx_int_t
 ngx_http_eda_subscribe_handler(ngx_http_request_t *r)
 {
-    u_char                        *accept;
+    u_char                        *accept, *p, *dst, *src;
     time_t                         exp, now;
-    ngx_str_t                     *key, *version;
+    ngx_str_t                     *key, *version, *last_event_id, since;
     ngx_uint_t                     i, upgrade;
     ngx_list_part_t               *part;
     ngx_table_elt_t               *h;
@@ -271,6 +307,7 @@ ngx_http_eda_subscribe_handler(ngx_http_request_t *r)
 
     key = NULL;
     version = NULL;
+    last_event_id = NULL;
     upgrade = 0;
 
     part = &r->headers_in.headers.part;
@@ -300,6 +337,13 @@ ngx_http_eda_subscribe_handler(ngx_http_request_t *r)
                                       h[i].key.len) == 0)
         {
             version = &h[i].value;
+
+        } else if (h[i].key.len == sizeof("Last-Event-ID") - 1
+                   && ngx_strncasecmp(h[i].key.data,
+                                      (u_char *) "Last-Event-ID",
+                                      h[i].key.len) == 0)
+        {
+            last_event_id = &h[i].value;
 
         } else if (h[i].key.len == sizeof("Connection") - 1
                    && ngx_strncasecmp(h[i].key.data, (u_char *) "Connection",
@@ -471,6 +515,22 @@ ngx_http_eda_subscribe_handler(ngx_http_request_t *r)
     }
 
     r->main->count++;
+
+    if (ngx_http_arg(r, (u_char *) "since", 5, &since) == NGX_OK) {
+        p = ngx_pnalloc(r->pool, since.len);
+        if (p != NULL) {
+            dst = p;
+            src = since.data;
+            ngx_unescape_uri(&dst, &src, since.len, 0);
+            since.data = p;
+            since.len = dst - p;
+            ngx_http_eda_ws_resume(ctx, &since);
+        }
+
+    } else if (last_event_id != NULL) {
+        since = *last_event_id;
+        ngx_http_eda_ws_resume(ctx, &since);
+    }
 
     /* frames sent right behind the handshake are read from header_in */
     ngx_post_event(c->read, &ngx_posted_events);
@@ -1059,15 +1119,21 @@ ngx_http_eda_sub_record(const rd_kafka_message_t *msg, void *data)
     u_char                    id[NGX_INT64_LEN * 2 + 256];
     u_char                    source[256];
     size_t                    len, hlen;
+    ngx_str_t                 topic, key;
     ngx_uint_t                n;
     ngx_queue_t              *q, *next;
-    const char               *topic;
     ngx_eda_ce_event_t        ev;
+    ngx_http_eda_sub_ring_t  *ring;
     ngx_eda_ce_parsed_t       parsed;
     ngx_http_eda_ws_ctx_t    *ctx;
     ngx_http_eda_ws_frame_t  *frame;
 
-    if (ngx_queue_empty(&smcf->clients)) {
+    topic.data = (u_char *) rd_kafka_topic_name(msg->rkt);
+    topic.len = ngx_strlen(topic.data);
+
+    ring = ngx_http_eda_sub_ring(smcf, &topic);
+
+    if (ngx_queue_empty(&smcf->clients) && ring == NULL) {
         return;
     }
 
@@ -1081,9 +1147,8 @@ ngx_http_eda_sub_record(const rd_kafka_message_t *msg, void *data)
 
     if (json == NULL) {
         ngx_log_error(NGX_LOG_WARN, ngx_cycle->log, 0,
-                      "eda: record %s/%d/%O is not a valid event, skipped",
-                      rd_kafka_topic_name(msg->rkt), msg->partition,
-                      (off_t) msg->offset);
+                      "eda: record %V/%d/%O is not a valid event, skipped",
+                      &topic, msg->partition, (off_t) msg->offset);
         goto done;
     }
 
@@ -1101,19 +1166,27 @@ ngx_http_eda_sub_record(const rd_kafka_message_t *msg, void *data)
     ngx_memcpy(ngx_cpymem(frame->data, hdr, hlen), json, len);
     free(json);
 
-    topic = rd_kafka_topic_name(msg->rkt);
+    smcf->seq++;
+
+    if (ring != NULL) {
+        ngx_http_eda_sub_remember(ring, frame, hlen, smcf->seq, &ev, msg);
+    }
+
+    key.data = msg->key;
+    key.len = msg->key_len;
     n = 0;
 
     for (q = ngx_queue_head(&smcf->clients);
          q != ngx_queue_sentinel(&smcf->clients);
          q = next)
     {
-        /* a client closed while sending is removed from the queue */
         next = ngx_queue_next(q);
 
         ctx = ngx_queue_data(q, ngx_http_eda_ws_ctx_t, queue);
 
-        if (ctx->closing || !ngx_http_eda_sub_match(ctx, topic, &ev, msg)) {
+        if (ctx->closing
+            || !ngx_http_eda_sub_match(ctx, &topic, &ev, &key))
+        {
             continue;
         }
 
@@ -1241,8 +1314,8 @@ ngx_http_eda_sub_event(const rd_kafka_message_t *msg, ngx_eda_ce_event_t *ev,
 
 
 static ngx_uint_t
-ngx_http_eda_sub_match(ngx_http_eda_ws_ctx_t *ctx, const char *topic,
-    ngx_eda_ce_event_t *ev, const rd_kafka_message_t *msg)
+ngx_http_eda_sub_match(ngx_http_eda_ws_ctx_t *ctx, ngx_str_t *topic,
+    ngx_eda_ce_event_t *ev, ngx_str_t *key)
 {
     size_t                      len;
     ngx_str_t                  *t;
@@ -1251,12 +1324,13 @@ ngx_http_eda_sub_match(ngx_http_eda_ws_ctx_t *ctx, const char *topic,
     const ngx_eda_ce_str_t     *a;
     ngx_http_eda_sub_filter_t  *f;
 
-    len = ngx_strlen(topic);
     t = ctx->conf->topics->elts;
     found = 0;
 
     for (i = 0; i < ctx->conf->topics->nelts; i++) {
-        if (t[i].len == len && ngx_strncmp(t[i].data, topic, len) == 0) {
+        if (t[i].len == topic->len
+            && ngx_strncmp(t[i].data, topic->data, topic->len) == 0)
+        {
             found = 1;
             break;
         }
@@ -1272,8 +1346,8 @@ ngx_http_eda_sub_match(ngx_http_eda_ws_ctx_t *ctx, const char *topic,
 
         if (f[i].attr.len == 3 && ngx_strncmp(f[i].attr.data, "key", 3) == 0)
         {
-            v = msg->key;
-            len = msg->key_len;
+            v = key->data;
+            len = key->len;
 
             if (v == NULL) {
                 return 0;
@@ -1324,10 +1398,235 @@ ngx_http_eda_sub_match(ngx_http_eda_ws_ctx_t *ctx, const char *topic,
 }
 
 
+static ngx_http_eda_sub_ring_t *
+ngx_http_eda_sub_ring(ngx_http_eda_sub_main_conf_t *smcf, ngx_str_t *topic)
+{
+    ngx_uint_t                i;
+    ngx_http_eda_sub_ring_t  *ring;
+
+    if (smcf->rings == NULL) {
+        return NULL;
+    }
+
+    ring = smcf->rings->elts;
+
+    for (i = 0; i < smcf->rings->nelts; i++) {
+        if (ring[i].topic.len == topic->len
+            && ngx_strncmp(ring[i].topic.data, topic->data, topic->len) == 0)
+        {
+            return &ring[i];
+        }
+    }
+
+    return NULL;
+}
+
+
+/* the oldest entry makes room: the ring holds eda_ws_history events */
+
+static void
+ngx_http_eda_sub_remember(ngx_http_eda_sub_ring_t *ring,
+    ngx_http_eda_ws_frame_t *frame, size_t hlen, uint64_t seq,
+    ngx_eda_ce_event_t *ev, const rd_kafka_message_t *msg)
+{
+    u_char                   *p;
+    ngx_uint_t                slot;
+    ngx_http_eda_sub_hist_t  *h;
+    const ngx_eda_ce_str_t   *id;
+
+    if (ring->entries == NULL) {
+        return;
+    }
+
+    id = ngx_eda_ce_get(ev, "id", 2);
+
+    p = ngx_alloc((id ? id->len : 0) + msg->key_len + 1, ngx_cycle->log);
+    if (p == NULL) {
+        return;
+    }
+
+    slot = (ring->head + ring->count) % ring->size;
+    h = &ring->entries[slot];
+
+    if (ring->count == ring->size) {
+        ngx_http_eda_ws_release(h->frame);
+        ngx_free(h->id.data);
+        ring->head = (ring->head + 1) % ring->size;
+
+    } else {
+        ring->count++;
+    }
+
+    h->frame = frame;
+    frame->refs++;
+    h->hlen = hlen;
+    h->seq = seq;
+
+    h->id.data = p;
+    h->id.len = id ? id->len : 0;
+    p = ngx_cpymem(p, id ? id->data : "", h->id.len);
+
+    h->key.data = msg->key ? p : NULL;
+    h->key.len = msg->key_len;
+    ngx_memcpy(p, msg->key, msg->key_len);
+}
+
+
+/*
+ * A client resuming after event SINCE: what came after it on the topics
+ * of the location, in arrival order and through the client's filters; or
+ * a message saying the history no longer reaches back that far.
+ */
+
+static void
+ngx_http_eda_ws_resume(ngx_http_eda_ws_ctx_t *ctx, ngx_str_t *since)
+{
+    u_char                    *p, *buf;
+    size_t                     len, hlen;
+    uint64_t                   from;
+    ngx_str_t                 *t;
+    ngx_uint_t                 i, j, found;
+    const char                *err;
+    ngx_array_t               *todo;
+    ngx_eda_ce_str_t           attr;
+    ngx_eda_ce_parsed_t        parsed;
+    ngx_http_eda_sub_ring_t   *ring;
+    ngx_http_eda_sub_hist_t   *h, **hp;
+    ngx_http_eda_ws_frame_t   *frame;
+
+    t = ctx->conf->topics->elts;
+    found = 0;
+    from = 0;
+
+    for (i = 0; i < ctx->conf->topics->nelts && !found; i++) {
+        ring = ngx_http_eda_sub_ring(ctx->smcf, &t[i]);
+        if (ring == NULL || ring->entries == NULL) {
+            continue;
+        }
+
+        for (j = 0; j < ring->count; j++) {
+            h = &ring->entries[(ring->head + j) % ring->size];
+
+            if (h->id.len == since->len
+                && ngx_memcmp(h->id.data, since->data, since->len) == 0)
+            {
+                found = 1;
+                from = h->seq;
+                break;
+            }
+        }
+    }
+
+    if (!found) {
+        if (since->len > 256) {
+            since->len = 256;
+        }
+
+        buf = ngx_pnalloc(ctx->request->pool,
+                          NGX_EDA_WS_MAX_HEADER + 256 + 6 * since->len);
+        if (buf == NULL) {
+            return;
+        }
+
+        p = buf + NGX_EDA_WS_MAX_HEADER;
+        p = ngx_sprintf(p, "{\"specversion\":\"1.0\",\"id\":\"eda-resume-%uL\","
+                        "\"source\":\"/eda/ws\",\"type\":"
+                        "\"eda.ws.resume.unavailable\",\"datacontenttype\":"
+                        "\"application/json\",\"data\":{\"since\":\"",
+                        ctx->smcf->seq);
+        p = (u_char *) ngx_escape_json(p, since->data, since->len);
+        p = ngx_cpymem(p, "\"}}", 3);
+
+        len = p - (buf + NGX_EDA_WS_MAX_HEADER);
+        hlen = ngx_eda_ws_frame_header(buf, NGX_EDA_WS_OP_TEXT, 1, len);
+        ngx_memmove(buf + hlen, buf + NGX_EDA_WS_MAX_HEADER, len);
+
+        ngx_http_eda_ws_control(ctx, buf, hlen + len);
+        return;
+    }
+
+    todo = ngx_array_create(ctx->request->pool, 16, sizeof(void *));
+    if (todo == NULL) {
+        return;
+    }
+
+    for (i = 0; i < ctx->conf->topics->nelts; i++) {
+        ring = ngx_http_eda_sub_ring(ctx->smcf, &t[i]);
+        if (ring == NULL || ring->entries == NULL) {
+            continue;
+        }
+
+        for (j = 0; j < ring->count; j++) {
+            h = &ring->entries[(ring->head + j) % ring->size];
+
+            if (h->seq > from) {
+                hp = ngx_array_push(todo);
+                if (hp == NULL) {
+                    return;
+                }
+
+                *hp = h;
+            }
+        }
+    }
+
+    ngx_qsort(todo->elts, todo->nelts, sizeof(void *),
+              ngx_http_eda_sub_seq_cmp);
+
+    hp = todo->elts;
+
+    for (i = 0; i < todo->nelts && !ctx->closing; i++) {
+        h = hp[i];
+        frame = h->frame;
+
+        /* the filters need the attributes: the frame holds the JSON */
+
+        if (ngx_eda_ce_from_json((const char *) frame->data + h->hlen,
+                                 frame->len - h->hlen, &parsed, &err, &attr)
+            != 0)
+        {
+            continue;
+        }
+
+        for (j = 0; j < ctx->conf->topics->nelts; j++) {
+            ring = ngx_http_eda_sub_ring(ctx->smcf, &t[j]);
+
+            if (ring != NULL && h >= ring->entries
+                && h < ring->entries + ring->size)
+            {
+                break;
+            }
+        }
+
+        if (j < ctx->conf->topics->nelts
+            && ngx_http_eda_sub_match(ctx, &t[j], &parsed.event, &h->key))
+        {
+            (void) ngx_http_eda_ws_enqueue(ctx, frame, 0);
+        }
+
+        ngx_eda_ce_parsed_free(&parsed);
+    }
+
+    ngx_http_eda_ws_write(ctx->request);
+}
+
+
+static int
+ngx_http_eda_sub_seq_cmp(const void *one, const void *two)
+{
+    const ngx_http_eda_sub_hist_t  *a = *(ngx_http_eda_sub_hist_t **) one;
+    const ngx_http_eda_sub_hist_t  *b = *(ngx_http_eda_sub_hist_t **) two;
+
+    return (a->seq > b->seq) - (a->seq < b->seq);
+}
+
+
 static ngx_int_t
 ngx_http_eda_sub_init_process(ngx_cycle_t *cycle)
 {
+    ngx_uint_t                     i;
     ngx_eda_main_conf_t           *emcf;
+    ngx_http_eda_sub_ring_t       *ring;
     ngx_http_eda_sub_main_conf_t  *smcf;
 
     if (ngx_process != NGX_PROCESS_WORKER
@@ -1347,6 +1646,18 @@ ngx_http_eda_sub_init_process(ngx_cycle_t *cycle)
     smcf->emcf = emcf;
     ngx_queue_init(&smcf->clients);
 
+    if (smcf->rings != NULL) {
+        ring = smcf->rings->elts;
+
+        for (i = 0; i < smcf->rings->nelts; i++) {
+            ring[i].entries = ngx_pcalloc(cycle->pool, ring[i].size
+                                          * sizeof(ngx_http_eda_sub_hist_t));
+            if (ring[i].entries == NULL) {
+                return NGX_ERROR;
+            }
+        }
+    }
+
     /* a worker without its consumer still serves; the log says why */
 
     (void) ngx_eda_kafka_consumer_init(cycle, emcf, ngx_http_eda_sub_record,
@@ -1359,12 +1670,39 @@ ngx_http_eda_sub_init_process(ngx_cycle_t *cycle)
 static void
 ngx_http_eda_sub_exit_process(ngx_cycle_t *cycle)
 {
-    ngx_eda_main_conf_t  *emcf;
+    ngx_uint_t                     i, j;
+    ngx_eda_main_conf_t           *emcf;
+    ngx_http_eda_sub_ring_t       *ring;
+    ngx_http_eda_sub_hist_t       *h;
+    ngx_http_eda_sub_main_conf_t  *smcf;
 
     emcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_eda_module);
 
     if (emcf != NULL) {
         ngx_eda_kafka_consumer_exit(cycle, emcf);
+    }
+
+    smcf = ngx_http_cycle_get_module_main_conf(cycle,
+                                               ngx_http_eda_subscribe_module);
+
+    if (smcf == NULL || smcf->rings == NULL) {
+        return;
+    }
+
+    ring = smcf->rings->elts;
+
+    for (i = 0; i < smcf->rings->nelts; i++) {
+        if (ring[i].entries == NULL) {
+            continue;
+        }
+
+        for (j = 0; j < ring[i].count; j++) {
+            h = &ring[i].entries[(ring[i].head + j) % ring[i].size];
+            ngx_http_eda_ws_release(h->frame);
+            ngx_free(h->id.data);
+        }
+
+        ring[i].count = 0;
     }
 }
 
@@ -1398,6 +1736,7 @@ ngx_http_eda_sub_create_loc_conf(ngx_conf_t *cf)
     conf->ping = NGX_CONF_UNSET_MSEC;
     conf->max_message = NGX_CONF_UNSET_SIZE;
     conf->send_buffer = NGX_CONF_UNSET_SIZE;
+    conf->history = NGX_CONF_UNSET_UINT;
 
     return conf;
 }
@@ -1409,20 +1748,72 @@ ngx_http_eda_sub_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_http_eda_sub_loc_conf_t *prev = parent;
     ngx_http_eda_sub_loc_conf_t *conf = child;
 
+    ngx_str_t                     *t;
+    ngx_uint_t                     i;
+    ngx_http_eda_sub_ring_t       *ring;
+    ngx_http_eda_sub_main_conf_t  *smcf;
+
     ngx_conf_merge_msec_value(conf->ping, prev->ping, 30000);
     ngx_conf_merge_size_value(conf->max_message, prev->max_message,
                               64 * 1024);
     ngx_conf_merge_size_value(conf->send_buffer, prev->send_buffer,
                               1024 * 1024);
 
+    ngx_conf_merge_uint_value(conf->history, prev->history, 0);
+
     if (conf->filters == NULL) {
         conf->filters = prev->filters;
     }
 
-    if (conf->topics != NULL && conf->send_buffer < 4096) {
+    if (conf->topics == NULL) {
+        return NGX_CONF_OK;
+    }
+
+    if (conf->send_buffer < 4096) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "\"eda_ws_send_buffer\" must be at least 4k");
         return NGX_CONF_ERROR;
+    }
+
+    if (conf->history > 100000) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"eda_ws_history\" must be at most 100000");
+        return NGX_CONF_ERROR;
+    }
+
+    if (conf->history == 0) {
+        return NGX_CONF_OK;
+    }
+
+    /* one ring per topic, as long as the longest history asked of it */
+
+    smcf = ngx_http_conf_get_module_main_conf(cf,
+                                              ngx_http_eda_subscribe_module);
+
+    if (smcf->rings == NULL) {
+        smcf->rings = ngx_array_create(cf->pool, 4,
+                                       sizeof(ngx_http_eda_sub_ring_t));
+        if (smcf->rings == NULL) {
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    t = conf->topics->elts;
+
+    for (i = 0; i < conf->topics->nelts; i++) {
+        ring = ngx_http_eda_sub_ring(smcf, &t[i]);
+
+        if (ring == NULL) {
+            ring = ngx_array_push(smcf->rings);
+            if (ring == NULL) {
+                return NGX_CONF_ERROR;
+            }
+
+            ngx_memzero(ring, sizeof(ngx_http_eda_sub_ring_t));
+            ring->topic = t[i];
+        }
+
+        ring->size = ngx_max(ring->size, conf->history);
     }
 
     return NGX_CONF_OK;
