@@ -21,6 +21,7 @@
 #include "ngx_eda_module.h"
 #include "ngx_eda_kafka_producer.h"
 #include "ngx_eda_kafka_consumer.h"
+#include "ngx_eda_kafka_wake.h"
 
 
 #define NGX_EDA_CONSUMER_BATCH  256
@@ -29,9 +30,7 @@
 typedef struct {
     ngx_eda_kafka_opaque_t    base;
     rd_kafka_t               *rk;
-    rd_kafka_queue_t         *queue;
-    ngx_connection_t         *conn;
-    ngx_fd_t                  wake_fd;
+    ngx_eda_kafka_wake_t      wake;
     ngx_eda_kafka_record_pt   handler;
     void                     *data;
 } ngx_eda_kafka_consumer_t;
@@ -82,14 +81,12 @@ ngx_int_t
 ngx_eda_kafka_consumer_init(ngx_cycle_t *cycle, ngx_eda_main_conf_t *emcf,
     ngx_eda_kafka_record_pt handler, void *data)
 {
-    int                                fds[2];
     char                               errstr[512];
     u_char                             group[128], rnd[8], *p;
     ngx_str_t                         *t;
     ngx_uint_t                         i;
     rd_kafka_t                        *rk;
     rd_kafka_conf_t                   *conf;
-    ngx_connection_t                  *c;
     rd_kafka_resp_err_t                err;
     ngx_eda_kafka_consumer_t          *kc;
     rd_kafka_topic_partition_list_t   *list;
@@ -103,7 +100,6 @@ ngx_eda_kafka_consumer_init(ngx_cycle_t *cycle, ngx_eda_main_conf_t *emcf,
     kc->base.thread = pthread_self();
     kc->handler = handler;
     kc->data = data;
-    kc->wake_fd = NGX_INVALID_FILE;
 
     if (ngx_eda_random(emcf, rnd, sizeof(rnd)) != NGX_OK) {
         return NGX_ERROR;
@@ -180,42 +176,14 @@ ngx_eda_kafka_consumer_init(ngx_cycle_t *cycle, ngx_eda_main_conf_t *emcf,
         goto failed;
     }
 
-    if (pipe(fds) == -1) {
-        ngx_log_error(NGX_LOG_EMERG, cycle->log, ngx_errno,
-                      "eda: pipe() failed");
+    if (ngx_eda_kafka_wake_start(&kc->wake, rd_kafka_queue_get_consumer(rk),
+                                 ngx_eda_kafka_consumer_read, kc, cycle->log)
+        != NGX_OK)
+    {
         goto failed;
     }
-
-    if (ngx_nonblocking(fds[0]) == -1 || ngx_nonblocking(fds[1]) == -1) {
-        (void) close(fds[0]);
-        (void) close(fds[1]);
-        goto failed;
-    }
-
-    kc->wake_fd = fds[1];
-
-    c = ngx_get_connection(fds[0], cycle->log);
-    if (c == NULL) {
-        (void) close(fds[0]);
-        goto failed;
-    }
-
-    c->data = kc;
-    c->read->handler = ngx_eda_kafka_consumer_read;
-    c->read->log = cycle->log;
-    c->write->log = cycle->log;
-    kc->conn = c;
-
-    if (ngx_handle_read_event(c->read, 0) != NGX_OK) {
-        goto failed;
-    }
-
-    kc->queue = rd_kafka_queue_get_consumer(rk);
-    rd_kafka_queue_io_event_enable(kc->queue, kc->wake_fd, "1", 1);
 
     emcf->consumer = kc;
-
-    ngx_post_event(c->read, &ngx_posted_events);
 
     ngx_log_error(NGX_LOG_INFO, cycle->log, 0,
                   "eda: Kafka consumer %s started (group %s)",
@@ -224,19 +192,6 @@ ngx_eda_kafka_consumer_init(ngx_cycle_t *cycle, ngx_eda_main_conf_t *emcf,
     return NGX_OK;
 
 failed:
-
-    if (kc->queue != NULL) {
-        rd_kafka_queue_io_event_enable(kc->queue, -1, NULL, 0);
-        rd_kafka_queue_destroy(kc->queue);
-    }
-
-    if (kc->conn != NULL) {
-        ngx_close_connection(kc->conn);
-    }
-
-    if (kc->wake_fd != NGX_INVALID_FILE) {
-        (void) close(kc->wake_fd);
-    }
 
     rd_kafka_destroy_flags(rk, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
 
@@ -262,23 +217,14 @@ ngx_eda_kafka_consumer_exit(ngx_cycle_t *cycle, ngx_eda_main_conf_t *emcf)
 
     emcf->consumer = NULL;
 
-    rd_kafka_queue_io_event_enable(kc->queue, -1, NULL, 0);
-    rd_kafka_queue_destroy(kc->queue);
+    ngx_eda_kafka_wake_stop(&kc->wake);
     rd_kafka_destroy_flags(kc->rk, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
-
-    if (kc->conn != NULL) {
-        ngx_close_connection(kc->conn);
-    }
-
-    (void) close(kc->wake_fd);
 }
 
 
 static void
 ngx_eda_kafka_consumer_read(ngx_event_t *rev)
 {
-    u_char                     buf[64];
-    ssize_t                    n;
     ngx_uint_t                 i;
     ngx_connection_t          *c;
     rd_kafka_message_t        *msg;
@@ -287,15 +233,7 @@ ngx_eda_kafka_consumer_read(ngx_event_t *rev)
     c = rev->data;
     kc = c->data;
 
-    for ( ;; ) {
-        n = read(c->fd, buf, sizeof(buf));
-
-        if (n > 0 || (n == -1 && ngx_errno == NGX_EINTR)) {
-            continue;
-        }
-
-        break;
-    }
+    ngx_eda_kafka_wake_drain(c);
 
     for (i = 0; i < NGX_EDA_CONSUMER_BATCH; i++) {
 

@@ -20,6 +20,7 @@
 
 #include "ngx_eda_module.h"
 #include "ngx_eda_kafka_producer.h"
+#include "ngx_eda_kafka_wake.h"
 #include "ngx_eda_metrics.h"
 
 
@@ -32,10 +33,8 @@
 
 typedef struct {
     rd_kafka_t              *rk;
-    rd_kafka_queue_t        *queue;
     ngx_eda_kafka_opaque_t   base;      /* log and thread, for logging */
-    ngx_connection_t        *conn;      /* read end of the wake-up pipe */
-    ngx_fd_t                 wake_fd;   /* write end, used by librdkafka */
+    ngx_eda_kafka_wake_t     wake;
     ngx_eda_main_conf_t     *emcf;
 
     /*
@@ -263,11 +262,9 @@ failed:
 ngx_int_t
 ngx_eda_kafka_producer_init(ngx_cycle_t *cycle, ngx_eda_main_conf_t *emcf)
 {
-    int                        fds[2];
     char                       errstr[512];
     rd_kafka_t                *rk;
     rd_kafka_conf_t           *conf;
-    ngx_connection_t          *c;
     ngx_eda_kafka_producer_t  *p;
 
     p = ngx_pcalloc(cycle->pool, sizeof(ngx_eda_kafka_producer_t));
@@ -277,7 +274,6 @@ ngx_eda_kafka_producer_init(ngx_cycle_t *cycle, ngx_eda_main_conf_t *emcf)
 
     p->base.log = cycle->log;
     p->emcf = emcf;
-    p->wake_fd = NGX_INVALID_FILE;
     p->base.thread = pthread_self();
 
     conf = ngx_eda_kafka_conf_build(emcf, errstr, sizeof(errstr));
@@ -305,71 +301,21 @@ ngx_eda_kafka_producer_init(ngx_cycle_t *cycle, ngx_eda_main_conf_t *emcf)
                       "eda: librdkafka logs stay on its own threads");
     }
 
-    if (pipe(fds) == -1) {
-        ngx_log_error(NGX_LOG_EMERG, cycle->log, ngx_errno,
-                      "eda: pipe() failed");
-        goto failed;
+    if (ngx_eda_kafka_wake_start(&p->wake, rd_kafka_queue_get_main(rk),
+                                 ngx_eda_kafka_read_handler, p, cycle->log)
+        != NGX_OK)
+    {
+        rd_kafka_destroy(rk);
+        return NGX_ERROR;
     }
-
-    if (ngx_nonblocking(fds[0]) == -1 || ngx_nonblocking(fds[1]) == -1) {
-        ngx_log_error(NGX_LOG_EMERG, cycle->log, ngx_errno,
-                      ngx_nonblocking_n " failed");
-        (void) close(fds[0]);
-        (void) close(fds[1]);
-        goto failed;
-    }
-
-    p->wake_fd = fds[1];
-
-    c = ngx_get_connection(fds[0], cycle->log);
-    if (c == NULL) {
-        (void) close(fds[0]);
-        goto failed;
-    }
-
-    c->data = p;
-    c->read->handler = ngx_eda_kafka_read_handler;
-    c->read->log = cycle->log;
-    c->write->log = cycle->log;
-    p->conn = c;
-
-    if (ngx_handle_read_event(c->read, 0) != NGX_OK) {
-        goto failed;
-    }
-
-    p->queue = rd_kafka_queue_get_main(rk);
-    rd_kafka_queue_io_event_enable(p->queue, p->wake_fd, "1", 1);
 
     emcf->producer = p;
-
-    /* anything queued before the pipe was attached */
-
-    ngx_post_event(c->read, &ngx_posted_events);
 
     ngx_log_error(NGX_LOG_INFO, cycle->log, 0,
                   "eda: Kafka producer %s started (brokers %V)",
                   rd_kafka_name(rk), &emcf->kafka_brokers);
 
     return NGX_OK;
-
-failed:
-
-    if (p->queue != NULL) {
-        rd_kafka_queue_io_event_enable(p->queue, -1, NULL, 0);
-        rd_kafka_queue_destroy(p->queue);
-    }
-
-    if (p->conn != NULL) {
-        ngx_close_connection(p->conn);
-    }
-
-    if (p->wake_fd != NGX_INVALID_FILE) {
-        (void) close(p->wake_fd);
-    }
-
-    rd_kafka_destroy(rk);
-
-    return NGX_ERROR;
 }
 
 
@@ -396,7 +342,7 @@ ngx_eda_kafka_producer_exit(ngx_cycle_t *cycle, ngx_eda_main_conf_t *emcf)
     /* reports served from here on must not touch requests */
     p->exiting = 1;
 
-    rd_kafka_queue_io_event_enable(p->queue, -1, NULL, 0);
+    ngx_eda_kafka_wake_stop(&p->wake);
 
     (void) rd_kafka_flush(p->rk, NGX_EDA_KAFKA_EXIT_FLUSH);
 
@@ -413,17 +359,10 @@ ngx_eda_kafka_producer_exit(ngx_cycle_t *cycle, ngx_eda_main_conf_t *emcf)
         (void) rd_kafka_poll(p->rk, 0);
     }
 
-    rd_kafka_queue_destroy(p->queue);
     rd_kafka_destroy(p->rk);
 
     /* a gauge must not keep an exited worker's last value */
     ngx_eda_metrics_set(emcf, NGX_EDA_M_QUEUE_DEPTH, 0);
-
-    if (p->conn != NULL) {
-        ngx_close_connection(p->conn);
-    }
-
-    (void) close(p->wake_fd);
 }
 
 
@@ -526,8 +465,6 @@ ngx_eda_kafka_produce(ngx_eda_main_conf_t *emcf, ngx_eda_kafka_msg_t *msg,
 static void
 ngx_eda_kafka_read_handler(ngx_event_t *rev)
 {
-    u_char                     buf[64];
-    ssize_t                    n;
     ngx_int_t                  i;
     ngx_connection_t          *c;
     ngx_eda_kafka_producer_t  *p;
@@ -536,20 +473,7 @@ ngx_eda_kafka_read_handler(ngx_event_t *rev)
     p = c->data;
 
     /* drain the pipe first: a write after this read means new events */
-
-    for ( ;; ) {
-        n = read(c->fd, buf, sizeof(buf));
-
-        if (n > 0) {
-            continue;
-        }
-
-        if (n == -1 && ngx_errno == NGX_EINTR) {
-            continue;
-        }
-
-        break;
-    }
+    ngx_eda_kafka_wake_drain(c);
 
     for (i = 0; i < NGX_EDA_KAFKA_POLL_BATCH; i++) {
         if (rd_kafka_poll(p->rk, 0) == 0) {
