@@ -17,6 +17,7 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
+#include <jansson.h>
 #include <librdkafka/rdkafka.h>
 
 #include "ngx_eda_module.h"
@@ -27,6 +28,7 @@
 #include "ngx_eda_metrics.h"
 #include "ngx_http_eda_problem.h"
 #include "ngx_http_eda_jwt_module.h"
+#include "ngx_http_eda_publish_module.h"
 
 
 #define NGX_HTTP_EDA_SUB_EQ         0
@@ -36,6 +38,7 @@
 #define NGX_HTTP_EDA_WS_RING        512      /* frames queued per client */
 #define NGX_HTTP_EDA_WS_READ        4096
 #define NGX_HTTP_EDA_WS_LINGER      5000     /* ms to flush a close frame */
+#define NGX_HTTP_EDA_WS_INFLIGHT    64       /* client events unacked */
 
 
 typedef struct {
@@ -59,6 +62,7 @@ typedef struct {
     size_t                      max_message;
     size_t                      send_buffer;
     ngx_uint_t                  history;
+    ngx_str_t                   publish;       /* eda_ws_publish topic */
 } ngx_http_eda_sub_loc_conf_t;
 
 
@@ -121,6 +125,15 @@ typedef struct {
     ngx_event_t                 fin;           /* posted by ..._finish() */
     ngx_event_t                 expiry;        /* the token's exp */
 
+    /* eda_ws_publish: the location's attributes, evaluated once */
+    ngx_eda_ce_event_t         *tmpl;
+
+    /* client events waiting for Kafka's acknowledgement, and their ids */
+    ngx_eda_kafka_dr_t         *inflight[NGX_HTTP_EDA_WS_INFLIGHT];
+    u_char                      inflight_id[NGX_HTTP_EDA_WS_INFLIGHT]
+                                           [NGX_EDA_CE_UUID_LEN];
+    ngx_uint_t                  ninflight;
+
     unsigned                    registered:1;
     unsigned                    pinged:1;
     unsigned                    closing:1;
@@ -158,6 +171,15 @@ static void ngx_http_eda_ws_ping(ngx_event_t *ev);
 #endif
 static void ngx_http_eda_ws_linger(ngx_event_t *ev);
 static void ngx_http_eda_ws_expired(ngx_event_t *ev);
+static ngx_int_t ngx_http_eda_ws_publish_init(ngx_http_eda_ws_ctx_t *ctx);
+static void ngx_http_eda_ws_publish(ngx_http_eda_ws_ctx_t *ctx,
+    ngx_eda_ws_event_t *wev);
+static void ngx_http_eda_ws_published(ngx_eda_kafka_dr_t *dr);
+static void ngx_http_eda_ws_reply(ngx_http_eda_ws_ctx_t *ctx,
+    const char *type, ngx_str_t *id, ngx_uint_t status, const char *detail,
+    int32_t partition, int64_t offset);
+static char *ngx_http_eda_ws_publish_directive(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
 static void ngx_http_eda_ws_cleanup(void *data);
 
 static void ngx_http_eda_sub_record(const rd_kafka_message_t *msg,
@@ -216,6 +238,13 @@ static ngx_command_t  ngx_http_eda_sub_commands[] = {
       ngx_conf_set_size_slot,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_eda_sub_loc_conf_t, max_message),
+      NULL },
+
+    { ngx_string("eda_ws_publish"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_eda_ws_publish_directive,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
       NULL },
 
     { ngx_string("eda_ws_history"),
@@ -422,6 +451,12 @@ ngx_http_eda_subscribe_handler(ngx_http_request_t *r)
 
     ngx_eda_ws_parser_init(&ctx->parser, slcf->max_message);
     ngx_http_set_ctx(r, ctx, ngx_http_eda_subscribe_module);
+
+    if (slcf->publish.len && ngx_http_eda_ws_publish_init(ctx) != NGX_OK) {
+        return ngx_http_eda_ws_refuse(r, NGX_HTTP_INTERNAL_SERVER_ERROR,
+                                      "the events of this socket cannot be "
+                                      "described: check eda_ce_*");
+    }
 
     if (ngx_http_discard_request_body(r) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -768,9 +803,15 @@ ngx_http_eda_ws_feed(ngx_http_eda_ws_ctx_t *ctx, u_char *buf, size_t len)
             return;
 
         default:
-            ngx_http_eda_ws_close(ctx, NGX_EDA_WS_CLOSE_UNSUPPORTED,
-                                  "this endpoint does not accept messages");
-            return;
+            if (ctx->tmpl == NULL) {
+                ngx_http_eda_ws_close(ctx, NGX_EDA_WS_CLOSE_UNSUPPORTED,
+                                      "this endpoint does not accept "
+                                      "messages");
+                return;
+            }
+
+            ngx_http_eda_ws_publish(ctx, &ev);
+            break;
         }
     }
 }
@@ -1100,6 +1141,12 @@ ngx_http_eda_ws_cleanup(void *data)
         ngx_del_timer(&ctx->expiry);
     }
 
+    for (i = 0; i < ctx->ninflight; i++) {
+        ngx_eda_kafka_dr_detach(ctx->inflight[i]);
+    }
+
+    ctx->ninflight = 0;
+
     ngx_eda_ws_parser_destroy(&ctx->parser);
 }
 
@@ -1395,6 +1442,301 @@ ngx_http_eda_sub_match(ngx_http_eda_ws_ctx_t *ctx, ngx_str_t *topic,
     }
 
     return 1;
+}
+
+
+/*
+ * eda_ws_publish: the location's eda_ce_* attributes are evaluated once,
+ * at the handshake (variables such as the token's claims are those of the
+ * handshake), and one record is built then, so every variable the record
+ * needs is cached in the request.  Each message is then built in a
+ * scratch pool freed right after it is produced: a socket's memory does
+ * not grow with the messages it sends.
+ */
+
+static ngx_int_t
+ngx_http_eda_ws_publish_init(ngx_http_eda_ws_ctx_t *ctx)
+{
+    ngx_http_request_t      *r;
+    ngx_eda_ce_event_t       ev;
+    ngx_eda_kafka_msg_t      msg;
+    ngx_http_eda_problem_t   pb;
+
+    r = ctx->request;
+
+    ctx->tmpl = ngx_palloc(r->pool, sizeof(ngx_eda_ce_event_t));
+    if (ctx->tmpl == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_memzero(&pb, sizeof(ngx_http_eda_problem_t));
+
+    if (ngx_http_eda_event_from_conf(r, ctx->tmpl, &pb) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    if (ngx_eda_ce_get(ctx->tmpl, "type", 4) == NULL) {
+        (void) ngx_eda_ce_set(ctx->tmpl, "type", 4, "eda.ws.message", 14);
+    }
+
+    ev = *ctx->tmpl;
+    ngx_memzero(&msg, sizeof(ngx_eda_kafka_msg_t));
+
+    return ngx_http_eda_event_message(r, &ev, &msg);
+}
+
+
+static void
+ngx_http_eda_ws_publish(ngx_http_eda_ws_ctx_t *ctx, ngx_eda_ws_event_t *wev)
+{
+    u_char                  id[NGX_EDA_CE_UUID_LEN], rnd[16];
+    u_char                  tm[NGX_EDA_CE_TIME_LEN];
+    ngx_int_t               rc;
+    ngx_str_t               sid;
+    json_t                 *json;
+    ngx_pool_t             *scratch, *saved;
+    ngx_time_t             *tp;
+    const char             *err;
+    json_error_t            jerr;
+    ngx_eda_ce_str_t        attr;
+    ngx_http_request_t     *r;
+    ngx_eda_ce_event_t      ev;
+    ngx_eda_kafka_dr_t     *dr;
+    ngx_eda_kafka_msg_t     msg;
+    ngx_eda_main_conf_t    *emcf;
+    ngx_eda_kafka_refusal_e  refusal;
+
+    r = ctx->request;
+    emcf = ctx->smcf->emcf;
+    ngx_str_null(&sid);
+
+    if (ctx->ninflight == NGX_HTTP_EDA_WS_INFLIGHT) {
+        ngx_http_eda_ws_reply(ctx, "eda.ws.problem", &sid,
+                              NGX_HTTP_SERVICE_UNAVAILABLE,
+                              "too many events waiting for Kafka", 0, 0);
+        return;
+    }
+
+    if (ngx_eda_random(emcf, rnd, sizeof(rnd)) != NGX_OK) {
+        return;
+    }
+
+    /* a fresh id and time for every message */
+
+    ev = *ctx->tmpl;
+
+    ngx_eda_ce_format_uuid4(rnd, (char *) id);
+    sid.data = id;
+    sid.len = NGX_EDA_CE_UUID_LEN;
+    (void) ngx_eda_ce_set(&ev, "id", 2, (const char *) id, sid.len);
+
+    tp = ngx_timeofday();
+    ngx_eda_ce_format_time(tp->sec, tp->msec, (char *) tm);
+    (void) ngx_eda_ce_set(&ev, "time", 4, (const char *) tm,
+                          NGX_EDA_CE_TIME_LEN);
+
+    ev.data.data = (const char *) wev->data;
+    ev.data.len = wev->len;
+
+    if (wev->opcode == NGX_EDA_WS_OP_BINARY) {
+        (void) ngx_eda_ce_set(&ev, "datacontenttype", 15,
+                              "application/octet-stream", 24);
+
+    } else {
+        json = json_loadb((const char *) wev->data, wev->len,
+                          JSON_DECODE_ANY, &jerr);
+
+        if (json != NULL) {
+            json_decref(json);
+            (void) ngx_eda_ce_set(&ev, "datacontenttype", 15,
+                                  "application/json", 16);
+
+        } else {
+            (void) ngx_eda_ce_set(&ev, "datacontenttype", 15,
+                                  "text/plain; charset=utf-8", 25);
+        }
+    }
+
+    if (ngx_eda_ce_validate(&ev, &err, &attr) != 0) {
+        ngx_http_eda_ws_reply(ctx, "eda.ws.problem", &sid,
+                              NGX_HTTP_BAD_REQUEST, err, 0, 0);
+        return;
+    }
+
+    scratch = ngx_create_pool(4096, r->connection->log);
+    if (scratch == NULL) {
+        return;
+    }
+
+    dr = ngx_eda_kafka_dr_create(r->connection->log);
+    if (dr == NULL) {
+        ngx_destroy_pool(scratch);
+        return;
+    }
+
+    dr->handler = ngx_http_eda_ws_published;
+    dr->data = ctx;
+
+    saved = r->pool;
+    r->pool = scratch;
+
+    ngx_memzero(&msg, sizeof(ngx_eda_kafka_msg_t));
+    rc = ngx_http_eda_event_message(r, &ev, &msg);
+
+    refusal = NGX_EDA_KAFKA_FAILED;
+
+    if (rc == NGX_OK) {
+        msg.topic = (const char *) ctx->conf->publish.data;
+        refusal = ngx_eda_kafka_produce(emcf, &msg, dr, r->connection->log);
+    }
+
+    r->pool = saved;
+    ngx_destroy_pool(scratch);
+
+    if (refusal != NGX_EDA_KAFKA_OK) {
+        ngx_free(dr);
+        ngx_http_eda_ws_reply(ctx, "eda.ws.problem", &sid,
+                              NGX_HTTP_SERVICE_UNAVAILABLE,
+                              refusal == NGX_EDA_KAFKA_QUEUE_FULL
+                              ? "the Kafka producer queue is full"
+                              : "Kafka is unavailable", 0, 0);
+        return;
+    }
+
+    ngx_memcpy(ctx->inflight_id[ctx->ninflight], id, NGX_EDA_CE_UUID_LEN);
+    ctx->inflight[ctx->ninflight++] = dr;
+}
+
+
+static void
+ngx_http_eda_ws_published(ngx_eda_kafka_dr_t *dr)
+{
+    u_char                  id[NGX_EDA_CE_UUID_LEN];
+    ngx_str_t               sid;
+    ngx_uint_t              i;
+    ngx_http_eda_ws_ctx_t  *ctx = dr->data;
+
+    ngx_str_null(&sid);
+
+    for (i = 0; i < ctx->ninflight; i++) {
+        if (ctx->inflight[i] == dr) {
+            ngx_memcpy(id, ctx->inflight_id[i], NGX_EDA_CE_UUID_LEN);
+            sid.data = id;
+            sid.len = NGX_EDA_CE_UUID_LEN;
+
+            ctx->ninflight--;
+            ctx->inflight[i] = ctx->inflight[ctx->ninflight];
+            ngx_memcpy(ctx->inflight_id[i],
+                       ctx->inflight_id[ctx->ninflight],
+                       NGX_EDA_CE_UUID_LEN);
+            break;
+        }
+    }
+
+    if (ctx->done || ctx->closing) {
+        return;
+    }
+
+    if (dr->err == 0) {
+        ngx_http_eda_ws_reply(ctx, "eda.ws.ack", &sid, 0, NULL,
+                              dr->partition, dr->offset);
+
+    } else {
+        ngx_http_eda_ws_reply(ctx, "eda.ws.problem", &sid,
+                              NGX_HTTP_SERVICE_UNAVAILABLE, dr->errstr, 0, 0);
+    }
+}
+
+
+/* an answer to a client's message: a small JSON text frame */
+
+static void
+ngx_http_eda_ws_reply(ngx_http_eda_ws_ctx_t *ctx, const char *type,
+    ngx_str_t *id, ngx_uint_t status, const char *detail, int32_t partition,
+    int64_t offset)
+{
+    u_char                   *p, *buf;
+    size_t                    len, hlen, size;
+    ngx_http_eda_ws_frame_t  *frame;
+
+    size = NGX_EDA_WS_MAX_HEADER + 256 + 6 * id->len
+           + ctx->conf->publish.len
+           + (detail ? 6 * ngx_strlen(detail) : 0);
+
+    buf = ngx_alloc(size, ngx_cycle->log);
+    if (buf == NULL) {
+        return;
+    }
+
+    p = buf + NGX_EDA_WS_MAX_HEADER;
+    p = ngx_sprintf(p, "{\"type\":\"%s\",\"topic\":\"%V\"", type,
+                    &ctx->conf->publish);
+
+    if (id->len) {
+        p = ngx_cpymem(p, ",\"id\":\"", 7);
+        p = (u_char *) ngx_escape_json(p, id->data, id->len);
+        *p++ = '"';
+    }
+
+    if (status) {
+        p = ngx_sprintf(p, ",\"status\":%ui,\"detail\":\"", status);
+        p = (u_char *) ngx_escape_json(p, (u_char *) detail,
+                                       ngx_strlen(detail));
+        *p++ = '"';
+
+    } else {
+        p = ngx_sprintf(p, ",\"partition\":%D,\"offset\":%L", partition,
+                        offset);
+    }
+
+    *p++ = '}';
+
+    len = p - (buf + NGX_EDA_WS_MAX_HEADER);
+    hlen = ngx_eda_ws_frame_header(buf, NGX_EDA_WS_OP_TEXT, 1, len);
+    ngx_memmove(buf + hlen, buf + NGX_EDA_WS_MAX_HEADER, len);
+
+    frame = ngx_http_eda_ws_frame(buf, hlen + len);
+    ngx_free(buf);
+
+    if (frame == NULL) {
+        return;
+    }
+
+    frame->refs = 1;
+
+    if (ngx_http_eda_ws_enqueue(ctx, frame, 0) == NGX_OK) {
+        ngx_http_eda_ws_write(ctx->request);
+    }
+
+    ngx_http_eda_ws_release(frame);
+}
+
+
+static char *
+ngx_http_eda_ws_publish_directive(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_http_eda_sub_loc_conf_t *slcf = conf;
+
+    ngx_str_t            *value;
+    ngx_eda_main_conf_t  *emcf;
+
+    if (slcf->publish.data != NULL) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (ngx_eda_kafka_topic_check(cf, &cmd->name, &value[1]) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    slcf->publish = value[1];
+
+    emcf = ngx_http_conf_get_module_main_conf(cf, ngx_eda_module);
+    ngx_eda_require_producer(cf, emcf, &cmd->name);
+
+    return NGX_CONF_OK;
 }
 
 
