@@ -116,6 +116,29 @@ ngx_http_eda_problem_send(ngx_http_request_t *r, ngx_http_eda_problem_t *p)
 }
 
 
+ngx_int_t
+ngx_http_eda_problem(ngx_http_request_t *r, ngx_uint_t status,
+    const char *detail, time_t retry_after)
+{
+    ngx_http_eda_problem_t  pb;
+
+    ngx_memzero(&pb, sizeof(ngx_http_eda_problem_t));
+
+    pb.status = status;
+    pb.detail.data = (u_char *) detail;
+    pb.detail.len = ngx_strlen(detail);
+    pb.retry_after = retry_after;
+
+    if (r->request_body == NULL
+        && ngx_http_discard_request_body(r) != NGX_OK)
+    {
+        r->keepalive = 0;
+    }
+
+    return ngx_http_eda_problem_send(r, &pb);
+}
+
+
 static ngx_str_t
 ngx_http_eda_problem_title(ngx_uint_t status)
 {

@@ -32,5 +32,12 @@ typedef struct {
 ngx_int_t ngx_http_eda_problem_send(ngx_http_request_t *r,
     ngx_http_eda_problem_t *p);
 
+/*
+ * The common case: a status and a detail (and Retry-After when not 0); a
+ * body not read yet is discarded, so keepalive survives the refusal.
+ */
+ngx_int_t ngx_http_eda_problem(ngx_http_request_t *r, ngx_uint_t status,
+    const char *detail, time_t retry_after);
+
 
 #endif /* _NGX_HTTP_EDA_PROBLEM_H_INCLUDED_ */

@@ -119,8 +119,6 @@ static void ngx_http_eda_publish_timeout(ngx_event_t *ev);
 static void ngx_http_eda_publish_cleanup(void *data);
 static ngx_int_t ngx_http_eda_publish_accepted(ngx_http_request_t *r,
     ngx_http_eda_publish_ctx_t *ctx);
-static ngx_int_t ngx_http_eda_publish_fail(ngx_http_request_t *r,
-    ngx_uint_t status, const char *detail, time_t retry_after);
 static ngx_int_t ngx_http_eda_ce_set_str(ngx_http_request_t *r,
     ngx_eda_ce_event_t *ev, const char *name, ngx_str_t *value);
 static ngx_str_t *ngx_http_eda_find_header(ngx_http_request_t *r,
@@ -302,8 +300,8 @@ ngx_http_eda_publish_handler(ngx_http_request_t *r)
     ngx_http_eda_publish_loc_conf_t  *plcf;
 
     if (r->method != NGX_HTTP_POST) {
-        return ngx_http_eda_publish_fail(r, NGX_HTTP_NOT_ALLOWED,
-                                         "eda_publish accepts POST only", 0);
+        return ngx_http_eda_problem(r, NGX_HTTP_NOT_ALLOWED,
+                                    "eda_publish accepts POST only", 0);
     }
 
     /*
@@ -315,10 +313,10 @@ ngx_http_eda_publish_handler(ngx_http_request_t *r)
     plcf = ngx_http_get_module_loc_conf(r, ngx_http_eda_publish_module);
 
     if (plcf->max_body && r->headers_in.content_length_n > plcf->max_body) {
-        return ngx_http_eda_publish_fail(r,
-                                         NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
-                                         "the body exceeds "
-                                         "client_max_body_size", 0);
+        return ngx_http_eda_problem(r,
+                                    NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
+                                    "the body exceeds "
+                                    "client_max_body_size", 0);
     }
 
     if (r->headers_in.content_type != NULL) {
@@ -327,7 +325,7 @@ ngx_http_eda_publish_handler(ngx_http_request_t *r)
         if (ngx_http_eda_media_type_is(ct, "application/cloudevents-batch",
                                  sizeof("application/cloudevents-batch") - 1))
         {
-            return ngx_http_eda_publish_fail(r,
+            return ngx_http_eda_problem(r,
                                     NGX_HTTP_UNSUPPORTED_MEDIA_TYPE,
                                     "batched CloudEvents are not supported: "
                                     "send one event per request", 0);
@@ -339,7 +337,7 @@ ngx_http_eda_publish_handler(ngx_http_request_t *r)
                                  "application/cloudevents+json",
                                  sizeof("application/cloudevents+json") - 1))
         {
-            return ngx_http_eda_publish_fail(r,
+            return ngx_http_eda_problem(r,
                                     NGX_HTTP_UNSUPPORTED_MEDIA_TYPE,
                                     "structured CloudEvents must use the "
                                     "JSON event format", 0);
@@ -401,9 +399,9 @@ ngx_http_eda_publish_body(ngx_http_request_t *r)
         ngx_eda_metrics_count(emcf, NGX_EDA_M_REJECTED, 1);
         r->keepalive = 0;
         ngx_http_finalize_request(r,
-            ngx_http_eda_publish_fail(r, NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
-                                      "the body exceeds client_max_body_size",
-                                      0));
+            ngx_http_eda_problem(r, NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
+                                 "the body exceeds client_max_body_size",
+                                 0));
         return;
     }
 
@@ -463,29 +461,29 @@ ngx_http_eda_publish_body(ngx_http_request_t *r)
         switch (refusal) {
 
         case NGX_EDA_KAFKA_QUEUE_FULL:
-            rc = ngx_http_eda_publish_fail(r, NGX_HTTP_SERVICE_UNAVAILABLE,
-                                           "the Kafka producer queue is "
-                                           "full", NGX_HTTP_EDA_RETRY_QUEUE);
+            rc = ngx_http_eda_problem(r, NGX_HTTP_SERVICE_UNAVAILABLE,
+                                      "the Kafka producer queue is "
+                                      "full", NGX_HTTP_EDA_RETRY_QUEUE);
             break;
 
         case NGX_EDA_KAFKA_BROKERS_DOWN:
-            rc = ngx_http_eda_publish_fail(r, NGX_HTTP_SERVICE_UNAVAILABLE,
-                                           "Kafka is unavailable",
-                                           NGX_HTTP_EDA_RETRY_DOWN);
+            rc = ngx_http_eda_problem(r, NGX_HTTP_SERVICE_UNAVAILABLE,
+                                      "Kafka is unavailable",
+                                      NGX_HTTP_EDA_RETRY_DOWN);
             break;
 
         case NGX_EDA_KAFKA_TOO_LARGE:
-            rc = ngx_http_eda_publish_fail(r,
+            rc = ngx_http_eda_problem(r,
                                       NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
                                       "the event exceeds the Kafka message "
                                       "size limit", 0);
             break;
 
         default:
-            rc = ngx_http_eda_publish_fail(r, NGX_HTTP_SERVICE_UNAVAILABLE,
-                                           "the Kafka producer is not "
-                                           "available",
-                                           NGX_HTTP_EDA_RETRY_DOWN);
+            rc = ngx_http_eda_problem(r, NGX_HTTP_SERVICE_UNAVAILABLE,
+                                      "the Kafka producer is not "
+                                      "available",
+                                      NGX_HTTP_EDA_RETRY_DOWN);
             break;
         }
 
@@ -1268,32 +1266,32 @@ ngx_http_eda_publish_delivered(ngx_eda_kafka_dr_t *dr)
 
     case RD_KAFKA_RESP_ERR__MSG_TIMED_OUT:
         if (dr->persisted == RD_KAFKA_MSG_STATUS_NOT_PERSISTED) {
-            rc = ngx_http_eda_publish_fail(r, NGX_HTTP_GATEWAY_TIME_OUT,
-                                           "Kafka did not acknowledge the "
-                                           "event in time; it was not "
-                                           "written", 0);
+            rc = ngx_http_eda_problem(r, NGX_HTTP_GATEWAY_TIME_OUT,
+                                      "Kafka did not acknowledge the "
+                                      "event in time; it was not "
+                                      "written", 0);
         } else {
-            rc = ngx_http_eda_publish_fail(r, NGX_HTTP_GATEWAY_TIME_OUT,
-                                           "Kafka did not acknowledge the "
-                                           "event in time; it may have been "
-                                           "written, retry with the same "
-                                           "Idempotency-Key", 0);
+            rc = ngx_http_eda_problem(r, NGX_HTTP_GATEWAY_TIME_OUT,
+                                      "Kafka did not acknowledge the "
+                                      "event in time; it may have been "
+                                      "written, retry with the same "
+                                      "Idempotency-Key", 0);
         }
         break;
 
     case RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE:
-        rc = ngx_http_eda_publish_fail(r, NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
-                                       "the broker refused the event's size",
-                                       0);
+        rc = ngx_http_eda_problem(r, NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
+                                  "the broker refused the event's size",
+                                  0);
         break;
 
     default:
         ngx_log_error(NGX_LOG_ERR, c->log, 0,
                       "eda: event \"%V\" not delivered: %s",
                       &ctx->id, dr->errstr);
-        rc = ngx_http_eda_publish_fail(r, NGX_HTTP_SERVICE_UNAVAILABLE,
-                                       "Kafka refused the event",
-                                       NGX_HTTP_EDA_RETRY_DOWN);
+        rc = ngx_http_eda_problem(r, NGX_HTTP_SERVICE_UNAVAILABLE,
+                                  "Kafka refused the event",
+                                  NGX_HTTP_EDA_RETRY_DOWN);
         break;
     }
 
@@ -1324,9 +1322,9 @@ ngx_http_eda_publish_timeout(ngx_event_t *ev)
     ctx->waiting = 0;
 
     ngx_http_finalize_request(r,
-        ngx_http_eda_publish_fail(r, NGX_HTTP_GATEWAY_TIME_OUT,
-                                  "no delivery report from Kafka in time; "
-                                  "the event may have been written", 0));
+        ngx_http_eda_problem(r, NGX_HTTP_GATEWAY_TIME_OUT,
+                             "no delivery report from Kafka in time; "
+                             "the event may have been written", 0));
     ngx_http_run_posted_requests(c);
 }
 
@@ -1409,29 +1407,6 @@ ngx_http_eda_publish_accepted(ngx_http_request_t *r,
     out.next = NULL;
 
     return ngx_http_output_filter(r, &out);
-}
-
-
-static ngx_int_t
-ngx_http_eda_publish_fail(ngx_http_request_t *r, ngx_uint_t status,
-    const char *detail, time_t retry_after)
-{
-    ngx_http_eda_problem_t  pb;
-
-    ngx_memzero(&pb, sizeof(ngx_http_eda_problem_t));
-
-    pb.status = status;
-    pb.detail.data = (u_char *) detail;
-    pb.detail.len = ngx_strlen(detail);
-    pb.retry_after = retry_after;
-
-    if (r->request_body == NULL
-        && ngx_http_discard_request_body(r) != NGX_OK)
-    {
-        r->keepalive = 0;
-    }
-
-    return ngx_http_eda_problem_send(r, &pb);
 }
 
 

@@ -142,8 +142,6 @@ typedef struct {
 
 
 static ngx_int_t ngx_http_eda_subscribe_handler(ngx_http_request_t *r);
-static ngx_int_t ngx_http_eda_ws_refuse(ngx_http_request_t *r,
-    ngx_uint_t status, const char *detail);
 static ngx_int_t ngx_http_eda_ws_filters(ngx_http_request_t *r,
     ngx_http_eda_ws_ctx_t *ctx);
 static ngx_int_t ngx_http_eda_ws_client_filter(ngx_http_request_t *r,
@@ -324,14 +322,14 @@ ngx_http_eda_subscribe_handler(ngx_http_request_t *r)
     smcf = ngx_http_get_module_main_conf(r, ngx_http_eda_subscribe_module);
 
     if (r->method != NGX_HTTP_GET) {
-        return ngx_http_eda_ws_refuse(r, NGX_HTTP_NOT_ALLOWED,
-                                      "a subscription is a WebSocket "
-                                      "handshake: GET");
+        return ngx_http_eda_problem(r, NGX_HTTP_NOT_ALLOWED,
+                                    "a subscription is a WebSocket "
+                                    "handshake: GET", 0);
     }
 
     if (r != r->main || r->http_version != NGX_HTTP_VERSION_11) {
-        return ngx_http_eda_ws_refuse(r, NGX_HTTP_BAD_REQUEST,
-                                      "WebSocket needs HTTP/1.1");
+        return ngx_http_eda_problem(r, NGX_HTTP_BAD_REQUEST,
+                                    "WebSocket needs HTTP/1.1", 0);
     }
 
     key = NULL;
@@ -394,9 +392,9 @@ ngx_http_eda_subscribe_handler(ngx_http_request_t *r)
                             + r->headers_in.upgrade->value.len,
                             (u_char *) "websocket", 9 - 1) == NULL)
     {
-        return ngx_http_eda_ws_refuse(r, NGX_HTTP_BAD_REQUEST,
-                                      "expected \"Upgrade: websocket\" and "
-                                      "\"Connection: Upgrade\"");
+        return ngx_http_eda_problem(r, NGX_HTTP_BAD_REQUEST,
+                                    "expected \"Upgrade: websocket\" and "
+                                    "\"Connection: Upgrade\"", 0);
     }
 
     if (version == NULL || version->len != 2
@@ -411,8 +409,8 @@ ngx_http_eda_subscribe_handler(ngx_http_request_t *r)
         ngx_str_set(&h->key, "Sec-WebSocket-Version");
         ngx_str_set(&h->value, "13");
 
-        return ngx_http_eda_ws_refuse(r, NGX_HTTP_UPGRADE_REQUIRED,
-                                      "only WebSocket version 13");
+        return ngx_http_eda_problem(r, NGX_HTTP_UPGRADE_REQUIRED,
+                                    "only WebSocket version 13", 0);
     }
 
     accept = ngx_pnalloc(r->pool, NGX_EDA_WS_ACCEPT_LEN);
@@ -424,8 +422,8 @@ ngx_http_eda_subscribe_handler(ngx_http_request_t *r)
         || ngx_eda_ws_accept_key((const char *) key->data, key->len,
                                  (char *) accept) != 0)
     {
-        return ngx_http_eda_ws_refuse(r, NGX_HTTP_BAD_REQUEST,
-                                      "invalid Sec-WebSocket-Key");
+        return ngx_http_eda_problem(r, NGX_HTTP_BAD_REQUEST,
+                                    "invalid Sec-WebSocket-Key", 0);
     }
 
     ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_eda_ws_ctx_t));
@@ -453,9 +451,9 @@ ngx_http_eda_subscribe_handler(ngx_http_request_t *r)
     ngx_http_set_ctx(r, ctx, ngx_http_eda_subscribe_module);
 
     if (slcf->publish.len && ngx_http_eda_ws_publish_init(ctx) != NGX_OK) {
-        return ngx_http_eda_ws_refuse(r, NGX_HTTP_INTERNAL_SERVER_ERROR,
-                                      "the events of this socket cannot be "
-                                      "described: check eda_ce_*");
+        return ngx_http_eda_problem(r, NGX_HTTP_INTERNAL_SERVER_ERROR,
+                                    "the events of this socket cannot be "
+                                    "described: check eda_ce_*", 0);
     }
 
     if (ngx_http_discard_request_body(r) != NGX_OK) {
@@ -571,26 +569,6 @@ ngx_http_eda_subscribe_handler(ngx_http_request_t *r)
     ngx_post_event(c->read, &ngx_posted_events);
 
     return NGX_DONE;
-}
-
-
-static ngx_int_t
-ngx_http_eda_ws_refuse(ngx_http_request_t *r, ngx_uint_t status,
-    const char *detail)
-{
-    ngx_http_eda_problem_t  pb;
-
-    ngx_memzero(&pb, sizeof(ngx_http_eda_problem_t));
-
-    pb.status = status;
-    pb.detail.data = (u_char *) detail;
-    pb.detail.len = ngx_strlen(detail);
-
-    if (ngx_http_discard_request_body(r) != NGX_OK) {
-        r->keepalive = 0;
-    }
-
-    return ngx_http_eda_problem_send(r, &pb);
 }
 
 
