@@ -806,7 +806,6 @@ ngx_http_eda_jwt_reject(ngx_http_request_t *r, ngx_eda_jwt_rc_e rc,
     const char              *error;
     ngx_table_elt_t         *h;
     ngx_eda_main_conf_t     *emcf;
-    ngx_http_eda_problem_t   pb;
 
     emcf = ngx_http_get_module_main_conf(r, ngx_eda_module);
 
@@ -815,8 +814,6 @@ ngx_http_eda_jwt_reject(ngx_http_request_t *r, ngx_eda_jwt_rc_e rc,
     }
 
     ngx_eda_metrics_count(emcf, NGX_EDA_M_JWT_REJECTED, 1);
-
-    ngx_memzero(&pb, sizeof(ngx_http_eda_problem_t));
 
     if (rc == NGX_EDA_JWT_OK) {
         status = NGX_HTTP_UNAUTHORIZED;
@@ -859,15 +856,7 @@ ngx_http_eda_jwt_reject(ngx_http_request_t *r, ngx_eda_jwt_rc_e rc,
 
     h->value.len = p - h->value.data;
 
-    pb.status = status;
-    pb.detail.data = (u_char *) desc;
-    pb.detail.len = ngx_strlen(desc);
-
-    if (ngx_http_discard_request_body(r) != NGX_OK) {
-        r->keepalive = 0;
-    }
-
-    ngx_http_finalize_request(r, ngx_http_eda_problem_send(r, &pb));
+    ngx_http_finalize_request(r, ngx_http_eda_problem(r, status, desc, 0));
 
     return NGX_DONE;
 }

@@ -159,6 +159,8 @@ static ngx_http_eda_ws_frame_t *ngx_http_eda_ws_frame(const u_char *data,
     size_t len);
 static void ngx_http_eda_ws_control(ngx_http_eda_ws_ctx_t *ctx,
     u_char *frame, size_t len);
+static void ngx_http_eda_ws_text(ngx_http_eda_ws_ctx_t *ctx, u_char *json,
+    size_t len);
 static void ngx_http_eda_ws_close(ngx_http_eda_ws_ctx_t *ctx,
     unsigned int code, const char *reason);
 static void ngx_http_eda_ws_finish(ngx_http_eda_ws_ctx_t *ctx);
@@ -945,6 +947,35 @@ ngx_http_eda_ws_control(ngx_http_eda_ws_ctx_t *ctx, u_char *data,
 }
 
 
+/* a message of the gateway's own (ack, problem, resume) as a text frame */
+
+static void
+ngx_http_eda_ws_text(ngx_http_eda_ws_ctx_t *ctx, u_char *json, size_t len)
+{
+    u_char                    hdr[NGX_EDA_WS_MAX_HEADER];
+    size_t                    hlen;
+    ngx_http_eda_ws_frame_t  *frame;
+
+    hlen = ngx_eda_ws_frame_header(hdr, NGX_EDA_WS_OP_TEXT, 1, len);
+
+    frame = ngx_alloc(sizeof(ngx_http_eda_ws_frame_t) + hlen + len,
+                      ngx_cycle->log);
+    if (frame == NULL) {
+        return;
+    }
+
+    frame->refs = 1;
+    frame->len = hlen + len;
+    ngx_memcpy(ngx_cpymem(frame->data, hdr, hlen), json, len);
+
+    if (ngx_http_eda_ws_enqueue(ctx, frame, 0) == NGX_OK) {
+        ngx_http_eda_ws_write(ctx->request);
+    }
+
+    ngx_http_eda_ws_release(frame);
+}
+
+
 /*
  * Starts the closing handshake: frames not yet started are dropped (a
  * closed client gets nothing more), the close frame goes after the one in
@@ -1633,11 +1664,10 @@ ngx_http_eda_ws_reply(ngx_http_eda_ws_ctx_t *ctx, const char *type,
     ngx_str_t *id, ngx_uint_t status, const char *detail, int32_t partition,
     int64_t offset)
 {
-    u_char                   *p, *buf;
-    size_t                    len, hlen, size;
-    ngx_http_eda_ws_frame_t  *frame;
+    u_char  *p, *buf;
+    size_t   size;
 
-    size = NGX_EDA_WS_MAX_HEADER + 256 + 6 * id->len
+    size = 256 + 6 * id->len
            + ctx->conf->publish.len
            + (detail ? 6 * ngx_strlen(detail) : 0);
 
@@ -1646,8 +1676,7 @@ ngx_http_eda_ws_reply(ngx_http_eda_ws_ctx_t *ctx, const char *type,
         return;
     }
 
-    p = buf + NGX_EDA_WS_MAX_HEADER;
-    p = ngx_sprintf(p, "{\"type\":\"%s\",\"topic\":\"%V\"", type,
+    p = ngx_sprintf(buf, "{\"type\":\"%s\",\"topic\":\"%V\"", type,
                     &ctx->conf->publish);
 
     if (id->len) {
@@ -1669,24 +1698,8 @@ ngx_http_eda_ws_reply(ngx_http_eda_ws_ctx_t *ctx, const char *type,
 
     *p++ = '}';
 
-    len = p - (buf + NGX_EDA_WS_MAX_HEADER);
-    hlen = ngx_eda_ws_frame_header(buf, NGX_EDA_WS_OP_TEXT, 1, len);
-    ngx_memmove(buf + hlen, buf + NGX_EDA_WS_MAX_HEADER, len);
-
-    frame = ngx_http_eda_ws_frame(buf, hlen + len);
+    ngx_http_eda_ws_text(ctx, buf, p - buf);
     ngx_free(buf);
-
-    if (frame == NULL) {
-        return;
-    }
-
-    frame->refs = 1;
-
-    if (ngx_http_eda_ws_enqueue(ctx, frame, 0) == NGX_OK) {
-        ngx_http_eda_ws_write(ctx->request);
-    }
-
-    ngx_http_eda_ws_release(frame);
 }
 
 
@@ -1802,7 +1815,6 @@ static void
 ngx_http_eda_ws_resume(ngx_http_eda_ws_ctx_t *ctx, ngx_str_t *since)
 {
     u_char                    *p, *buf;
-    size_t                     len, hlen;
     uint64_t                   from;
     ngx_str_t                 *t;
     ngx_uint_t                 i, j, found;
@@ -1842,26 +1854,21 @@ ngx_http_eda_ws_resume(ngx_http_eda_ws_ctx_t *ctx, ngx_str_t *since)
             since->len = 256;
         }
 
-        buf = ngx_pnalloc(ctx->request->pool,
-                          NGX_EDA_WS_MAX_HEADER + 256 + 6 * since->len);
+        buf = ngx_pnalloc(ctx->request->pool, 256 + 6 * since->len);
         if (buf == NULL) {
             return;
         }
 
-        p = buf + NGX_EDA_WS_MAX_HEADER;
-        p = ngx_sprintf(p, "{\"specversion\":\"1.0\",\"id\":\"eda-resume-%uL\","
-                        "\"source\":\"/eda/ws\",\"type\":"
+        p = ngx_sprintf(buf, "{\"specversion\":\"1.0\","
+                        "\"id\":\"eda-resume-%uL\",\"source\":\"/eda/ws\","
+                        "\"type\":"
                         "\"eda.ws.resume.unavailable\",\"datacontenttype\":"
                         "\"application/json\",\"data\":{\"since\":\"",
                         ctx->smcf->seq);
         p = (u_char *) ngx_escape_json(p, since->data, since->len);
         p = ngx_cpymem(p, "\"}}", 3);
 
-        len = p - (buf + NGX_EDA_WS_MAX_HEADER);
-        hlen = ngx_eda_ws_frame_header(buf, NGX_EDA_WS_OP_TEXT, 1, len);
-        ngx_memmove(buf + hlen, buf + NGX_EDA_WS_MAX_HEADER, len);
-
-        ngx_http_eda_ws_control(ctx, buf, hlen + len);
+        ngx_http_eda_ws_text(ctx, buf, p - buf);
         return;
     }
 
