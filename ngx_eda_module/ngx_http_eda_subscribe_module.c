@@ -3,10 +3,12 @@
  * Copyright (C) ngx_eda authors
  *
  * eda_subscribe: WebSocket clients receive the events of Kafka topics.
- * The handler answers the RFC 6455 handshake and then owns the connection.
+ * The handler answers the RFC 6455 handshake, or a request for
+ * text/event-stream (Server-Sent Events), and then owns the connection.
  * Each worker consumes the subscribed topics (ngx_eda_kafka_consumer.c);
- * every record is turned into one structured CloudEvent and one frame,
- * once, and the frame is shared by reference between the connections whose
+ * every record is turned into one structured CloudEvent and, once per
+ * encoding some client uses (WebSocket or SSE, whole event or data only),
+ * into one frame shared by reference between the connections whose
  * filters it passes.  A connection's queue is bounded by
  * eda_ws_send_buffer: a client that cannot keep up is closed (1008), so
  * memory stays bounded whatever clients do.
@@ -23,6 +25,7 @@
 #include "ngx_eda_module.h"
 #include "ngx_eda_ce.h"
 #include "ngx_eda_ws_codec.h"
+#include "ngx_eda_sse.h"
 #include "ngx_eda_kafka_consumer.h"
 #include "ngx_eda_kafka_producer.h"
 #include "ngx_eda_metrics.h"
@@ -39,6 +42,17 @@
 #define NGX_HTTP_EDA_WS_READ        4096
 #define NGX_HTTP_EDA_WS_LINGER      5000     /* ms to flush a close frame */
 #define NGX_HTTP_EDA_WS_INFLIGHT    64       /* client events unacked */
+
+/* eda_ws_format */
+#define NGX_HTTP_EDA_FORMAT_EVENT   0
+#define NGX_HTTP_EDA_FORMAT_DATA    1
+
+/* the bytes a client receives for an event: protocol + format */
+#define NGX_HTTP_EDA_ENC_WS_EVENT   0
+#define NGX_HTTP_EDA_ENC_WS_DATA    1
+#define NGX_HTTP_EDA_ENC_SSE_EVENT  2
+#define NGX_HTTP_EDA_ENC_SSE_DATA   3
+#define NGX_HTTP_EDA_ENC_N          4
 
 
 typedef struct {
@@ -62,6 +76,7 @@ typedef struct {
     size_t                      max_message;
     size_t                      send_buffer;
     ngx_uint_t                  history;
+    ngx_uint_t                  format;
     ngx_str_t                   publish;       /* eda_ws_publish topic */
 } ngx_http_eda_sub_loc_conf_t;
 
@@ -111,6 +126,7 @@ typedef struct {
     ngx_http_eda_sub_main_conf_t *smcf;
 
     ngx_array_t                *filters;       /* ..._filter_t */
+    ngx_uint_t                  enc;           /* NGX_HTTP_EDA_ENC_* */
 
     ngx_eda_ws_parser_t         parser;
 
@@ -135,6 +151,7 @@ typedef struct {
     ngx_uint_t                  ninflight;
 
     unsigned                    registered:1;
+    unsigned                    sse:1;         /* text/event-stream */
     unsigned                    pinged:1;
     unsigned                    closing:1;
     unsigned                    done:1;
@@ -142,6 +159,9 @@ typedef struct {
 
 
 static ngx_int_t ngx_http_eda_subscribe_handler(ngx_http_request_t *r);
+static ngx_int_t ngx_http_eda_sub_header(ngx_http_request_t *r, char *name,
+    char *value, size_t len);
+static ngx_int_t ngx_http_eda_sse_header(ngx_http_request_t *r);
 static ngx_int_t ngx_http_eda_ws_filters(ngx_http_request_t *r,
     ngx_http_eda_ws_ctx_t *ctx);
 static ngx_int_t ngx_http_eda_ws_client_filter(ngx_http_request_t *r,
@@ -155,6 +175,11 @@ static void ngx_http_eda_ws_finalize(ngx_event_t *ev);
 static void ngx_http_eda_ws_write(ngx_http_request_t *r);
 static ngx_int_t ngx_http_eda_ws_enqueue(ngx_http_eda_ws_ctx_t *ctx,
     ngx_http_eda_ws_frame_t *frame, ngx_uint_t force);
+static ngx_http_eda_ws_frame_t *ngx_http_eda_sub_encode(ngx_uint_t enc,
+    ngx_eda_ce_event_t *ev, const u_char *json, size_t len);
+static ngx_http_eda_ws_frame_t *ngx_http_eda_sse_frame(const u_char *id,
+    size_t id_len, const char *name, const u_char *data, size_t len,
+    ngx_uint_t last);
 static ngx_http_eda_ws_frame_t *ngx_http_eda_ws_frame(const u_char *data,
     size_t len);
 static void ngx_http_eda_ws_control(ngx_http_eda_ws_ctx_t *ctx,
@@ -210,6 +235,13 @@ static char *ngx_http_eda_subscribe_filter(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
 
 
+static ngx_conf_enum_t  ngx_http_eda_sub_formats[] = {
+    { ngx_string("cloudevent"), NGX_HTTP_EDA_FORMAT_EVENT },
+    { ngx_string("data"), NGX_HTTP_EDA_FORMAT_DATA },
+    { ngx_null_string, 0 }
+};
+
+
 static ngx_command_t  ngx_http_eda_sub_commands[] = {
 
     { ngx_string("eda_subscribe"),
@@ -253,6 +285,13 @@ static ngx_command_t  ngx_http_eda_sub_commands[] = {
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_eda_sub_loc_conf_t, history),
       NULL },
+
+    { ngx_string("eda_ws_format"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_enum_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_eda_sub_loc_conf_t, format),
+      &ngx_http_eda_sub_formats },
 
     { ngx_string("eda_ws_send_buffer"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
@@ -309,35 +348,46 @@ ngx_http_eda_subscribe_handler(ngx_http_request_t *r)
 {
     u_char                        *accept, *p, *dst, *src;
     time_t                         exp, now;
-    ngx_str_t                     *key, *version, *last_event_id, since;
-    ngx_uint_t                     i, upgrade;
+    ngx_str_t                     *key, *version, *last_event_id, *types;
+    ngx_str_t                      since;
+    ngx_uint_t                     i, upgrade, sse;
     ngx_list_part_t               *part;
     ngx_table_elt_t               *h;
     ngx_connection_t              *c;
     ngx_pool_cleanup_t            *cln;
     ngx_http_eda_ws_ctx_t         *ctx;
+    ngx_http_core_loc_conf_t      *clcf;
     ngx_http_eda_sub_loc_conf_t   *slcf;
     ngx_http_eda_sub_main_conf_t  *smcf;
 
     c = r->connection;
     slcf = ngx_http_get_module_loc_conf(r, ngx_http_eda_subscribe_module);
     smcf = ngx_http_get_module_main_conf(r, ngx_http_eda_subscribe_module);
+    accept = NULL;
 
     if (r->method != NGX_HTTP_GET) {
         return ngx_http_eda_problem(r, NGX_HTTP_NOT_ALLOWED,
-                                    "a subscription is a WebSocket "
-                                    "handshake: GET", 0);
+                                    "a subscription is a GET: a WebSocket "
+                                    "handshake or an event stream", 0);
     }
+
+    /*
+     * The module writes to the socket itself (HTTP/1.1 chunks for an
+     * event stream), so HTTP/2 and HTTP/1.0 are not served.
+     */
 
     if (r != r->main || r->http_version != NGX_HTTP_VERSION_11) {
         return ngx_http_eda_problem(r, NGX_HTTP_BAD_REQUEST,
-                                    "WebSocket needs HTTP/1.1", 0);
+                                    "WebSocket and event streams need "
+                                    "HTTP/1.1", 0);
     }
 
     key = NULL;
     version = NULL;
     last_event_id = NULL;
+    types = NULL;
     upgrade = 0;
+    sse = 0;
 
     part = &r->headers_in.headers.part;
     h = part->elts;
@@ -374,6 +424,12 @@ ngx_http_eda_subscribe_handler(ngx_http_request_t *r)
         {
             last_event_id = &h[i].value;
 
+        } else if (h[i].key.len == sizeof("Accept") - 1
+                   && ngx_strncasecmp(h[i].key.data, (u_char *) "Accept",
+                                      h[i].key.len) == 0)
+        {
+            types = &h[i].value;
+
         } else if (h[i].key.len == sizeof("Connection") - 1
                    && ngx_strncasecmp(h[i].key.data, (u_char *) "Connection",
                                       h[i].key.len) == 0
@@ -394,22 +450,37 @@ ngx_http_eda_subscribe_handler(ngx_http_request_t *r)
                             + r->headers_in.upgrade->value.len,
                             (u_char *) "websocket", 9 - 1) == NULL)
     {
-        return ngx_http_eda_problem(r, NGX_HTTP_BAD_REQUEST,
-                                    "expected \"Upgrade: websocket\" and "
-                                    "\"Connection: Upgrade\"", 0);
+        if (types == NULL
+            || ngx_strlcasestrn(types->data, types->data + types->len,
+                                (u_char *) "text/event-stream", 17 - 1)
+               == NULL)
+        {
+            return ngx_http_eda_problem(r, NGX_HTTP_BAD_REQUEST,
+                                        "expected \"Upgrade: websocket\" "
+                                        "and \"Connection: Upgrade\", or "
+                                        "\"Accept: text/event-stream\"", 0);
+        }
+
+        clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
+
+        if (!clcf->chunked_transfer_encoding) {
+            return ngx_http_eda_problem(r, NGX_HTTP_INTERNAL_SERVER_ERROR,
+                                        "an event stream needs "
+                                        "chunked_transfer_encoding on", 0);
+        }
+
+        sse = 1;
+        goto accepted;
     }
 
     if (version == NULL || version->len != 2
         || ngx_strncmp(version->data, "13", 2) != 0)
     {
-        h = ngx_list_push(&r->headers_out.headers);
-        if (h == NULL) {
+        if (ngx_http_eda_sub_header(r, "Sec-WebSocket-Version", "13", 2)
+            != NGX_OK)
+        {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
-
-        h->hash = 1;
-        ngx_str_set(&h->key, "Sec-WebSocket-Version");
-        ngx_str_set(&h->value, "13");
 
         return ngx_http_eda_problem(r, NGX_HTTP_UPGRADE_REQUIRED,
                                     "only WebSocket version 13", 0);
@@ -428,6 +499,8 @@ ngx_http_eda_subscribe_handler(ngx_http_request_t *r)
                                     "invalid Sec-WebSocket-Key", 0);
     }
 
+accepted:
+
     ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_eda_ws_ctx_t));
     if (ctx == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -436,6 +509,9 @@ ngx_http_eda_subscribe_handler(ngx_http_request_t *r)
     ctx->request = r;
     ctx->conf = slcf;
     ctx->smcf = smcf;
+    ctx->sse = sse;
+    ctx->enc = (sse ? NGX_HTTP_EDA_ENC_SSE_EVENT : NGX_HTTP_EDA_ENC_WS_EVENT)
+               + slcf->format;
 
     if (ngx_http_eda_ws_filters(r, ctx) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -452,7 +528,9 @@ ngx_http_eda_subscribe_handler(ngx_http_request_t *r)
     ngx_eda_ws_parser_init(&ctx->parser, slcf->max_message);
     ngx_http_set_ctx(r, ctx, ngx_http_eda_subscribe_module);
 
-    if (slcf->publish.len && ngx_http_eda_ws_publish_init(ctx) != NGX_OK) {
+    if (!sse && slcf->publish.len
+        && ngx_http_eda_ws_publish_init(ctx) != NGX_OK)
+    {
         return ngx_http_eda_problem(r, NGX_HTTP_INTERNAL_SERVER_ERROR,
                                     "the events of this socket cannot be "
                                     "described: check eda_ce_*", 0);
@@ -462,35 +540,34 @@ ngx_http_eda_subscribe_handler(ngx_http_request_t *r)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    /* 101 Switching Protocols; nginx adds "Connection: upgrade" */
+    if (sse) {
+        if (ngx_http_eda_sse_header(r) != NGX_OK) {
+            return NGX_ERROR;
+        }
 
-    h = ngx_list_push(&r->headers_out.headers);
-    if (h == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    } else {
+        /* 101 Switching Protocols; nginx adds "Connection: upgrade" */
+
+        if (ngx_http_eda_sub_header(r, "Upgrade", "websocket", 9) != NGX_OK
+            || ngx_http_eda_sub_header(r, "Sec-WebSocket-Accept",
+                                       (char *) accept,
+                                       NGX_EDA_WS_ACCEPT_LEN)
+               != NGX_OK)
+        {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        r->headers_out.status = NGX_HTTP_SWITCHING_PROTOCOLS;
+        ngx_str_set(&r->headers_out.status_line, "101 Switching Protocols");
+        r->headers_out.content_length_n = -1;
+        r->keepalive = 0;
+
+        if (ngx_http_send_header(r) == NGX_ERROR) {
+            return NGX_ERROR;
+        }
     }
 
-    h->hash = 1;
-    ngx_str_set(&h->key, "Upgrade");
-    ngx_str_set(&h->value, "websocket");
-
-    h = ngx_list_push(&r->headers_out.headers);
-    if (h == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    h->hash = 1;
-    ngx_str_set(&h->key, "Sec-WebSocket-Accept");
-    h->value.data = accept;
-    h->value.len = NGX_EDA_WS_ACCEPT_LEN;
-
-    r->headers_out.status = NGX_HTTP_SWITCHING_PROTOCOLS;
-    ngx_str_set(&r->headers_out.status_line, "101 Switching Protocols");
-    r->headers_out.content_length_n = -1;
-    r->keepalive = 0;
-
-    if (ngx_http_send_header(r) == NGX_ERROR
-        || ngx_http_send_special(r, NGX_HTTP_FLUSH) == NGX_ERROR)
-    {
+    if (ngx_http_send_special(r, NGX_HTTP_FLUSH) == NGX_ERROR) {
         return NGX_ERROR;
     }
 
@@ -571,6 +648,60 @@ ngx_http_eda_subscribe_handler(ngx_http_request_t *r)
     ngx_post_event(c->read, &ngx_posted_events);
 
     return NGX_DONE;
+}
+
+
+static ngx_int_t
+ngx_http_eda_sub_header(ngx_http_request_t *r, char *name, char *value,
+    size_t len)
+{
+    ngx_table_elt_t  *h;
+
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    h->hash = 1;
+    h->key.data = (u_char *) name;
+    h->key.len = ngx_strlen(name);
+    h->value.data = (u_char *) value;
+    h->value.len = len;
+
+    return NGX_OK;
+}
+
+
+/*
+ * 200 text/event-stream, in chunks the module writes itself: no filter
+ * may change the body (gzip is turned off for it), no proxy in front may
+ * buffer it (X-Accel-Buffering), no cache may keep it.
+ */
+
+static ngx_int_t
+ngx_http_eda_sse_header(ngx_http_request_t *r)
+{
+    if (ngx_http_eda_sub_header(r, "Cache-Control", "no-cache", 8) != NGX_OK
+        || ngx_http_eda_sub_header(r, "X-Accel-Buffering", "no", 2)
+           != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    r->headers_out.status = NGX_HTTP_OK;
+    ngx_str_set(&r->headers_out.content_type, "text/event-stream");
+    r->headers_out.content_type_len = r->headers_out.content_type.len;
+    r->headers_out.content_length_n = -1;
+    r->keepalive = 0;
+
+    r->gzip_tested = 1;
+    r->gzip_ok = 0;
+
+    if (ngx_http_send_header(r) == NGX_ERROR || !r->chunked) {
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
 }
 
 
@@ -708,7 +839,10 @@ ngx_http_eda_ws_read(ngx_http_request_t *r)
     if (b != NULL && b->pos < b->last) {
         n = b->last - b->pos;
         b->pos = b->last;
-        ngx_http_eda_ws_feed(ctx, b->pos - n, n);
+
+        if (!ctx->sse) {
+            ngx_http_eda_ws_feed(ctx, b->pos - n, n);
+        }
     }
 
     for ( ;; ) {
@@ -734,7 +868,11 @@ ngx_http_eda_ws_read(ngx_http_request_t *r)
             return;
         }
 
-        ngx_http_eda_ws_feed(ctx, buf, n);
+        /* an event stream is one way: what the client sends is dropped */
+
+        if (!ctx->sse) {
+            ngx_http_eda_ws_feed(ctx, buf, n);
+        }
     }
 }
 
@@ -956,17 +1094,26 @@ ngx_http_eda_ws_text(ngx_http_eda_ws_ctx_t *ctx, u_char *json, size_t len)
     size_t                    hlen;
     ngx_http_eda_ws_frame_t  *frame;
 
-    hlen = ngx_eda_ws_frame_header(hdr, NGX_EDA_WS_OP_TEXT, 1, len);
+    if (ctx->sse) {
+        frame = ngx_http_eda_sse_frame(NULL, 0, NULL, json, len, 0);
+        if (frame == NULL) {
+            return;
+        }
 
-    frame = ngx_alloc(sizeof(ngx_http_eda_ws_frame_t) + hlen + len,
-                      ngx_cycle->log);
-    if (frame == NULL) {
-        return;
+    } else {
+        hlen = ngx_eda_ws_frame_header(hdr, NGX_EDA_WS_OP_TEXT, 1, len);
+
+        frame = ngx_alloc(sizeof(ngx_http_eda_ws_frame_t) + hlen + len,
+                          ngx_cycle->log);
+        if (frame == NULL) {
+            return;
+        }
+
+        frame->len = hlen + len;
+        ngx_memcpy(ngx_cpymem(frame->data, hdr, hlen), json, len);
     }
 
     frame->refs = 1;
-    frame->len = hlen + len;
-    ngx_memcpy(ngx_cpymem(frame->data, hdr, hlen), json, len);
 
     if (ngx_http_eda_ws_enqueue(ctx, frame, 0) == NGX_OK) {
         ngx_http_eda_ws_write(ctx->request);
@@ -986,7 +1133,8 @@ static void
 ngx_http_eda_ws_close(ngx_http_eda_ws_ctx_t *ctx, unsigned int code,
     const char *reason)
 {
-    u_char                    buf[NGX_EDA_WS_MAX_CONTROL_FRAME];
+    u_char                    buf[NGX_EDA_WS_MAX_REASON * 6 + 64];
+    u_char                   *p;
     size_t                    len;
     ngx_uint_t                keep, i;
     ngx_http_eda_ws_frame_t  *frame;
@@ -1007,9 +1155,29 @@ ngx_http_eda_ws_close(ngx_http_eda_ws_ctx_t *ctx, unsigned int code,
 
     ctx->out_count = keep;
 
-    len = ngx_eda_ws_close_frame(buf, code, reason, ngx_strlen(reason));
+    len = ngx_strlen(reason);
 
-    frame = ngx_http_eda_ws_frame(buf, len);
+    if (ctx->sse) {
+        /*
+         * An event stream has no close frame: a last event says why, then
+         * the stream ends (and a browser's EventSource reconnects).
+         */
+
+        if (len > NGX_EDA_WS_MAX_REASON) {
+            len = NGX_EDA_WS_MAX_REASON;
+        }
+
+        p = ngx_sprintf(buf, "{\"code\":%ui,\"reason\":\"", code);
+        p = (u_char *) ngx_escape_json(p, (u_char *) reason, len);
+        p = ngx_cpymem(p, "\"}", 2);
+
+        frame = ngx_http_eda_sse_frame(NULL, 0, "eda.close", buf, p - buf, 1);
+
+    } else {
+        len = ngx_eda_ws_close_frame(buf, code, reason, len);
+        frame = ngx_http_eda_ws_frame(buf, len);
+    }
+
     if (frame == NULL) {
         ngx_http_eda_ws_finish(ctx);
         return;
@@ -1078,6 +1246,13 @@ ngx_http_eda_ws_ping(ngx_event_t *ev)
     u_char                  frame[NGX_EDA_WS_MAX_CONTROL_FRAME];
     size_t                  n;
     ngx_http_eda_ws_ctx_t  *ctx = ev->data;
+
+    if (ctx->sse) {
+        /* a comment keeps proxies from timing the stream out */
+        ngx_add_timer(&ctx->ping, ctx->conf->ping);
+        ngx_http_eda_ws_control(ctx, (u_char *) "2\r\n:\n\r\n", 7);
+        return;
+    }
 
     if (ctx->pinged) {
         /* nothing came back since the last ping: the peer is gone */
@@ -1176,13 +1351,13 @@ ngx_http_eda_sub_record(const rd_kafka_message_t *msg, void *data)
     u_char                    source[256];
     size_t                    len, hlen;
     ngx_str_t                 topic, key;
-    ngx_uint_t                n;
+    ngx_uint_t                n, i;
     ngx_queue_t              *q, *next;
     ngx_eda_ce_event_t        ev;
     ngx_http_eda_sub_ring_t  *ring;
     ngx_eda_ce_parsed_t       parsed;
     ngx_http_eda_ws_ctx_t    *ctx;
-    ngx_http_eda_ws_frame_t  *frame;
+    ngx_http_eda_ws_frame_t  *frame, *frames[NGX_HTTP_EDA_ENC_N];
 
     topic.data = (u_char *) rd_kafka_topic_name(msg->rkt);
     topic.len = ngx_strlen(topic.data);
@@ -1222,6 +1397,11 @@ ngx_http_eda_sub_record(const rd_kafka_message_t *msg, void *data)
     ngx_memcpy(ngx_cpymem(frame->data, hdr, hlen), json, len);
     free(json);
 
+    /* the other encodings are made for the first client that needs one */
+
+    ngx_memzero(frames, sizeof(frames));
+    frames[NGX_HTTP_EDA_ENC_WS_EVENT] = frame;
+
     smcf->seq++;
 
     if (ring != NULL) {
@@ -1246,20 +1426,167 @@ ngx_http_eda_sub_record(const rd_kafka_message_t *msg, void *data)
             continue;
         }
 
-        if (ngx_http_eda_ws_enqueue(ctx, frame, 0) == NGX_OK) {
+        if (frames[ctx->enc] == NULL) {
+            frames[ctx->enc] = ngx_http_eda_sub_encode(ctx->enc, &ev,
+                                                       frame->data + hlen,
+                                                       len);
+            if (frames[ctx->enc] == NULL) {
+                continue;
+            }
+        }
+
+        if (ngx_http_eda_ws_enqueue(ctx, frames[ctx->enc], 0) == NGX_OK) {
             n++;
             ngx_http_eda_ws_write(ctx->request);
         }
     }
 
     ngx_eda_metrics_count(smcf->emcf, NGX_EDA_M_WS_DELIVERED, n);
-    ngx_http_eda_ws_release(frame);
+
+    for (i = 0; i < NGX_HTTP_EDA_ENC_N; i++) {
+        if (frames[i] != NULL) {
+            ngx_http_eda_ws_release(frames[i]);
+        }
+    }
 
 done:
 
     if (parsed.owned != NULL) {
         ngx_eda_ce_parsed_free(&parsed);
     }
+}
+
+
+/*
+ * An event as ENC: the structured CloudEvent (JSON, LEN bytes), or its data
+ * alone (eda_ws_format data), in a WebSocket frame or an SSE event.  Data
+ * goes in a text frame when it is text (JSON, text/<any>, a charset, or no
+ * content type) and valid UTF-8, in a binary frame otherwise; an event
+ * stream carries only text, so there other data is sent in base64.  A new
+ * frame with one reference, or NULL.
+ */
+
+static ngx_http_eda_ws_frame_t *
+ngx_http_eda_sub_encode(ngx_uint_t enc, ngx_eda_ce_event_t *ev,
+    const u_char *json, size_t len)
+{
+    u_char                    hdr[NGX_EDA_WS_MAX_HEADER];
+    size_t                    hlen;
+    ngx_str_t                 data, b64;
+    ngx_uint_t                text;
+    const ngx_eda_ce_str_t   *id, *type, *ct;
+    ngx_http_eda_ws_frame_t  *frame;
+
+    b64.data = NULL;
+
+    if (enc == NGX_HTTP_EDA_ENC_WS_EVENT || enc == NGX_HTTP_EDA_ENC_SSE_EVENT)
+    {
+        data.data = (u_char *) json;
+        data.len = len;
+        text = 1;
+
+    } else {
+        data.data = (u_char *) (ev->data.data ? ev->data.data : "");
+        data.len = ev->data.len;
+
+        ct = ngx_eda_ce_get(ev, "datacontenttype", 15);
+
+        text = ngx_eda_ws_utf8_valid(data.data, data.len)
+               && (ct == NULL
+                   || ngx_eda_ce_is_json_type(ct->data, ct->len)
+                   || (ct->len >= 5
+                       && ngx_strncasecmp((u_char *) ct->data,
+                                          (u_char *) "text/", 5) == 0)
+                   || ngx_strlcasestrn((u_char *) ct->data,
+                                       (u_char *) ct->data + ct->len,
+                                       (u_char *) "charset=", 8 - 1)
+                      != NULL);
+    }
+
+    if (enc < NGX_HTTP_EDA_ENC_SSE_EVENT) {
+        hlen = ngx_eda_ws_frame_header(hdr, text ? NGX_EDA_WS_OP_TEXT
+                                                 : NGX_EDA_WS_OP_BINARY,
+                                       1, data.len);
+
+        frame = ngx_alloc(sizeof(ngx_http_eda_ws_frame_t) + hlen + data.len,
+                          ngx_cycle->log);
+        if (frame == NULL) {
+            return NULL;
+        }
+
+        frame->refs = 1;
+        frame->len = hlen + data.len;
+        ngx_memcpy(ngx_cpymem(frame->data, hdr, hlen), data.data, data.len);
+
+        return frame;
+    }
+
+    if (!text) {
+        b64.len = ngx_base64_encoded_length(data.len);
+        b64.data = ngx_alloc(b64.len, ngx_cycle->log);
+        if (b64.data == NULL) {
+            return NULL;
+        }
+
+        ngx_encode_base64(&b64, &data);
+        data = b64;
+    }
+
+    id = ngx_eda_ce_get(ev, "id", 2);
+    type = (enc == NGX_HTTP_EDA_ENC_SSE_DATA)
+           ? ngx_eda_ce_get(ev, "type", 4) : NULL;
+
+    frame = ngx_http_eda_sse_frame(id ? (u_char *) id->data : NULL,
+                                   id ? id->len : 0,
+                                   type ? type->data : NULL,
+                                   data.data, data.len, 0);
+    if (b64.data != NULL) {
+        ngx_free(b64.data);
+    }
+
+    return frame;
+}
+
+
+/*
+ * One SSE event in one HTTP/1.1 chunk (the module writes the chunked
+ * encoding itself); LAST adds the chunk that ends the response.  NAME is
+ * NUL-terminated or NULL.  A new frame with one reference, or NULL.
+ */
+
+static ngx_http_eda_ws_frame_t *
+ngx_http_eda_sse_frame(const u_char *id, size_t id_len, const char *name,
+    const u_char *data, size_t len, ngx_uint_t last)
+{
+    u_char                   *p;
+    size_t                    n, name_len;
+    ngx_http_eda_ws_frame_t  *frame;
+
+    name_len = name ? ngx_strlen(name) : 0;
+
+    n = ngx_eda_sse_event(NULL, id, id_len, (u_char *) name, name_len, data,
+                          len);
+
+    frame = ngx_alloc(sizeof(ngx_http_eda_ws_frame_t) + NGX_OFF_T_LEN + 2
+                      + n + 2 + sizeof("0\r\n\r\n") - 1, ngx_cycle->log);
+    if (frame == NULL) {
+        return NULL;
+    }
+
+    p = ngx_sprintf(frame->data, "%xz\r\n", n);
+    p += ngx_eda_sse_event(p, id, id_len, (u_char *) name, name_len, data,
+                           len);
+    *p++ = CR;
+    *p++ = LF;
+
+    if (last) {
+        p = ngx_cpymem(p, "0\r\n\r\n", 5);
+    }
+
+    frame->refs = 1;
+    frame->len = p - frame->data;
+
+    return frame;
 }
 
 
@@ -1824,7 +2151,7 @@ ngx_http_eda_ws_resume(ngx_http_eda_ws_ctx_t *ctx, ngx_str_t *since)
     ngx_eda_ce_parsed_t        parsed;
     ngx_http_eda_sub_ring_t   *ring;
     ngx_http_eda_sub_hist_t   *h, **hp;
-    ngx_http_eda_ws_frame_t   *frame;
+    ngx_http_eda_ws_frame_t   *frame, *other;
 
     t = ctx->conf->topics->elts;
     found = 0;
@@ -1928,7 +2255,18 @@ ngx_http_eda_ws_resume(ngx_http_eda_ws_ctx_t *ctx, ngx_str_t *since)
         if (j < ctx->conf->topics->nelts
             && ngx_http_eda_sub_match(ctx, &t[j], &parsed.event, &h->key))
         {
-            (void) ngx_http_eda_ws_enqueue(ctx, frame, 0);
+            if (ctx->enc == NGX_HTTP_EDA_ENC_WS_EVENT) {
+                (void) ngx_http_eda_ws_enqueue(ctx, frame, 0);
+
+            } else {
+                other = ngx_http_eda_sub_encode(ctx->enc, &parsed.event,
+                                                frame->data + h->hlen,
+                                                frame->len - h->hlen);
+                if (other != NULL) {
+                    (void) ngx_http_eda_ws_enqueue(ctx, other, 0);
+                    ngx_http_eda_ws_release(other);
+                }
+            }
         }
 
         ngx_eda_ce_parsed_free(&parsed);
@@ -2064,6 +2402,7 @@ ngx_http_eda_sub_create_loc_conf(ngx_conf_t *cf)
     conf->max_message = NGX_CONF_UNSET_SIZE;
     conf->send_buffer = NGX_CONF_UNSET_SIZE;
     conf->history = NGX_CONF_UNSET_UINT;
+    conf->format = NGX_CONF_UNSET_UINT;
 
     return conf;
 }
@@ -2087,6 +2426,8 @@ ngx_http_eda_sub_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
                               1024 * 1024);
 
     ngx_conf_merge_uint_value(conf->history, prev->history, 0);
+    ngx_conf_merge_uint_value(conf->format, prev->format,
+                              NGX_HTTP_EDA_FORMAT_EVENT);
 
     if (conf->filters == NULL) {
         conf->filters = prev->filters;

@@ -243,9 +243,17 @@ sub add_kafka_record_check {
 }
 
 # Produces one record with kcat: kafka_produce(TOPIC, PAYLOAD,
-# key => K, headers => { name => value }).
+# key => K, headers => { name => value }).  The payload goes through a
+# file, so newlines and any bytes stay in the one record.
 sub kafka_produce {
     my ($topic, $payload, %opt) = @_;
+
+    require File::Temp;
+
+    my $tmp = File::Temp->new(DIR => repo_root() . '/.eda');
+    binmode $tmp;
+    print $tmp $payload;
+    close $tmp;
 
     my @cmd = ('kcat', '-P', '-b', kafka_brokers(), '-t', $topic, '-q');
     push @cmd, '-k', $opt{key} if defined $opt{key};
@@ -253,9 +261,7 @@ sub kafka_produce {
         push @cmd, '-H', "$k=$opt{headers}{$k}";
     }
 
-    open my $fh, '|-', @cmd or die "kcat: $!\n";
-    print $fh $payload;
-    close $fh or die "kcat -P failed for $topic\n";
+    system(@cmd, $tmp->filename) == 0 or die "kcat -P failed for $topic\n";
 }
 
 # --------------------------------------------------------------------------
