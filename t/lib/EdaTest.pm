@@ -19,7 +19,7 @@ our @EXPORT_OK = qw(kafka_brokers redis_host redis_port unique_topic
                     nginx_pid nginx_workers process_alive redis_stop
                     redis_start
                     http_get nginx_start nginx_stop nginx_reload
-                    http_post);
+                    http_post kafka_produce_lines);
 
 sub stack_env {
     my ($name) = @_;
@@ -264,6 +264,23 @@ sub kafka_produce {
     system(@cmd, $tmp->filename) == 0 or die "kcat -P failed for $topic\n";
 }
 
+# Produces many records with one kcat: kafka_produce_lines(TOPIC,
+# [[KEY, PAYLOAD], ...], headers => { name => value }); payloads are one
+# line each, the headers the same for all.
+sub kafka_produce_lines {
+    my ($topic, $records, %opt) = @_;
+
+    my @cmd = ('kcat', '-P', '-b', kafka_brokers(), '-t', $topic, '-q',
+               '-K', "\t");
+    for my $k (sort keys %{ $opt{headers} || {} }) {
+        push @cmd, '-H', "$k=$opt{headers}{$k}";
+    }
+
+    open my $fh, '|-', @cmd or die "kcat: $!\n";
+    print $fh "$_->[0]\t$_->[1]\n" for @$records;
+    close $fh or die "kcat -P failed for $topic\n";
+}
+
 # --------------------------------------------------------------------------
 # Fault injection on the real broker started by ./build.sh (never a mock):
 # available only when the suite runs against that local stack.
@@ -338,6 +355,7 @@ sub nginx_start {
                + ($opt{name} && $opt{name} eq 'b' ? 100 : 0);
     my $level = $opt{log_level} || 'info';
     my $workers = $opt{workers} || 1;
+    my $listen = $opt{listen} ? " $opt{listen}" : '';
     my $modules = join '', map { "load_module $_;\n" }
                   split ' ', ($ENV{TEST_NGINX_LOAD_MODULES} || '');
     my $http = $opt{http_config} || '';
@@ -371,7 +389,7 @@ http {
 $http
 
     server {
-        listen 127.0.0.1:$port;
+        listen 127.0.0.1:$port$listen;
         server_name localhost;
 
 $config
