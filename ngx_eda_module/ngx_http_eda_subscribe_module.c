@@ -39,6 +39,8 @@
 #define NGX_HTTP_EDA_SUB_SUFFIX     2
 
 #define NGX_HTTP_EDA_WS_RING        512      /* frames queued per client */
+#define NGX_HTTP_EDA_WS_RING_MIN    8        /* ... until it needs more */
+#define NGX_HTTP_EDA_WS_IOV         64       /* frames per send */
 #define NGX_HTTP_EDA_WS_READ        4096
 #define NGX_HTTP_EDA_WS_LINGER      5000     /* ms to flush a close frame */
 #define NGX_HTTP_EDA_WS_INFLIGHT    64       /* client events unacked */
@@ -130,7 +132,13 @@ typedef struct {
 
     ngx_eda_ws_parser_t         parser;
 
-    ngx_http_eda_ws_frame_t    *out[NGX_HTTP_EDA_WS_RING];
+    /*
+     * The queue: a ring that grows by doubling, up to NGX_HTTP_EDA_WS_RING
+     * frames, and is given back once drained, so an idle client holds
+     * none of it.
+     */
+    ngx_http_eda_ws_frame_t   **out;
+    ngx_uint_t                  out_size;
     ngx_uint_t                  out_head;
     ngx_uint_t                  out_count;
     size_t                      out_sent;      /* of out[out_head] */
@@ -145,9 +153,8 @@ typedef struct {
     ngx_eda_ce_event_t         *tmpl;
 
     /* client events waiting for Kafka's acknowledgement, and their ids */
-    ngx_eda_kafka_dr_t         *inflight[NGX_HTTP_EDA_WS_INFLIGHT];
-    u_char                      inflight_id[NGX_HTTP_EDA_WS_INFLIGHT]
-                                           [NGX_EDA_CE_UUID_LEN];
+    ngx_eda_kafka_dr_t        **inflight;
+    u_char                    (*inflight_id)[NGX_EDA_CE_UUID_LEN];
     ngx_uint_t                  ninflight;
 
     unsigned                    registered:1;
@@ -180,6 +187,9 @@ static ngx_http_eda_ws_frame_t *ngx_http_eda_sub_encode(ngx_uint_t enc,
 static ngx_http_eda_ws_frame_t *ngx_http_eda_sse_frame(const u_char *id,
     size_t id_len, const char *name, const u_char *data, size_t len,
     ngx_uint_t last);
+static ngx_int_t ngx_http_eda_ws_grow(ngx_http_eda_ws_ctx_t *ctx);
+static ssize_t ngx_http_eda_ws_send(ngx_connection_t *c,
+    ngx_http_eda_ws_ctx_t *ctx);
 static ngx_http_eda_ws_frame_t *ngx_http_eda_ws_frame(const u_char *data,
     size_t len);
 static void ngx_http_eda_ws_control(ngx_http_eda_ws_ctx_t *ctx,
@@ -938,7 +948,8 @@ ngx_http_eda_ws_feed(ngx_http_eda_ws_ctx_t *ctx, u_char *buf, size_t len)
 static void
 ngx_http_eda_ws_write(ngx_http_request_t *r)
 {
-    ssize_t                   n;
+    size_t                    rest;
+    ssize_t                   sent;
     ngx_connection_t         *c;
     ngx_http_eda_ws_ctx_t    *ctx;
     ngx_http_eda_ws_frame_t  *frame;
@@ -965,12 +976,15 @@ ngx_http_eda_ws_write(ngx_http_request_t *r)
 
     while (ctx->out_count) {
 
-        frame = ctx->out[ctx->out_head];
+        sent = ngx_http_eda_ws_send(c, ctx);
 
-        n = c->send(c, frame->data + ctx->out_sent,
-                    frame->len - ctx->out_sent);
+        if (sent == NGX_ERROR) {
+            ngx_http_eda_ws_finish(ctx);
+            return;
+        }
 
-        if (n == NGX_AGAIN) {
+        if (sent == 0) {
+            /* the socket is full */
             if (ngx_handle_write_event(c->write, 0) != NGX_OK) {
                 ngx_http_eda_ws_finish(ctx);
             }
@@ -978,27 +992,94 @@ ngx_http_eda_ws_write(ngx_http_request_t *r)
             return;
         }
 
-        if (n == NGX_ERROR) {
-            ngx_http_eda_ws_finish(ctx);
-            return;
+        ctx->queued -= sent;
+
+        while (sent > 0) {
+            frame = ctx->out[ctx->out_head];
+            rest = frame->len - ctx->out_sent;
+
+            if ((size_t) sent < rest) {
+                ctx->out_sent += sent;
+                break;
+            }
+
+            sent -= rest;
+            ngx_http_eda_ws_release(frame);
+            ctx->out_head = (ctx->out_head + 1) % ctx->out_size;
+            ctx->out_count--;
+            ctx->out_sent = 0;
         }
+    }
 
-        ctx->out_sent += n;
-        ctx->queued -= n;
-
-        if (ctx->out_sent < frame->len) {
-            continue;
-        }
-
-        ngx_http_eda_ws_release(frame);
-        ctx->out_head = (ctx->out_head + 1) % NGX_HTTP_EDA_WS_RING;
-        ctx->out_count--;
-        ctx->out_sent = 0;
+    if (ctx->out_size > NGX_HTTP_EDA_WS_RING_MIN) {
+        ngx_free(ctx->out);
+        ctx->out = NULL;
+        ctx->out_size = 0;
+        ctx->out_head = 0;
     }
 
     if (ctx->closing) {
         ngx_http_eda_ws_finish(ctx);
     }
+}
+
+
+/*
+ * Sends what it can of the queue: the number of bytes, 0 when the socket
+ * is full, NGX_ERROR.  Up to NGX_HTTP_EDA_WS_IOV frames go in one writev(),
+ * so after a burst of records a client costs one system call, not one per
+ * frame; over TLS, where the library buffers gathered writes, frame by
+ * frame.
+ */
+
+static ssize_t
+ngx_http_eda_ws_send(ngx_connection_t *c, ngx_http_eda_ws_ctx_t *ctx)
+{
+    off_t                     sent;
+    ssize_t                   n;
+    ngx_buf_t                 b[NGX_HTTP_EDA_WS_IOV];
+    ngx_uint_t                i, nframes;
+    ngx_chain_t               cl[NGX_HTTP_EDA_WS_IOV], *rc;
+    ngx_http_eda_ws_frame_t  *frame;
+
+#if (NGX_SSL)
+
+    if (c->ssl != NULL) {
+        frame = ctx->out[ctx->out_head];
+
+        n = c->send(c, frame->data + ctx->out_sent,
+                    frame->len - ctx->out_sent);
+
+        return (n == NGX_AGAIN) ? 0 : n;
+    }
+
+#endif
+
+    nframes = ngx_min(ctx->out_count, NGX_HTTP_EDA_WS_IOV);
+
+    for (i = 0; i < nframes; i++) {
+        frame = ctx->out[(ctx->out_head + i) % ctx->out_size];
+
+        ngx_memzero(&b[i], sizeof(ngx_buf_t));
+        b[i].memory = 1;
+        b[i].pos = frame->data + (i == 0 ? ctx->out_sent : 0);
+        b[i].last = frame->data + frame->len;
+
+        cl[i].buf = &b[i];
+        cl[i].next = (i + 1 < nframes) ? &cl[i + 1] : NULL;
+    }
+
+    sent = c->sent;
+
+    rc = c->send_chain(c, cl, 0);
+
+    if (rc == NGX_CHAIN_ERROR) {
+        return NGX_ERROR;
+    }
+
+    n = (ssize_t) (c->sent - sent);
+
+    return n;
 }
 
 
@@ -1022,6 +1103,22 @@ ngx_http_eda_ws_enqueue(ngx_http_eda_ws_ctx_t *ctx,
         && (ctx->out_count == NGX_HTTP_EDA_WS_RING - 1
             || ctx->queued + frame->len > ctx->conf->send_buffer))
     {
+        /*
+         * Writes wait for the end of a batch of records; a burst is not
+         * slowness: first the kernel takes what it can.
+         */
+
+        ngx_http_eda_ws_write(ctx->request);
+
+        if (ctx->done || ctx->closing) {
+            return NGX_DECLINED;
+        }
+    }
+
+    if (!force
+        && (ctx->out_count == NGX_HTTP_EDA_WS_RING - 1
+            || ctx->queued + frame->len > ctx->conf->send_buffer))
+    {
         ngx_eda_metrics_count(ctx->smcf->emcf, NGX_EDA_M_WS_SLOW_CLOSED, 1);
         ngx_log_error(NGX_LOG_INFO, ctx->request->connection->log, 0,
                       "eda: WebSocket client too slow, closed");
@@ -1030,15 +1127,48 @@ ngx_http_eda_ws_enqueue(ngx_http_eda_ws_ctx_t *ctx,
         return NGX_DECLINED;
     }
 
-    if (ctx->out_count == NGX_HTTP_EDA_WS_RING) {
+    if (ctx->out_count == ctx->out_size
+        && (ctx->out_size == NGX_HTTP_EDA_WS_RING
+            || ngx_http_eda_ws_grow(ctx) != NGX_OK))
+    {
         return NGX_DECLINED;
     }
 
-    tail = (ctx->out_head + ctx->out_count) % NGX_HTTP_EDA_WS_RING;
+    tail = (ctx->out_head + ctx->out_count) % ctx->out_size;
     ctx->out[tail] = frame;
     ctx->out_count++;
     ctx->queued += frame->len;
     frame->refs++;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_eda_ws_grow(ngx_http_eda_ws_ctx_t *ctx)
+{
+    ngx_uint_t                 i, size;
+    ngx_http_eda_ws_frame_t  **out;
+
+    size = ctx->out_size ? ctx->out_size * 2 : NGX_HTTP_EDA_WS_RING_MIN;
+
+    out = ngx_alloc(size * sizeof(ngx_http_eda_ws_frame_t *),
+                    ctx->request->connection->log);
+    if (out == NULL) {
+        return NGX_ERROR;
+    }
+
+    for (i = 0; i < ctx->out_count; i++) {
+        out[i] = ctx->out[(ctx->out_head + i) % ctx->out_size];
+    }
+
+    if (ctx->out != NULL) {
+        ngx_free(ctx->out);
+    }
+
+    ctx->out = out;
+    ctx->out_size = size;
+    ctx->out_head = 0;
 
     return NGX_OK;
 }
@@ -1148,7 +1278,7 @@ ngx_http_eda_ws_close(ngx_http_eda_ws_ctx_t *ctx, unsigned int code,
     keep = (ctx->out_count && ctx->out_sent) ? 1 : 0;
 
     for (i = keep; i < ctx->out_count; i++) {
-        frame = ctx->out[(ctx->out_head + i) % NGX_HTTP_EDA_WS_RING];
+        frame = ctx->out[(ctx->out_head + i) % ctx->out_size];
         ctx->queued -= frame->len;
         ngx_http_eda_ws_release(frame);
     }
@@ -1304,10 +1434,16 @@ ngx_http_eda_ws_cleanup(void *data)
 
     for (i = 0; i < ctx->out_count; i++) {
         ngx_http_eda_ws_release(ctx->out[(ctx->out_head + i)
-                                         % NGX_HTTP_EDA_WS_RING]);
+                                         % ctx->out_size]);
     }
 
     ctx->out_count = 0;
+
+    if (ctx->out != NULL) {
+        ngx_free(ctx->out);
+        ctx->out = NULL;
+        ctx->out_size = 0;
+    }
 
     if (ctx->ping.timer_set) {
         ngx_del_timer(&ctx->ping);
@@ -1435,9 +1571,15 @@ ngx_http_eda_sub_record(const rd_kafka_message_t *msg, void *data)
             }
         }
 
+        /*
+         * Written once the worker has queued every record it just read:
+         * the clients' sends are gathered.
+         */
+
         if (ngx_http_eda_ws_enqueue(ctx, frames[ctx->enc], 0) == NGX_OK) {
             n++;
-            ngx_http_eda_ws_write(ctx->request);
+            ngx_post_event(ctx->request->connection->write,
+                           &ngx_posted_events);
         }
     }
 
@@ -1801,7 +1943,14 @@ ngx_http_eda_ws_publish_init(ngx_http_eda_ws_ctx_t *ctx)
     r = ctx->request;
 
     ctx->tmpl = ngx_palloc(r->pool, sizeof(ngx_eda_ce_event_t));
-    if (ctx->tmpl == NULL) {
+    ctx->inflight = ngx_palloc(r->pool, NGX_HTTP_EDA_WS_INFLIGHT
+                                        * sizeof(ngx_eda_kafka_dr_t *));
+    ctx->inflight_id = ngx_palloc(r->pool, NGX_HTTP_EDA_WS_INFLIGHT
+                                           * NGX_EDA_CE_UUID_LEN);
+
+    if (ctx->tmpl == NULL || ctx->inflight == NULL
+        || ctx->inflight_id == NULL)
+    {
         return NGX_ERROR;
     }
 
