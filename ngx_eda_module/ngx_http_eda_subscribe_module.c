@@ -80,6 +80,8 @@ typedef struct {
     ngx_uint_t                  history;
     ngx_uint_t                  format;
     ngx_str_t                   publish;       /* eda_ws_publish topic */
+    ngx_array_t                *origins;       /* ngx_str_t, eda_ws_origin */
+    ngx_array_t                *protocols;     /* eda_ws_subprotocols */
 } ngx_http_eda_sub_loc_conf_t;
 
 
@@ -213,6 +215,12 @@ static void ngx_http_eda_ws_published(ngx_eda_kafka_dr_t *dr);
 static void ngx_http_eda_ws_reply(ngx_http_eda_ws_ctx_t *ctx,
     const char *type, ngx_str_t *id, ngx_uint_t status, const char *detail,
     int32_t partition, int64_t offset);
+static ngx_int_t ngx_http_eda_ws_origin_allowed(
+    ngx_http_eda_sub_loc_conf_t *slcf, ngx_str_t *origin);
+static ngx_str_t *ngx_http_eda_ws_subprotocol(
+    ngx_http_eda_sub_loc_conf_t *slcf, ngx_http_request_t *r);
+static char *ngx_http_eda_ws_list(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 static char *ngx_http_eda_ws_publish_directive(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
 static void ngx_http_eda_ws_cleanup(void *data);
@@ -296,6 +304,20 @@ static ngx_command_t  ngx_http_eda_sub_commands[] = {
       offsetof(ngx_http_eda_sub_loc_conf_t, history),
       NULL },
 
+    { ngx_string("eda_ws_origin"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_http_eda_ws_list,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_eda_sub_loc_conf_t, origins),
+      NULL },
+
+    { ngx_string("eda_ws_subprotocols"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_http_eda_ws_list,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_eda_sub_loc_conf_t, protocols),
+      NULL },
+
     { ngx_string("eda_ws_format"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
       ngx_conf_set_enum_slot,
@@ -359,7 +381,7 @@ ngx_http_eda_subscribe_handler(ngx_http_request_t *r)
     u_char                        *accept, *p, *dst, *src;
     time_t                         exp, now;
     ngx_str_t                     *key, *version, *last_event_id, *types;
-    ngx_str_t                      since;
+    ngx_str_t                     *origin, *protocol, since;
     ngx_uint_t                     i, upgrade, sse;
     ngx_list_part_t               *part;
     ngx_table_elt_t               *h;
@@ -396,6 +418,7 @@ ngx_http_eda_subscribe_handler(ngx_http_request_t *r)
     version = NULL;
     last_event_id = NULL;
     types = NULL;
+    origin = NULL;
     upgrade = 0;
     sse = 0;
 
@@ -440,6 +463,12 @@ ngx_http_eda_subscribe_handler(ngx_http_request_t *r)
         {
             types = &h[i].value;
 
+        } else if (h[i].key.len == sizeof("Origin") - 1
+                   && ngx_strncasecmp(h[i].key.data, (u_char *) "Origin",
+                                      h[i].key.len) == 0)
+        {
+            origin = &h[i].value;
+
         } else if (h[i].key.len == sizeof("Connection") - 1
                    && ngx_strncasecmp(h[i].key.data, (u_char *) "Connection",
                                       h[i].key.len) == 0
@@ -451,6 +480,20 @@ ngx_http_eda_subscribe_handler(ngx_http_request_t *r)
             /* nginx 1.22 keeps no pointer to the Connection header */
             upgrade = 1;
         }
+    }
+
+    /*
+     * A browser always names the page's origin: a page of another site
+     * cannot open the socket with the user's cookies.  Clients that are
+     * not browsers send no Origin and are not concerned.
+     */
+
+    if (origin != NULL && ngx_http_eda_ws_origin_allowed(slcf, origin)
+                          != NGX_OK)
+    {
+        return ngx_http_eda_problem(r, NGX_HTTP_FORBIDDEN,
+                                    "this Origin is not allowed "
+                                    "(eda_ws_origin)", 0);
     }
 
     if (!upgrade
@@ -567,6 +610,17 @@ accepted:
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
 
+        protocol = ngx_http_eda_ws_subprotocol(slcf, r);
+
+        if (protocol != NULL
+            && ngx_http_eda_sub_header(r, "Sec-WebSocket-Protocol",
+                                       (char *) protocol->data,
+                                       protocol->len)
+               != NGX_OK)
+        {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
         r->headers_out.status = NGX_HTTP_SWITCHING_PROTOCOLS;
         ngx_str_set(&r->headers_out.status_line, "101 Switching Protocols");
         r->headers_out.content_length_n = -1;
@@ -658,6 +712,104 @@ accepted:
     ngx_post_event(c->read, &ngx_posted_events);
 
     return NGX_DONE;
+}
+
+
+/* an origin is compared as a whole, ignoring case (RFC 6454) */
+
+static ngx_int_t
+ngx_http_eda_ws_origin_allowed(ngx_http_eda_sub_loc_conf_t *slcf,
+    ngx_str_t *origin)
+{
+    ngx_str_t   *o;
+    ngx_uint_t   i;
+
+    if (slcf->origins == NULL) {
+        return NGX_OK;
+    }
+
+    o = slcf->origins->elts;
+
+    for (i = 0; i < slcf->origins->nelts; i++) {
+        if (o[i].len == origin->len
+            && ngx_strncasecmp(o[i].data, origin->data, origin->len) == 0)
+        {
+            return NGX_OK;
+        }
+    }
+
+    return NGX_DECLINED;
+}
+
+
+/*
+ * The first subprotocol the client offers (Sec-WebSocket-Protocol, in its
+ * order of preference, over one or more header lines) that the location
+ * speaks; NULL when none: the response then names none (RFC 6455 4.2.2),
+ * and a client that insists closes the connection itself.
+ */
+
+static ngx_str_t *
+ngx_http_eda_ws_subprotocol(ngx_http_eda_sub_loc_conf_t *slcf,
+    ngx_http_request_t *r)
+{
+    u_char           *p, *end, *start;
+    ngx_str_t        *proto;
+    ngx_uint_t        i, j;
+    ngx_list_part_t  *part;
+    ngx_table_elt_t  *h;
+
+    if (slcf->protocols == NULL) {
+        return NULL;
+    }
+
+    proto = slcf->protocols->elts;
+    part = &r->headers_in.headers.part;
+    h = part->elts;
+
+    for (i = 0; /* void */; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                return NULL;
+            }
+
+            part = part->next;
+            h = part->elts;
+            i = 0;
+        }
+
+        if (h[i].key.len != sizeof("Sec-WebSocket-Protocol") - 1
+            || ngx_strncasecmp(h[i].key.data,
+                               (u_char *) "Sec-WebSocket-Protocol",
+                               h[i].key.len) != 0)
+        {
+            continue;
+        }
+
+        p = h[i].value.data;
+        end = p + h[i].value.len;
+
+        while (p < end) {
+            while (p < end && (*p == ' ' || *p == '\t' || *p == ',')) {
+                p++;
+            }
+
+            start = p;
+
+            while (p < end && *p != ',' && *p != ' ' && *p != '\t') {
+                p++;
+            }
+
+            for (j = 0; j < slcf->protocols->nelts; j++) {
+                if (proto[j].len == (size_t) (p - start)
+                    && ngx_strncmp(proto[j].data, start, p - start) == 0)
+                {
+                    return &proto[j];
+                }
+            }
+        }
+    }
 }
 
 
@@ -2179,6 +2331,90 @@ ngx_http_eda_ws_reply(ngx_http_eda_ws_ctx_t *ctx, const char *type,
 }
 
 
+/*
+ * eda_ws_origin ORIGIN ...: each "scheme://host[:port]" as a browser sends
+ * it (no path, no trailing slash); eda_ws_subprotocols NAME ...: tokens.
+ */
+
+static char *
+ngx_http_eda_ws_list(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    char  *p = conf;
+
+    u_char        *c, *host;
+    ngx_str_t     *value, *s;
+    ngx_uint_t     i, origin;
+    ngx_array_t  **a;
+
+    a = (ngx_array_t **) (p + cmd->offset);
+
+    if (*a != NULL) {
+        return "is duplicate";
+    }
+
+    *a = ngx_array_create(cf->pool, cf->args->nelts - 1, sizeof(ngx_str_t));
+    if (*a == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    origin = (cmd->offset == offsetof(ngx_http_eda_sub_loc_conf_t, origins));
+    value = cf->args->elts;
+
+    for (i = 1; i < cf->args->nelts; i++) {
+
+        if (origin) {
+            host = NULL;
+
+            if (value[i].len > 7
+                && ngx_strncasecmp(value[i].data, (u_char *) "http://", 7)
+                   == 0)
+            {
+                host = value[i].data + 7;
+
+            } else if (value[i].len > 8
+                       && ngx_strncasecmp(value[i].data,
+                                          (u_char *) "https://", 8) == 0)
+            {
+                host = value[i].data + 8;
+            }
+
+            if (host == NULL
+                || ngx_strlchr(host, value[i].data + value[i].len, '/')
+                   != NULL)
+            {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "invalid origin \"%V\" in \"%V\": "
+                                   "expected \"https://host[:port]\"",
+                                   &value[i], &cmd->name);
+                return NGX_CONF_ERROR;
+            }
+
+        } else {
+            for (c = value[i].data; c < value[i].data + value[i].len; c++) {
+                if (*c <= ' ' || *c >= 0x7f
+                    || ngx_strchr("()<>@,;:\\\"/[]?={}", *c) != NULL)
+                {
+                    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                       "invalid subprotocol \"%V\" in "
+                                       "\"%V\": not a token",
+                                       &value[i], &cmd->name);
+                    return NGX_CONF_ERROR;
+                }
+            }
+        }
+
+        s = ngx_array_push(*a);
+        if (s == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        *s = value[i];
+    }
+
+    return NGX_CONF_OK;
+}
+
+
 static char *
 ngx_http_eda_ws_publish_directive(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf)
@@ -2580,6 +2816,14 @@ ngx_http_eda_sub_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 
     if (conf->filters == NULL) {
         conf->filters = prev->filters;
+    }
+
+    if (conf->origins == NULL) {
+        conf->origins = prev->origins;
+    }
+
+    if (conf->protocols == NULL) {
+        conf->protocols = prev->protocols;
     }
 
     if (conf->topics == NULL) {

@@ -165,3 +165,51 @@ invalid parameter "timeout=0" in "eda_redis"
 --- error_log
 [emerg]
 unknown parameter "tls=on" in "eda_redis"
+
+
+
+=== TEST 14: eda_ws_origin without a scheme
+--- http_config
+    eda_kafka_brokers 127.0.0.1:9092;
+--- config
+    location = /ws {
+        eda_subscribe t;
+        eda_ws_origin app.example.com;
+    }
+--- must_die
+--- suppress_stderr
+--- error_log
+[emerg]
+invalid origin "app.example.com" in "eda_ws_origin": expected "https://host[:port]"
+
+
+
+=== TEST 15: eda_ws_origin with a path
+--- http_config
+    eda_kafka_brokers 127.0.0.1:9092;
+--- config
+    location = /ws {
+        eda_subscribe t;
+        eda_ws_origin https://app.example.com/;
+    }
+--- must_die
+--- suppress_stderr
+--- error_log
+[emerg]
+invalid origin "https://app.example.com/" in "eda_ws_origin"
+
+
+
+=== TEST 16: eda_ws_subprotocols with a separator in a name
+--- http_config
+    eda_kafka_brokers 127.0.0.1:9092;
+--- config
+    location = /ws {
+        eda_subscribe t;
+        eda_ws_subprotocols "v1,v2";
+    }
+--- must_die
+--- suppress_stderr
+--- error_log
+[emerg]
+invalid subprotocol "v1,v2" in "eda_ws_subprotocols": not a token

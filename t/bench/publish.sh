@@ -50,9 +50,9 @@ URL=http://127.0.0.1:$PORT
 MARK_START='<!-- bench:publish:start -->'
 MARK_END='<!-- bench:publish:end -->'
 
-say()  { printf '==> %s\n' "$*" >&2; }
-warn() { printf 'publish.sh: warning: %s\n' "$*" >&2; }
-die()  { printf 'publish.sh: error: %s\n' "$*" >&2; exit 1; }
+BENCH_NAME=publish.sh
+# shellcheck source=t/bench/lib/bench.sh
+. "$ROOT/t/bench/lib/bench.sh"
 
 [ -f "$MODULE" ] || die "module not found: $MODULE (run ./build.sh build)"
 [ -x "$NGINX" ] || die "$NGINX not found (Debian's nginx package)"
@@ -62,54 +62,10 @@ die()  { printf 'publish.sh: error: %s\n' "$*" >&2; exit 1; }
 # --------------------------------------------------------------------------
 # packages: wrk, the lua module for nginx and Debian's lua-resty-kafka
 
-SKIPPED=()         # "package: reason" of what could not be installed
 LUA_OK=0
 
-pkg_installed() {
-    [ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null || true)" \
-        = "install ok installed" ]
-}
-
-pkg_candidate() {
-    { apt-cache policy "$1" 2>/dev/null || true; } \
-        | awk '/Candidate:/ && !seen { print $2; seen = 1 }'
-}
-
-as_root() {
-    if [ "$(id -u)" -eq 0 ]; then "$@"
-    elif command -v sudo >/dev/null; then sudo "$@"
-    else die "need root to run: $*"
-    fi
-}
-
 install_packages() {
-    local p cand want=() updated=0
-
-    for p in wrk libnginx-mod-http-lua lua-nginx-kafka; do
-        pkg_installed "$p" && continue
-        cand=$(pkg_candidate "$p")
-        if [ -z "$cand" ] || [ "$cand" = "(none)" ]; then
-            if [ $updated -eq 0 ]; then
-                as_root apt-get update -qq >/dev/null || true
-                updated=1
-            fi
-            cand=$(pkg_candidate "$p")
-        fi
-        if [ -z "$cand" ] || [ "$cand" = "(none)" ]; then
-            SKIPPED+=("$p: not available from the configured apt sources")
-            warn "$p is not available (apt-cache policy has no candidate)"
-            continue
-        fi
-        want+=("$p")
-    done
-
-    if [ ${#want[@]} -gt 0 ]; then
-        say "installing ${want[*]}"
-        as_root env DEBIAN_FRONTEND=noninteractive \
-            apt-get install -y -qq --no-install-recommends "${want[@]}" \
-            >/dev/null || die "apt-get install ${want[*]} failed"
-    fi
-
+    bench_install wrk libnginx-mod-http-lua lua-nginx-kafka
     command -v wrk >/dev/null || die "wrk is required and not available"
     command -v kcat >/dev/null || die "kcat is required (./build.sh deps)"
 }
@@ -146,37 +102,10 @@ find_lua() {
 # nginx
 
 NGINX_PID=
-NGINX_WORKERS=
 
 stop_nginx() {
-    local pid i
-
-    pid=$NGINX_PID
-    if [ -z "$pid" ] && [ -s "$PREFIX/logs/nginx.pid" ]; then
-        pid=$(cat "$PREFIX/logs/nginx.pid")
-        # only ours: a master started with this prefix
-        { tr '\0' ' ' < "/proc/$pid/cmdline"; } 2>/dev/null \
-            | grep -qF -- "$PREFIX" || pid=
-    fi
-    [ -n "$pid" ] || return 0
-
-    NGINX_WORKERS=$(ps -o pid= --ppid "$pid" 2>/dev/null | tr '\n' ' ' || true)
-    kill -QUIT "$pid" 2>/dev/null || true
-    for i in $(seq 50); do
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.1
-    done
-    if kill -0 "$pid" 2>/dev/null; then
-        warn "nginx $pid did not quit in 5 s; killing it"
-        kill -KILL "$pid" 2>/dev/null || true
-    fi
-    # workers left behind by a killed master (still nginx processes)
-    for i in $NGINX_WORKERS; do
-        [ "$(cat "/proc/$i/comm" 2>/dev/null)" = nginx ] \
-            && kill -KILL "$i" 2>/dev/null || true
-    done
+    bench_nginx_stop "$PREFIX"
     NGINX_PID=
-    rm -f "$PREFIX/logs/nginx.pid"
 }
 
 write_config() {
@@ -345,20 +274,7 @@ EOF
 start_nginx() {
     local i
 
-    stop_nginx                  # a leftover of an interrupted run
-    : > "$PREFIX/logs/error.log"
-
-    "$NGINX" -t -q -p "$PREFIX/" -e "$PREFIX/logs/error.log" -c "$CONF" \
-        || die "nginx -t failed for $CONF"
-    "$NGINX" -p "$PREFIX/" -e "$PREFIX/logs/error.log" -c "$CONF" \
-        || die "nginx did not start; see $PREFIX/logs/error.log"
-
-    for i in $(seq 50); do
-        [ -s "$PREFIX/logs/nginx.pid" ] && break
-        sleep 0.1
-    done
-    NGINX_PID=$(cat "$PREFIX/logs/nginx.pid" 2>/dev/null || true)
-    [ -n "$NGINX_PID" ] || die "nginx wrote no pid file"
+    NGINX_PID=$(bench_nginx_start "$PREFIX" "$CONF")
 
     for i in $(seq 50); do
         curl -s -o /dev/null "$URL/ceiling" && return 0
@@ -370,11 +286,6 @@ start_nginx() {
 
 # --------------------------------------------------------------------------
 # Kafka
-
-topic_partitions() {
-    kcat -L -b "$BROKERS" -t "$1" 2>/dev/null \
-        | awk '$1 == "partition" { sub(",", "", $2); print $2 }'
-}
 
 # "partition:end-offset ..." of a topic, the starting point of a count
 topic_ends() {
@@ -400,35 +311,6 @@ records_since() {
         total=$((total + n))
     done
     echo "$total"
-}
-
-create_topics() {
-    local t i
-
-    for t in "$@"; do
-        # a record makes the broker create the topic now, not during a run
-        printf 'bench topic created\n' \
-            | kcat -P -b "$BROKERS" -t "$t" 2>/dev/null \
-            || die "cannot produce to $t on $BROKERS"
-        for i in $(seq 50); do
-            [ -n "$(topic_partitions "$t")" ] && break
-            sleep 0.1
-        done
-        [ -n "$(topic_partitions "$t")" ] || die "topic $t was not created"
-    done
-}
-
-kafka_version() {
-    local v
-
-    v=$(grep -h -m1 -o 'Kafka version: [^ ]*' \
-        "$STATE/kafka/server.log" "$STATE/kafka/stdout.log" 2>/dev/null \
-        | head -n1 | sed 's/Kafka version: //' || true)
-    if [ -z "$v" ]; then
-        v=$(ls -d "$STATE"/cache/kafka-* 2>/dev/null | head -n1 \
-            | sed 's/.*kafka-//' || true)
-    fi
-    echo "${v:-unknown}"
 }
 
 
@@ -566,11 +448,6 @@ half_load() {
 # --------------------------------------------------------------------------
 # report
 
-ratio() {
-    awk -v a="$1" -v b="$2" 'BEGIN {
-        if (a == "" || b == "" || b + 0 <= 0) print "n/a"; else printf "%.2f", a / b }'
-}
-
 # verdict VALUE OP LIMIT: met / not met, from the numbers
 verdict() {
     awk -v v="$1" -v op="$2" -v l="$3" 'BEGIN {
@@ -681,10 +558,6 @@ log_problems() {
     fi
 }
 
-pkg_version() {
-    dpkg-query -W -f='${Version}' "$1" 2>/dev/null || echo "not installed"
-}
-
 section() {
     local cpu i levels
 
@@ -768,34 +641,6 @@ EOF
         for i in "${SKIPPED[@]}"; do echo "- $i"; done
     fi
     echo "$MARK_END"
-}
-
-write_doc() {
-    local tmp
-
-    [ "$DOC" != "-" ] || return 0
-    tmp=$(mktemp)
-    section > "$tmp.section"
-    if [ -f "$DOC" ] && grep -qxF -- "$MARK_START" "$DOC" \
-        && grep -qxF -- "$MARK_END" "$DOC"
-    then
-        awk -v s="$MARK_START" -v e="$MARK_END" -v f="$tmp.section" '
-            $0 == s { while ((getline l < f) > 0) print l; skip = 1; next }
-            $0 == e { skip = 0; next }
-            !skip' "$DOC" > "$tmp"
-    else
-        if [ -f "$DOC" ]; then
-            cat "$DOC"
-            echo
-        else
-            printf '# Benchmarks\n\nEach section is written by its benchmark, %s.\n\n' \
-                '`./build.sh bench NAME` (t/bench/NAME.sh)'
-        fi > "$tmp"
-        cat "$tmp.section" >> "$tmp"
-    fi
-    cat "$tmp" > "$DOC"
-    rm -f "$tmp" "$tmp.section"
-    say "wrote $DOC"
 }
 
 

@@ -1,0 +1,203 @@
+# t/bench/lib/bench.sh: what the benchmarks of t/bench share (sourced, not
+# run): messages, Debian packages, nginx instances under a prefix, Kafka
+# topics, and the section of docs/benchmarks.md each benchmark rewrites.
+# The sourcing script sets BENCH_NAME before, and STATE, BROKERS, DOC,
+# MARK_START, MARK_END and a "section" function before write_doc.
+
+NGINX=${NGINX:-/usr/sbin/nginx}
+SKIPPED=()         # "package or case: reason" of what was not measured
+
+say()  { printf '==> %s\n' "$*" >&2; }
+warn() { printf '%s: warning: %s\n' "$BENCH_NAME" "$*" >&2; }
+die()  { printf '%s: error: %s\n' "$BENCH_NAME" "$*" >&2; exit 1; }
+
+
+# --------------------------------------------------------------------------
+# Debian packages
+
+pkg_installed() {
+    [ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null || true)" \
+        = "install ok installed" ]
+}
+
+pkg_candidate() {
+    { apt-cache policy "$1" 2>/dev/null || true; } \
+        | awk '/Candidate:/ && !seen { print $2; seen = 1 }'
+}
+
+pkg_version() {
+    dpkg-query -W -f='${Version}' "$1" 2>/dev/null || echo "not installed"
+}
+
+as_root() {
+    if [ "$(id -u)" -eq 0 ]; then "$@"
+    elif command -v sudo >/dev/null; then sudo "$@"
+    else die "need root to run: $*"
+    fi
+}
+
+# bench_install PACKAGE...: installs what is missing and available; what
+# is not available is added to SKIPPED, the caller decides what it needs
+bench_install() {
+    local p cand want=() updated=0
+
+    for p in "$@"; do
+        pkg_installed "$p" && continue
+        cand=$(pkg_candidate "$p")
+        if [ -z "$cand" ] || [ "$cand" = "(none)" ]; then
+            if [ $updated -eq 0 ]; then
+                as_root apt-get update -qq >/dev/null || true
+                updated=1
+            fi
+            cand=$(pkg_candidate "$p")
+        fi
+        if [ -z "$cand" ] || [ "$cand" = "(none)" ]; then
+            SKIPPED+=("$p: not available from the configured apt sources")
+            warn "$p is not available (apt-cache policy has no candidate)"
+            continue
+        fi
+        want+=("$p")
+    done
+
+    if [ ${#want[@]} -gt 0 ]; then
+        say "installing ${want[*]}"
+        as_root env DEBIAN_FRONTEND=noninteractive \
+            apt-get install -y -qq --no-install-recommends "${want[@]}" \
+            >/dev/null || die "apt-get install ${want[*]} failed"
+    fi
+}
+
+
+# --------------------------------------------------------------------------
+# nginx instances, each under its own prefix (PREFIX/logs/nginx.pid)
+
+# bench_nginx_stop PREFIX: QUIT, then KILL after 5 s; only a master that
+# was started with this prefix
+bench_nginx_stop() {
+    local prefix=$1 pid workers i
+
+    [ -s "$prefix/logs/nginx.pid" ] || return 0
+    pid=$(cat "$prefix/logs/nginx.pid")
+    { tr '\0' ' ' < "/proc/$pid/cmdline"; } 2>/dev/null \
+        | grep -qF -- "$prefix" || { rm -f "$prefix/logs/nginx.pid"; return 0; }
+
+    workers=$(ps -o pid= --ppid "$pid" 2>/dev/null | tr '\n' ' ' || true)
+    kill -QUIT "$pid" 2>/dev/null || true
+    for i in $(seq 50); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    if kill -0 "$pid" 2>/dev/null; then
+        warn "nginx $pid did not quit in 5 s; killing it"
+        kill -KILL "$pid" 2>/dev/null || true
+    fi
+    # workers left behind by a killed master (still nginx processes)
+    for i in $workers; do
+        [ "$(cat "/proc/$i/comm" 2>/dev/null)" = nginx ] \
+            && kill -KILL "$i" 2>/dev/null || true
+    done
+    rm -f "$prefix/logs/nginx.pid"
+}
+
+# bench_nginx_start PREFIX CONF: prints the master's pid
+bench_nginx_start() {
+    local prefix=$1 conf=$2 i
+
+    bench_nginx_stop "$prefix"       # a leftover of an interrupted run
+    mkdir -p "$prefix/logs"
+    : > "$prefix/logs/error.log"
+
+    "$NGINX" -t -q -p "$prefix/" -e "$prefix/logs/error.log" -c "$conf" \
+        || die "nginx -t failed for $conf"
+    "$NGINX" -p "$prefix/" -e "$prefix/logs/error.log" -c "$conf" \
+        || die "nginx did not start; see $prefix/logs/error.log"
+
+    for i in $(seq 50); do
+        [ -s "$prefix/logs/nginx.pid" ] && break
+        sleep 0.1
+    done
+    [ -s "$prefix/logs/nginx.pid" ] || die "nginx wrote no pid file in $prefix"
+    cat "$prefix/logs/nginx.pid"
+}
+
+# the worker processes of a master, comma-separated
+bench_nginx_workers() {
+    ps -o pid= --ppid "$1" 2>/dev/null | tr -d ' ' | paste -sd, -
+}
+
+
+# --------------------------------------------------------------------------
+# Kafka
+
+topic_partitions() {
+    kcat -L -b "$BROKERS" -t "$1" 2>/dev/null \
+        | awk '$1 == "partition" { sub(",", "", $2); print $2 }'
+}
+
+create_topics() {
+    local t i
+
+    for t in "$@"; do
+        # a record makes the broker create the topic now, not during a run
+        printf 'bench topic created\n' \
+            | kcat -P -b "$BROKERS" -t "$t" 2>/dev/null \
+            || die "cannot produce to $t on $BROKERS"
+        for i in $(seq 50); do
+            [ -n "$(topic_partitions "$t")" ] && break
+            sleep 0.1
+        done
+        [ -n "$(topic_partitions "$t")" ] || die "topic $t was not created"
+    done
+}
+
+kafka_version() {
+    local v
+
+    v=$(grep -h -m1 -o 'Kafka version: [^ ]*' \
+        "$STATE/kafka/server.log" "$STATE/kafka/stdout.log" 2>/dev/null \
+        | head -n1 | sed 's/Kafka version: //' || true)
+    if [ -z "$v" ]; then
+        v=$(ls -d "$STATE"/cache/kafka-* 2>/dev/null | head -n1 \
+            | sed 's/.*kafka-//' || true)
+    fi
+    echo "${v:-unknown}"
+}
+
+
+# --------------------------------------------------------------------------
+# numbers and the report
+
+ratio() {
+    awk -v a="$1" -v b="$2" 'BEGIN {
+        if (a == "" || b == "" || b + 0 <= 0) print "n/a"; else printf "%.2f", a / b }'
+}
+
+# the output of "section" replaces the lines between MARK_START and
+# MARK_END of DOC (appended when the markers are not there); DOC "-": no
+write_doc() {
+    local tmp
+
+    [ "$DOC" != "-" ] || return 0
+    tmp=$(mktemp)
+    section > "$tmp.section"
+    if [ -f "$DOC" ] && grep -qxF -- "$MARK_START" "$DOC" \
+        && grep -qxF -- "$MARK_END" "$DOC"
+    then
+        awk -v s="$MARK_START" -v e="$MARK_END" -v f="$tmp.section" '
+            $0 == s { while ((getline l < f) > 0) print l; skip = 1; next }
+            $0 == e { skip = 0; next }
+            !skip' "$DOC" > "$tmp"
+    else
+        if [ -f "$DOC" ]; then
+            cat "$DOC"
+            echo
+        else
+            printf '# Benchmarks\n\nEach section is written by its benchmark, %s.\n\n' \
+                '`./build.sh bench NAME` (t/bench/NAME.sh)'
+        fi > "$tmp"
+        cat "$tmp.section" >> "$tmp"
+    fi
+    cat "$tmp" > "$DOC"
+    rm -f "$tmp" "$tmp.section"
+    say "wrote $DOC"
+}
