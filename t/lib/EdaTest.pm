@@ -19,7 +19,7 @@ our @EXPORT_OK = qw(kafka_brokers redis_host redis_port unique_topic
                     nginx_pid nginx_workers process_alive redis_stop
                     redis_start
                     http_get nginx_start nginx_stop nginx_reload
-                    http_post kafka_produce_lines);
+                    http_post kafka_produce_lines kafka_payload_at);
 
 sub stack_env {
     my ($name) = @_;
@@ -132,6 +132,25 @@ sub kafka_record_at {
     }
     $r->{headers} = \%h;
     return $r;
+}
+
+# The payload of the record at TOPIC/PARTITION/OFFSET as bytes, and its
+# headers as kcat prints them ("name=value,..."): for payloads that are
+# not text, which kcat's JSON output cannot carry.
+sub kafka_payload_at {
+    my ($topic, $partition, $offset) = @_;
+
+    my @read = ('kcat', '-C', '-b', kafka_brokers(), '-t', $topic,
+                '-p', $partition, '-o', $offset, '-c', 1, '-e', '-q');
+    my @out;
+    for my $fmt ('%s', '%h') {
+        open my $fh, '-|', @read, '-f', $fmt or die "kcat: $!\n";
+        binmode $fh;
+        local $/;
+        push @out, scalar <$fh>;
+        close $fh;
+    }
+    return @out;
 }
 
 sub match_value {
