@@ -1,0 +1,156 @@
+
+/*
+ * Copyright (C) ngx_eda authors
+ */
+
+
+#ifndef _NGX_EDA_SAGA_H_INCLUDED_
+#define _NGX_EDA_SAGA_H_INCLUDED_
+
+
+#include <stddef.h>
+#include <stdint.h>
+
+
+/*
+ * Sagas without nginx: the definitions file (eda_saga_definitions), parsed
+ * and checked in full, and the state machine that drives one instance.
+ * An instance's state is a JSON document (kept in Redis by the glue); an
+ * input (start, a participant's reply, a due timer) gives the next state,
+ * the records to produce (commands, progress events, dead letters) and
+ * when the instance must be looked at again.  Everything random or timed
+ * comes in as arguments, so the same input always gives the same output:
+ * unit-tested (t/unit/test_saga.c) and fuzzed (t/fuzz/fuzz_saga.c).
+ */
+
+
+#define NGX_EDA_SAGA_MAX_RECORDS   4      /* per transition */
+#define NGX_EDA_SAGA_MAX_HISTORY   64     /* entries kept in a state */
+
+
+typedef struct {
+    const char         *topic;          /* NULL: no compensation */
+    const char         *type;
+    const char         *reply_topic;
+    const char        **success;        /* reply types */
+    size_t              nsuccess;
+    const char        **failure;
+    size_t              nfailure;
+    uint64_t            timeout;        /* ms */
+    unsigned            max_attempts;
+    uint64_t            initial_backoff;  /* ms */
+    uint64_t            max_backoff;      /* ms */
+    double              multiplier;
+    double              jitter;         /* 0..1, fraction of the backoff */
+} ngx_eda_saga_cmd_t;
+
+
+typedef struct {
+    const char         *name;
+    ngx_eda_saga_cmd_t  forward;
+    ngx_eda_saga_cmd_t  compensation;
+} ngx_eda_saga_step_t;
+
+
+typedef struct {
+    const char         *name;
+    const char         *events_topic;
+    const char         *dead_letter_topic;
+    ngx_eda_saga_step_t *steps;
+    size_t              nsteps;
+} ngx_eda_saga_def_t;
+
+
+typedef struct {
+    ngx_eda_saga_def_t *sagas;
+    size_t              nsagas;
+    void               *root;           /* the parsed JSON, owns strings */
+} ngx_eda_saga_defs_t;
+
+
+typedef enum {
+    NGX_EDA_SAGA_START = 0,
+    NGX_EDA_SAGA_REPLY,
+    NGX_EDA_SAGA_TIMER
+} ngx_eda_saga_input_e;
+
+
+/* what happened to an instance */
+typedef struct {
+    ngx_eda_saga_input_e  kind;
+    /* a reply: its CloudEvent type, the sagastep and sagaattempt it names
+     * (attempt 0: not named), its data as JSON text (NULL: none) */
+    const char         *type;
+    const char         *step;
+    long                attempt;
+    const char         *data;
+    size_t              data_len;
+} ngx_eda_saga_input_t;
+
+
+/* a record to produce: value is a structured CloudEvent (JSON) */
+typedef struct {
+    char               *topic;
+    char               *key;
+    char               *value;
+    size_t              value_len;
+} ngx_eda_saga_record_t;
+
+
+typedef struct {
+    int                 changed;        /* 0: the input does not apply */
+    char               *state;          /* the next state (when changed) */
+    size_t              state_len;
+    ngx_eda_saga_record_t  records[NGX_EDA_SAGA_MAX_RECORDS];
+    size_t              nrecords;
+    int64_t             due;            /* look again then (ms); 0: never */
+    int                 terminal;
+    const char         *status;         /* static: the status now */
+} ngx_eda_saga_result_t;
+
+
+/*
+ * Parses and checks a definitions file.  Returns the definitions, or NULL
+ * with ERR set to a message that names the saga, the step and the problem.
+ */
+ngx_eda_saga_defs_t *ngx_eda_saga_defs_parse(const char *buf, size_t len,
+    char *err, size_t errlen);
+void ngx_eda_saga_defs_free(ngx_eda_saga_defs_t *defs);
+const ngx_eda_saga_def_t *ngx_eda_saga_find(const ngx_eda_saga_defs_t *defs,
+    const char *name, size_t len);
+
+/*
+ * The state of a new instance, "pending" until its START: ID (at most 128
+ * bytes of [A-Za-z0-9._:-]), INPUT (JSON text; NULL: none).  Returns a
+ * malloc()ed NUL-terminated document, or NULL when INPUT is not JSON or
+ * memory runs out.
+ */
+char *ngx_eda_saga_new(const ngx_eda_saga_def_t *def, const char *id,
+    const char *input, size_t input_len, int64_t now, size_t *len);
+
+/*
+ * Applies IN to the instance STATE (as ngx_eda_saga_new() or an earlier
+ * transition made it) at time NOW (ms since the epoch); RND in [0, 1)
+ * draws the retry jitter.  Returns 0 with RES filled (free it with
+ * ngx_eda_saga_result_free), or -1 with ERR set when the state is not one
+ * of DEFS' instances.  RES->due is always where the instance's timer must
+ * be, changed or not.
+ */
+int ngx_eda_saga_apply(const ngx_eda_saga_defs_t *defs, const char *state,
+    size_t len, const ngx_eda_saga_input_t *in, int64_t now, double rnd,
+    ngx_eda_saga_result_t *res, char *err, size_t errlen);
+void ngx_eda_saga_result_free(ngx_eda_saga_result_t *res);
+
+/* 1 if the id is acceptable for an instance (see ngx_eda_saga_new) */
+int ngx_eda_saga_valid_id(const char *id, size_t len);
+
+/*
+ * The backoff before attempt ATTEMPT + 1 of a command (ms), jitter drawn
+ * with RND in [0, 1): initial * multiplier^(attempt - 1), at most max,
+ * then +- jitter.
+ */
+uint64_t ngx_eda_saga_backoff(const ngx_eda_saga_cmd_t *cmd, unsigned attempt,
+    double rnd);
+
+
+#endif /* _NGX_EDA_SAGA_H_INCLUDED_ */

@@ -1,0 +1,591 @@
+
+/*
+ * Copyright (C) ngx_eda authors
+ *
+ * sources: ngx_eda_saga.c ngx_eda_ce.c
+ * libs: -ljansson -lm
+ */
+
+
+#include <stdlib.h>
+
+#include <jansson.h>
+
+#include "eda_unit.h"
+#include "ngx_eda_saga.h"
+
+
+#define T0  1700000000000LL
+
+
+static const char *three_steps =
+    "{\"sagas\":{\"order\":{\"steps\":["
+    "{\"name\":\"a\",\"command\":{\"topic\":\"a.cmd\",\"type\":\"a.do\"},"
+    " \"reply_topic\":\"a.rep\",\"success\":[\"a.ok\"],"
+    " \"failure\":[\"a.no\"],\"timeout\":\"1s\","
+    " \"retry\":{\"max_attempts\":1},"
+    " \"compensation\":{\"topic\":\"a.cmd\",\"type\":\"a.undo\","
+    "  \"success\":[\"a.undone\"],\"failure\":[\"a.stuck\"],"
+    "  \"retry\":{\"max_attempts\":2,\"initial_backoff\":\"100ms\","
+    "   \"jitter\":0}}},"
+    "{\"name\":\"b\",\"command\":{\"topic\":\"b.cmd\",\"type\":\"b.do\"},"
+    " \"reply_topic\":\"b.rep\",\"success\":[\"b.ok\"],"
+    " \"failure\":[\"b.no\"],\"timeout\":2000,"
+    " \"retry\":{\"max_attempts\":3,\"initial_backoff\":\"100ms\","
+    "  \"multiplier\":2,\"max_backoff\":\"150ms\",\"jitter\":0},"
+    " \"compensation\":null},"
+    "{\"name\":\"c\",\"command\":{\"topic\":\"c.cmd\",\"type\":\"c.do\"},"
+    " \"reply_topic\":\"c.rep\",\"success\":[\"c.ok\"],"
+    " \"failure\":[\"c.no\"],\"retry\":{\"max_attempts\":1}}"
+    "]}}}";
+
+
+static ngx_eda_saga_defs_t *
+load(const char *text, char *err)
+{
+    return ngx_eda_saga_defs_parse(text, strlen(text), err, 512);
+}
+
+
+static json_t *
+record_json(ngx_eda_saga_result_t *res, size_t i)
+{
+    return json_loadb(res->records[i].value, res->records[i].value_len, 0,
+                      NULL);
+}
+
+
+static const char *
+jstr(json_t *o, const char *path1, const char *path2)
+{
+    json_t  *v;
+
+    v = json_object_get(o, path1);
+    if (path2 != NULL) {
+        v = json_object_get(v, path2);
+    }
+
+    return json_string_value(v) ? json_string_value(v) : "";
+}
+
+
+/* applies IN to *STATE, which becomes the next state */
+
+static void
+step(ngx_eda_saga_defs_t *defs, char **state, ngx_eda_saga_input_t *in,
+    int64_t now, ngx_eda_saga_result_t *res)
+{
+    char  err[256];
+
+    EDA_CHECK(ngx_eda_saga_apply(defs, *state, strlen(*state), in, now, 0.5,
+                                 res, err, sizeof(err)) == 0);
+
+    if (res->changed) {
+        free(*state);
+        *state = strdup(res->state);
+    }
+}
+
+
+static ngx_eda_saga_input_t *
+reply(const char *type, const char *s, long attempt, const char *data)
+{
+    static ngx_eda_saga_input_t  in;
+
+    in.kind = NGX_EDA_SAGA_REPLY;
+    in.type = type;
+    in.step = s;
+    in.attempt = attempt;
+    in.data = data;
+    in.data_len = data ? strlen(data) : 0;
+
+    return &in;
+}
+
+
+static ngx_eda_saga_input_t  timer = { NGX_EDA_SAGA_TIMER, NULL, NULL, 0,
+                                       NULL, 0 };
+
+
+static void
+test_example_file(void)
+{
+    char                       err[512], *buf;
+    long                       n;
+    FILE                      *f;
+    ngx_eda_saga_defs_t       *defs;
+    const ngx_eda_saga_def_t  *d;
+
+    f = fopen("docs/examples/sagas.json", "r");
+    if (f == NULL) {
+        f = fopen("../../docs/examples/sagas.json", "r");
+    }
+
+    EDA_CHECK(f != NULL);
+    if (f == NULL) {
+        return;
+    }
+
+    fseek(f, 0, SEEK_END);
+    n = ftell(f);
+    rewind(f);
+    buf = malloc(n);
+    EDA_CHECK(fread(buf, 1, n, f) == (size_t) n);
+    fclose(f);
+
+    defs = ngx_eda_saga_defs_parse(buf, n, err, sizeof(err));
+    EDA_CHECK(defs != NULL);
+    free(buf);
+
+    if (defs == NULL) {
+        printf("example: %s\n", err);
+        return;
+    }
+
+    d = ngx_eda_saga_find(defs, "checkout", 8);
+    EDA_CHECK(d != NULL && d->nsteps == 3);
+    EDA_CHECK(strcmp(d->events_topic, "checkout.saga.events") == 0);
+    EDA_CHECK(strcmp(d->steps[1].name, "charge-payment") == 0);
+    EDA_CHECK(d->steps[1].forward.timeout == 10000);
+    EDA_CHECK(d->steps[1].forward.max_attempts == 2);
+    EDA_CHECK(d->steps[1].forward.multiplier == 2.0);   /* default */
+    EDA_CHECK(d->steps[1].compensation.timeout == 30000);
+    EDA_CHECK(d->steps[1].compensation.max_backoff == 30000);
+    EDA_CHECK(strcmp(d->steps[1].compensation.reply_topic,
+                     "payment.replies") == 0);       /* the step's */
+    EDA_CHECK(d->steps[0].compensation.timeout == 5000);
+    EDA_CHECK(d->steps[0].compensation.max_attempts == 3);
+    EDA_CHECK(d->steps[2].compensation.topic == NULL);
+    EDA_CHECK(ngx_eda_saga_find(defs, "check", 5) == NULL);
+
+    ngx_eda_saga_defs_free(defs);
+}
+
+
+static void
+check_error(const char *text, const char *want)
+{
+    char                  err[512];
+    ngx_eda_saga_defs_t  *defs;
+
+    err[0] = '\0';
+    defs = load(text, err);
+    EDA_CHECK(defs == NULL);
+    ngx_eda_saga_defs_free(defs);
+
+    if (strstr(err, want) == NULL) {
+        eda_unit_failed++;
+        printf("FAIL %s:%d: error \"%s\" lacks \"%s\"\n", __FILE__,
+               __LINE__, err, want);
+
+    } else {
+        eda_unit_passed++;
+    }
+}
+
+
+#define STEP(extra)                                                           \
+    "{\"sagas\":{\"s\":{\"steps\":[{\"name\":\"one\",\"command\":"            \
+    "{\"topic\":\"t\",\"type\":\"x\"},\"reply_topic\":\"r\","                 \
+    "\"success\":[\"ok\"],\"failure\":[\"no\"]" extra "}]}}}"
+
+
+static void
+test_definition_errors(void)
+{
+    check_error("{", "invalid JSON at line 1");
+    check_error("[]", "must hold a JSON object");
+    check_error("{\"sagas\":{}}", "at least one saga");
+    check_error("{\"saga\":{}}", "unknown member \"saga\"");
+    check_error("{\"sagas\":{\"a b\":{}}}", "saga \"a b\": a name is");
+    check_error("{\"sagas\":{\"s\":{\"steps\":[]}}}",
+                "saga \"s\": \"steps\" must be an array of 1 to 100");
+    check_error("{\"sagas\":{\"s\":{\"steps\":[{}]}}}",
+                "saga \"s\", step 1: \"name\" must be");
+    check_error("{\"sagas\":{\"s\":{\"steps\":[{\"name\":\"one\"}]}}}",
+                "saga \"s\", step 1 (\"one\"): \"command\" must be an "
+                "object");
+    check_error(STEP(",\"timeout\":\"5 s\""),
+                "saga \"s\", step 1 (\"one\"): \"timeout\" must be a "
+                "duration");
+    check_error(STEP(",\"timeout\":0"), "\"timeout\" must be a duration");
+    check_error(STEP(",\"timeout\":\"25h\""), "from 1ms to 24h");
+    check_error(STEP(",\"retry\":{\"max_attempts\":0}"),
+                "step 1 (\"one\"): \"retry\": \"max_attempts\" must be an "
+                "integer from 1 to 100");
+    check_error(STEP(",\"retry\":{\"jitter\":2}"), "\"jitter\" must be");
+    check_error(STEP(",\"retry\":{\"initial_backoff\":\"5s\","
+                     "\"max_backoff\":\"1s\"}"),
+                "\"max_backoff\" is less than \"initial_backoff\"");
+    check_error(STEP(",\"retry\":{\"tries\":3}"),
+                "\"retry\": unknown member \"tries\"");
+    check_error(STEP(",\"timout\":\"5s\""),
+                "step 1 (\"one\"): unknown member \"timout\"");
+    check_error(STEP(",\"compensation\":{\"topic\":\"t\"}"),
+                "step 1 (\"one\"), compensation: \"type\" must be");
+    check_error(STEP(",\"compensation\":{\"topic\":\"t\",\"type\":\"u\"}"),
+                "compensation: \"success\" must be a non-empty array");
+    check_error(STEP(",\"compensation\":7"),
+                "compensation: must be an object or null");
+
+    check_error("{\"sagas\":{\"s\":{\"steps\":[{\"name\":\"one\","
+                "\"command\":{\"topic\":\"bad topic\",\"type\":\"x\"}}]}}}",
+                "step 1 (\"one\"): \"topic\" must be a Kafka topic name");
+    check_error("{\"sagas\":{\"s\":{\"steps\":[{\"name\":\"one\","
+                "\"command\":{\"topic\":\"t\",\"type\":\"x\"},"
+                "\"success\":[\"ok\"],\"failure\":[\"no\"]}]}}}",
+                "\"reply_topic\" must be a Kafka topic name");
+    check_error("{\"sagas\":{\"s\":{\"steps\":[{\"name\":\"one\","
+                "\"command\":{\"topic\":\"t\",\"type\":\"x\"},"
+                "\"reply_topic\":\"r\",\"success\":[\"ok\"],"
+                "\"failure\":[\"ok\"]}]}}}",
+                "reply type \"ok\" is in both");
+    check_error("{\"sagas\":{\"s\":{\"steps\":[{\"name\":\"one\","
+                "\"command\":{\"topic\":\"t\",\"type\":\"x\"},"
+                "\"reply_topic\":\"r\",\"success\":[\"ok\",\"ok\"],"
+                "\"failure\":[\"no\"]}]}}}",
+                "\"success\" names \"ok\" twice");
+    check_error("{\"sagas\":{\"s\":{\"steps\":["
+                "{\"name\":\"one\",\"command\":{\"topic\":\"t\","
+                "\"type\":\"x\"},\"reply_topic\":\"r\",\"success\":[\"ok\"],"
+                "\"failure\":[\"no\"]},"
+                "{\"name\":\"one\",\"command\":{\"topic\":\"t\","
+                "\"type\":\"x\"},\"reply_topic\":\"r\",\"success\":[\"ok\"],"
+                "\"failure\":[\"no\"]}]}}}",
+                "saga \"s\", step 2 (\"one\"): the name is already step 1's");
+    check_error("{\"sagas\":{\"s\":{},\"s\":{}}}", "duplicate object key");
+    check_error("{\"events_topic\":\"\",\"sagas\":{}}",
+                "\"events_topic\" must be a Kafka topic name");
+}
+
+
+static void
+test_happy_path(void)
+{
+    char                    err[512], *st;
+    size_t                  len;
+    json_t                 *r;
+    ngx_eda_saga_defs_t    *defs;
+    ngx_eda_saga_result_t   res;
+
+    defs = load(three_steps, err);
+    EDA_CHECK(defs != NULL);
+    if (defs == NULL) {
+        printf("%s\n", err);
+        return;
+    }
+
+    st = ngx_eda_saga_new(&defs->sagas[0], "s-1", "{\"order\":42}", 12, T0,
+                          &len);
+    EDA_CHECK(st != NULL && strstr(st, "\"status\":\"pending\"") != NULL);
+
+    /* due at once: the timer starts it */
+
+    step(defs, &st, &timer, T0 + 5, &res);
+    EDA_CHECK(res.changed && !res.terminal);
+    EDA_CHECK(strcmp(res.status, "started") == 0);
+    EDA_CHECK(res.due == T0 + 5 + 1000);
+    EDA_CHECK(res.nrecords == 2);
+    EDA_CHECK(strcmp(res.records[0].topic, "a.cmd") == 0);
+    EDA_CHECK(strcmp(res.records[0].key, "s-1") == 0);
+
+    r = record_json(&res, 0);
+    EDA_CHECK(strcmp(jstr(r, "type", NULL), "a.do") == 0);
+    EDA_CHECK(strcmp(jstr(r, "id", NULL), "s-1.1.f.1") == 0);
+    EDA_CHECK(strcmp(jstr(r, "idempotencykey", NULL), "s-1.1.f.1") == 0);
+    EDA_CHECK(strcmp(jstr(r, "sagaid", NULL), "s-1") == 0);
+    EDA_CHECK(strcmp(jstr(r, "sagastep", NULL), "a") == 0);
+    EDA_CHECK(strcmp(jstr(r, "sagaattempt", NULL), "1") == 0);
+    EDA_CHECK(strcmp(jstr(r, "subject", NULL), "s-1") == 0);
+    EDA_CHECK(json_integer_value(json_object_get(
+              json_object_get(json_object_get(r, "data"), "input"),
+              "order")) == 42);
+    json_decref(r);
+
+    r = record_json(&res, 1);
+    EDA_CHECK(strcmp(res.records[1].topic, "eda.saga.events") == 0);
+    EDA_CHECK(strcmp(jstr(r, "type", NULL), "eda.saga.started") == 0);
+    EDA_CHECK(strcmp(jstr(r, "id", NULL), "s-1.e1") == 0);
+    EDA_CHECK(strcmp(jstr(r, "data", "status"), "started") == 0);
+    json_decref(r);
+    ngx_eda_saga_result_free(&res);
+
+    /* a second start does nothing */
+    step(defs, &st, &timer, T0 + 6, &res);
+    EDA_CHECK(!res.changed && res.due == T0 + 5 + 1000);
+    ngx_eda_saga_result_free(&res);
+
+    /* a reply for another step, an unknown type: ignored */
+    step(defs, &st, reply("b.ok", "b", 1, NULL), T0 + 10, &res);
+    EDA_CHECK(!res.changed && res.nrecords == 0);
+    ngx_eda_saga_result_free(&res);
+    step(defs, &st, reply("a.maybe", "a", 1, NULL), T0 + 10, &res);
+    EDA_CHECK(!res.changed);
+    ngx_eda_saga_result_free(&res);
+
+    step(defs, &st, reply("a.ok", "a", 1, "{\"reservation\":\"r7\"}"),
+         T0 + 20, &res);
+    EDA_CHECK(res.changed && strcmp(res.status, "running") == 0);
+    EDA_CHECK(res.due == T0 + 20 + 2000);
+    EDA_CHECK(res.nrecords == 2);
+    r = record_json(&res, 0);
+    EDA_CHECK(strcmp(jstr(r, "id", NULL), "s-1.2.f.1") == 0);
+    EDA_CHECK(strcmp(jstr(json_object_get(r, "data"), "results", "a"), "")
+              == 0);
+    EDA_CHECK(strcmp(jstr(json_object_get(json_object_get(r, "data"),
+                                          "results"), "a", "reservation"),
+                     "r7") == 0);
+    json_decref(r);
+    ngx_eda_saga_result_free(&res);
+
+    step(defs, &st, reply("b.ok", "b", 1, "\"paid\""), T0 + 30, &res);
+    ngx_eda_saga_result_free(&res);
+
+    step(defs, &st, reply("c.ok", "c", 0, NULL), T0 + 40, &res);
+    EDA_CHECK(res.changed && res.terminal);
+    EDA_CHECK(strcmp(res.status, "completed") == 0);
+    EDA_CHECK(res.due == 0 && res.nrecords == 1);
+    r = record_json(&res, 0);
+    EDA_CHECK(strcmp(jstr(r, "type", NULL), "eda.saga.completed") == 0);
+    EDA_CHECK(strcmp(jstr(json_object_get(r, "data"), "results", "b"),
+                     "paid") == 0);
+    json_decref(r);
+    ngx_eda_saga_result_free(&res);
+
+    /* terminal: nothing applies any more */
+    step(defs, &st, reply("c.ok", "c", 0, NULL), T0 + 50, &res);
+    EDA_CHECK(!res.changed && res.terminal && res.due == 0);
+    ngx_eda_saga_result_free(&res);
+
+    r = json_loads(st, 0, NULL);
+    EDA_CHECK(json_array_size(json_object_get(r, "history")) == 5);
+    json_decref(r);
+
+    free(st);
+    ngx_eda_saga_defs_free(defs);
+}
+
+
+static void
+test_retry_and_compensation(void)
+{
+    char                    err[512], *st;
+    size_t                  len;
+    json_t                 *r;
+    ngx_eda_saga_defs_t    *defs;
+    ngx_eda_saga_result_t   res;
+
+    defs = load(three_steps, err);
+    st = ngx_eda_saga_new(&defs->sagas[0], "s-2", NULL, 0, T0, &len);
+
+    step(defs, &st, &timer, T0, &res);
+    ngx_eda_saga_result_free(&res);
+    step(defs, &st, reply("a.ok", "a", 1, NULL), T0 + 1, &res);
+    ngx_eda_saga_result_free(&res);
+
+    /* b fails: retried after 100ms, then 150ms (max), then given up */
+
+    step(defs, &st, reply("b.no", "b", 1, NULL), T0 + 10, &res);
+    EDA_CHECK(res.changed && strcmp(res.status, "retrying") == 0);
+    EDA_CHECK(res.due == T0 + 10 + 100);
+    EDA_CHECK(res.nrecords == 1);
+    r = record_json(&res, 0);
+    EDA_CHECK(strcmp(jstr(r, "type", NULL), "eda.saga.retrying") == 0);
+    EDA_CHECK(strcmp(jstr(r, "data", "reason"), "reply b.no") == 0);
+    json_decref(r);
+    ngx_eda_saga_result_free(&res);
+
+    /* the timer before it is due: nothing, the due time is kept */
+    step(defs, &st, &timer, T0 + 50, &res);
+    EDA_CHECK(!res.changed && res.due == T0 + 110);
+    ngx_eda_saga_result_free(&res);
+
+    step(defs, &st, &timer, T0 + 110, &res);
+    EDA_CHECK(res.changed && strcmp(res.status, "running") == 0);
+    r = record_json(&res, 0);
+    EDA_CHECK(strcmp(jstr(r, "id", NULL), "s-2.2.f.2") == 0);
+    EDA_CHECK(strcmp(jstr(r, "sagaattempt", NULL), "2") == 0);
+    json_decref(r);
+    EDA_CHECK(res.due == T0 + 110 + 2000);
+    ngx_eda_saga_result_free(&res);
+
+    /* a late failure of attempt 1 is stale */
+    step(defs, &st, reply("b.no", "b", 1, NULL), T0 + 120, &res);
+    EDA_CHECK(!res.changed);
+    ngx_eda_saga_result_free(&res);
+
+    /* no reply in time: a timeout is a failure */
+    step(defs, &st, &timer, T0 + 2110, &res);
+    EDA_CHECK(res.changed && strcmp(res.status, "retrying") == 0);
+    EDA_CHECK(res.due == T0 + 2110 + 150);
+    r = record_json(&res, 0);
+    EDA_CHECK(strcmp(jstr(r, "data", "reason"), "timeout") == 0);
+    json_decref(r);
+    ngx_eda_saga_result_free(&res);
+
+    step(defs, &st, &timer, T0 + 2260, &res);
+    ngx_eda_saga_result_free(&res);
+
+    /* attempt 3 fails: b has no compensation, a's runs */
+    step(defs, &st, reply("b.no", "b", 3, NULL), T0 + 2300, &res);
+    EDA_CHECK(res.changed && strcmp(res.status, "compensating") == 0);
+    EDA_CHECK(res.nrecords == 2);
+    r = record_json(&res, 0);
+    EDA_CHECK(strcmp(jstr(r, "type", NULL), "a.undo") == 0);
+    EDA_CHECK(strcmp(jstr(r, "id", NULL), "s-2.1.c.1") == 0);
+    EDA_CHECK(strcmp(jstr(r, "data", "phase"), "compensation") == 0);
+    json_decref(r);
+    EDA_CHECK(res.due == T0 + 2300 + 1000);
+    ngx_eda_saga_result_free(&res);
+
+    /* a forward reply now means nothing */
+    step(defs, &st, reply("a.ok", "a", 1, NULL), T0 + 2310, &res);
+    EDA_CHECK(!res.changed);
+    ngx_eda_saga_result_free(&res);
+
+    step(defs, &st, reply("a.undone", "a", 1, NULL), T0 + 2320, &res);
+    EDA_CHECK(res.changed && res.terminal);
+    EDA_CHECK(strcmp(res.status, "compensated") == 0);
+    r = record_json(&res, 0);
+    EDA_CHECK(strcmp(jstr(r, "type", NULL), "eda.saga.compensated") == 0);
+    EDA_CHECK(strcmp(jstr(r, "data", "reason"), "reply b.no") == 0);
+    json_decref(r);
+    ngx_eda_saga_result_free(&res);
+
+    r = json_loads(st, 0, NULL);
+    EDA_CHECK(strcmp(jstr(r, "failed_step", NULL), "b") == 0);
+    json_decref(r);
+
+    free(st);
+    ngx_eda_saga_defs_free(defs);
+}
+
+
+static void
+test_dead_letter(void)
+{
+    char                    err[512], *st;
+    size_t                  len;
+    json_t                 *r;
+    ngx_eda_saga_defs_t    *defs;
+    ngx_eda_saga_result_t   res;
+
+    defs = load(three_steps, err);
+    st = ngx_eda_saga_new(&defs->sagas[0], "s-3", "[1,2]", 5, T0, &len);
+
+    step(defs, &st, &timer, T0, &res);
+    ngx_eda_saga_result_free(&res);
+    step(defs, &st, reply("a.ok", "a", 1, NULL), T0 + 1, &res);
+    ngx_eda_saga_result_free(&res);
+    step(defs, &st, reply("b.ok", "b", 1, NULL), T0 + 2, &res);
+    ngx_eda_saga_result_free(&res);
+
+    /* c fails once and for all (one attempt, no compensation of its own) */
+    step(defs, &st, reply("c.no", "c", 1, NULL), T0 + 3, &res);
+    EDA_CHECK(strcmp(res.status, "compensating") == 0);
+    ngx_eda_saga_result_free(&res);
+
+    /* a's compensation: two attempts, both fail */
+    step(defs, &st, reply("a.stuck", "a", 1, NULL), T0 + 4, &res);
+    EDA_CHECK(strcmp(res.status, "retrying") == 0 && res.due == T0 + 104);
+    ngx_eda_saga_result_free(&res);
+    step(defs, &st, &timer, T0 + 104, &res);
+    EDA_CHECK(strcmp(res.status, "compensating") == 0);
+    ngx_eda_saga_result_free(&res);
+    step(defs, &st, &timer, T0 + 104 + 5000, &res);
+
+    EDA_CHECK(res.changed && res.terminal);
+    EDA_CHECK(strcmp(res.status, "failed") == 0);
+    EDA_CHECK(res.nrecords == 2);
+    EDA_CHECK(strcmp(res.records[0].topic, "eda.saga.dead-letters") == 0);
+    r = record_json(&res, 0);
+    EDA_CHECK(strcmp(jstr(r, "type", NULL), "eda.saga.dead-letter") == 0);
+    EDA_CHECK(strcmp(jstr(r, "data", "reason"), "timeout") == 0);
+    EDA_CHECK(strcmp(jstr(r, "data", "step"), "a") == 0);
+    EDA_CHECK(strcmp(jstr(r, "data", "command_type"), "a.undo") == 0);
+    json_decref(r);
+    r = record_json(&res, 1);
+    EDA_CHECK(strcmp(jstr(r, "type", NULL), "eda.saga.failed") == 0);
+    json_decref(r);
+    ngx_eda_saga_result_free(&res);
+
+    free(st);
+    ngx_eda_saga_defs_free(defs);
+}
+
+
+static void
+test_bad_states(void)
+{
+    char                    err[512];
+    ngx_eda_saga_defs_t    *defs;
+    ngx_eda_saga_result_t   res;
+    const char             *bad[] = {
+        "", "[]", "{}", "{\"saga\":\"nope\"}",
+        "{\"saga\":\"order\",\"id\":\"x\",\"status\":\"running\","
+        "\"waiting\":\"reply\",\"phase\":\"forward\",\"step\":7,"
+        "\"attempt\":1,\"due\":0,\"results\":{}}",
+        NULL
+    };
+    size_t                  i;
+    size_t                  len;
+
+    defs = load(three_steps, err);
+
+    for (i = 0; bad[i] != NULL; i++) {
+        EDA_CHECK(ngx_eda_saga_apply(defs, bad[i], strlen(bad[i]), &timer,
+                                     T0, 0.5, &res, err, sizeof(err))
+                  == -1);
+    }
+
+    EDA_CHECK(ngx_eda_saga_new(&defs->sagas[0], "bad id", NULL, 0, T0, &len)
+              == NULL);
+    EDA_CHECK(ngx_eda_saga_new(&defs->sagas[0], "ok", "{not json", 9, T0,
+                               &len) == NULL);
+    EDA_CHECK(ngx_eda_saga_valid_id("a-b_c.d:e", 9));
+    EDA_CHECK(!ngx_eda_saga_valid_id("a/b", 3));
+    EDA_CHECK(!ngx_eda_saga_valid_id("", 0));
+
+    ngx_eda_saga_defs_free(defs);
+}
+
+
+static void
+test_backoff(void)
+{
+    ngx_eda_saga_cmd_t  c;
+
+    memset(&c, 0, sizeof(c));
+    c.initial_backoff = 100;
+    c.max_backoff = 1000;
+    c.multiplier = 3;
+    c.jitter = 0;
+
+    EDA_CHECK(ngx_eda_saga_backoff(&c, 1, 0.9) == 100);
+    EDA_CHECK(ngx_eda_saga_backoff(&c, 2, 0.9) == 300);
+    EDA_CHECK(ngx_eda_saga_backoff(&c, 3, 0.9) == 900);
+    EDA_CHECK(ngx_eda_saga_backoff(&c, 4, 0.9) == 1000);
+    EDA_CHECK(ngx_eda_saga_backoff(&c, 60, 0.9) == 1000);
+
+    c.jitter = 0.5;
+    EDA_CHECK(ngx_eda_saga_backoff(&c, 1, 0.0) == 50);
+    EDA_CHECK(ngx_eda_saga_backoff(&c, 1, 0.5) == 100);
+    EDA_CHECK(ngx_eda_saga_backoff(&c, 1, 0.999) >= 149);
+}
+
+
+int
+main(void)
+{
+    test_example_file();
+    test_definition_errors();
+    test_happy_path();
+    test_retry_and_compensation();
+    test_dead_letter();
+    test_bad_states();
+    test_backoff();
+
+    printf("RESULT %d %d\n", eda_unit_passed, eda_unit_failed);
+
+    return 0;
+}
