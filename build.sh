@@ -26,7 +26,7 @@ BUILD_PACKAGES=(nginx nginx-dev librdkafka-dev libjansson-dev
 STACK_PACKAGES=(redis-server redis-tools kcat libtest-base-perl
     libtext-diff-perl liburi-perl libwww-perl liblist-moreutils-perl
     libtest-longstring-perl libipc-run-perl curl procps python3-jwt
-    python3-cryptography openssl python3-websockets)
+    python3-cryptography openssl python3-websockets python3-confluent-kafka)
 
 say()  { printf '==> %s\n' "$*" >&2; }
 die()  { printf 'build.sh: error: %s\n' "$*" >&2; exit 1; }

@@ -2,13 +2,15 @@
 /*
  * Copyright (C) ngx_eda authors
  *
- * The per-worker Kafka consumer of the fan-out: every worker reads every
- * partition of the subscribed topics from their end, each in a consumer
- * group of its own (so the broker assigns it all partitions without a
- * blocking metadata request, and nothing is committed).  Records reach the
- * worker's thread as the producer's delivery reports do: librdkafka writes
- * to a pipe when its queue becomes non-empty, and the pipe's read end is
- * an nginx connection.
+ * Kafka consumers driven by the nginx event loop.  The fan-out's, one per
+ * worker: every partition of the subscribed topics from their end, in a
+ * consumer group of its own (so the broker assigns it all partitions
+ * without a blocking metadata request, and nothing is committed).  The
+ * saga coordinator's: a shared group, offsets stored by the caller once a
+ * record is dealt with.  Records reach the process's thread as the
+ * producer's delivery reports do: librdkafka writes to a pipe when its
+ * queue becomes non-empty, and the pipe's read end is an nginx connection.
+ * Also here: a record as a CloudEvent, whatever the producer wrote.
  */
 
 
@@ -19,6 +21,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include "ngx_eda_module.h"
+#include "ngx_eda_ce.h"
 #include "ngx_eda_kafka_producer.h"
 #include "ngx_eda_kafka_consumer.h"
 #include "ngx_eda_kafka_wake.h"
@@ -27,13 +30,14 @@
 #define NGX_EDA_CONSUMER_BATCH  256
 
 
-typedef struct {
+struct ngx_eda_kafka_consumer_s {
     ngx_eda_kafka_opaque_t    base;
     rd_kafka_t               *rk;
     ngx_eda_kafka_wake_t      wake;
     ngx_eda_kafka_record_pt   handler;
     void                     *data;
-} ngx_eda_kafka_consumer_t;
+    unsigned                  paused:1;
+};
 
 
 static void ngx_eda_kafka_consumer_read(ngx_event_t *rev);
@@ -81,25 +85,8 @@ ngx_int_t
 ngx_eda_kafka_consumer_init(ngx_cycle_t *cycle, ngx_eda_main_conf_t *emcf,
     ngx_eda_kafka_record_pt handler, void *data)
 {
-    char                               errstr[512];
-    u_char                             group[128], rnd[8], *p;
-    ngx_str_t                         *t;
-    ngx_uint_t                         i;
-    rd_kafka_t                        *rk;
-    rd_kafka_conf_t                   *conf;
-    rd_kafka_resp_err_t                err;
-    ngx_eda_kafka_consumer_t          *kc;
-    rd_kafka_topic_partition_list_t   *list;
-
-    kc = ngx_pcalloc(cycle->pool, sizeof(ngx_eda_kafka_consumer_t));
-    if (kc == NULL) {
-        return NGX_ERROR;
-    }
-
-    kc->base.log = cycle->log;
-    kc->base.thread = pthread_self();
-    kc->handler = handler;
-    kc->data = data;
+    u_char                         group[128], rnd[8], *p;
+    ngx_eda_kafka_consumer_opts_t  opts;
 
     if (ngx_eda_random(emcf, rnd, sizeof(rnd)) != NGX_OK) {
         return NGX_ERROR;
@@ -112,21 +99,67 @@ ngx_eda_kafka_consumer_init(ngx_cycle_t *cycle, ngx_eda_main_conf_t *emcf,
     p = ngx_hex_dump(p, rnd, sizeof(rnd));
     *p = '\0';
 
-    conf = rd_kafka_conf_new();
-    if (conf == NULL) {
-        return NGX_ERROR;
+    ngx_memzero(&opts, sizeof(ngx_eda_kafka_consumer_opts_t));
+    opts.group = (char *) group;
+    opts.offset_reset = "latest";
+    opts.topics = emcf->consume_topics;
+
+    emcf->consumer = ngx_eda_kafka_consumer_create(cycle, emcf, &opts,
+                                                   handler, data);
+
+    return emcf->consumer ? NGX_OK : NGX_ERROR;
+}
+
+
+ngx_eda_kafka_consumer_t *
+ngx_eda_kafka_consumer_create(ngx_cycle_t *cycle, ngx_eda_main_conf_t *emcf,
+    ngx_eda_kafka_consumer_opts_t *opts, ngx_eda_kafka_record_pt handler,
+    void *data)
+{
+    char                               errstr[512];
+    ngx_str_t                         *t;
+    ngx_uint_t                         i;
+    rd_kafka_t                        *rk;
+    rd_kafka_conf_t                   *conf;
+    rd_kafka_resp_err_t                err;
+    ngx_eda_kafka_consumer_t          *kc;
+    rd_kafka_topic_partition_list_t   *list;
+
+    kc = ngx_pcalloc(cycle->pool, sizeof(ngx_eda_kafka_consumer_t));
+    if (kc == NULL) {
+        return NULL;
     }
 
-    if (rd_kafka_conf_set(conf, "auto.offset.reset", "latest", errstr,
-                          sizeof(errstr)) != RD_KAFKA_CONF_OK
+    kc->base.log = cycle->log;
+    kc->base.thread = pthread_self();
+    kc->handler = handler;
+    kc->data = data;
+
+    conf = rd_kafka_conf_new();
+    if (conf == NULL) {
+        return NULL;
+    }
+
+    if (rd_kafka_conf_set(conf, "auto.offset.reset", opts->offset_reset,
+                          errstr, sizeof(errstr)) != RD_KAFKA_CONF_OK
         || rd_kafka_conf_set(conf, "fetch.wait.max.ms", "50", errstr,
                              sizeof(errstr)) != RD_KAFKA_CONF_OK
         || ngx_eda_kafka_conf_apply(conf, emcf, errstr, sizeof(errstr))
            != NGX_OK
-        || rd_kafka_conf_set(conf, "group.id", (char *) group, errstr,
+        || rd_kafka_conf_set(conf, "group.id", opts->group, errstr,
                              sizeof(errstr)) != RD_KAFKA_CONF_OK
-        || rd_kafka_conf_set(conf, "enable.auto.commit", "false", errstr,
+        || (opts->instance != NULL
+            && rd_kafka_conf_set(conf, "group.instance.id", opts->instance,
+                                 errstr, sizeof(errstr)) != RD_KAFKA_CONF_OK)
+        || rd_kafka_conf_set(conf, "enable.auto.commit",
+                             opts->store ? "true" : "false", errstr,
                              sizeof(errstr)) != RD_KAFKA_CONF_OK
+        || (opts->store
+            && (rd_kafka_conf_set(conf, "enable.auto.offset.store", "false",
+                                  errstr, sizeof(errstr)) != RD_KAFKA_CONF_OK
+                || rd_kafka_conf_set(conf, "auto.commit.interval.ms", "1000",
+                                     errstr, sizeof(errstr))
+                   != RD_KAFKA_CONF_OK))
         || rd_kafka_conf_set(conf, "enable.partition.eof", "false", errstr,
                              sizeof(errstr)) != RD_KAFKA_CONF_OK)
     {
@@ -134,7 +167,7 @@ ngx_eda_kafka_consumer_init(ngx_cycle_t *cycle, ngx_eda_main_conf_t *emcf,
         ngx_log_error(NGX_LOG_EMERG, cycle->log, 0,
                       "eda: Kafka consumer configuration failed: %s",
                       errstr);
-        return NGX_ERROR;
+        return NULL;
     }
 
     rd_kafka_conf_set_error_cb(conf, ngx_eda_kafka_consumer_error);
@@ -145,7 +178,7 @@ ngx_eda_kafka_consumer_init(ngx_cycle_t *cycle, ngx_eda_main_conf_t *emcf,
         rd_kafka_conf_destroy(conf);
         ngx_log_error(NGX_LOG_EMERG, cycle->log, 0,
                       "eda: creating the Kafka consumer failed: %s", errstr);
-        return NGX_ERROR;
+        return NULL;
     }
 
     kc->rk = rk;
@@ -153,15 +186,15 @@ ngx_eda_kafka_consumer_init(ngx_cycle_t *cycle, ngx_eda_main_conf_t *emcf,
     (void) rd_kafka_set_log_queue(rk, NULL);
     (void) rd_kafka_poll_set_consumer(rk);
 
-    list = rd_kafka_topic_partition_list_new(emcf->consume_topics->nelts);
+    list = rd_kafka_topic_partition_list_new(opts->topics->nelts);
     if (list == NULL) {
         goto failed;
     }
 
-    t = emcf->consume_topics->elts;
+    t = opts->topics->elts;
 
-    for (i = 0; i < emcf->consume_topics->nelts; i++) {
-        /* topics are NUL-terminated by the configuration parser */
+    for (i = 0; i < opts->topics->nelts; i++) {
+        /* topics are NUL-terminated */
         (void) rd_kafka_topic_partition_list_add(list, (char *) t[i].data,
                                                  RD_KAFKA_PARTITION_UA);
     }
@@ -183,19 +216,56 @@ ngx_eda_kafka_consumer_init(ngx_cycle_t *cycle, ngx_eda_main_conf_t *emcf,
         goto failed;
     }
 
-    emcf->consumer = kc;
-
     ngx_log_error(NGX_LOG_INFO, cycle->log, 0,
                   "eda: Kafka consumer %s started (group %s)",
-                  rd_kafka_name(rk), group);
+                  rd_kafka_name(rk), opts->group);
 
-    return NGX_OK;
+    return kc;
 
 failed:
 
     rd_kafka_destroy_flags(rk, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
+    return NULL;
+}
 
-    return NGX_ERROR;
+
+/* the record at OFFSET is dealt with: the group may move past it */
+
+void
+ngx_eda_kafka_consumer_store(ngx_eda_kafka_consumer_t *kc, const char *topic,
+    int32_t partition, int64_t offset)
+{
+    rd_kafka_topic_partition_list_t  *list;
+
+    list = rd_kafka_topic_partition_list_new(1);
+    if (list == NULL) {
+        return;
+    }
+
+    rd_kafka_topic_partition_list_add(list, topic, partition)->offset =
+        offset + 1;
+
+    /* a partition no longer assigned: its next owner reads it again */
+    (void) rd_kafka_offsets_store(kc->rk, list);
+
+    rd_kafka_topic_partition_list_destroy(list);
+}
+
+
+/*
+ * Paused, the consumer leaves records in librdkafka's bounded queue (and
+ * librdkafka stops fetching when it is full): a caller that cannot keep up
+ * bounds its memory.
+ */
+
+void
+ngx_eda_kafka_consumer_pause(ngx_eda_kafka_consumer_t *kc, ngx_uint_t pause)
+{
+    if (kc->paused && !pause) {
+        ngx_post_event(kc->wake.conn->read, &ngx_posted_events);
+    }
+
+    kc->paused = pause;
 }
 
 
@@ -237,6 +307,10 @@ ngx_eda_kafka_consumer_read(ngx_event_t *rev)
 
     for (i = 0; i < NGX_EDA_CONSUMER_BATCH; i++) {
 
+        if (kc->paused) {
+            return;
+        }
+
         msg = rd_kafka_consumer_poll(kc->rk, 0);
         if (msg == NULL) {
             return;
@@ -272,4 +346,111 @@ ngx_eda_kafka_consumer_error(rd_kafka_t *rk, int err, const char *reason,
 
     ngx_log_error(level, kc->base.log, 0, "eda: Kafka consumer: %s: %s",
                   rd_kafka_err2name(err), reason);
+}
+
+
+/*
+ * The record as an event: a structured CloudEvent as it is; binary mode
+ * from its "ce_" headers and content-type; any other record as the data of
+ * an event the gateway describes (type "eda.kafka.record").
+ */
+
+ngx_int_t
+ngx_eda_kafka_record_event(const rd_kafka_message_t *msg,
+    ngx_eda_ce_event_t *ev, ngx_eda_ce_parsed_t *parsed, u_char *id,
+    u_char *source)
+{
+    u_char               *p;
+    size_t                size;
+    ngx_uint_t            idx, binary;
+    const char           *name, *err, *topic;
+    const void           *value;
+    const char           *ct;
+    size_t                ct_len;
+    ngx_eda_ce_str_t      attr;
+    rd_kafka_headers_t   *hdrs;
+
+    ev->nattrs = 0;
+    ev->data.data = NULL;
+    ev->data.len = 0;
+
+    hdrs = NULL;
+    ct = NULL;
+    ct_len = 0;
+    binary = 0;
+
+    if (rd_kafka_message_headers(msg, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        for (idx = 0;
+             rd_kafka_header_get_all(hdrs, idx, &name, &value, &size)
+             == RD_KAFKA_RESP_ERR_NO_ERROR;
+             idx++)
+        {
+            if (ngx_strcasecmp((u_char *) name, (u_char *) "content-type")
+                == 0)
+            {
+                ct = value;
+                ct_len = size;
+
+            } else if (ngx_strcmp(name, "ce_specversion") == 0) {
+                binary = 1;
+            }
+        }
+    }
+
+    if (ct != NULL && ct_len >= sizeof("application/cloudevents") - 1
+        && ngx_strncasecmp((u_char *) ct, (u_char *) "application/cloudevents",
+                           sizeof("application/cloudevents") - 1) == 0)
+    {
+        if (ngx_eda_ce_from_json(msg->payload, msg->len, parsed, &err, &attr)
+            != 0)
+        {
+            ngx_log_error(NGX_LOG_WARN, ngx_cycle->log, 0,
+                          "eda: structured record %s/%d/%O is invalid (%s), "
+                          "skipped", rd_kafka_topic_name(msg->rkt),
+                          msg->partition, (off_t) msg->offset, err);
+            return NGX_DECLINED;
+        }
+
+        *ev = parsed->event;
+        return NGX_OK;
+    }
+
+    if (msg->payload != NULL) {
+        ev->data.data = msg->payload;
+        ev->data.len = msg->len;
+    }
+
+    if (ct != NULL) {
+        (void) ngx_eda_ce_set(ev, "datacontenttype", 15, ct, ct_len);
+    }
+
+    if (binary) {
+        for (idx = 0;
+             rd_kafka_header_get_all(hdrs, idx, &name, &value, &size)
+             == RD_KAFKA_RESP_ERR_NO_ERROR;
+             idx++)
+        {
+            if (ngx_strncmp(name, "ce_", 3) == 0 && value != NULL) {
+                (void) ngx_eda_ce_set(ev, name + 3, ngx_strlen(name + 3),
+                                      value, size);
+            }
+        }
+
+        return NGX_OK;
+    }
+
+    topic = rd_kafka_topic_name(msg->rkt);
+
+    p = ngx_snprintf(id, NGX_INT64_LEN * 2 + 256, "%s-%d-%O", topic,
+                     msg->partition, (off_t) msg->offset);
+    (void) ngx_eda_ce_set(ev, "id", 2, (const char *) id, p - id);
+
+    p = ngx_snprintf(source, 256, "/kafka/%s", topic);
+    (void) ngx_eda_ce_set(ev, "source", 6, (const char *) source,
+                          p - source);
+
+    (void) ngx_eda_ce_set(ev, "specversion", 11, "1.0", 3);
+    (void) ngx_eda_ce_set(ev, "type", 4, "eda.kafka.record", 16);
+
+    return NGX_OK;
 }

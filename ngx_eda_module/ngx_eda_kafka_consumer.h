@@ -14,9 +14,23 @@
 #include <librdkafka/rdkafka.h>
 
 #include "ngx_eda_module.h"
+#include "ngx_eda_ce.h"
 
 
-/* called in the worker's thread for every record of the topics */
+typedef struct ngx_eda_kafka_consumer_s  ngx_eda_kafka_consumer_t;
+
+
+typedef struct {
+    char                     *group;         /* group.id */
+    char                     *instance;      /* group.instance.id, or NULL */
+    char                     *offset_reset;  /* "latest", "earliest" */
+    ngx_array_t              *topics;        /* ngx_str_t, NUL-terminated */
+    ngx_uint_t                store;         /* offsets stored by the caller
+                                                and committed */
+} ngx_eda_kafka_consumer_opts_t;
+
+
+/* called in the process's thread for every record of the topics */
 typedef void (*ngx_eda_kafka_record_pt)(const rd_kafka_message_t *msg,
     void *data);
 
@@ -29,6 +43,27 @@ ngx_int_t ngx_eda_kafka_consumer_init(ngx_cycle_t *cycle,
     ngx_eda_main_conf_t *emcf, ngx_eda_kafka_record_pt handler, void *data);
 void ngx_eda_kafka_consumer_exit(ngx_cycle_t *cycle,
     ngx_eda_main_conf_t *emcf);
+
+ngx_eda_kafka_consumer_t *ngx_eda_kafka_consumer_create(ngx_cycle_t *cycle,
+    ngx_eda_main_conf_t *emcf, ngx_eda_kafka_consumer_opts_t *opts,
+    ngx_eda_kafka_record_pt handler, void *data);
+void ngx_eda_kafka_consumer_store(ngx_eda_kafka_consumer_t *kc,
+    const char *topic, int32_t partition, int64_t offset);
+void ngx_eda_kafka_consumer_pause(ngx_eda_kafka_consumer_t *kc,
+    ngx_uint_t pause);
+
+/*
+ * The record as a CloudEvent: a structured one as it is; binary mode from
+ * its "ce_" headers and content-type; any other record as the data of an
+ * event the gateway describes (type "eda.kafka.record", id
+ * "topic-partition-offset" written to ID, at least NGX_INT64_LEN * 2 + 256
+ * bytes; source "/kafka/<topic>" to SOURCE, 256 bytes).  The event points
+ * into the message, and into PARSED (free with ngx_eda_ce_parsed_free when
+ * PARSED->owned is set).  NGX_DECLINED for an invalid structured record.
+ */
+ngx_int_t ngx_eda_kafka_record_event(const rd_kafka_message_t *msg,
+    ngx_eda_ce_event_t *ev, ngx_eda_ce_parsed_t *parsed,
+    u_char *id, u_char *source);
 
 
 #endif /* _NGX_EDA_KAFKA_CONSUMER_H_INCLUDED_ */

@@ -1218,6 +1218,11 @@ ngx_eda_saga_success(ngx_eda_saga_ctx_t *ctx, const ngx_eda_saga_input_t *in)
 
     if (in->data != NULL) {
         data = json_loadb(in->data, in->data_len, JSON_DECODE_ANY, &jerr);
+
+        if (data == NULL) {
+            /* text that is not JSON: kept as a string (NULL if not UTF-8) */
+            data = json_stringn(in->data, in->data_len);
+        }
     }
 
     if (json_object_set_new(json_object_get(ctx->st, "results"),

@@ -112,8 +112,6 @@ static ngx_int_t ngx_http_eda_publish_gateway_attrs(ngx_http_request_t *r,
 static ngx_int_t ngx_http_eda_publish_message(ngx_http_request_t *r,
     ngx_http_eda_publish_loc_conf_t *plcf, ngx_eda_ce_event_t *ev,
     ngx_eda_kafka_msg_t *msg);
-static ngx_int_t ngx_http_eda_publish_read_body(ngx_http_request_t *r,
-    ngx_str_t *body);
 static void ngx_http_eda_publish_delivered(ngx_eda_kafka_dr_t *dr);
 static void ngx_http_eda_publish_timeout(ngx_event_t *ev);
 static void ngx_http_eda_publish_cleanup(void *data);
@@ -405,7 +403,7 @@ ngx_http_eda_publish_body(ngx_http_request_t *r)
         return;
     }
 
-    if (ngx_http_eda_publish_read_body(r, &body) != NGX_OK) {
+    if (ngx_http_eda_request_body(r, &body) != NGX_OK) {
         ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
         return;
     }
@@ -1172,8 +1170,8 @@ ngx_http_eda_publish_message(ngx_http_request_t *r,
 }
 
 
-static ngx_int_t
-ngx_http_eda_publish_read_body(ngx_http_request_t *r, ngx_str_t *body)
+ngx_int_t
+ngx_http_eda_request_body(ngx_http_request_t *r, ngx_str_t *body)
 {
     off_t         total;
     u_char       *p;

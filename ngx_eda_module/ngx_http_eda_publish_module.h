@@ -39,5 +39,12 @@ ngx_int_t ngx_http_eda_event_from_conf(ngx_http_request_t *r,
 ngx_int_t ngx_http_eda_event_message(ngx_http_request_t *r,
     ngx_eda_ce_event_t *ev, ngx_eda_kafka_msg_t *msg);
 
+/*
+ * The request body read (ngx_http_read_client_request_body) as one string:
+ * the buffer itself when it is one, else a copy in r->pool (parts written
+ * to a temporary file are read back).
+ */
+ngx_int_t ngx_http_eda_request_body(ngx_http_request_t *r, ngx_str_t *body);
+
 
 #endif /* _NGX_HTTP_EDA_PUBLISH_MODULE_H_INCLUDED_ */

@@ -227,9 +227,6 @@ static void ngx_http_eda_ws_cleanup(void *data);
 
 static void ngx_http_eda_sub_record(const rd_kafka_message_t *msg,
     void *data);
-static ngx_int_t ngx_http_eda_sub_event(const rd_kafka_message_t *msg,
-    ngx_eda_ce_event_t *ev, ngx_eda_ce_parsed_t *parsed, u_char *id,
-    u_char *source);
 static ngx_uint_t ngx_http_eda_sub_match(ngx_http_eda_ws_ctx_t *ctx,
     ngx_str_t *topic, ngx_eda_ce_event_t *ev, ngx_str_t *key);
 static ngx_http_eda_sub_ring_t *ngx_http_eda_sub_ring(
@@ -1658,7 +1655,7 @@ ngx_http_eda_sub_record(const rd_kafka_message_t *msg, void *data)
 
     parsed.owned = NULL;
 
-    if (ngx_http_eda_sub_event(msg, &ev, &parsed, id, source) != NGX_OK) {
+    if (ngx_eda_kafka_record_event(msg, &ev, &parsed, id, source) != NGX_OK) {
         return;
     }
 
@@ -1881,112 +1878,6 @@ ngx_http_eda_sse_frame(const u_char *id, size_t id_len, const char *name,
     frame->len = p - frame->data;
 
     return frame;
-}
-
-
-/*
- * The record as an event: a structured CloudEvent as it is; binary mode
- * from its "ce_" headers and content-type; any other record as the data of
- * an event the gateway describes (type "eda.kafka.record").
- */
-
-static ngx_int_t
-ngx_http_eda_sub_event(const rd_kafka_message_t *msg, ngx_eda_ce_event_t *ev,
-    ngx_eda_ce_parsed_t *parsed, u_char *id, u_char *source)
-{
-    u_char               *p;
-    size_t                size;
-    ngx_uint_t            idx, binary;
-    const char           *name, *err, *topic;
-    const void           *value;
-    const char           *ct;
-    size_t                ct_len;
-    ngx_eda_ce_str_t      attr;
-    rd_kafka_headers_t   *hdrs;
-
-    ev->nattrs = 0;
-    ev->data.data = NULL;
-    ev->data.len = 0;
-
-    hdrs = NULL;
-    ct = NULL;
-    ct_len = 0;
-    binary = 0;
-
-    if (rd_kafka_message_headers(msg, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR) {
-        for (idx = 0;
-             rd_kafka_header_get_all(hdrs, idx, &name, &value, &size)
-             == RD_KAFKA_RESP_ERR_NO_ERROR;
-             idx++)
-        {
-            if (ngx_strcasecmp((u_char *) name, (u_char *) "content-type")
-                == 0)
-            {
-                ct = value;
-                ct_len = size;
-
-            } else if (ngx_strcmp(name, "ce_specversion") == 0) {
-                binary = 1;
-            }
-        }
-    }
-
-    if (ct != NULL && ct_len >= sizeof("application/cloudevents") - 1
-        && ngx_strncasecmp((u_char *) ct, (u_char *) "application/cloudevents",
-                           sizeof("application/cloudevents") - 1) == 0)
-    {
-        if (ngx_eda_ce_from_json(msg->payload, msg->len, parsed, &err, &attr)
-            != 0)
-        {
-            ngx_log_error(NGX_LOG_WARN, ngx_cycle->log, 0,
-                          "eda: structured record %s/%d/%O is invalid (%s), "
-                          "skipped", rd_kafka_topic_name(msg->rkt),
-                          msg->partition, (off_t) msg->offset, err);
-            return NGX_DECLINED;
-        }
-
-        *ev = parsed->event;
-        return NGX_OK;
-    }
-
-    if (msg->payload != NULL) {
-        ev->data.data = msg->payload;
-        ev->data.len = msg->len;
-    }
-
-    if (ct != NULL) {
-        (void) ngx_eda_ce_set(ev, "datacontenttype", 15, ct, ct_len);
-    }
-
-    if (binary) {
-        for (idx = 0;
-             rd_kafka_header_get_all(hdrs, idx, &name, &value, &size)
-             == RD_KAFKA_RESP_ERR_NO_ERROR;
-             idx++)
-        {
-            if (ngx_strncmp(name, "ce_", 3) == 0 && value != NULL) {
-                (void) ngx_eda_ce_set(ev, name + 3, ngx_strlen(name + 3),
-                                      value, size);
-            }
-        }
-
-        return NGX_OK;
-    }
-
-    topic = rd_kafka_topic_name(msg->rkt);
-
-    p = ngx_snprintf(id, NGX_INT64_LEN * 2 + 256, "%s-%d-%O", topic,
-                     msg->partition, (off_t) msg->offset);
-    (void) ngx_eda_ce_set(ev, "id", 2, (const char *) id, p - id);
-
-    p = ngx_snprintf(source, 256, "/kafka/%s", topic);
-    (void) ngx_eda_ce_set(ev, "source", 6, (const char *) source,
-                          p - source);
-
-    (void) ngx_eda_ce_set(ev, "specversion", 11, "1.0", 3);
-    (void) ngx_eda_ce_set(ev, "type", 4, "eda.kafka.record", 16);
-
-    return NGX_OK;
 }
 
 

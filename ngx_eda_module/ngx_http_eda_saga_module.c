@@ -1,0 +1,999 @@
+
+/*
+ * Copyright (C) ngx_eda authors
+ *
+ * Sagas, the configuration and HTTP side: eda_saga_definitions loads and
+ * checks the definitions file and makes nginx run the coordinator process
+ * (ngx_eda_saga_coordinator.c); eda_saga answers POST (start an instance:
+ * its state is written to Redis, where the coordinator finds it) and GET
+ * (the state of an instance).
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include <hiredis/hiredis.h>
+
+#include "ngx_eda_module.h"
+#include "ngx_eda_ce.h"
+#include "ngx_eda_saga.h"
+#include "ngx_eda_redis.h"
+#include "ngx_eda_kafka_producer.h"
+#include "ngx_http_eda_problem.h"
+#include "ngx_http_eda_publish_module.h"
+#include "ngx_http_eda_saga_module.h"
+
+
+#define NGX_HTTP_EDA_SAGA_IDEM_TTL   "86400"     /* s an Idempotency-Key
+                                                    keeps its saga */
+#define NGX_HTTP_EDA_SAGA_MAX_KEY    128
+
+
+typedef struct {
+    ngx_str_t                   name;
+    ngx_str_t                   file;
+    ngx_uint_t                  line;
+} ngx_http_eda_saga_use_t;
+
+
+typedef struct {
+    ngx_str_t                   name;          /* eda_saga */
+} ngx_http_eda_saga_loc_conf_t;
+
+
+typedef struct {
+    ngx_eda_redis_cmd_t        *cmd;
+    ngx_str_t                   id;
+    ngx_uint_t                  created;
+} ngx_http_eda_saga_ctx_t;
+
+
+static ngx_int_t ngx_http_eda_saga_handler(ngx_http_request_t *r);
+static void ngx_http_eda_saga_start(ngx_http_request_t *r);
+static void ngx_http_eda_saga_started(void *reply, void *data);
+static ngx_int_t ngx_http_eda_saga_get(ngx_http_request_t *r);
+static void ngx_http_eda_saga_got(void *reply, void *data);
+static ngx_int_t ngx_http_eda_saga_send(ngx_http_request_t *r,
+    ngx_uint_t status, u_char *body, size_t len);
+static ngx_int_t ngx_http_eda_saga_idem_key(ngx_http_request_t *r,
+    ngx_str_t *key);
+static ngx_http_eda_saga_ctx_t *ngx_http_eda_saga_ctx(ngx_http_request_t *r);
+static void ngx_http_eda_saga_cleanup(void *data);
+static int64_t ngx_http_eda_saga_now(void);
+
+static void *ngx_http_eda_saga_create_main_conf(ngx_conf_t *cf);
+static char *ngx_http_eda_saga_init_main_conf(ngx_conf_t *cf, void *conf);
+static void *ngx_http_eda_saga_create_loc_conf(ngx_conf_t *cf);
+static char *ngx_http_eda_saga_merge_loc_conf(ngx_conf_t *cf, void *parent,
+    void *child);
+static char *ngx_http_eda_saga_definitions(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+static char *ngx_http_eda_saga(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static void ngx_http_eda_saga_free_defs(void *data);
+
+
+static ngx_command_t  ngx_http_eda_saga_commands[] = {
+
+    { ngx_string("eda_saga_definitions"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE123,
+      ngx_http_eda_saga_definitions,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("eda_saga"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_eda_saga,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+      ngx_null_command
+};
+
+
+static ngx_http_module_t  ngx_http_eda_saga_module_ctx = {
+    NULL,                                  /* preconfiguration */
+    NULL,                                  /* postconfiguration */
+
+    ngx_http_eda_saga_create_main_conf,    /* create main configuration */
+    ngx_http_eda_saga_init_main_conf,      /* init main configuration */
+
+    NULL,                                  /* create server configuration */
+    NULL,                                  /* merge server configuration */
+
+    ngx_http_eda_saga_create_loc_conf,     /* create location configuration */
+    ngx_http_eda_saga_merge_loc_conf       /* merge location configuration */
+};
+
+
+ngx_module_t  ngx_http_eda_saga_module = {
+    NGX_MODULE_V1,
+    &ngx_http_eda_saga_module_ctx,         /* module context */
+    ngx_http_eda_saga_commands,            /* module directives */
+    NGX_HTTP_MODULE,                       /* module type */
+    NULL,                                  /* init master */
+    NULL,                                  /* init module */
+    NULL,                                  /* init process */
+    NULL,                                  /* init thread */
+    NULL,                                  /* exit thread */
+    NULL,                                  /* exit process */
+    NULL,                                  /* exit master */
+    NGX_MODULE_V1_PADDING
+};
+
+
+/*
+ * A start: the Idempotency-Key, if any, keeps the first start's id for a
+ * day; the instance is written "pending" with its timer due at once, so
+ * whichever coordinator polls first starts it.
+ *
+ * KEYS: idempotency key, instance hash, timers.
+ * ARGV: id, state, due, key TTL, "1" when there is an Idempotency-Key.
+ */
+
+const char  *ngx_eda_saga_script_create =
+    "if ARGV[5] == '1' then "
+    "  local prev = redis.call('GET', KEYS[1]) "
+    "  if prev then return {0, prev} end "
+    "  redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[4]) "
+    "end "
+    "redis.call('HSET', KEYS[2], 'state', ARGV[2], 'v', '1') "
+    "redis.call('ZADD', KEYS[3], ARGV[3], ARGV[1]) "
+    "return {1, ARGV[1]}";
+
+
+/*
+ * A transition: written only if the version it was computed from is still
+ * the current one, with its timer and the records it must produce.
+ *
+ * KEYS: instance hash, its outbox, timers, outboxes.
+ * ARGV: version read, new state, due ("0": none), id, now, TTL of a
+ * finished instance ("0": not finished), records...
+ */
+
+const char  *ngx_eda_saga_script_commit =
+    "if redis.call('HGET', KEYS[1], 'v') ~= ARGV[1] then return 0 end "
+    "redis.call('HSET', KEYS[1], 'state', ARGV[2], 'v', "
+    "           tostring(tonumber(ARGV[1]) + 1)) "
+    "if ARGV[3] == '0' then redis.call('ZREM', KEYS[3], ARGV[4]) "
+    "else redis.call('ZADD', KEYS[3], ARGV[3], ARGV[4]) end "
+    "if #ARGV > 6 then "
+    "  for i = 7, #ARGV do redis.call('RPUSH', KEYS[2], ARGV[i]) end "
+    "  redis.call('ZADD', KEYS[4], ARGV[5], ARGV[4]) "
+    "end "
+    "if ARGV[6] ~= '0' then "
+    "  redis.call('EXPIRE', KEYS[1], ARGV[6]) "
+    "  redis.call('EXPIRE', KEYS[2], ARGV[6]) "
+    "end "
+    "return 1";
+
+
+/*
+ * Records Kafka acknowledged leave the outbox.
+ * KEYS: the instance's outbox, outboxes.  ARGV: id, records...
+ */
+
+const char  *ngx_eda_saga_script_done =
+    "for i = 2, #ARGV do redis.call('LREM', KEYS[1], 1, ARGV[i]) end "
+    "if redis.call('LLEN', KEYS[1]) == 0 then "
+    "  redis.call('ZREM', KEYS[2], ARGV[1]) "
+    "end "
+    "return 1";
+
+
+/*
+ * The instances due by ARGV[1] in a sorted set, at most ARGV[3], each
+ * pushed to ARGV[2]: a coordinator that dies holding them only delays
+ * them until then.
+ */
+
+const char  *ngx_eda_saga_script_claim =
+    "local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], "
+    "                       'LIMIT', 0, tonumber(ARGV[3])) "
+    "for _, id in ipairs(ids) do "
+    "  redis.call('ZADD', KEYS[1], ARGV[2], id) "
+    "end "
+    "return ids";
+
+
+size_t
+ngx_eda_saga_key(ngx_eda_main_conf_t *emcf, u_char *buf, ngx_str_t *id,
+    const char *suffix)
+{
+    u_char  *p;
+
+    p = ngx_snprintf(buf, 299, "%Vsaga:%V%s", ngx_eda_redis_prefix(emcf),
+                     id, suffix);
+    *p = '\0';
+
+    return p - buf;
+}
+
+
+static ngx_int_t
+ngx_http_eda_saga_handler(ngx_http_request_t *r)
+{
+    ngx_int_t  rc;
+
+    if (r->method == NGX_HTTP_POST) {
+        rc = ngx_http_read_client_request_body(r, ngx_http_eda_saga_start);
+
+        if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
+            return rc;
+        }
+
+        return NGX_DONE;
+    }
+
+    if (r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD)) {
+        if (ngx_http_discard_request_body(r) != NGX_OK) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        return ngx_http_eda_saga_get(r);
+    }
+
+    return ngx_http_eda_problem(r, NGX_HTTP_NOT_ALLOWED,
+                                "POST starts a saga, GET .../ID reads one",
+                                0);
+}
+
+
+static void
+ngx_http_eda_saga_start(ngx_http_request_t *r)
+{
+    u_char                         uuid[NGX_EDA_CE_UUID_LEN + 1], rnd[16];
+    u_char                         hkey[300], ikey[600], tkey[300], due[32];
+    u_char                        *p;
+    char                          *state;
+    size_t                         len, lens[11];
+    ngx_str_t                      body, idem;
+    const char                    *argv[11];
+    ngx_eda_main_conf_t           *emcf;
+    ngx_http_eda_saga_ctx_t       *ctx;
+    const ngx_eda_saga_def_t      *def;
+    ngx_http_eda_saga_loc_conf_t  *slcf;
+    ngx_http_eda_saga_main_conf_t *smcf;
+
+    slcf = ngx_http_get_module_loc_conf(r, ngx_http_eda_saga_module);
+    smcf = ngx_http_get_module_main_conf(r, ngx_http_eda_saga_module);
+    emcf = ngx_http_get_module_main_conf(r, ngx_eda_module);
+
+    def = ngx_eda_saga_find(smcf->defs, (char *) slcf->name.data,
+                            slcf->name.len);
+
+    if (ngx_http_eda_request_body(r, &body) != NGX_OK) {
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    if (ngx_http_eda_saga_idem_key(r, &idem) != NGX_OK) {
+        ngx_http_finalize_request(r,
+            ngx_http_eda_problem(r, NGX_HTTP_BAD_REQUEST,
+                                 "Idempotency-Key: 1 to 128 visible ASCII "
+                                 "characters", 0));
+        return;
+    }
+
+    ctx = ngx_http_eda_saga_ctx(r);
+    if (ctx == NULL || ngx_eda_random(emcf, rnd, sizeof(rnd)) != NGX_OK) {
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    ngx_eda_ce_format_uuid4(rnd, (char *) uuid);
+    uuid[NGX_EDA_CE_UUID_LEN] = '\0';
+
+    state = ngx_eda_saga_new(def, (char *) uuid,
+                             body.len ? (char *) body.data : NULL, body.len,
+                             ngx_http_eda_saga_now(), &len);
+    if (state == NULL) {
+        ngx_http_finalize_request(r,
+            ngx_http_eda_problem(r, NGX_HTTP_BAD_REQUEST,
+                                 "the body, the saga's input, must be JSON",
+                                 0));
+        return;
+    }
+
+    ctx->id.data = ngx_pnalloc(r->pool, NGX_EDA_CE_UUID_LEN);
+    if (ctx->id.data == NULL) {
+        free(state);
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    ngx_memcpy(ctx->id.data, uuid, NGX_EDA_CE_UUID_LEN);
+    ctx->id.len = NGX_EDA_CE_UUID_LEN;
+
+    p = ngx_snprintf(ikey, sizeof(ikey) - 1, "%Vsaga:idem:%V:%V",
+                     ngx_eda_redis_prefix(emcf), &slcf->name, &idem);
+    *p = '\0';
+    ngx_eda_saga_key(emcf, hkey, &ctx->id, "");
+    ngx_eda_saga_key(emcf, tkey, &(ngx_str_t) ngx_string("timers"), "");
+    p = ngx_snprintf(due, sizeof(due), "%L", ngx_http_eda_saga_now());
+
+    argv[0] = "EVAL";
+    argv[1] = ngx_eda_saga_script_create;
+    argv[2] = "3";
+    argv[3] = (char *) ikey;
+    argv[4] = (char *) hkey;
+    argv[5] = (char *) tkey;
+    argv[6] = (char *) uuid;
+    argv[7] = state;
+    argv[8] = (char *) due;
+    argv[9] = NGX_HTTP_EDA_SAGA_IDEM_TTL;
+    argv[10] = idem.len ? "1" : "0";
+
+    lens[0] = 4;
+    lens[1] = ngx_strlen(ngx_eda_saga_script_create);
+    lens[2] = 1;
+    lens[3] = ngx_strlen(ikey);
+    lens[4] = ngx_strlen(hkey);
+    lens[5] = ngx_strlen(tkey);
+    lens[6] = NGX_EDA_CE_UUID_LEN;
+    lens[7] = len;
+    lens[8] = p - due;
+    lens[9] = sizeof(NGX_HTTP_EDA_SAGA_IDEM_TTL) - 1;
+    lens[10] = 1;
+
+    ctx->cmd = ngx_eda_redis_command(emcf, ngx_http_eda_saga_started, r, 11,
+                                     argv, lens);
+
+    free(state);
+
+    if (ctx->cmd == NULL) {
+        ngx_http_finalize_request(r,
+            ngx_http_eda_problem(r, NGX_HTTP_SERVICE_UNAVAILABLE,
+                                 "the saga store (Redis) is not available",
+                                 5));
+        return;
+    }
+}
+
+
+static void
+ngx_http_eda_saga_started(void *reply, void *data)
+{
+    ngx_http_request_t *r = data;
+
+    u_char                   *body, *p;
+    size_t                    len;
+    redisReply               *rep = reply;
+    ngx_str_t                 id;
+    ngx_table_elt_t          *h;
+    ngx_http_eda_saga_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_eda_saga_module);
+    ctx->cmd = NULL;
+
+    if (rep == NULL || rep->type != REDIS_REPLY_ARRAY || rep->elements != 2
+        || rep->element[1]->type != REDIS_REPLY_STRING)
+    {
+        if (rep != NULL && rep->type == REDIS_REPLY_ERROR) {
+            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                          "eda: saga start: Redis: %*s", (size_t) rep->len,
+                          rep->str);
+        }
+
+        ngx_http_finalize_request(r,
+            ngx_http_eda_problem(r, NGX_HTTP_SERVICE_UNAVAILABLE,
+                                 "the saga store (Redis) is not available",
+                                 5));
+        return;
+    }
+
+    id.data = (u_char *) rep->element[1]->str;
+    id.len = rep->element[1]->len;
+
+    if (!ngx_eda_saga_valid_id((char *) id.data, id.len)) {
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    /* Location: the location's URI and the id */
+
+    len = r->uri.len + 1 + id.len;
+    p = ngx_pnalloc(r->pool, len);
+    body = ngx_pnalloc(r->pool, 128 + 2 * len);
+
+    if (p == NULL || body == NULL) {
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h == NULL) {
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    h->hash = 1;
+    ngx_str_set(&h->key, "Location");
+    h->value.data = p;
+    p = ngx_cpymem(p, r->uri.data, r->uri.len);
+    if (r->uri.len == 0 || r->uri.data[r->uri.len - 1] != '/') {
+        *p++ = '/';
+    }
+    p = ngx_cpymem(p, id.data, id.len);
+    h->value.len = p - h->value.data;
+
+    p = ngx_sprintf(body, "{\"id\":\"%V\",\"saga\":\"%V\",\"href\":\"%V\","
+                    "\"created\":%s}\n", &id,
+                    &((ngx_http_eda_saga_loc_conf_t *)
+                      ngx_http_get_module_loc_conf(r,
+                          ngx_http_eda_saga_module))->name,
+                    &h->value,
+                    rep->element[0]->type == REDIS_REPLY_INTEGER
+                    && rep->element[0]->integer == 1 ? "true" : "false");
+
+    ngx_http_finalize_request(r,
+        ngx_http_eda_saga_send(r, NGX_HTTP_ACCEPTED, body, p - body));
+}
+
+
+static ngx_int_t
+ngx_http_eda_saga_get(ngx_http_request_t *r)
+{
+    u_char                   key[300], *p;
+    size_t                   lens[3];
+    ngx_str_t                id;
+    const char              *argv[3];
+    ngx_eda_main_conf_t     *emcf;
+    ngx_http_eda_saga_ctx_t *ctx;
+
+    emcf = ngx_http_get_module_main_conf(r, ngx_eda_module);
+
+    p = r->uri.data + r->uri.len;
+    while (p > r->uri.data && p[-1] != '/') {
+        p--;
+    }
+
+    id.data = p;
+    id.len = r->uri.data + r->uri.len - p;
+
+    if (!ngx_eda_saga_valid_id((char *) id.data, id.len)) {
+        return ngx_http_eda_problem(r, NGX_HTTP_NOT_FOUND,
+                                    "no such saga: GET .../ID with the id "
+                                    "a start answered", 0);
+    }
+
+    ctx = ngx_http_eda_saga_ctx(r);
+    if (ctx == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ctx->id = id;
+
+    ngx_eda_saga_key(emcf, key, &id, "");
+
+    argv[0] = "HGET";
+    argv[1] = (char *) key;
+    argv[2] = "state";
+    lens[0] = 4;
+    lens[1] = ngx_strlen(key);
+    lens[2] = 5;
+
+    ctx->cmd = ngx_eda_redis_command(emcf, ngx_http_eda_saga_got, r, 3, argv,
+                                     lens);
+    if (ctx->cmd == NULL) {
+        return ngx_http_eda_problem(r, NGX_HTTP_SERVICE_UNAVAILABLE,
+                                    "the saga store (Redis) is not "
+                                    "available", 5);
+    }
+
+    r->main->count++;
+
+    return NGX_DONE;
+}
+
+
+static void
+ngx_http_eda_saga_got(void *reply, void *data)
+{
+    ngx_http_request_t *r = data;
+
+    u_char                        *body, pattern[128], *p;
+    redisReply                    *rep = reply;
+    ngx_http_eda_saga_ctx_t       *ctx;
+    ngx_http_eda_saga_loc_conf_t  *slcf;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_eda_saga_module);
+    ctx->cmd = NULL;
+    slcf = ngx_http_get_module_loc_conf(r, ngx_http_eda_saga_module);
+
+    if (rep == NULL || rep->type == REDIS_REPLY_ERROR) {
+        ngx_http_finalize_request(r,
+            ngx_http_eda_problem(r, NGX_HTTP_SERVICE_UNAVAILABLE,
+                                 "the saga store (Redis) is not available",
+                                 5));
+        return;
+    }
+
+    /* an instance of another saga is not this location's */
+
+    p = ngx_snprintf(pattern, sizeof(pattern), "\"saga\":\"%V\"",
+                     &slcf->name);
+
+    if (rep->type != REDIS_REPLY_STRING
+        || ngx_strlcasestrn((u_char *) rep->str, (u_char *) rep->str
+                            + rep->len, pattern, (p - pattern) - 1)
+           == NULL)
+    {
+        ngx_http_finalize_request(r,
+            ngx_http_eda_problem(r, NGX_HTTP_NOT_FOUND,
+                                 "no such saga (or it ended more than "
+                                 "7 days ago)", 0));
+        return;
+    }
+
+    body = ngx_pnalloc(r->pool, rep->len + 1);
+    if (body == NULL) {
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    p = ngx_cpymem(body, rep->str, rep->len);
+    *p++ = '\n';
+
+    ngx_http_finalize_request(r,
+        ngx_http_eda_saga_send(r, NGX_HTTP_OK, body, p - body));
+}
+
+
+static ngx_int_t
+ngx_http_eda_saga_send(ngx_http_request_t *r, ngx_uint_t status, u_char *body,
+    size_t len)
+{
+    ngx_int_t     rc;
+    ngx_buf_t    *b;
+    ngx_chain_t   out;
+
+    r->headers_out.status = status;
+    r->headers_out.content_length_n = len;
+    ngx_str_set(&r->headers_out.content_type, "application/json");
+    r->headers_out.content_type_len = r->headers_out.content_type.len;
+
+    rc = ngx_http_send_header(r);
+
+    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
+        return rc;
+    }
+
+    b = ngx_calloc_buf(r->pool);
+    if (b == NULL) {
+        return NGX_ERROR;
+    }
+
+    b->pos = body;
+    b->last = body + len;
+    b->memory = 1;
+    b->last_buf = 1;
+    b->last_in_chain = 1;
+
+    out.buf = b;
+    out.next = NULL;
+
+    return ngx_http_output_filter(r, &out);
+}
+
+
+static ngx_int_t
+ngx_http_eda_saga_idem_key(ngx_http_request_t *r, ngx_str_t *key)
+{
+    ngx_uint_t        i, j;
+    ngx_list_part_t  *part;
+    ngx_table_elt_t  *h;
+
+    key->len = 0;
+    key->data = (u_char *) "";
+
+    part = &r->headers_in.headers.part;
+    h = part->elts;
+
+    for (i = 0; /* void */; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                return NGX_OK;
+            }
+
+            part = part->next;
+            h = part->elts;
+            i = 0;
+        }
+
+        if (h[i].key.len != sizeof("Idempotency-Key") - 1
+            || ngx_strncasecmp(h[i].key.data, (u_char *) "Idempotency-Key",
+                               h[i].key.len) != 0)
+        {
+            continue;
+        }
+
+        if (h[i].value.len == 0
+            || h[i].value.len > NGX_HTTP_EDA_SAGA_MAX_KEY)
+        {
+            return NGX_ERROR;
+        }
+
+        for (j = 0; j < h[i].value.len; j++) {
+            if (h[i].value.data[j] <= ' ' || h[i].value.data[j] >= 0x7f) {
+                return NGX_ERROR;
+            }
+        }
+
+        *key = h[i].value;
+        return NGX_OK;
+    }
+}
+
+
+static ngx_http_eda_saga_ctx_t *
+ngx_http_eda_saga_ctx(ngx_http_request_t *r)
+{
+    ngx_pool_cleanup_t       *cln;
+    ngx_http_eda_saga_ctx_t  *ctx;
+
+    ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_eda_saga_ctx_t));
+    if (ctx == NULL) {
+        return NULL;
+    }
+
+    cln = ngx_pool_cleanup_add(r->pool, 0);
+    if (cln == NULL) {
+        return NULL;
+    }
+
+    cln->handler = ngx_http_eda_saga_cleanup;
+    cln->data = ctx;
+
+    ngx_http_set_ctx(r, ctx, ngx_http_eda_saga_module);
+
+    return ctx;
+}
+
+
+/* a client that left first: its Redis command answers no one */
+
+static void
+ngx_http_eda_saga_cleanup(void *data)
+{
+    ngx_http_eda_saga_ctx_t  *ctx = data;
+
+    if (ctx->cmd != NULL) {
+        ngx_eda_redis_detach(ctx->cmd);
+        ctx->cmd = NULL;
+    }
+}
+
+
+static int64_t
+ngx_http_eda_saga_now(void)
+{
+    ngx_time_t  *tp;
+
+    tp = ngx_timeofday();
+
+    return (int64_t) tp->sec * 1000 + tp->msec;
+}
+
+
+/* ------------------------------------------------------------------------
+ * configuration
+ */
+
+static void *
+ngx_http_eda_saga_create_main_conf(ngx_conf_t *cf)
+{
+    return ngx_pcalloc(cf->pool, sizeof(ngx_http_eda_saga_main_conf_t));
+}
+
+
+static char *
+ngx_http_eda_saga_init_main_conf(ngx_conf_t *cf, void *conf)
+{
+    ngx_http_eda_saga_main_conf_t *smcf = conf;
+
+    ngx_uint_t                i;
+    ngx_http_eda_saga_use_t  *u;
+
+    if (smcf->uses == NULL) {
+        return NGX_CONF_OK;
+    }
+
+    u = smcf->uses->elts;
+
+    for (i = 0; i < smcf->uses->nelts; i++) {
+        if (smcf->defs == NULL) {
+            ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                          "\"eda_saga %V\" in %V:%ui requires "
+                          "\"eda_saga_definitions\" in the http block",
+                          &u[i].name, &u[i].file, u[i].line);
+            return NGX_CONF_ERROR;
+        }
+
+        if (ngx_eda_saga_find(smcf->defs, (char *) u[i].name.data,
+                              u[i].name.len) == NULL)
+        {
+            ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                          "\"eda_saga %V\" in %V:%ui: no saga \"%V\" in "
+                          "\"%V\"", &u[i].name, &u[i].file, u[i].line,
+                          &u[i].name, &smcf->file);
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static void *
+ngx_http_eda_saga_create_loc_conf(ngx_conf_t *cf)
+{
+    return ngx_pcalloc(cf->pool, sizeof(ngx_http_eda_saga_loc_conf_t));
+}
+
+
+static char *
+ngx_http_eda_saga_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
+{
+    return NGX_CONF_OK;
+}
+
+
+/*
+ * eda_saga_definitions PATH [work_dir=DIR] [group=NAME]: the file is read
+ * and checked now, so nginx -t names what is wrong.  The coordinator runs
+ * as a path manager: nginx's master starts (and restarts) a helper
+ * process for paths with one, which needs a directory of its own (nothing
+ * is written to it).
+ */
+
+static char *
+ngx_http_eda_saga_definitions(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_http_eda_saga_main_conf_t *smcf = conf;
+
+    char                  err[512];
+    u_char               *buf;
+    size_t                size;
+    ssize_t               n;
+    ngx_str_t            *value, dir, *t;
+    ngx_uint_t            i, j, k, c, found;
+    ngx_file_t            file;
+    ngx_file_info_t       fi;
+    ngx_pool_cleanup_t   *cln;
+    ngx_eda_main_conf_t  *emcf;
+    ngx_eda_saga_cmd_t   *sc;
+    ngx_array_t          *topics;
+
+    if (smcf->defs != NULL) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+    ngx_str_set(&dir, "eda_saga");
+    ngx_str_set(&smcf->group, "eda-saga");
+
+    for (i = 2; i < cf->args->nelts; i++) {
+        if (ngx_strncmp(value[i].data, "work_dir=", 9) == 0
+            && value[i].len > 9)
+        {
+            dir.data = value[i].data + 9;
+            dir.len = value[i].len - 9;
+
+        } else if (ngx_strncmp(value[i].data, "group=", 6) == 0
+                   && value[i].len > 6)
+        {
+            smcf->group.data = value[i].data + 6;
+            smcf->group.len = value[i].len - 6;
+
+        } else {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid parameter \"%V\" in \"%V\"",
+                               &value[i], &cmd->name);
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    smcf->file = value[1];
+
+    if (ngx_conf_full_name(cf->cycle, &smcf->file, 1) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    ngx_memzero(&file, sizeof(ngx_file_t));
+    file.name = smcf->file;
+    file.log = cf->log;
+
+    file.fd = ngx_open_file(smcf->file.data, NGX_FILE_RDONLY, NGX_FILE_OPEN,
+                            0);
+    if (file.fd == NGX_INVALID_FILE) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                           "\"%V\": cannot open \"%V\"", &cmd->name,
+                           &smcf->file);
+        return NGX_CONF_ERROR;
+    }
+
+    buf = NULL;
+
+    if (ngx_fd_info(file.fd, &fi) == NGX_FILE_ERROR
+        || ngx_file_size(&fi) > 4 * 1024 * 1024)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%V\": \"%V\" is not a file of at most 4M",
+                           &cmd->name, &smcf->file);
+        goto failed;
+    }
+
+    size = (size_t) ngx_file_size(&fi);
+
+    buf = ngx_alloc(size + 1, cf->log);
+    if (buf == NULL) {
+        goto failed;
+    }
+
+    n = ngx_read_file(&file, buf, size, 0);
+    if (n != (ssize_t) size) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "\"%V\": cannot read \"%V\"",
+                           &cmd->name, &smcf->file);
+        goto failed;
+    }
+
+    smcf->defs = ngx_eda_saga_defs_parse((char *) buf, size, err,
+                                         sizeof(err));
+    if (smcf->defs == NULL) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "\"%V\": \"%V\": %s",
+                           &cmd->name, &smcf->file, err);
+        goto failed;
+    }
+
+    ngx_free(buf);
+    (void) ngx_close_file(file.fd);
+
+    cln = ngx_pool_cleanup_add(cf->pool, 0);
+    if (cln == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    cln->handler = ngx_http_eda_saga_free_defs;
+    cln->data = smcf->defs;
+
+    /* every reply topic, once: what the coordinator consumes */
+
+    topics = ngx_array_create(cf->pool, 8, sizeof(ngx_str_t));
+    if (topics == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    for (i = 0; i < smcf->defs->nsagas; i++) {
+        for (j = 0; j < smcf->defs->sagas[i].nsteps; j++) {
+            for (c = 0; c < 2; c++) {
+                sc = c ? &smcf->defs->sagas[i].steps[j].compensation
+                       : &smcf->defs->sagas[i].steps[j].forward;
+
+                if (sc->topic == NULL) {
+                    continue;
+                }
+
+                t = topics->elts;
+                found = 0;
+
+                for (k = 0; k < topics->nelts; k++) {
+                    if (ngx_strcmp(t[k].data, sc->reply_topic) == 0) {
+                        found = 1;
+                    }
+                }
+
+                if (found) {
+                    continue;
+                }
+
+                t = ngx_array_push(topics);
+                if (t == NULL) {
+                    return NGX_CONF_ERROR;
+                }
+
+                t->data = (u_char *) sc->reply_topic;
+                t->len = ngx_strlen(sc->reply_topic);
+            }
+        }
+    }
+
+    /* the coordinator's process */
+
+    smcf->path = ngx_pcalloc(cf->pool, sizeof(ngx_path_t));
+    if (smcf->path == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    smcf->path->name = dir;
+
+    if (ngx_conf_full_name(cf->cycle, &smcf->path->name, 0) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    smcf->path->manager = ngx_eda_saga_coordinator;
+    smcf->path->data = smcf;
+    smcf->path->conf_file = cf->conf_file->file.name.data;
+    smcf->path->line = cf->conf_file->line;
+
+    if (ngx_add_path(cf, &smcf->path) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    emcf = ngx_http_conf_get_module_main_conf(cf, ngx_eda_module);
+
+    smcf->emcf = emcf;
+    smcf->topics = topics;
+    emcf->redis_used = 1;
+    ngx_eda_require_producer(cf, emcf, &cmd->name);
+
+    return NGX_CONF_OK;
+
+failed:
+
+    if (buf != NULL) {
+        ngx_free(buf);
+    }
+
+    (void) ngx_close_file(file.fd);
+
+    return NGX_CONF_ERROR;
+}
+
+
+static char *
+ngx_http_eda_saga(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_eda_saga_loc_conf_t *slcf = conf;
+
+    ngx_str_t                      *value;
+    ngx_http_eda_saga_use_t        *u;
+    ngx_http_core_loc_conf_t       *clcf;
+    ngx_http_eda_saga_main_conf_t  *smcf;
+
+    if (slcf->name.data != NULL) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+    slcf->name = value[1];
+
+    /* the name is checked against the definitions once all are read */
+
+    smcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_eda_saga_module);
+
+    if (smcf->uses == NULL) {
+        smcf->uses = ngx_array_create(cf->pool, 4,
+                                      sizeof(ngx_http_eda_saga_use_t));
+        if (smcf->uses == NULL) {
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    u = ngx_array_push(smcf->uses);
+    if (u == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    u->name = value[1];
+    u->file = cf->conf_file->file.name;
+    u->line = cf->conf_file->line;
+
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+    clcf->handler = ngx_http_eda_saga_handler;
+
+    return NGX_CONF_OK;
+}
+
+
+static void
+ngx_http_eda_saga_free_defs(void *data)
+{
+    ngx_eda_saga_defs_free(data);
+}
