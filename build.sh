@@ -734,6 +734,7 @@ cmd_test() {
     export TEST_NGINX_BINARY=$binary
     export TEST_NGINX_LOAD_MODULES=$modpath
     export TEST_NGINX_SERVROOT=$STATE/servroot
+    export TEST_NGINX_EDA_ROOT=$ROOT
     export TEST_NGINX_KAFKA_BROKERS=$KAFKA_BROKERS
     export TEST_NGINX_REDIS_HOST=${redis%:*}
     export TEST_NGINX_REDIS_PORT=${redis##*:}

@@ -37,6 +37,14 @@ typedef enum {
     NGX_EDA_M_WS_DELIVERED,        /* frames queued to clients */
     NGX_EDA_M_WS_SLOW_CLOSED,      /* clients closed for being too slow */
     NGX_EDA_M_QUEUE_DEPTH,         /* gauge: messages in the producer */
+    NGX_EDA_M_SAGA_STARTED,        /* saga transitions, by status */
+    NGX_EDA_M_SAGA_RUNNING,
+    NGX_EDA_M_SAGA_RETRYING,
+    NGX_EDA_M_SAGA_COMPENSATING,
+    NGX_EDA_M_SAGA_COMPLETED,
+    NGX_EDA_M_SAGA_COMPENSATED,
+    NGX_EDA_M_SAGA_FAILED,
+    NGX_EDA_M_SAGA_RESENT,         /* outbox records sent again */
     NGX_EDA_M_LAST
 } ngx_eda_metric_e;
 

@@ -34,6 +34,7 @@
 #include "ngx_eda_redis.h"
 #include "ngx_eda_kafka_producer.h"
 #include "ngx_eda_kafka_consumer.h"
+#include "ngx_eda_metrics.h"
 #include "ngx_http_eda_saga_module.h"
 
 
@@ -72,6 +73,7 @@ typedef struct {
     ngx_uint_t                  nitems;
     ngx_uint_t                  waiting;       /* delivery reports */
     ngx_uint_t                  failed;
+    const char                 *status;        /* static, once written */
     ngx_event_t                 retry;
     unsigned                    sweep:1;       /* an outbox to resend */
 } ngx_eda_saga_job_t;
@@ -113,6 +115,8 @@ static void ngx_eda_saga_outbox(void *reply, void *data);
 static ngx_int_t ngx_eda_saga_command(ngx_eda_saga_coord_t *coord,
     ngx_eda_redis_handler_pt handler, void *data, int argc,
     const char **argv, const size_t *lens);
+static void ngx_eda_saga_count(ngx_eda_saga_coord_t *coord,
+    const char *status);
 static ngx_eda_saga_part_t *ngx_eda_saga_part(ngx_eda_saga_coord_t *coord,
     const char *topic, int32_t partition);
 static int64_t ngx_eda_saga_now(void);
@@ -507,6 +511,7 @@ ngx_eda_saga_read(void *reply, void *data)
 
     ngx_memcpy(job->version.data, v->str, v->len);
     job->version.len = v->len;
+    job->status = res.status;
 
     ngx_eda_saga_key(coord->emcf, key, &job->id, "");
     ngx_eda_saga_key(coord->emcf, okey, &job->id, ":outbox");
@@ -594,6 +599,8 @@ ngx_eda_saga_committed(void *reply, void *data)
     }
 
     /* written: the input is dealt with, the outbox is safe in Redis */
+
+    ngx_eda_saga_count(job->coord, job->status);
 
     if (job->part != NULL) {
         job->part->pending--;
@@ -1102,6 +1109,8 @@ ngx_eda_saga_outbox(void *reply, void *data)
     }
 
     if (job->nitems) {
+        ngx_eda_metrics_count(job->coord->emcf, NGX_EDA_M_SAGA_RESENT,
+                              job->nitems);
         ngx_log_error(NGX_LOG_INFO, ngx_cycle->log, 0,
                       "eda: saga %V: sending %ui records of its outbox "
                       "again", &job->id, job->nitems);
@@ -1125,6 +1134,25 @@ ngx_eda_saga_command(ngx_eda_saga_coord_t *coord,
     }
 
     return NGX_OK;
+}
+
+
+static void
+ngx_eda_saga_count(ngx_eda_saga_coord_t *coord, const char *status)
+{
+    ngx_uint_t  i;
+
+    static const char  *names[] = {
+        "started", "running", "retrying", "compensating", "completed",
+        "compensated", "failed", NULL
+    };
+
+    for (i = 0; names[i] != NULL; i++) {
+        if (ngx_strcmp(names[i], status) == 0) {
+            ngx_eda_metrics_count(coord->emcf, NGX_EDA_M_SAGA_STARTED + i, 1);
+            return;
+        }
+    }
 }
 
 

@@ -126,6 +126,26 @@ static ngx_http_eda_metric_desc_t  ngx_http_eda_metric_descs[] = {
     { NGX_EDA_M_WS_SLOW_CLOSED, "eda_ws_slow_closed_total", NULL, "counter",
       "WebSocket clients closed because their send buffer overflowed." },
 
+    { NGX_EDA_M_SAGA_STARTED, "eda_saga_transitions_total",
+      "status=\"started\"", "counter",
+      "Saga instances entering a status (the coordinator's)." },
+    { NGX_EDA_M_SAGA_RUNNING, "eda_saga_transitions_total",
+      "status=\"running\"", NULL, NULL },
+    { NGX_EDA_M_SAGA_RETRYING, "eda_saga_transitions_total",
+      "status=\"retrying\"", NULL, NULL },
+    { NGX_EDA_M_SAGA_COMPENSATING, "eda_saga_transitions_total",
+      "status=\"compensating\"", NULL, NULL },
+    { NGX_EDA_M_SAGA_COMPLETED, "eda_saga_transitions_total",
+      "status=\"completed\"", NULL, NULL },
+    { NGX_EDA_M_SAGA_COMPENSATED, "eda_saga_transitions_total",
+      "status=\"compensated\"", NULL, NULL },
+    { NGX_EDA_M_SAGA_FAILED, "eda_saga_transitions_total",
+      "status=\"failed\"", NULL, NULL },
+
+    { NGX_EDA_M_SAGA_RESENT, "eda_saga_outbox_resent_total", NULL,
+      "counter", "Saga records sent again from an outbox (a coordinator "
+      "died or Kafka refused)." },
+
     { NGX_EDA_M_LAST, NULL, NULL, NULL, NULL }
 };
 

@@ -698,7 +698,17 @@ ngx_http_eda_saga_init_main_conf(ngx_conf_t *cf, void *conf)
     ngx_http_eda_saga_main_conf_t *smcf = conf;
 
     ngx_uint_t                i;
+    ngx_eda_main_conf_t      *emcf;
     ngx_http_eda_saga_use_t  *u;
+
+    emcf = ngx_http_conf_get_module_main_conf(cf, ngx_eda_module);
+
+    if (smcf->defs != NULL && emcf->redis == NULL) {
+        ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                      "\"eda_saga_definitions\" requires \"eda_redis\" (the "
+                      "sagas' state lives there)");
+        return NGX_CONF_ERROR;
+    }
 
     if (smcf->uses == NULL) {
         return NGX_CONF_OK;
@@ -776,7 +786,7 @@ ngx_http_eda_saga_definitions(ngx_conf_t *cf, ngx_command_t *cmd,
     }
 
     value = cf->args->elts;
-    ngx_str_set(&dir, "eda_saga");
+    ngx_str_set(&dir, "eda_saga_temp");
     ngx_str_set(&smcf->group, "eda-saga");
 
     for (i = 2; i < cf->args->nelts; i++) {

@@ -213,3 +213,100 @@ invalid origin "https://app.example.com/" in "eda_ws_origin"
 --- error_log
 [emerg]
 invalid subprotocol "v1,v2" in "eda_ws_subprotocols": not a token
+
+
+
+=== TEST 17: eda_saga_definitions: the documented example loads
+--- http_config
+    eda_kafka_brokers 127.0.0.1:9092;
+    eda_redis $TEST_NGINX_REDIS_HOST:$TEST_NGINX_REDIS_PORT;
+    eda_saga_definitions $TEST_NGINX_EDA_ROOT/docs/examples/sagas.json;
+--- config
+    location /checkouts/ {
+        eda_saga checkout;
+    }
+--- request
+GET /checkouts/none
+--- error_code: 404
+--- no_error_log
+[emerg]
+
+
+
+=== TEST 18: eda_saga_definitions: an error names the saga, the step, the problem
+--- http_config
+    eda_kafka_brokers 127.0.0.1:9092;
+    eda_redis 127.0.0.1:6379;
+    eda_saga_definitions ../html/bad.json;
+--- config
+--- user_files
+>>> bad.json
+{"sagas": {"checkout": {"steps": [
+  {"name": "reserve", "command": {"topic": "inv", "type": "reserve"},
+   "reply_topic": "inv.replies", "success": ["ok"], "failure": ["no"]},
+  {"name": "charge", "command": {"topic": "pay", "type": "charge"},
+   "reply_topic": "pay.replies", "success": ["ok"], "failure": ["no"],
+   "timeout": "ten seconds"}]}}}
+--- must_die
+--- suppress_stderr
+--- error_log eval
+qr/\[emerg\] .*"eda_saga_definitions": ".*bad\.json": saga "checkout", step 2 \("charge"\): "timeout" must be a duration/
+
+
+
+=== TEST 19: eda_saga_definitions: not JSON
+--- http_config
+    eda_kafka_brokers 127.0.0.1:9092;
+    eda_redis 127.0.0.1:6379;
+    eda_saga_definitions ../html/bad.json;
+--- config
+--- user_files
+>>> bad.json
+{"sagas": 
+--- must_die
+--- suppress_stderr
+--- error_log eval
+qr/\[emerg\] .*bad\.json": invalid JSON at line/
+
+
+
+=== TEST 20: eda_saga_definitions without eda_redis
+--- http_config
+    eda_kafka_brokers 127.0.0.1:9092;
+    eda_saga_definitions $TEST_NGINX_EDA_ROOT/docs/examples/sagas.json;
+--- config
+--- must_die
+--- suppress_stderr
+--- error_log
+[emerg]
+"eda_saga_definitions" requires "eda_redis"
+
+
+
+=== TEST 21: eda_saga with a saga the file does not have
+--- http_config
+    eda_kafka_brokers 127.0.0.1:9092;
+    eda_redis 127.0.0.1:6379;
+    eda_saga_definitions $TEST_NGINX_EDA_ROOT/docs/examples/sagas.json;
+--- config
+    location /refunds/ {
+        eda_saga refund;
+    }
+--- must_die
+--- suppress_stderr
+--- error_log eval
+qr/\[emerg\] .*"eda_saga refund" in .*: no saga "refund" in ".*sagas\.json"/
+
+
+
+=== TEST 22: eda_saga without eda_saga_definitions
+--- http_config
+    eda_kafka_brokers 127.0.0.1:9092;
+--- config
+    location /refunds/ {
+        eda_saga refund;
+    }
+--- must_die
+--- suppress_stderr
+--- error_log eval
+qr/\[emerg\] .*"eda_saga refund" in .* requires "eda_saga_definitions"/

@@ -1,0 +1,396 @@
+# Sagas against the real broker and Redis: the coordinator process drives
+# instances through a participant (t/lib/saga_participant.py, Python with
+# Debian's confluent-kafka) that replies as each saga's input tells it to.
+# Happy path, failure and compensation in reverse order, timeouts with
+# retries and backoff, a compensation that fails (dead letter), idempotent
+# starts, the status API, kill -9 of the coordinator with many sagas in
+# flight, a reload, and two gateways sharing the work.
+
+use strict;
+use warnings;
+
+use Cwd qw(abs_path);
+use File::Basename qw(dirname);
+use HTTP::Tiny;
+use JSON::PP ();
+use Test::More;
+use Time::HiRes qw(time sleep);
+use EdaTest qw(unique_topic kafka_produce kafka_consume kafka_brokers
+               nginx_start nginx_stop nginx_reload nginx_pid nginx_workers
+               redis_host redis_port);
+
+my $py = $ENV{TEST_PYTHON} || '/usr/bin/python3';
+my $root = dirname(dirname(abs_path(__FILE__)));
+my $P = unique_topic('saga');
+my $json = JSON::PP->new->canonical;
+my ($nginx, $nginx_b, $participant);
+
+END {
+    kill 'TERM', $participant if $participant;
+    nginx_stop($nginx_b) if $nginx_b;
+    nginx_stop($nginx) if $nginx;
+}
+
+# the example of docs/sagas.md, with this run's topics and short timings
+
+my $example = do {
+    open my $fh, '<', "$root/docs/examples/sagas.json" or die;
+    local $/;
+    $json->decode(<$fh>);
+};
+
+my %topic;
+for my $t (qw(inventory.commands inventory.replies payment.commands
+              payment.replies shipping.commands shipping.replies events
+              dead-letters)) {
+    $topic{$t} = "$P-$t";
+}
+
+$example->{events_topic} = $topic{events};
+$example->{dead_letter_topic} = $topic{'dead-letters'};
+
+my ($reserve, $charge, $confirm) = @{ $example->{sagas}{checkout}{steps} };
+
+for my $s ($reserve, $charge, $confirm) {
+    my ($area) = $s->{command}{topic} =~ /^(\w+)\./;
+    $s->{command}{topic} = $topic{"$area.commands"};
+    $s->{reply_topic} = $topic{"$area.replies"};
+    $s->{compensation}{topic} = $topic{"$area.commands"} if $s->{compensation};
+    $s->{timeout} = '1s';
+}
+
+$reserve->{retry} = { max_attempts => 3, initial_backoff => '300ms',
+                      multiplier => 2, max_backoff => '1s', jitter => 0 };
+$charge->{retry} = { max_attempts => 2, initial_backoff => '200ms',
+                     jitter => 0 };
+$charge->{compensation}{timeout} = '1s';
+$charge->{compensation}{retry} = { max_attempts => 2,
+                                   initial_backoff => '100ms', jitter => 0 };
+$confirm->{retry} = { max_attempts => 1 };
+
+my $defs = "$root/.eda/$P-sagas.json";
+open my $out, '>', $defs or die;
+print $out $json->encode($example);
+close $out;
+
+kafka_produce($_, 'created') for values %topic;
+
+my $redis = redis_host() . ':' . redis_port();
+my %conf = (
+    http_config => <<"_EOC_",
+    eda_kafka_brokers \$TEST_NGINX_KAFKA_BROKERS;
+    eda_redis $redis prefix=$P:;
+    eda_saga_definitions $defs group=$P-coordinators;
+_EOC_
+    config => <<"_EOC_",
+        location /sagas/ {
+            eda_saga checkout;
+        }
+        location = /metrics {
+            eda_metrics;
+        }
+_EOC_
+);
+
+$nginx = nginx_start(name => 'saga', port => 19794, %conf);
+
+# the participant, and what it received
+
+my $log = "$root/.eda/$P-commands.log";
+# a package handle: a lexical one would be closed (waiting for the
+# participant) before END could stop it
+our $PFH;
+$participant = open $PFH, '-|', $py, "$root/t/lib/saga_participant.py",
+    $defs, '--brokers', kafka_brokers(), '--group', "$P-participant",
+    '--log', $log or die;
+my $ready = <$PFH>;
+like($ready // '', qr/READY/, 'the participant runs');
+
+my $http = HTTP::Tiny->new(timeout => 10);
+
+sub start {
+    my ($input, $port, %h) = @_;
+
+    my $res = $http->request('POST',
+        'http://127.0.0.1:' . ($port || $nginx->{port}) . '/sagas/',
+        { content => ref $input ? $json->encode($input) : $input,
+          headers => { 'Content-Type' => 'application/json', %h } });
+    my $body = eval { $json->decode($res->{content}) } || {};
+    return ($res, $body);
+}
+
+sub state {
+    my ($id, $port) = @_;
+
+    my $res = $http->get('http://127.0.0.1:' . ($port || $nginx->{port})
+                         . "/sagas/$id");
+    return $res->{status} == 200 ? $json->decode($res->{content}) : undef;
+}
+
+my %terminal = map { $_ => 1 } qw(completed compensated failed);
+
+# waits until every saga is terminal; the states
+sub wait_all {
+    my ($ids, $secs) = @_;
+
+    my %st;
+    my $until = time + $secs;
+    while (time < $until) {
+        for my $id (@$ids) {
+            next if $st{$id} && $terminal{ $st{$id}{status} };
+            $st{$id} = state($id);
+        }
+        last unless grep { !$_ || !$terminal{ $_->{status} } } @st{@$ids};
+        sleep 0.1;
+    }
+    return \%st;
+}
+
+sub commands {
+    my ($id) = @_;
+
+    open my $fh, '<', $log or return ();
+    return grep { $_->{saga} eq $id } map { $json->decode($_) } <$fh>;
+}
+
+sub steps_of { map { ($_->{phase} eq 'forward' ? '' : 'undo ') . $_->{step} } @_ }
+
+sub coordinator {
+    my ($n) = @_;
+
+    for my $pid (nginx_workers($n)) {
+        open my $fh, '<', "/proc/$pid/cmdline" or next;
+        my $cmd = <$fh> // '';
+        return $pid if $cmd =~ /eda saga coordinator/;
+    }
+    return undef;
+}
+
+my $coord;
+for (1 .. 50) { last if $coord = coordinator($nginx); sleep 0.1 }
+ok($coord, 'a child of the master is titled "nginx: eda saga coordinator"');
+
+# --------------------------------------------------------------------------
+# happy path
+
+my ($res, $body) = start({ order => 1 });
+is($res->{status}, 202, 'POST starts a saga: 202');
+my $id = $body->{id} // '';
+like($id, qr/^[0-9a-f-]{36}$/, 'with its id');
+is($res->{headers}{location}, "/sagas/$id", 'and Location');
+is($body->{created}, JSON::PP::true, 'created');
+
+my $st = wait_all([$id], 30)->{$id};
+is($st->{status}, 'completed', 'the saga completes');
+is_deeply([map { $_->{status} } @{ $st->{history} }],
+          [qw(pending started running running completed)],
+          'through every step, in order');
+is_deeply([sort keys %{ $st->{results} }],
+          [qw(charge-payment confirm-shipment reserve-inventory)],
+          "with every step's result");
+is_deeply($st->{input}, { order => 1 }, 'and the input');
+
+my @c = commands($id);
+is_deeply([steps_of(@c)],
+          [qw(reserve-inventory charge-payment confirm-shipment)],
+          'the participant got one command per step, in order');
+is($c[0]{id}, "$id.1.f.1", 'command ids name saga, step, attempt');
+is($c[0]{key}, $c[0]{id}, 'and are the idempotency keys');
+
+my @ev = grep { ($_->{key} // '') eq $id }
+         @{ kafka_consume($topic{events}, all => 1) };
+is_deeply([map { $json->decode($_->{payload})->{type} } @ev],
+          [map { "eda.saga.$_" } qw(started running running completed)],
+          'every transition is an event on the events topic, keyed by id');
+is($json->decode($ev[0]{payload})->{subject}, $id, 'subject: the saga id');
+
+# --------------------------------------------------------------------------
+# failures: compensations of the completed steps, latest first
+
+($res, $body) = start({ fail => ['confirm-shipment'] });
+my $f3 = $body->{id};
+($res, $body) = start({ fail => ['charge-payment'] });
+my $f2 = $body->{id};
+# the compensation of charge-payment fails twice: a dead letter
+($res, $body) = start({ fail => ['confirm-shipment'],
+                        fail_compensation => ['charge-payment'] });
+my $dl = $body->{id};
+
+my $all = wait_all([$f3, $f2, $dl], 30);
+
+is($all->{$f3}{status}, 'compensated', 'step 3 fails: compensated');
+is_deeply([steps_of(commands($f3))],
+          ['reserve-inventory', 'charge-payment', 'confirm-shipment',
+           'undo charge-payment', 'undo reserve-inventory'],
+          'steps 2 and 1 undone, in reverse order');
+is($all->{$f3}{failed_step}, 'confirm-shipment', 'the state names the step');
+is($all->{$f3}{reason}, 'reply com.example.shipping.rejected',
+   'and the reason');
+
+is($all->{$f2}{status}, 'compensated', 'step 2 fails: compensated');
+is_deeply([steps_of(commands($f2))],
+          ['reserve-inventory', 'charge-payment', 'charge-payment',
+           'undo reserve-inventory'],
+          'step 2 tried twice (its retry policy), then step 1 undone');
+
+is($all->{$dl}{status}, 'failed', 'a compensation that fails: failed');
+is_deeply([steps_of(commands($dl))],
+          ['reserve-inventory', 'charge-payment', 'confirm-shipment',
+           'undo charge-payment', 'undo charge-payment',
+           'undo reserve-inventory'],
+          'the failing compensation tried twice, the earlier one still runs');
+
+my @dead = grep { ($_->{key} // '') eq $dl }
+           @{ kafka_consume($topic{"dead-letters"}, all => 1) };
+is(scalar @dead, 1, 'one record on the dead-letter topic');
+my $d = $json->decode($dead[0]{payload} // '{}');
+is($d->{type}, 'eda.saga.dead-letter', 'of type eda.saga.dead-letter');
+is($d->{data}{step}, 'charge-payment', 'naming the step');
+is($d->{data}{reason}, 'reply com.example.payment.refund-failed',
+   'and the reason');
+is($d->{data}{command_type}, 'com.example.payment.refund',
+   'and the command that could not be done');
+
+# --------------------------------------------------------------------------
+# timeouts: retried after timeout + backoff (300ms, then 600ms)
+
+($res, $body) = start({ silent => { 'reserve-inventory' => 2 } });
+my $t = $body->{id};
+$st = wait_all([$t], 30)->{$t};
+is($st->{status}, 'completed', 'two attempts unanswered, the third: done');
+my @r = grep { $_->{step} eq 'reserve-inventory' } commands($t);
+is_deeply([map { $_->{attempt} } @r], [1, 2, 3], 'attempts 1, 2, 3');
+is_deeply([map { $_->{key} } @r], [map { "$t.1.f.$_" } 1 .. 3],
+          'each attempt its own idempotency key');
+my $gap1 = $r[1]{time} - $r[0]{time};
+my $gap2 = $r[2]{time} - $r[1]{time};
+ok($gap1 >= 1.25 && $gap1 < 2.0,
+   sprintf('attempt 2 after the 1s timeout + 300ms (%.2f s)', $gap1));
+ok($gap2 >= 1.55 && $gap2 < 2.3,
+   sprintf('attempt 3 after the 1s timeout + 600ms (%.2f s)', $gap2));
+is_deeply([grep { $_ eq 'retrying' } map { $_->{status} }
+           @{ $st->{history} }], [qw(retrying retrying)],
+          'the history shows the retries');
+
+# --------------------------------------------------------------------------
+# idempotent start, the status API, errors
+
+my ($r1, $b1) = start({ order => 7 }, undef, 'Idempotency-Key' => "$P-k1");
+my ($r2, $b2) = start({ order => 7 }, undef, 'Idempotency-Key' => "$P-k1");
+my ($r3, $b3) = start({ order => 7 }, undef, 'Idempotency-Key' => "$P-k2");
+is($r2->{status}, 202, 'a retried start: 202');
+is($b2->{id}, $b1->{id}, 'the same Idempotency-Key: the same saga');
+is($b2->{created}, JSON::PP::false, 'not created again');
+isnt($b3->{id}, $b1->{id}, 'another key: another saga');
+wait_all([$b1->{id}, $b3->{id}], 30);
+is(scalar(grep { $_->{step} eq 'reserve-inventory' } commands($b1->{id})),
+   1, 'the retried start sent nothing twice');
+
+($res) = start('{"order":', undef);
+is($res->{status}, 400, 'input that is not JSON: 400');
+like($res->{content}, qr/must be JSON/, 'a problem document saying so');
+is($res->{headers}{'content-type'}, 'application/problem+json',
+   'problem+json');
+
+($res) = start({}, undef, 'Idempotency-Key' => 'x' x 200);
+is($res->{status}, 400, 'an Idempotency-Key too long: 400');
+
+$res = $http->get("http://127.0.0.1:$nginx->{port}/sagas/no-such-saga");
+is($res->{status}, 404, 'an unknown id: 404');
+$res = $http->get("http://127.0.0.1:$nginx->{port}/sagas/bad%20id");
+is($res->{status}, 404, 'an id that cannot be: 404');
+$res = $http->request('DELETE', "http://127.0.0.1:$nginx->{port}/sagas/$id");
+is($res->{status}, 405, 'another method: 405');
+
+$res = $http->get("http://127.0.0.1:$nginx->{port}/metrics");
+my ($done) = $res->{content} =~
+    /^eda_saga_transitions_total\{status="completed"\} (\d+)/m;
+ok(($done // 0) >= 4, "metrics count completed sagas ($done)");
+
+# --------------------------------------------------------------------------
+# kill -9 of the coordinator with many sagas in flight
+
+my @ids = map { (start({ n => $_ }))[1]{id} } 1 .. 40;
+sleep 0.15;
+my $old = coordinator($nginx);
+kill 'KILL', $old;
+sleep 0.5;
+my $new;
+for (1 .. 50) {
+    $new = coordinator($nginx);
+    last if $new && $new != $old;
+    sleep 0.1;
+}
+ok($new && $new != $old, 'the master respawns a killed coordinator');
+kill 'KILL', $new;
+push @ids, map { (start({ n => $_ }))[1]{id} } 41 .. 60;
+sleep 0.3;
+kill 'KILL', coordinator($nginx) // 0;
+
+$all = wait_all(\@ids, 90);
+is(scalar(grep { ($_->{status} // '') eq 'completed' } values %$all),
+   scalar @ids, scalar(@ids) . ' sagas, three kill -9: all completed');
+
+my ($skipped, $dups, $badkey) = (0, 0, 0);
+for my $sid (@ids) {
+    my @cmds = commands($sid);
+    my %first;
+    for my $i (0 .. $#cmds) {
+        $first{ $cmds[$i]{step} } //= $i;
+        $badkey++ if $cmds[$i]{key} ne $cmds[$i]{id};
+    }
+    $skipped++ unless defined $first{'reserve-inventory'}
+        && defined $first{'charge-payment'}
+        && defined $first{'confirm-shipment'}
+        && $first{'reserve-inventory'} < $first{'charge-payment'}
+        && $first{'charge-payment'} < $first{'confirm-shipment'};
+    $dups += @cmds - 3;
+}
+is($skipped, 0, 'no step skipped or out of order');
+is($badkey, 0, 'every command carries its idempotency key');
+note("commands sent again after the kills (at-least-once, same keys): $dups");
+
+# --------------------------------------------------------------------------
+# reload with sagas in flight
+
+@ids = map { (start({ n => $_ }))[1]{id} } 1 .. 20;
+$old = coordinator($nginx);
+nginx_reload($nginx);
+$all = wait_all(\@ids, 60);
+is(scalar(grep { ($_->{status} // '') eq 'completed' } values %$all), 20,
+   'reload with 20 sagas in flight: all completed');
+$new = coordinator($nginx);
+ok($new && $new != $old, 'by a new coordinator');
+my $gone = 0;
+for (1 .. 50) {
+    if (!EdaTest::process_alive($old)) { $gone = 1; last }
+    sleep 0.1;
+}
+ok($gone, 'the old one is gone');
+
+# --------------------------------------------------------------------------
+# two gateways, one group: the work is shared
+
+$nginx_b = nginx_start(name => 'saga-b', port => 19795, %conf);
+sleep 2;
+@ids = map { (start({ n => $_ }, $_ % 2 ? $nginx->{port}
+                                        : $nginx_b->{port}))[1]{id} } 1 .. 40;
+$all = wait_all(\@ids, 60);
+is(scalar(grep { ($_->{status} // '') eq 'completed' } values %$all), 40,
+   'two gateways: 40 sagas completed');
+
+my %work;
+for my $n ($nginx, $nginx_b) {
+    $res = $http->get("http://127.0.0.1:$n->{port}/metrics");
+    my $sum = 0;
+    $sum += $1 while $res->{content} =~
+        /^eda_saga_transitions_total\{[^}]*\} (\d+)/mg;
+    $work{ $n->{port} } = $sum;
+}
+ok($work{ $nginx_b->{port} } > 0,
+   "the second gateway's coordinator did part of it ("
+   . join(' / ', map { $work{$_} } sort keys %work) . ' transitions)');
+
+unlink $defs, $log;
+
+done_testing();
