@@ -40,7 +40,12 @@
 
 #define NGX_EDA_SAGA_TICK         50       /* ms between timer polls */
 #define NGX_EDA_SAGA_SWEEP        1000     /* ms between outbox sweeps */
-#define NGX_EDA_SAGA_CLAIM        200      /* timers per poll */
+#define NGX_EDA_SAGA_CLAIM        200      /* timers per poll, at most */
+#define NGX_EDA_SAGA_BUSY         256      /* jobs beyond which none are
+                                              claimed: Redis allows 1024
+                                              commands in flight */
+#define NGX_EDA_SAGA_MAX_TRIES    20       /* a timer's retries, then its
+                                              lease brings it back */
 #define NGX_EDA_SAGA_LEASE        10000    /* ms a claimed timer waits */
 #define NGX_EDA_SAGA_STALE        5000     /* ms before an outbox is resent */
 #define NGX_EDA_SAGA_MAX_JOBS     2048     /* inputs in progress */
@@ -85,6 +90,7 @@ struct ngx_eda_saga_coord_s {
     ngx_eda_kafka_consumer_t       *consumer;
     ngx_array_t                    *parts;      /* ngx_eda_saga_part_t * */
     ngx_uint_t                      jobs;
+    ngx_uint_t                      claimed;    /* asked in the last poll */
     ngx_event_t                     tick;
     ngx_event_t                     sweep;
     unsigned                        polling:1;
@@ -794,7 +800,10 @@ ngx_eda_saga_later(ngx_eda_saga_job_t *job)
         job->version.data = NULL;
     }
 
-    if (job->in.kind == NGX_EDA_SAGA_TIMER || job->sweep) {
+    if (job->sweep
+        || (job->in.kind == NGX_EDA_SAGA_TIMER
+            && ++job->tries > NGX_EDA_SAGA_MAX_TRIES))
+    {
         /* still in its sorted set: claimed again after the lease */
         ngx_eda_saga_done(job);
         return;
@@ -869,6 +878,7 @@ ngx_eda_saga_tick(ngx_event_t *ev)
     size_t       lens[7];
     int64_t      ms;
     ngx_str_t    name;
+    ngx_uint_t   n;
     const char  *argv[7];
 
     if (ngx_exiting || ngx_quit || ngx_terminate) {
@@ -877,9 +887,12 @@ ngx_eda_saga_tick(ngx_event_t *ev)
 
     ngx_add_timer(&coord->tick, NGX_EDA_SAGA_TICK);
 
-    if (coord->polling || coord->jobs >= NGX_EDA_SAGA_MAX_JOBS / 2) {
+    if (coord->polling || coord->jobs >= NGX_EDA_SAGA_BUSY) {
         return;
     }
+
+    /* no more than can be served at once: a claimed timer waits a lease */
+    n = ngx_min(NGX_EDA_SAGA_CLAIM, NGX_EDA_SAGA_BUSY - coord->jobs);
 
     ms = ngx_eda_saga_now();
 
@@ -887,7 +900,7 @@ ngx_eda_saga_tick(ngx_event_t *ev)
     ngx_eda_saga_key(coord->emcf, tkey, &name, "");
     p1 = ngx_snprintf(now, sizeof(now), "%L", ms);
     p2 = ngx_snprintf(lease, sizeof(lease), "%L", ms + NGX_EDA_SAGA_LEASE);
-    p3 = ngx_snprintf(limit, sizeof(limit), "%d", NGX_EDA_SAGA_CLAIM);
+    p3 = ngx_snprintf(limit, sizeof(limit), "%ui", n);
 
     argv[0] = "EVAL";
     argv[1] = ngx_eda_saga_script_claim;
@@ -910,6 +923,7 @@ ngx_eda_saga_tick(ngx_event_t *ev)
         == NGX_OK)
     {
         coord->polling = 1;
+        coord->claimed = n;
     }
 }
 
@@ -954,7 +968,7 @@ ngx_eda_saga_claimed(void *reply, void *data)
 
     /* a full batch: more may be due */
 
-    if (rep->elements == NGX_EDA_SAGA_CLAIM && coord->tick.timer_set) {
+    if (rep->elements == coord->claimed && coord->tick.timer_set) {
         ngx_del_timer(&coord->tick);
         ngx_add_timer(&coord->tick, 1);
     }
