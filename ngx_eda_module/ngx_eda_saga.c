@@ -41,6 +41,8 @@ static int ngx_eda_saga_parse_types(const char ***out, size_t *n,
     json_t *arr, const char *member, char *err, size_t errlen);
 static int ngx_eda_saga_parse_retry(ngx_eda_saga_cmd_t *cmd, json_t *obj,
     char *err, size_t errlen);
+static int ngx_eda_saga_topic_member(json_t *obj, const char *member,
+    const char **topic, const char *what, char *err, size_t errlen);
 static int ngx_eda_saga_duration(json_t *v, uint64_t *ms);
 static int ngx_eda_saga_only(json_t *obj, const char *const *allowed,
     const char **unknown);
@@ -142,24 +144,12 @@ ngx_eda_saga_defs_parse(const char *buf, size_t len, char *err,
     events = "eda.saga.events";
     dead = "eda.saga.dead-letters";
 
-    v = json_object_get(root, "events_topic");
-    if (v != NULL) {
-        events = json_string_value(v);
-        if (events == NULL || !ngx_eda_saga_valid_topic(events)) {
-            ngx_eda_saga_err(err, errlen, "\"events_topic\" must be a "
-                             "Kafka topic name");
-            goto failed;
-        }
-    }
-
-    v = json_object_get(root, "dead_letter_topic");
-    if (v != NULL) {
-        dead = json_string_value(v);
-        if (dead == NULL || !ngx_eda_saga_valid_topic(dead)) {
-            ngx_eda_saga_err(err, errlen, "\"dead_letter_topic\" must be a "
-                             "Kafka topic name");
-            goto failed;
-        }
+    if (ngx_eda_saga_topic_member(root, "events_topic", &events, "", err,
+                                  errlen) != 0
+        || ngx_eda_saga_topic_member(root, "dead_letter_topic", &dead, "",
+                                     err, errlen) != 0)
+    {
+        goto failed;
     }
 
     sagas = json_object_get(root, "sagas");
@@ -278,29 +268,15 @@ ngx_eda_saga_parse_saga(ngx_eda_saga_def_t *def, const char *name,
     def->events_topic = events;
     def->dead_letter_topic = dead;
 
-    v = json_object_get(obj, "events_topic");
-    if (v != NULL) {
-        def->events_topic = json_string_value(v);
-        if (def->events_topic == NULL
-            || !ngx_eda_saga_valid_topic(def->events_topic))
-        {
-            ngx_eda_saga_err(err, errlen, "saga \"%s\": \"events_topic\" "
-                             "must be a Kafka topic name", name);
-            return -1;
-        }
-    }
+    snprintf(what, sizeof(what), "saga \"%s\": ", name);
 
-    v = json_object_get(obj, "dead_letter_topic");
-    if (v != NULL) {
-        def->dead_letter_topic = json_string_value(v);
-        if (def->dead_letter_topic == NULL
-            || !ngx_eda_saga_valid_topic(def->dead_letter_topic))
-        {
-            ngx_eda_saga_err(err, errlen, "saga \"%s\": "
-                             "\"dead_letter_topic\" must be a Kafka topic "
-                             "name", name);
-            return -1;
-        }
+    if (ngx_eda_saga_topic_member(obj, "events_topic", &def->events_topic,
+                                  what, err, errlen) != 0
+        || ngx_eda_saga_topic_member(obj, "dead_letter_topic",
+                                     &def->dead_letter_topic, what, err,
+                                     errlen) != 0)
+    {
+        return -1;
     }
 
     steps = json_object_get(obj, "steps");
@@ -677,6 +653,31 @@ ngx_eda_saga_parse_retry(ngx_eda_saga_cmd_t *cmd, json_t *obj, char *err,
         }
 
         cmd->jitter = json_number_value(v);
+    }
+
+    return 0;
+}
+
+
+/* an optional topic member: *TOPIC keeps its default when absent */
+
+static int
+ngx_eda_saga_topic_member(json_t *obj, const char *member, const char **topic,
+    const char *what, char *err, size_t errlen)
+{
+    json_t  *v;
+
+    v = json_object_get(obj, member);
+    if (v == NULL) {
+        return 0;
+    }
+
+    *topic = json_string_value(v);
+
+    if (*topic == NULL || !ngx_eda_saga_valid_topic(*topic)) {
+        ngx_eda_saga_err(err, errlen, "%s\"%s\" must be a Kafka topic name",
+                         what, member);
+        return -1;
     }
 
     return 0;

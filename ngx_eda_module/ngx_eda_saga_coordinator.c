@@ -117,7 +117,12 @@ static void ngx_eda_saga_tick(ngx_event_t *ev);
 static void ngx_eda_saga_claimed(void *reply, void *data);
 static void ngx_eda_saga_sweep(ngx_event_t *ev);
 static void ngx_eda_saga_swept(void *reply, void *data);
+static ngx_int_t ngx_eda_saga_claim(ngx_eda_saga_coord_t *coord, char *set,
+    int64_t upto, int64_t lease, ngx_uint_t limit,
+    ngx_eda_redis_handler_pt handler);
 static void ngx_eda_saga_outbox(void *reply, void *data);
+static ngx_eda_saga_job_t *ngx_eda_saga_claimed_job(
+    ngx_eda_saga_coord_t *coord, redisReply *e);
 static ngx_int_t ngx_eda_saga_command(ngx_eda_saga_coord_t *coord,
     ngx_eda_redis_handler_pt handler, void *data, int argc,
     const char **argv, const size_t *lens);
@@ -874,12 +879,8 @@ ngx_eda_saga_tick(ngx_event_t *ev)
 {
     ngx_eda_saga_coord_t *coord = ev->data;
 
-    u_char       tkey[300], now[32], lease[32], limit[16], *p1, *p2, *p3;
-    size_t       lens[7];
-    int64_t      ms;
-    ngx_str_t    name;
-    ngx_uint_t   n;
-    const char  *argv[7];
+    int64_t     ms;
+    ngx_uint_t  n;
 
     if (ngx_exiting || ngx_quit || ngx_terminate) {
         return;
@@ -893,33 +894,10 @@ ngx_eda_saga_tick(ngx_event_t *ev)
 
     /* no more than can be served at once: a claimed timer waits a lease */
     n = ngx_min(NGX_EDA_SAGA_CLAIM, NGX_EDA_SAGA_BUSY - coord->jobs);
-
     ms = ngx_eda_saga_now();
 
-    ngx_str_set(&name, "timers");
-    ngx_eda_saga_key(coord->emcf, tkey, &name, "");
-    p1 = ngx_snprintf(now, sizeof(now), "%L", ms);
-    p2 = ngx_snprintf(lease, sizeof(lease), "%L", ms + NGX_EDA_SAGA_LEASE);
-    p3 = ngx_snprintf(limit, sizeof(limit), "%ui", n);
-
-    argv[0] = "EVAL";
-    argv[1] = ngx_eda_saga_script_claim;
-    argv[2] = "1";
-    argv[3] = (char *) tkey;
-    argv[4] = (char *) now;
-    argv[5] = (char *) lease;
-    argv[6] = (char *) limit;
-
-    lens[0] = 4;
-    lens[1] = ngx_strlen(ngx_eda_saga_script_claim);
-    lens[2] = 1;
-    lens[3] = ngx_strlen(tkey);
-    lens[4] = p1 - now;
-    lens[5] = p2 - lease;
-    lens[6] = p3 - limit;
-
-    if (ngx_eda_saga_command(coord, ngx_eda_saga_claimed, coord, 7, argv,
-                             lens)
+    if (ngx_eda_saga_claim(coord, "timers", ms, ms + NGX_EDA_SAGA_LEASE, n,
+                           ngx_eda_saga_claimed)
         == NGX_OK)
     {
         coord->polling = 1;
@@ -934,7 +912,7 @@ ngx_eda_saga_claimed(void *reply, void *data)
     ngx_eda_saga_coord_t *coord = data;
 
     size_t               i;
-    redisReply          *rep = reply, *e;
+    redisReply          *rep = reply;
     ngx_eda_saga_job_t  *job;
 
     coord->polling = 0;
@@ -944,23 +922,11 @@ ngx_eda_saga_claimed(void *reply, void *data)
     }
 
     for (i = 0; i < rep->elements; i++) {
-        e = rep->element[i];
-
-        if (e->type != REDIS_REPLY_STRING
-            || !ngx_eda_saga_valid_id(e->str, e->len))
-        {
+        job = ngx_eda_saga_claimed_job(coord, rep->element[i]);
+        if (job == NULL) {
             continue;
         }
 
-        job = ngx_eda_saga_job(coord, e->len + 1);
-        if (job == NULL) {
-            return;
-        }
-
-        job->id.data = (u_char *) &job[1];
-        job->id.len = e->len;
-        ngx_memcpy(job->id.data, e->str, e->len);
-        job->id.data[e->len] = '\0';
         job->in.kind = NGX_EDA_SAGA_TIMER;
 
         ngx_eda_saga_run(job);
@@ -985,11 +951,7 @@ ngx_eda_saga_sweep(ngx_event_t *ev)
 {
     ngx_eda_saga_coord_t *coord = ev->data;
 
-    u_char       okey[300], before[32], now[32], *p1, *p2;
-    size_t       lens[7];
-    int64_t      ms;
-    ngx_str_t    name;
-    const char  *argv[7];
+    int64_t  ms;
 
     if (ngx_exiting || ngx_quit || ngx_terminate) {
         return;
@@ -1003,33 +965,51 @@ ngx_eda_saga_sweep(ngx_event_t *ev)
 
     ms = ngx_eda_saga_now();
 
-    ngx_str_set(&name, "outbox");
-    ngx_eda_saga_key(coord->emcf, okey, &name, "");
-    p1 = ngx_snprintf(before, sizeof(before), "%L", ms - NGX_EDA_SAGA_STALE);
-    p2 = ngx_snprintf(now, sizeof(now), "%L", ms);
-
-    argv[0] = "EVAL";
-    argv[1] = ngx_eda_saga_script_claim;
-    argv[2] = "1";
-    argv[3] = (char *) okey;
-    argv[4] = (char *) before;
-    argv[5] = (char *) now;
-    argv[6] = "100";
-
-    lens[0] = 4;
-    lens[1] = ngx_strlen(ngx_eda_saga_script_claim);
-    lens[2] = 1;
-    lens[3] = ngx_strlen(okey);
-    lens[4] = p1 - before;
-    lens[5] = p2 - now;
-    lens[6] = 3;
-
-    if (ngx_eda_saga_command(coord, ngx_eda_saga_swept, coord, 7, argv,
-                             lens)
+    if (ngx_eda_saga_claim(coord, "outbox", ms - NGX_EDA_SAGA_STALE, ms, 100,
+                           ngx_eda_saga_swept)
         == NGX_OK)
     {
         coord->sweeping = 1;
     }
+}
+
+
+/* the ids of sorted set SET due by UPTO, at most LIMIT, pushed to LEASE */
+
+static ngx_int_t
+ngx_eda_saga_claim(ngx_eda_saga_coord_t *coord, char *set, int64_t upto,
+    int64_t lease, ngx_uint_t limit, ngx_eda_redis_handler_pt handler)
+{
+    u_char       key[300], a[32], b[32], c[16], *pa, *pb, *pc;
+    size_t       lens[7];
+    ngx_str_t    name;
+    const char  *argv[7];
+
+    name.data = (u_char *) set;
+    name.len = ngx_strlen(set);
+    ngx_eda_saga_key(coord->emcf, key, &name, "");
+
+    pa = ngx_snprintf(a, sizeof(a), "%L", upto);
+    pb = ngx_snprintf(b, sizeof(b), "%L", lease);
+    pc = ngx_snprintf(c, sizeof(c), "%ui", limit);
+
+    argv[0] = "EVAL";
+    argv[1] = ngx_eda_saga_script_claim;
+    argv[2] = "1";
+    argv[3] = (char *) key;
+    argv[4] = (char *) a;
+    argv[5] = (char *) b;
+    argv[6] = (char *) c;
+
+    lens[0] = 4;
+    lens[1] = ngx_strlen(ngx_eda_saga_script_claim);
+    lens[2] = 1;
+    lens[3] = ngx_strlen(key);
+    lens[4] = pa - a;
+    lens[5] = pb - b;
+    lens[6] = pc - c;
+
+    return ngx_eda_saga_command(coord, handler, coord, 7, argv, lens);
 }
 
 
@@ -1040,7 +1020,7 @@ ngx_eda_saga_swept(void *reply, void *data)
 
     u_char               okey[300];
     size_t               i, lens[4];
-    redisReply          *rep = reply, *e;
+    redisReply          *rep = reply;
     const char          *argv[4];
     ngx_eda_saga_job_t  *job;
 
@@ -1051,24 +1031,12 @@ ngx_eda_saga_swept(void *reply, void *data)
     }
 
     for (i = 0; i < rep->elements; i++) {
-        e = rep->element[i];
-
-        if (e->type != REDIS_REPLY_STRING
-            || !ngx_eda_saga_valid_id(e->str, e->len))
-        {
+        job = ngx_eda_saga_claimed_job(coord, rep->element[i]);
+        if (job == NULL) {
             continue;
         }
 
-        job = ngx_eda_saga_job(coord, e->len + 1);
-        if (job == NULL) {
-            return;
-        }
-
         job->sweep = 1;
-        job->id.data = (u_char *) &job[1];
-        job->id.len = e->len;
-        ngx_memcpy(job->id.data, e->str, e->len);
-        job->id.data[e->len] = '\0';
 
         ngx_eda_saga_key(coord->emcf, okey, &job->id, ":outbox");
 
@@ -1133,6 +1101,33 @@ ngx_eda_saga_outbox(void *reply, void *data)
     /* an empty outbox that was not cleared: clearing it now is right */
 
     ngx_eda_saga_produce(job);
+}
+
+
+/* a job for an id a claim returned, or NULL */
+
+static ngx_eda_saga_job_t *
+ngx_eda_saga_claimed_job(ngx_eda_saga_coord_t *coord, redisReply *e)
+{
+    ngx_eda_saga_job_t  *job;
+
+    if (e->type != REDIS_REPLY_STRING
+        || !ngx_eda_saga_valid_id(e->str, e->len))
+    {
+        return NULL;
+    }
+
+    job = ngx_eda_saga_job(coord, e->len + 1);
+    if (job == NULL) {
+        return NULL;
+    }
+
+    job->id.data = (u_char *) &job[1];
+    job->id.len = e->len;
+    ngx_memcpy(job->id.data, e->str, e->len);
+    job->id.data[e->len] = '\0';
+
+    return job;
 }
 
 

@@ -119,8 +119,6 @@ static ngx_int_t ngx_http_eda_publish_accepted(ngx_http_request_t *r,
     ngx_http_eda_publish_ctx_t *ctx);
 static ngx_int_t ngx_http_eda_ce_set_str(ngx_http_request_t *r,
     ngx_eda_ce_event_t *ev, const char *name, ngx_str_t *value);
-static ngx_str_t *ngx_http_eda_find_header(ngx_http_request_t *r,
-    const char *name, size_t len);
 static ngx_uint_t ngx_http_eda_media_type_is(ngx_str_t *ct, const char *type,
     size_t len);
 
@@ -1408,7 +1406,7 @@ ngx_http_eda_publish_accepted(ngx_http_request_t *r,
 }
 
 
-static ngx_str_t *
+ngx_str_t *
 ngx_http_eda_find_header(ngx_http_request_t *r, const char *name, size_t len)
 {
     ngx_uint_t        i;

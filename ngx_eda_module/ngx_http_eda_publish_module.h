@@ -46,5 +46,9 @@ ngx_int_t ngx_http_eda_event_message(ngx_http_request_t *r,
  */
 ngx_int_t ngx_http_eda_request_body(ngx_http_request_t *r, ngx_str_t *body);
 
+/* the value of the request's first header NAME (any case), or NULL */
+ngx_str_t *ngx_http_eda_find_header(ngx_http_request_t *r, const char *name,
+    size_t len);
+
 
 #endif /* _NGX_HTTP_EDA_PUBLISH_MODULE_H_INCLUDED_ */

@@ -584,50 +584,31 @@ ngx_http_eda_saga_send(ngx_http_request_t *r, ngx_uint_t status, u_char *body,
 static ngx_int_t
 ngx_http_eda_saga_idem_key(ngx_http_request_t *r, ngx_str_t *key)
 {
-    ngx_uint_t        i, j;
-    ngx_list_part_t  *part;
-    ngx_table_elt_t  *h;
+    ngx_str_t   *v;
+    ngx_uint_t   i;
 
     key->len = 0;
     key->data = (u_char *) "";
 
-    part = &r->headers_in.headers.part;
-    h = part->elts;
-
-    for (i = 0; /* void */; i++) {
-
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                return NGX_OK;
-            }
-
-            part = part->next;
-            h = part->elts;
-            i = 0;
-        }
-
-        if (h[i].key.len != sizeof("Idempotency-Key") - 1
-            || ngx_strncasecmp(h[i].key.data, (u_char *) "Idempotency-Key",
-                               h[i].key.len) != 0)
-        {
-            continue;
-        }
-
-        if (h[i].value.len == 0
-            || h[i].value.len > NGX_HTTP_EDA_SAGA_MAX_KEY)
-        {
-            return NGX_ERROR;
-        }
-
-        for (j = 0; j < h[i].value.len; j++) {
-            if (h[i].value.data[j] <= ' ' || h[i].value.data[j] >= 0x7f) {
-                return NGX_ERROR;
-            }
-        }
-
-        *key = h[i].value;
+    v = ngx_http_eda_find_header(r, "Idempotency-Key",
+                                 sizeof("Idempotency-Key") - 1);
+    if (v == NULL) {
         return NGX_OK;
     }
+
+    if (v->len == 0 || v->len > NGX_HTTP_EDA_SAGA_MAX_KEY) {
+        return NGX_ERROR;
+    }
+
+    for (i = 0; i < v->len; i++) {
+        if (v->data[i] <= ' ' || v->data[i] >= 0x7f) {
+            return NGX_ERROR;
+        }
+    }
+
+    *key = *v;
+
+    return NGX_OK;
 }
 
 
