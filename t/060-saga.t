@@ -9,175 +9,76 @@
 use strict;
 use warnings;
 
-use Cwd qw(abs_path);
-use File::Basename qw(dirname);
 use HTTP::Tiny;
 use JSON::PP ();
 use Test::More;
 use Time::HiRes qw(time sleep);
-use EdaTest qw(unique_topic kafka_produce kafka_consume kafka_brokers
-               nginx_start nginx_stop nginx_reload nginx_pid nginx_workers
-               redis_host redis_port);
+use EdaTest qw(kafka_consume nginx_start nginx_stop nginx_reload);
+use EdaSaga qw(saga_setup saga_participant saga_start saga_state saga_wait
+               saga_commands saga_coordinator);
 
-my $py = $ENV{TEST_PYTHON} || '/usr/bin/python3';
-my $root = dirname(dirname(abs_path(__FILE__)));
-my $P = unique_topic('saga');
 my $json = JSON::PP->new->canonical;
-my ($nginx, $nginx_b, $participant);
+my $http = HTTP::Tiny->new(timeout => 10);
+my ($nginx, $nginx_b);
 
 END {
-    kill 'TERM', $participant if $participant;
     nginx_stop($nginx_b) if $nginx_b;
     nginx_stop($nginx) if $nginx;
 }
 
-# the example of docs/sagas.md, with this run's topics and short timings
+# the example of docs/sagas.md on this run's topics, with short timings;
+# and the same saga ("durable") with long timeouts for the kill, reload
+# and sharing runs: what a killed coordinator leaves is picked up within
+# a lease (10 s) or an outbox sweep (5 s), which must not be mistaken for
+# a participant's timeout
 
-my $example = do {
-    open my $fh, '<', "$root/docs/examples/sagas.json" or die;
-    local $/;
-    $json->decode(<$fh>);
-};
+my $S = saga_setup(name => 'saga', timeout => '1s', tweak => sub {
+    my ($example, $reserve, $charge, $confirm) = @_;
 
-my %topic;
-for my $t (qw(inventory.commands inventory.replies payment.commands
-              payment.replies shipping.commands shipping.replies events
-              dead-letters)) {
-    $topic{$t} = "$P-$t";
-}
+    $reserve->{retry} = { max_attempts => 3, initial_backoff => '300ms',
+                          multiplier => 2, max_backoff => '1s',
+                          jitter => 0 };
+    $charge->{retry} = { max_attempts => 2, initial_backoff => '200ms',
+                         jitter => 0 };
+    $charge->{compensation}{timeout} = '1s';
+    $charge->{compensation}{retry} = { max_attempts => 2,
+                                       initial_backoff => '100ms',
+                                       jitter => 0 };
+    $confirm->{retry} = { max_attempts => 1 };
 
-$example->{events_topic} = $topic{events};
-$example->{dead_letter_topic} = $topic{'dead-letters'};
+    my $durable = $json->decode($json->encode($example->{sagas}{checkout}));
+    $_->{timeout} = '30s' for @{ $durable->{steps} };
+    $example->{sagas}{durable} = $durable;
+});
 
-my ($reserve, $charge, $confirm) = @{ $example->{sagas}{checkout}{steps} };
-
-for my $s ($reserve, $charge, $confirm) {
-    my ($area) = $s->{command}{topic} =~ /^(\w+)\./;
-    $s->{command}{topic} = $topic{"$area.commands"};
-    $s->{reply_topic} = $topic{"$area.replies"};
-    $s->{compensation}{topic} = $topic{"$area.commands"} if $s->{compensation};
-    $s->{timeout} = '1s';
-}
-
-$reserve->{retry} = { max_attempts => 3, initial_backoff => '300ms',
-                      multiplier => 2, max_backoff => '1s', jitter => 0 };
-$charge->{retry} = { max_attempts => 2, initial_backoff => '200ms',
-                     jitter => 0 };
-$charge->{compensation}{timeout} = '1s';
-$charge->{compensation}{retry} = { max_attempts => 2,
-                                   initial_backoff => '100ms', jitter => 0 };
-$confirm->{retry} = { max_attempts => 1 };
-
-# the same saga with long timeouts, for the kill, reload and sharing runs:
-# what a killed coordinator leaves is picked up within a lease (10 s) or an
-# outbox sweep (5 s), which must not be mistaken for a participant's timeout
-my $durable = $json->decode($json->encode($example->{sagas}{checkout}));
-$_->{timeout} = '30s' for @{ $durable->{steps} };
-$example->{sagas}{durable} = $durable;
-
-my $defs = "$root/.eda/$P-sagas.json";
-open my $out, '>', $defs or die;
-print $out $json->encode($example);
-close $out;
-
-kafka_produce($_, 'created') for values %topic;
-
-my $redis = redis_host() . ':' . redis_port();
-my %conf = (
-    http_config => <<"_EOC_",
-    eda_kafka_brokers \$TEST_NGINX_KAFKA_BROKERS;
-    eda_redis $redis prefix=$P:;
-    eda_saga_definitions $defs group=$P-coordinators;
-_EOC_
-    config => <<"_EOC_",
-        location /sagas/ {
-            eda_saga checkout;
-        }
-        location /durable/ {
-            eda_saga durable;
-        }
-        location = /metrics {
-            eda_metrics;
-        }
-_EOC_
-);
+my $P = $S->{prefix};
+my %topic = %{ $S->{topics} };
+my %conf = (http_config => $S->{http_config}, config => $S->{config});
 
 $nginx = nginx_start(name => 'saga', port => 19794, %conf);
 
-# the participant, and what it received
-
-my $log = "$root/.eda/$P-commands.log";
-# a package handle: a lexical one would be closed (waiting for the
-# participant) before END could stop it
-our $PFH;
-$participant = open $PFH, '-|', $py, "$root/t/lib/saga_participant.py",
-    $defs, '--brokers', kafka_brokers(), '--group', "$P-participant",
-    '--log', $log or die;
-my $ready = <$PFH>;
-like($ready // '', qr/READY/, 'the participant runs');
-
-my $http = HTTP::Tiny->new(timeout => 10);
+like(saga_participant($S) // '', qr/READY/, 'the participant runs');
+is(EdaSaga::saga_warm_up($nginx->{port}, 'durable'), 'completed',
+   'a first saga goes through (the consumer groups have formed)');
 
 sub start {
     my ($input, $port, %h) = @_;
 
-    my $path = delete $h{path} || '/sagas/';
-    my $res = $http->request('POST',
-        'http://127.0.0.1:' . ($port || $nginx->{port}) . $path,
-        { content => ref $input ? $json->encode($input) : $input,
-          headers => { 'Content-Type' => 'application/json', %h } });
-    my $body = eval { $json->decode($res->{content}) } || {};
-    return ($res, $body);
+    my $saga = delete $h{saga} || 'checkout';
+    return saga_start($port || $nginx->{port}, $saga, $input, %h);
 }
 
-sub state {
-    my ($id, $port) = @_;
-
-    my $res = $http->get('http://127.0.0.1:' . ($port || $nginx->{port})
-                         . "/sagas/$id");
-    $res = $http->get('http://127.0.0.1:' . ($port || $nginx->{port})
-                      . "/durable/$id") if $res->{status} == 404;
-    return $res->{status} == 200 ? $json->decode($res->{content}) : undef;
-}
-
-my %terminal = map { $_ => 1 } qw(completed compensated failed);
-
-# waits until every saga is terminal; the states
 sub wait_all {
-    my ($ids, $secs) = @_;
+    my ($ids, $secs, $saga) = @_;
 
-    my %st;
-    my $until = time + $secs;
-    while (time < $until) {
-        for my $id (@$ids) {
-            next if $st{$id} && $terminal{ $st{$id}{status} };
-            $st{$id} = state($id);
-        }
-        last unless grep { !$_ || !$terminal{ $_->{status} } } @st{@$ids};
-        sleep 0.1;
-    }
-    return \%st;
+    return saga_wait($nginx->{port}, $saga || 'checkout', $ids, $secs);
 }
 
-sub commands {
-    my ($id) = @_;
+sub commands { saga_commands($S, @_) }
 
-    open my $fh, '<', $log or return ();
-    return grep { $_->{saga} eq $id } map { $json->decode($_) } <$fh>;
-}
+sub coordinator { saga_coordinator(@_) }
 
 sub steps_of { map { ($_->{phase} eq 'forward' ? '' : 'undo ') . $_->{step} } @_ }
-
-sub coordinator {
-    my ($n) = @_;
-
-    for my $pid (nginx_workers($n)) {
-        open my $fh, '<', "/proc/$pid/cmdline" or next;
-        my $cmd = <$fh> // '';
-        return $pid if $cmd =~ /eda saga coordinator/;
-    }
-    return undef;
-}
 
 my $coord;
 for (1 .. 50) { last if $coord = coordinator($nginx); sleep 0.1 }
@@ -190,7 +91,7 @@ my ($res, $body) = start({ order => 1 });
 is($res->{status}, 202, 'POST starts a saga: 202');
 my $id = $body->{id} // '';
 like($id, qr/^[0-9a-f-]{36}$/, 'with its id');
-is($res->{headers}{location}, "/sagas/$id", 'and Location');
+is($res->{headers}{location}, "/checkout/$id", 'and Location');
 is($body->{created}, JSON::PP::true, 'created');
 
 my $st = wait_all([$id], 30)->{$id};
@@ -308,11 +209,12 @@ is($res->{headers}{'content-type'}, 'application/problem+json',
 ($res) = start({}, undef, 'Idempotency-Key' => 'x' x 200);
 is($res->{status}, 400, 'an Idempotency-Key too long: 400');
 
-$res = $http->get("http://127.0.0.1:$nginx->{port}/sagas/no-such-saga");
+$res = $http->get("http://127.0.0.1:$nginx->{port}/checkout/no-such-saga");
 is($res->{status}, 404, 'an unknown id: 404');
-$res = $http->get("http://127.0.0.1:$nginx->{port}/sagas/bad%20id");
+$res = $http->get("http://127.0.0.1:$nginx->{port}/checkout/bad%20id");
 is($res->{status}, 404, 'an id that cannot be: 404');
-$res = $http->request('DELETE', "http://127.0.0.1:$nginx->{port}/sagas/$id");
+$res = $http->request('DELETE',
+                      "http://127.0.0.1:$nginx->{port}/checkout/$id");
 is($res->{status}, 405, 'another method: 405');
 
 $res = $http->get("http://127.0.0.1:$nginx->{port}/metrics");
@@ -323,7 +225,7 @@ ok(($done // 0) >= 4, "metrics count completed sagas ($done)");
 # --------------------------------------------------------------------------
 # kill -9 of the coordinator with many sagas in flight
 
-sub durable { (start({ n => $_[0] }, $_[1], path => '/durable/'))[1]{id} }
+sub durable { (start({ n => $_[0] }, $_[1], saga => 'durable'))[1]{id} }
 
 my @ids = map { durable($_) } 1 .. 40;
 sleep 0.15;
@@ -342,7 +244,7 @@ push @ids, map { durable($_) } 41 .. 60;
 sleep 0.3;
 kill 'KILL', coordinator($nginx) // 0;
 
-$all = wait_all(\@ids, 90);
+$all = wait_all(\@ids, 90, 'durable');
 is(scalar(grep { ($_->{status} // '') eq 'completed' } values %$all),
    scalar @ids, scalar(@ids) . ' sagas, three kill -9: all completed');
 
@@ -371,7 +273,7 @@ note("commands sent again after the kills (at-least-once, same keys): $dups");
 @ids = map { durable($_) } 1 .. 20;
 $old = coordinator($nginx);
 nginx_reload($nginx);
-$all = wait_all(\@ids, 60);
+$all = wait_all(\@ids, 60, 'durable');
 is(scalar(grep { ($_->{status} // '') eq 'completed' } values %$all), 20,
    'reload with 20 sagas in flight: all completed');
 for (1 .. 50) {
@@ -394,7 +296,7 @@ $nginx_b = nginx_start(name => 'saga-b', port => 19795, %conf);
 sleep 2;
 @ids = map { durable($_, $_ % 2 ? $nginx->{port} : $nginx_b->{port}) }
       1 .. 40;
-$all = wait_all(\@ids, 60);
+$all = wait_all(\@ids, 60, 'durable');
 is(scalar(grep { ($_->{status} // '') eq 'completed' } values %$all), 40,
    'two gateways: 40 sagas completed');
 
@@ -410,6 +312,6 @@ ok($work{ $nginx_b->{port} } > 0,
    "the second gateway's coordinator did part of it ("
    . join(' / ', map { $work{$_} } sort keys %work) . ' transitions)');
 
-unlink $defs, $log;
+unlink $S->{defs}, $S->{log};
 
 done_testing();

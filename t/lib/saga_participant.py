@@ -56,13 +56,14 @@ def main():
                                         comp["failure"][0])
                 topics.add(comp["topic"])
 
+    # quiet: the tests stop Kafka on purpose
     producer = Producer({"bootstrap.servers": args.brokers,
-                         "linger.ms": 1, "acks": "all"})
+                         "linger.ms": 1, "acks": "all", "log_level": 0})
     consumer = Consumer({"bootstrap.servers": args.brokers,
                          "group.id": args.group,
                          "auto.offset.reset": "earliest",
                          "fetch.wait.max.ms": 10,
-                         "enable.auto.commit": True})
+                         "enable.auto.commit": True, "log_level": 0})
     consumer.subscribe(sorted(topics))
 
     log = open(args.log, "a", buffering=1)

@@ -1,0 +1,114 @@
+# Sagas when the servers they depend on fail, injected on the real
+# servers: Kafka stopped with sagas in flight and started again; Redis
+# hung (SIGSTOP) and resumed.  Every saga completes by itself, with no
+# reload, and no step is skipped.
+
+use strict;
+use warnings;
+
+use Test::More;
+use Time::HiRes qw(time sleep);
+use EdaTest qw(local_kafka kafka_stop kafka_start nginx_start nginx_stop
+               redis_pid);
+use EdaSaga qw(saga_setup saga_participant saga_start saga_wait
+               saga_commands saga_warm_up);
+
+plan skip_all => 'fault injection needs the local stack of ./build.sh'
+    unless local_kafka();
+
+my ($nginx, $kafka_down, $redis_paused);
+
+END {
+    kill 'CONT', redis_pid() if $redis_paused;
+    kafka_start() if $kafka_down;
+    nginx_stop($nginx) if $nginx;
+}
+
+my $S = saga_setup(name => 'sagafault', timeout => '60s');
+
+$nginx = nginx_start(name => 'sagafault', port => 19796,
+                     http_config => $S->{http_config},
+                     config => $S->{config});
+
+like(saga_participant($S) // '', qr/READY/, 'the participant runs');
+is(saga_warm_up($nginx->{port}, 'checkout'), 'completed',
+   'a first saga goes through');
+
+sub start {
+    my ($res, $body) = saga_start($nginx->{port}, 'checkout', { n => $_[0] });
+    return ($res->{status}, $body->{id});
+}
+
+# every step once at least, in order
+sub in_order {
+    my ($ids) = @_;
+
+    my $bad = 0;
+    for my $id (@$ids) {
+        my %first;
+        my @c = saga_commands($S, $id);
+        for my $i (0 .. $#c) {
+            $first{ $c[$i]{step} } //= $i;
+        }
+        $bad++ unless defined $first{'reserve-inventory'}
+            && defined $first{'charge-payment'}
+            && defined $first{'confirm-shipment'}
+            && $first{'reserve-inventory'} < $first{'charge-payment'}
+            && $first{'charge-payment'} < $first{'confirm-shipment'};
+    }
+    return $bad;
+}
+
+# --------------------------------------------------------------------------
+# Kafka stopped with sagas in flight, sagas started while it is down
+
+my @ids = map { (start($_))[1] } 1 .. 10;
+sleep 0.2;
+kafka_stop();
+$kafka_down = 1;
+
+my @more = map { [start($_)] } 11 .. 20;
+is(scalar(grep { $_->[0] == 202 } @more), 10,
+   'Kafka down: starts are still accepted (the state is in Redis)');
+push @ids, map { $_->[1] } @more;
+
+sleep 3;
+kafka_start();
+$kafka_down = 0;
+
+my $all = saga_wait($nginx->{port}, 'checkout', \@ids, 120);
+is(scalar(grep { ($_->{status} // '') eq 'completed' } values %$all), 20,
+   'Kafka back: all 20 sagas complete by themselves');
+is(in_order(\@ids), 0, 'no step skipped or out of order');
+
+# --------------------------------------------------------------------------
+# Redis hung with sagas in flight
+
+@ids = map { (start($_))[1] } 1 .. 10;
+sleep 0.2;
+kill 'STOP', redis_pid();
+$redis_paused = 1;
+
+my $t0 = time;
+my ($status) = start(99);
+my $took = time - $t0;
+is($status, 503, 'Redis hung: a start answers 503');
+ok($took < 5, sprintf 'within the Redis timeout (%.1f s)', $took);
+
+sleep 2;
+kill 'CONT', redis_pid();
+$redis_paused = 0;
+
+$all = saga_wait($nginx->{port}, 'checkout', \@ids, 120);
+is(scalar(grep { ($_->{status} // '') eq 'completed' } values %$all), 10,
+   'Redis back: the 10 sagas in flight complete');
+is(in_order(\@ids), 0, 'no step skipped or out of order');
+
+my @after = map { (start($_))[1] } 1 .. 5;
+$all = saga_wait($nginx->{port}, 'checkout', \@after, 60);
+is(scalar(grep { ($_->{status} // '') eq 'completed' } values %$all), 5,
+   'and new sagas run again');
+
+unlink $S->{defs}, $S->{log};
+
+done_testing();
