@@ -120,6 +120,33 @@ bench_nginx_start() {
     cat "$prefix/logs/nginx.pid"
 }
 
+# the top of a benchmark's nginx.conf under PREFIX (its logs and temporary
+# files there): bench_conf_head PREFIX LOAD_MODULE_LINES WORKERS; the
+# caller goes on inside the http block
+bench_conf_head() {
+    cat <<EOF
+$2
+
+worker_processes $3;
+worker_rlimit_nofile 20000;
+error_log $1/logs/error.log warn;
+pid $1/logs/nginx.pid;
+
+events {
+    worker_connections 12000;
+}
+
+http {
+    access_log off;
+    keepalive_requests 1000000;
+    client_body_temp_path $1/temp/body;
+    proxy_temp_path $1/temp/proxy;
+    fastcgi_temp_path $1/temp/fastcgi;
+    uwsgi_temp_path $1/temp/uwsgi;
+    scgi_temp_path $1/temp/scgi;
+EOF
+}
+
 # the worker processes of a master, comma-separated
 bench_nginx_workers() {
     ps -o pid= --ppid "$1" 2>/dev/null | tr -d ' ' | paste -sd, -
