@@ -78,6 +78,21 @@ sub commands { saga_commands($S, @_) }
 
 sub coordinator { saga_coordinator(@_) }
 
+# the records of TOPIC keyed KEY, once there are at least N: a saga's state
+# is written before its records are produced, so they may trail a GET
+sub keyed {
+    my ($topic, $key, $n) = @_;
+
+    my @r;
+    for (1 .. 50) {
+        @r = grep { ($_->{key} // '') eq $key }
+             @{ kafka_consume($topic, all => 1) };
+        last if @r >= $n;
+        sleep 0.2;
+    }
+    return @r;
+}
+
 sub steps_of { map { ($_->{phase} eq 'forward' ? '' : 'undo ') . $_->{step} } @_ }
 
 my $coord;
@@ -111,8 +126,7 @@ is_deeply([steps_of(@c)],
 is($c[0]{id}, "$id.1.f.1", 'command ids name saga, step, attempt');
 is($c[0]{key}, $c[0]{id}, 'and are the idempotency keys');
 
-my @ev = grep { ($_->{key} // '') eq $id }
-         @{ kafka_consume($topic{events}, all => 1) };
+my @ev = keyed($topic{events}, $id, 4);
 is_deeply([map { $json->decode($_->{payload})->{type} } @ev],
           [map { "eda.saga.$_" } qw(started running running completed)],
           'every transition is an event on the events topic, keyed by id');
@@ -154,8 +168,7 @@ is_deeply([steps_of(commands($dl))],
            'undo reserve-inventory'],
           'the failing compensation tried twice, the earlier one still runs');
 
-my @dead = grep { ($_->{key} // '') eq $dl }
-           @{ kafka_consume($topic{"dead-letters"}, all => 1) };
+my @dead = keyed($topic{"dead-letters"}, $dl, 1);
 is(scalar @dead, 1, 'one record on the dead-letter topic');
 my $d = $json->decode($dead[0]{payload} // '{}');
 is($d->{type}, 'eda.saga.dead-letter', 'of type eda.saga.dead-letter');
