@@ -112,6 +112,9 @@ static void ngx_eda_saga_clear(ngx_eda_saga_job_t *job);
 static void ngx_eda_saga_cleared(void *reply, void *data);
 static void ngx_eda_saga_later(ngx_eda_saga_job_t *job);
 static void ngx_eda_saga_retry(ngx_event_t *ev);
+static void ngx_eda_saga_forget(ngx_eda_saga_job_t *job);
+static void ngx_eda_saga_dealt_with(ngx_eda_saga_coord_t *coord,
+    ngx_eda_saga_part_t *part, int64_t offset);
 static void ngx_eda_saga_done(ngx_eda_saga_job_t *job);
 static void ngx_eda_saga_tick(ngx_event_t *ev);
 static void ngx_eda_saga_claimed(void *reply, void *data);
@@ -339,14 +342,7 @@ skip:
         ngx_eda_ce_parsed_free(&parsed);
     }
 
-    if (msg->offset > part->high) {
-        part->high = msg->offset;
-    }
-
-    if (part->pending == 0) {
-        ngx_eda_kafka_consumer_store(coord->consumer, (char *) part->topic,
-                                     part->partition, part->high);
-    }
+    ngx_eda_saga_dealt_with(coord, part, msg->offset);
 }
 
 
@@ -615,18 +611,7 @@ ngx_eda_saga_committed(void *reply, void *data)
 
     if (job->part != NULL) {
         job->part->pending--;
-
-        if (job->offset > job->part->high) {
-            job->part->high = job->offset;
-        }
-
-        if (job->part->pending == 0) {
-            ngx_eda_kafka_consumer_store(job->coord->consumer,
-                                         (char *) job->part->topic,
-                                         job->part->partition,
-                                         job->part->high);
-        }
-
+        ngx_eda_saga_dealt_with(job->coord, job->part, job->offset);
         job->part = NULL;
     }
 
@@ -792,18 +777,7 @@ ngx_eda_saga_cleared(void *reply, void *data)
 static void
 ngx_eda_saga_later(ngx_eda_saga_job_t *job)
 {
-    ngx_uint_t  i;
-
-    for (i = 0; i < job->nitems; i++) {
-        ngx_free(job->items[i].data);
-    }
-
-    job->nitems = 0;
-
-    if (job->version.data != NULL) {
-        ngx_free(job->version.data);
-        job->version.data = NULL;
-    }
+    ngx_eda_saga_forget(job);
 
     if (job->sweep
         || (job->in.kind == NGX_EDA_SAGA_TIMER
@@ -825,10 +799,49 @@ ngx_eda_saga_retry(ngx_event_t *ev)
 }
 
 
+/* what a read of the instance gave: its records and version */
+
+static void
+ngx_eda_saga_forget(ngx_eda_saga_job_t *job)
+{
+    ngx_uint_t  i;
+
+    for (i = 0; i < job->nitems; i++) {
+        ngx_free(job->items[i].data);
+    }
+
+    job->nitems = 0;
+
+    if (job->version.data != NULL) {
+        ngx_free(job->version.data);
+        job->version.data = NULL;
+    }
+}
+
+
+/*
+ * The record at OFFSET needs nothing more: the group's offset moves past
+ * everything dealt with once nothing before it is pending.
+ */
+
+static void
+ngx_eda_saga_dealt_with(ngx_eda_saga_coord_t *coord,
+    ngx_eda_saga_part_t *part, int64_t offset)
+{
+    if (offset > part->high) {
+        part->high = offset;
+    }
+
+    if (part->pending == 0) {
+        ngx_eda_kafka_consumer_store(coord->consumer, (char *) part->topic,
+                                     part->partition, part->high);
+    }
+}
+
+
 static void
 ngx_eda_saga_done(ngx_eda_saga_job_t *job)
 {
-    ngx_uint_t             i;
     ngx_eda_saga_coord_t  *coord;
 
     coord = job->coord;
@@ -836,31 +849,14 @@ ngx_eda_saga_done(ngx_eda_saga_job_t *job)
     if (job->part != NULL) {
         /* an input given up on: the group may move past it anyway */
         job->part->pending--;
-
-        if (job->offset > job->part->high) {
-            job->part->high = job->offset;
-        }
-
-        if (job->part->pending == 0) {
-            ngx_eda_kafka_consumer_store(coord->consumer,
-                                         (char *) job->part->topic,
-                                         job->part->partition,
-                                         job->part->high);
-        }
+        ngx_eda_saga_dealt_with(coord, job->part, job->offset);
     }
 
     if (job->retry.timer_set) {
         ngx_del_timer(&job->retry);
     }
 
-    for (i = 0; i < job->nitems; i++) {
-        ngx_free(job->items[i].data);
-    }
-
-    if (job->version.data != NULL) {
-        ngx_free(job->version.data);
-    }
-
+    ngx_eda_saga_forget(job);
     ngx_free(job);
 
     if (--coord->jobs < NGX_EDA_SAGA_MAX_JOBS / 2 && coord->paused) {

@@ -14,6 +14,7 @@
 
 #include "ngx_eda_module.h"
 #include "ngx_eda_metrics.h"
+#include "ngx_http_eda_problem.h"
 
 
 #define NGX_HTTP_EDA_METRICS_MAX  16384
@@ -157,7 +158,6 @@ ngx_http_eda_metrics_handler(ngx_http_request_t *r)
     ngx_int_t                    rc;
     ngx_buf_t                   *b;
     ngx_uint_t                   i, n, nslots;
-    ngx_chain_t                  out;
     ngx_atomic_uint_t            value, cumulative, sum;
     ngx_eda_main_conf_t         *emcf;
     ngx_eda_metrics_slot_t      *slots;
@@ -244,24 +244,9 @@ ngx_http_eda_metrics_handler(ngx_http_request_t *r)
                      "eda_delivery_latency_ms_count %uA\n", sum, cumulative);
 
     b->last = p;
-    b->last_buf = (r == r->main) ? 1 : 0;
-    b->last_in_chain = 1;
 
-    r->headers_out.status = NGX_HTTP_OK;
-    r->headers_out.content_length_n = b->last - b->pos;
-    ngx_str_set(&r->headers_out.content_type,
-                "text/plain; version=0.0.4; charset=utf-8");
-    r->headers_out.content_type_len = r->headers_out.content_type.len;
-
-    rc = ngx_http_send_header(r);
-    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
-        return rc;
-    }
-
-    out.buf = b;
-    out.next = NULL;
-
-    return ngx_http_output_filter(r, &out);
+    return ngx_http_eda_send(r, NGX_HTTP_OK,
+                             "text/plain; version=0.0.4; charset=utf-8", b);
 }
 
 

@@ -5,6 +5,7 @@
  * Error responses of every ngx_eda location: RFC 9457 problem details in
  * JSON, with the type "about:blank" and the status's reason phrase as the
  * title, so a client needs nothing but the status to understand them.
+ * Also the one way the locations send a small body of their own.
  */
 
 
@@ -25,8 +26,6 @@ ngx_http_eda_problem_send(ngx_http_request_t *r, ngx_http_eda_problem_t *p)
     u_char           *pos;
     ngx_buf_t        *b;
     ngx_str_t         title;
-    ngx_int_t         rc;
-    ngx_chain_t       out;
     ngx_table_elt_t  *h;
 
     title = ngx_http_eda_problem_title(p->status);
@@ -63,8 +62,6 @@ ngx_http_eda_problem_send(ngx_http_request_t *r, ngx_http_eda_problem_t *p)
     *pos++ = '}';
     *pos++ = '\n';
     b->last = pos;
-    b->last_buf = (r == r->main) ? 1 : 0;
-    b->last_in_chain = 1;
 
     if (p->retry_after) {
         h = ngx_list_push(&r->headers_out.headers);
@@ -95,14 +92,29 @@ ngx_http_eda_problem_send(ngx_http_request_t *r, ngx_http_eda_problem_t *p)
         ngx_str_set(&h->value, "POST");
     }
 
-    r->headers_out.status = p->status;
-    r->headers_out.content_length_n = b->last - b->pos;
-    ngx_str_set(&r->headers_out.content_type, "application/problem+json");
-    r->headers_out.content_type_len = r->headers_out.content_type.len;
-    r->headers_out.content_type_lowcase = NULL;
-
     /* the status must be reported as sent, not as an nginx error page */
     r->err_status = 0;
+
+    return ngx_http_eda_send(r, p->status, "application/problem+json", b);
+}
+
+
+ngx_int_t
+ngx_http_eda_send(ngx_http_request_t *r, ngx_uint_t status,
+    const char *type, ngx_buf_t *b)
+{
+    ngx_int_t    rc;
+    ngx_chain_t  out;
+
+    b->last_buf = (r == r->main) ? 1 : 0;
+    b->last_in_chain = 1;
+
+    r->headers_out.status = status;
+    r->headers_out.content_length_n = b->last - b->pos;
+    r->headers_out.content_type.data = (u_char *) type;
+    r->headers_out.content_type.len = ngx_strlen(type);
+    r->headers_out.content_type_len = r->headers_out.content_type.len;
+    r->headers_out.content_type_lowcase = NULL;
 
     rc = ngx_http_send_header(r);
     if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {

@@ -39,5 +39,12 @@ ngx_int_t ngx_http_eda_problem_send(ngx_http_request_t *r,
 ngx_int_t ngx_http_eda_problem(ngx_http_request_t *r, ngx_uint_t status,
     const char *detail, time_t retry_after);
 
+/*
+ * Sends B (in memory, the whole body) with STATUS and Content-Type TYPE (a
+ * static string); returns what the content handler passes on.
+ */
+ngx_int_t ngx_http_eda_send(ngx_http_request_t *r, ngx_uint_t status,
+    const char *type, ngx_buf_t *b);
+
 
 #endif /* _NGX_HTTP_EDA_PROBLEM_H_INCLUDED_ */

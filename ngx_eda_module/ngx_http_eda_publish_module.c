@@ -1357,9 +1357,7 @@ ngx_http_eda_publish_accepted(ngx_http_request_t *r,
 {
     size_t                            len;
     u_char                           *p;
-    ngx_int_t                         rc;
     ngx_buf_t                        *b;
-    ngx_chain_t                       out;
     ngx_http_eda_publish_loc_conf_t  *plcf;
 
     plcf = ngx_http_get_module_loc_conf(r, ngx_http_eda_publish_module);
@@ -1383,26 +1381,9 @@ ngx_http_eda_publish_accepted(ngx_http_request_t *r,
                         ctx->partition, ctx->offset);
     }
 
-    p = ngx_cpymem(p, "}\n", 2);
-    b->last = p;
-    b->last_buf = (r == r->main) ? 1 : 0;
-    b->last_in_chain = 1;
+    b->last = ngx_cpymem(p, "}\n", 2);
 
-    r->headers_out.status = NGX_HTTP_ACCEPTED;
-    r->headers_out.content_length_n = b->last - b->pos;
-    ngx_str_set(&r->headers_out.content_type, "application/json");
-    r->headers_out.content_type_len = r->headers_out.content_type.len;
-    r->headers_out.content_type_lowcase = NULL;
-
-    rc = ngx_http_send_header(r);
-    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
-        return rc;
-    }
-
-    out.buf = b;
-    out.next = NULL;
-
-    return ngx_http_output_filter(r, &out);
+    return ngx_http_eda_send(r, NGX_HTTP_ACCEPTED, "application/json", b);
 }
 
 

@@ -194,6 +194,8 @@ static ssize_t ngx_http_eda_ws_send(ngx_connection_t *c,
     ngx_http_eda_ws_ctx_t *ctx);
 static ngx_http_eda_ws_frame_t *ngx_http_eda_ws_frame(const u_char *data,
     size_t len);
+static ngx_http_eda_ws_frame_t *ngx_http_eda_ws_message(ngx_uint_t opcode,
+    const u_char *data, size_t len);
 static void ngx_http_eda_ws_control(ngx_http_eda_ws_ctx_t *ctx,
     u_char *frame, size_t len);
 static void ngx_http_eda_ws_text(ngx_http_eda_ws_ctx_t *ctx, u_char *json,
@@ -1342,6 +1344,31 @@ ngx_http_eda_ws_frame(const u_char *data, size_t len)
 }
 
 
+/* one unfragmented message (a frame header and DATA), one reference */
+
+static ngx_http_eda_ws_frame_t *
+ngx_http_eda_ws_message(ngx_uint_t opcode, const u_char *data, size_t len)
+{
+    u_char                    hdr[NGX_EDA_WS_MAX_HEADER];
+    size_t                    hlen;
+    ngx_http_eda_ws_frame_t  *frame;
+
+    hlen = ngx_eda_ws_frame_header(hdr, opcode, 1, len);
+
+    frame = ngx_alloc(sizeof(ngx_http_eda_ws_frame_t) + hlen + len,
+                      ngx_cycle->log);
+    if (frame == NULL) {
+        return NULL;
+    }
+
+    frame->refs = 1;
+    frame->len = hlen + len;
+    ngx_memcpy(ngx_cpymem(frame->data, hdr, hlen), data, len);
+
+    return frame;
+}
+
+
 static void
 ngx_http_eda_ws_control(ngx_http_eda_ws_ctx_t *ctx, u_char *data,
     size_t len)
@@ -1369,8 +1396,6 @@ ngx_http_eda_ws_control(ngx_http_eda_ws_ctx_t *ctx, u_char *data,
 static void
 ngx_http_eda_ws_text(ngx_http_eda_ws_ctx_t *ctx, u_char *json, size_t len)
 {
-    u_char                    hdr[NGX_EDA_WS_MAX_HEADER];
-    size_t                    hlen;
     ngx_http_eda_ws_frame_t  *frame;
 
     if (ctx->sse) {
@@ -1380,19 +1405,11 @@ ngx_http_eda_ws_text(ngx_http_eda_ws_ctx_t *ctx, u_char *json, size_t len)
         }
 
     } else {
-        hlen = ngx_eda_ws_frame_header(hdr, NGX_EDA_WS_OP_TEXT, 1, len);
-
-        frame = ngx_alloc(sizeof(ngx_http_eda_ws_frame_t) + hlen + len,
-                          ngx_cycle->log);
+        frame = ngx_http_eda_ws_message(NGX_EDA_WS_OP_TEXT, json, len);
         if (frame == NULL) {
             return;
         }
-
-        frame->len = hlen + len;
-        ngx_memcpy(ngx_cpymem(frame->data, hdr, hlen), json, len);
     }
-
-    frame->refs = 1;
 
     if (ngx_http_eda_ws_enqueue(ctx, frame, 0) == NGX_OK) {
         ngx_http_eda_ws_write(ctx->request);
@@ -1631,7 +1648,6 @@ ngx_http_eda_sub_record(const rd_kafka_message_t *msg, void *data)
     ngx_http_eda_sub_main_conf_t *smcf = data;
 
     char                     *json;
-    u_char                    hdr[NGX_EDA_WS_MAX_HEADER];
     u_char                    id[NGX_INT64_LEN * 2 + 256];
     u_char                    source[256];
     size_t                    len, hlen;
@@ -1668,19 +1684,15 @@ ngx_http_eda_sub_record(const rd_kafka_message_t *msg, void *data)
         goto done;
     }
 
-    hlen = ngx_eda_ws_frame_header(hdr, NGX_EDA_WS_OP_TEXT, 1, len);
+    frame = ngx_http_eda_ws_message(NGX_EDA_WS_OP_TEXT, (u_char *) json,
+                                    len);
+    free(json);
 
-    frame = ngx_alloc(sizeof(ngx_http_eda_ws_frame_t) + hlen + len,
-                      ngx_cycle->log);
     if (frame == NULL) {
-        free(json);
         goto done;
     }
 
-    frame->refs = 1;
-    frame->len = hlen + len;
-    ngx_memcpy(ngx_cpymem(frame->data, hdr, hlen), json, len);
-    free(json);
+    hlen = frame->len - len;
 
     /* the other encodings are made for the first client that needs one */
 
@@ -1761,8 +1773,6 @@ static ngx_http_eda_ws_frame_t *
 ngx_http_eda_sub_encode(ngx_uint_t enc, ngx_eda_ce_event_t *ev,
     const u_char *json, size_t len)
 {
-    u_char                    hdr[NGX_EDA_WS_MAX_HEADER];
-    size_t                    hlen;
     ngx_str_t                 data, b64;
     ngx_uint_t                text;
     const ngx_eda_ce_str_t   *id, *type, *ct;
@@ -1795,21 +1805,9 @@ ngx_http_eda_sub_encode(ngx_uint_t enc, ngx_eda_ce_event_t *ev,
     }
 
     if (enc < NGX_HTTP_EDA_ENC_SSE_EVENT) {
-        hlen = ngx_eda_ws_frame_header(hdr, text ? NGX_EDA_WS_OP_TEXT
-                                                 : NGX_EDA_WS_OP_BINARY,
-                                       1, data.len);
-
-        frame = ngx_alloc(sizeof(ngx_http_eda_ws_frame_t) + hlen + data.len,
-                          ngx_cycle->log);
-        if (frame == NULL) {
-            return NULL;
-        }
-
-        frame->refs = 1;
-        frame->len = hlen + data.len;
-        ngx_memcpy(ngx_cpymem(frame->data, hdr, hlen), data.data, data.len);
-
-        return frame;
+        return ngx_http_eda_ws_message(text ? NGX_EDA_WS_OP_TEXT
+                                            : NGX_EDA_WS_OP_BINARY,
+                                       data.data, data.len);
     }
 
     if (!text) {
