@@ -16,6 +16,9 @@
 #include "ngx_http_eda_problem.h"
 
 
+static ngx_int_t ngx_http_eda_problem_allow(ngx_http_request_t *r,
+    ngx_uint_t status, const char *detail, time_t retry_after,
+    const char *allow);
 static ngx_str_t ngx_http_eda_problem_title(ngx_uint_t status);
 
 
@@ -81,7 +84,7 @@ ngx_http_eda_problem_send(ngx_http_request_t *r, ngx_http_eda_problem_t *p)
                        - h->value.data;
     }
 
-    if (p->status == NGX_HTTP_NOT_ALLOWED) {
+    if (p->allow != NULL) {
         h = ngx_list_push(&r->headers_out.headers);
         if (h == NULL) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -89,7 +92,8 @@ ngx_http_eda_problem_send(ngx_http_request_t *r, ngx_http_eda_problem_t *p)
 
         h->hash = 1;
         ngx_str_set(&h->key, "Allow");
-        ngx_str_set(&h->value, "POST");
+        h->value.data = (u_char *) p->allow;
+        h->value.len = ngx_strlen(p->allow);
     }
 
     /* the status must be reported as sent, not as an nginx error page */
@@ -132,6 +136,23 @@ ngx_int_t
 ngx_http_eda_problem(ngx_http_request_t *r, ngx_uint_t status,
     const char *detail, time_t retry_after)
 {
+    return ngx_http_eda_problem_allow(r, status, detail, retry_after, NULL);
+}
+
+
+ngx_int_t
+ngx_http_eda_not_allowed(ngx_http_request_t *r, const char *allow,
+    const char *detail)
+{
+    return ngx_http_eda_problem_allow(r, NGX_HTTP_NOT_ALLOWED, detail, 0,
+                                      allow);
+}
+
+
+static ngx_int_t
+ngx_http_eda_problem_allow(ngx_http_request_t *r, ngx_uint_t status,
+    const char *detail, time_t retry_after, const char *allow)
+{
     ngx_http_eda_problem_t  pb;
 
     ngx_memzero(&pb, sizeof(ngx_http_eda_problem_t));
@@ -140,6 +161,7 @@ ngx_http_eda_problem(ngx_http_request_t *r, ngx_uint_t status,
     pb.detail.data = (u_char *) detail;
     pb.detail.len = ngx_strlen(detail);
     pb.retry_after = retry_after;
+    pb.allow = allow;
 
     if (r->request_body == NULL
         && ngx_http_discard_request_body(r) != NGX_OK)

@@ -22,6 +22,7 @@ typedef struct {
     ngx_str_t    detail;
     ngx_str_t    attribute;     /* len 0: none */
     time_t       retry_after;   /* 0: no Retry-After header */
+    const char  *allow;         /* a 405's Allow header */
 } ngx_http_eda_problem_t;
 
 
@@ -38,6 +39,10 @@ ngx_int_t ngx_http_eda_problem_send(ngx_http_request_t *r,
  */
 ngx_int_t ngx_http_eda_problem(ngx_http_request_t *r, ngx_uint_t status,
     const char *detail, time_t retry_after);
+
+/* 405 with the methods the location takes in Allow ("GET, POST") */
+ngx_int_t ngx_http_eda_not_allowed(ngx_http_request_t *r, const char *allow,
+    const char *detail);
 
 /*
  * Sends B (in memory, the whole body) with STATUS and Content-Type TYPE (a

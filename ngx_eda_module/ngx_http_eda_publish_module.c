@@ -296,8 +296,8 @@ ngx_http_eda_publish_handler(ngx_http_request_t *r)
     ngx_http_eda_publish_loc_conf_t  *plcf;
 
     if (r->method != NGX_HTTP_POST) {
-        return ngx_http_eda_problem(r, NGX_HTTP_NOT_ALLOWED,
-                                    "eda_publish accepts POST only", 0);
+        return ngx_http_eda_not_allowed(r, "POST",
+                                        "eda_publish accepts POST only");
     }
 
     /*

@@ -237,9 +237,9 @@ ngx_http_eda_saga_handler(ngx_http_request_t *r)
         return ngx_http_eda_saga_get(r);
     }
 
-    return ngx_http_eda_problem(r, NGX_HTTP_NOT_ALLOWED,
-                                "POST starts a saga, GET .../ID reads one",
-                                0);
+    return ngx_http_eda_not_allowed(r, "GET, HEAD, POST",
+                                    "POST starts a saga, GET .../ID reads "
+                                    "one");
 }
 
 

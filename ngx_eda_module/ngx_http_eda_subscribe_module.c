@@ -397,9 +397,10 @@ ngx_http_eda_subscribe_handler(ngx_http_request_t *r)
     accept = NULL;
 
     if (r->method != NGX_HTTP_GET) {
-        return ngx_http_eda_problem(r, NGX_HTTP_NOT_ALLOWED,
-                                    "a subscription is a GET: a WebSocket "
-                                    "handshake or an event stream", 0);
+        return ngx_http_eda_not_allowed(r, "GET",
+                                        "a subscription is a GET: a "
+                                        "WebSocket handshake or an event "
+                                        "stream");
     }
 
     /*

@@ -453,6 +453,7 @@ _EOC_
     my $r = raw_request('POST', '/a', upgrade_headers($key),
                         'Content-Length' => 0);
     is($r->{status}, 405, 'POST: 405');
+    is($r->{headers}{allow}, 'GET', 'Allow: GET');
     like($r->{headers}{'content-type'} // '', qr{^application/problem\+json},
          'as problem+json');
 

@@ -229,6 +229,7 @@ is($res->{status}, 404, 'an id that cannot be: 404');
 $res = $http->request('DELETE',
                       "http://127.0.0.1:$nginx->{port}/checkout/$id");
 is($res->{status}, 405, 'another method: 405');
+is($res->{headers}{allow}, 'GET, HEAD, POST', 'naming the methods in Allow');
 
 $res = $http->get("http://127.0.0.1:$nginx->{port}/metrics");
 my ($done) = $res->{content} =~
