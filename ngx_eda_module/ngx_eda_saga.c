@@ -49,6 +49,7 @@ static int ngx_eda_saga_only(json_t *obj, const char *const *allowed,
 static int ngx_eda_saga_valid_name(const char *s);
 static int ngx_eda_saga_valid_topic(const char *s);
 static void ngx_eda_saga_err(char *err, size_t errlen, const char *fmt, ...);
+static const char *ngx_eda_saga_status(const char *status, int *terminal);
 static const ngx_eda_saga_cmd_t *ngx_eda_saga_cmd(
     const ngx_eda_saga_def_t *def, size_t step, int compensation);
 static int ngx_eda_saga_listed(const char *type, const char **list,
@@ -900,9 +901,33 @@ ngx_eda_saga_new(const ngx_eda_saga_def_t *def, const char *id,
 }
 
 
-static const char *const  ngx_eda_saga_terminal[] = {
+/* every status, as static strings; the finished ones last */
+static const char *const  ngx_eda_saga_statuses[] = {
+    "pending", "started", "running", "retrying", "compensating",
     "completed", "compensated", "failed", NULL
 };
+
+#define NGX_EDA_SAGA_FIRST_TERMINAL  5
+
+
+/* the static string of STATUS, or NULL; *terminal set */
+
+static const char *
+ngx_eda_saga_status(const char *status, int *terminal)
+{
+    size_t  i;
+
+    *terminal = 0;
+
+    for (i = 0; status != NULL && ngx_eda_saga_statuses[i] != NULL; i++) {
+        if (strcmp(status, ngx_eda_saga_statuses[i]) == 0) {
+            *terminal = (i >= NGX_EDA_SAGA_FIRST_TERMINAL);
+            return ngx_eda_saga_statuses[i];
+        }
+    }
+
+    return NULL;
+}
 
 
 int
@@ -910,8 +935,7 @@ ngx_eda_saga_apply(const ngx_eda_saga_defs_t *defs, const char *state,
     size_t len, const ngx_eda_saga_input_t *in, int64_t now, double rnd,
     ngx_eda_saga_result_t *res, char *err, size_t errlen)
 {
-    int                        rc, comp;
-    size_t                     i;
+    int                        rc, comp, terminal;
     int64_t                    step, attempt, due;
     json_t                    *st;
     const char                *status, *waiting, *name, *phase, *id;
@@ -931,7 +955,7 @@ ngx_eda_saga_apply(const ngx_eda_saga_defs_t *defs, const char *state,
 
     name = ngx_eda_saga_str(st, "saga");
     id = ngx_eda_saga_str(st, "id");
-    status = ngx_eda_saga_str(st, "status");
+    status = ngx_eda_saga_status(ngx_eda_saga_str(st, "status"), &terminal);
     waiting = ngx_eda_saga_str(st, "waiting");
     phase = ngx_eda_saga_str(st, "phase");
     step = ngx_eda_saga_int(st, "step");
@@ -956,14 +980,11 @@ ngx_eda_saga_apply(const ngx_eda_saga_defs_t *defs, const char *state,
     res->status = status;
     res->due = due;
 
-    for (i = 0; ngx_eda_saga_terminal[i] != NULL; i++) {
-        if (strcmp(status, ngx_eda_saga_terminal[i]) == 0) {
-            res->status = ngx_eda_saga_terminal[i];
-            res->terminal = 1;
-            res->due = 0;
-            json_decref(st);
-            return 0;
-        }
+    if (terminal) {
+        res->terminal = 1;
+        res->due = 0;
+        json_decref(st);
+        return 0;
     }
 
     ctx.st = st;
@@ -1059,30 +1080,8 @@ ngx_eda_saga_apply(const ngx_eda_saga_defs_t *defs, const char *state,
 
         res->state_len = strlen(res->state);
         res->due = ngx_eda_saga_int(st, "due");
-
-        status = ngx_eda_saga_str(st, "status");
-
-        for (i = 0; ngx_eda_saga_terminal[i] != NULL; i++) {
-            if (status != NULL && strcmp(status, ngx_eda_saga_terminal[i]) == 0)
-            {
-                res->terminal = 1;
-                res->status = ngx_eda_saga_terminal[i];
-            }
-        }
-
-        if (!res->terminal) {
-            res->status = (strcmp(status, "started") == 0) ? "started"
-                          : (strcmp(status, "running") == 0) ? "running"
-                          : (strcmp(status, "retrying") == 0) ? "retrying"
-                          : "compensating";
-        }
-
-    } else {
-        res->status = (strcmp(status, "pending") == 0) ? "pending"
-                      : (strcmp(status, "started") == 0) ? "started"
-                      : (strcmp(status, "running") == 0) ? "running"
-                      : (strcmp(status, "retrying") == 0) ? "retrying"
-                      : "compensating";
+        res->status = ngx_eda_saga_status(ngx_eda_saga_str(st, "status"),
+                                          &res->terminal);
     }
 
     json_decref(st);

@@ -525,6 +525,9 @@ test_bad_states(void)
         "{\"saga\":\"order\",\"id\":\"x\",\"status\":\"running\","
         "\"waiting\":\"reply\",\"phase\":\"forward\",\"step\":7,"
         "\"attempt\":1,\"due\":0,\"results\":{}}",
+        "{\"saga\":\"order\",\"id\":\"x\",\"status\":\"bogus\","
+        "\"waiting\":\"reply\",\"phase\":\"forward\",\"step\":0,"
+        "\"attempt\":1,\"due\":0,\"results\":{}}",
         NULL
     };
     size_t                  i;
