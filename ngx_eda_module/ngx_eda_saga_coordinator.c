@@ -133,7 +133,6 @@ static void ngx_eda_saga_count(ngx_eda_saga_coord_t *coord,
     const char *status);
 static ngx_eda_saga_part_t *ngx_eda_saga_part(ngx_eda_saga_coord_t *coord,
     const char *topic, int32_t partition);
-static int64_t ngx_eda_saga_now(void);
 
 
 ngx_msec_t
@@ -449,7 +448,7 @@ ngx_eda_saga_read(void *reply, void *data)
         return;
     }
 
-    ms = ngx_eda_saga_now();
+    ms = ngx_eda_saga_now_ms();
 
     if (ngx_eda_saga_apply(coord->smcf->defs, state->str, state->len,
                            &job->in, ms,
@@ -890,7 +889,7 @@ ngx_eda_saga_tick(ngx_event_t *ev)
 
     /* no more than can be served at once: a claimed timer waits a lease */
     n = ngx_min(NGX_EDA_SAGA_CLAIM, NGX_EDA_SAGA_BUSY - coord->jobs);
-    ms = ngx_eda_saga_now();
+    ms = ngx_eda_saga_now_ms();
 
     if (ngx_eda_saga_claim(coord, "timers", ms, ms + NGX_EDA_SAGA_LEASE, n,
                            ngx_eda_saga_claimed)
@@ -959,7 +958,7 @@ ngx_eda_saga_sweep(ngx_event_t *ev)
         return;
     }
 
-    ms = ngx_eda_saga_now();
+    ms = ngx_eda_saga_now_ms();
 
     if (ngx_eda_saga_claim(coord, "outbox", ms - NGX_EDA_SAGA_STALE, ms, 100,
                            ngx_eda_saga_swept)
@@ -1201,16 +1200,4 @@ ngx_eda_saga_part(ngx_eda_saga_coord_t *coord, const char *topic,
     part->high = -1;
 
     return part;
-}
-
-
-static int64_t
-ngx_eda_saga_now(void)
-{
-    ngx_time_t  *tp;
-
-    ngx_time_update();
-    tp = ngx_timeofday();
-
-    return (int64_t) tp->sec * 1000 + tp->msec;
 }

@@ -61,7 +61,6 @@ static ngx_int_t ngx_http_eda_saga_idem_key(ngx_http_request_t *r,
     ngx_str_t *key);
 static ngx_http_eda_saga_ctx_t *ngx_http_eda_saga_ctx(ngx_http_request_t *r);
 static void ngx_http_eda_saga_cleanup(void *data);
-static int64_t ngx_http_eda_saga_now(void);
 
 static void *ngx_http_eda_saga_create_main_conf(ngx_conf_t *cf);
 static char *ngx_http_eda_saga_init_main_conf(ngx_conf_t *cf, void *conf);
@@ -290,7 +289,7 @@ ngx_http_eda_saga_start(ngx_http_request_t *r)
 
     state = ngx_eda_saga_new(def, (char *) uuid,
                              body.len ? (char *) body.data : NULL, body.len,
-                             ngx_http_eda_saga_now(), &len);
+                             ngx_eda_saga_now_ms(), &len);
     if (state == NULL) {
         ngx_http_finalize_request(r,
             ngx_http_eda_problem(r, NGX_HTTP_BAD_REQUEST,
@@ -314,7 +313,7 @@ ngx_http_eda_saga_start(ngx_http_request_t *r)
     *p = '\0';
     ngx_eda_saga_key(emcf, hkey, &ctx->id, "");
     ngx_eda_saga_key(emcf, tkey, &(ngx_str_t) ngx_string("timers"), "");
-    p = ngx_snprintf(due, sizeof(due), "%L", ngx_http_eda_saga_now());
+    p = ngx_snprintf(due, sizeof(due), "%L", ngx_eda_saga_now_ms());
 
     argv[0] = "EVAL";
     argv[1] = ngx_eda_saga_script_create;
@@ -633,8 +632,8 @@ ngx_http_eda_saga_cleanup(void *data)
 }
 
 
-static int64_t
-ngx_http_eda_saga_now(void)
+int64_t
+ngx_eda_saga_now_ms(void)
 {
     ngx_time_t  *tp;
 

@@ -53,6 +53,9 @@ extern const char  *ngx_eda_saga_script_claim;
 /* the process: called by nginx's cache manager machinery (a path manager) */
 ngx_msec_t ngx_eda_saga_coordinator(void *data);
 
+/* the event loop's time in ms since the epoch: the sagas' clock */
+int64_t ngx_eda_saga_now_ms(void);
+
 /* "<prefix>saga:<id><suffix>" in BUF (at least 300 bytes), NUL-terminated */
 size_t ngx_eda_saga_key(ngx_eda_main_conf_t *emcf, u_char *buf,
     ngx_str_t *id, const char *suffix);
