@@ -211,7 +211,11 @@ build_nginx() {
     local src=$1 dir=$2 target=$3 stamp new
     shift 3
 
-    new=$( { echo "$src"; printf '%s\n' "$@"; cat "$ROOT/config"; } | sha256sum)
+    # config takes every source file of its folders: a file added or
+    # removed means configuring again
+    new=$( { echo "$src"; printf '%s\n' "$@"; cat "$ROOT/config"
+             cd "$ROOT" && find ngx_eda_module filters -name '*.[ch]' \
+                 | LC_ALL=C sort; } | sha256sum)
     stamp=$dir/configured
 
     if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$new" ]; then
@@ -644,7 +648,7 @@ cmd_unit() {
             srcs+=("$ROOT/ngx_eda_module/$s")
         done
         # shellcheck disable=SC2046
-        cc "${cflags[@]}" -I"$ROOT/ngx_eda_module" -I"$ROOT/t/unit" \
+        cc "${cflags[@]}" -I"$ROOT/ngx_eda_module/core" -I"$ROOT/t/unit" \
             -o "$bin/$name" "$t" "${srcs[@]}" \
             $(sed -n 's/^ \* libs: //p' "$t") \
             || die "unit test $name does not compile"
@@ -781,7 +785,7 @@ cmd_fuzz() {
 
     # shellcheck disable=SC2046
     clang -g -O1 -fsanitize=fuzzer,address,undefined \
-        -fno-sanitize-recover=undefined -I"$ROOT/ngx_eda_module" \
+        -fno-sanitize-recover=undefined -I"$ROOT/ngx_eda_module/core" \
         -o "$dir/fuzz_$name" "$src" "${srcs[@]}" \
         $(sed -n 's/^ \* libs: //p' "$src") \
         || die "fuzz target $name does not build"

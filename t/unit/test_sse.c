@@ -2,7 +2,7 @@
 /*
  * Copyright (C) ngx_eda authors
  *
- * sources: ngx_eda_sse.c
+ * sources: core/ngx_eda_sse.c
  */
 
 
