@@ -18,7 +18,9 @@
 
 #include <jansson.h>
 
+#include "ngx_eda_base64.h"
 #include "ngx_eda_ce.h"
+#include "ngx_eda_utf8.h"
 
 
 /* the same bound the HTTP side puts on a structured request body */
@@ -41,7 +43,6 @@ static int ngx_eda_ce_streq(const char *a, size_t alen, const char *b,
     size_t blen);
 static int ngx_eda_ce_is(const char *name, size_t len, const char *lit);
 static int ngx_eda_ce_known_index(const char *name, size_t len);
-static int ngx_eda_ce_utf8_valid(const unsigned char *p, size_t len);
 static int ngx_eda_ce_uri_char(unsigned char ch);
 static int ngx_eda_ce_valid_uri_ref(const char *s, size_t len);
 static int ngx_eda_ce_valid_abs_uri(const char *s, size_t len);
@@ -54,11 +55,6 @@ static int ngx_eda_ce_digits(const char *s, size_t n);
 static int ngx_eda_ce_is_leap(int year);
 static int ngx_eda_ce_lower_hex(const char *s, size_t n, int *nonzero);
 static int ngx_eda_ce_hex_value(unsigned char ch);
-static size_t ngx_eda_ce_base64_encode(const unsigned char *in, size_t len,
-    char *out);
-static int ngx_eda_ce_base64_value(unsigned char ch);
-static int ngx_eda_ce_base64_decode(const char *in, size_t len,
-    unsigned char *out, size_t *out_len);
 static int ngx_eda_ce_json_add_attr(json_t *obj, const ngx_eda_ce_attr_t *a);
 static int ngx_eda_ce_json_add_data(json_t *obj,
     const ngx_eda_ce_event_t *ev);
@@ -84,9 +80,6 @@ static const char  *ngx_eda_ce_known[] = {
     NULL
 };
 
-
-static const char  ngx_eda_ce_b64[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 static const char  ngx_eda_ce_hex[] = "0123456789abcdef";
 
@@ -130,7 +123,7 @@ ngx_eda_ce_check_value(const char *name, size_t name_len,
         return -1;
     }
 
-    if (!ngx_eda_ce_utf8_valid((const unsigned char *) value, value_len)) {
+    if (!ngx_eda_utf8_valid((const unsigned char *) value, value_len)) {
         *err = "attribute value is not valid UTF-8";
         return -1;
     }
@@ -821,7 +814,7 @@ ngx_eda_ce_pct_decode(const char *in, size_t len, char *out)
         i += 3;
     }
 
-    if (!ngx_eda_ce_utf8_valid((const unsigned char *) out, n)) {
+    if (!ngx_eda_utf8_valid((const unsigned char *) out, n)) {
         return -1;
     }
 
@@ -856,65 +849,6 @@ ngx_eda_ce_known_index(const char *name, size_t len)
     }
 
     return -1;
-}
-
-
-static int
-ngx_eda_ce_utf8_valid(const unsigned char *p, size_t len)
-{
-    size_t        i, k, n;
-    unsigned int  c, min;
-
-    i = 0;
-
-    while (i < len) {
-        c = p[i];
-
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-
-        if (c >= 0xc2 && c <= 0xdf) {
-            n = 1;
-            c &= 0x1f;
-            min = 0x80;
-
-        } else if ((c & 0xf0) == 0xe0) {
-            n = 2;
-            c &= 0x0f;
-            min = 0x800;
-
-        } else if (c >= 0xf0 && c <= 0xf4) {
-            n = 3;
-            c &= 0x07;
-            min = 0x10000;
-
-        } else {
-            return 0;
-        }
-
-        if (len - i <= n) {
-            return 0;
-        }
-
-        for (k = 1; k <= n; k++) {
-            if ((p[i + k] & 0xc0) != 0x80) {
-                return 0;
-            }
-
-            c = (c << 6) | (p[i + k] & 0x3f);
-        }
-
-        /* overlong forms, UTF-16 surrogates, beyond Unicode */
-        if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff)) {
-            return 0;
-        }
-
-        i += n + 1;
-    }
-
-    return 1;
 }
 
 
@@ -1167,128 +1101,6 @@ ngx_eda_ce_hex_value(unsigned char ch)
 }
 
 
-static size_t
-ngx_eda_ce_base64_encode(const unsigned char *in, size_t len, char *out)
-{
-    size_t        i, o;
-    unsigned int  v;
-
-    o = 0;
-
-    for (i = 0; i + 2 < len; i += 3) {
-        v = (unsigned int) in[i] << 16 | (unsigned int) in[i + 1] << 8
-            | in[i + 2];
-
-        out[o++] = ngx_eda_ce_b64[v >> 18];
-        out[o++] = ngx_eda_ce_b64[(v >> 12) & 0x3f];
-        out[o++] = ngx_eda_ce_b64[(v >> 6) & 0x3f];
-        out[o++] = ngx_eda_ce_b64[v & 0x3f];
-    }
-
-    if (len - i == 1) {
-        v = (unsigned int) in[i] << 16;
-
-        out[o++] = ngx_eda_ce_b64[v >> 18];
-        out[o++] = ngx_eda_ce_b64[(v >> 12) & 0x3f];
-        out[o++] = '=';
-        out[o++] = '=';
-
-    } else if (len - i == 2) {
-        v = (unsigned int) in[i] << 16 | (unsigned int) in[i + 1] << 8;
-
-        out[o++] = ngx_eda_ce_b64[v >> 18];
-        out[o++] = ngx_eda_ce_b64[(v >> 12) & 0x3f];
-        out[o++] = ngx_eda_ce_b64[(v >> 6) & 0x3f];
-        out[o++] = '=';
-    }
-
-    return o;
-}
-
-
-static int
-ngx_eda_ce_base64_value(unsigned char ch)
-{
-    if (ch >= 'A' && ch <= 'Z') {
-        return ch - 'A';
-    }
-
-    if (ch >= 'a' && ch <= 'z') {
-        return ch - 'a' + 26;
-    }
-
-    if (ch >= '0' && ch <= '9') {
-        return ch - '0' + 52;
-    }
-
-    if (ch == '+') {
-        return 62;
-    }
-
-    if (ch == '/') {
-        return 63;
-    }
-
-    return -1;
-}
-
-
-static int
-ngx_eda_ce_base64_decode(const char *in, size_t len, unsigned char *out,
-    size_t *out_len)
-{
-    int           c[4];
-    size_t        i, k, o, pad;
-    unsigned int  v;
-
-    if (len % 4 != 0) {
-        return -1;
-    }
-
-    o = 0;
-
-    for (i = 0; i < len; i += 4) {
-        pad = 0;
-
-        for (k = 0; k < 4; k++) {
-            if (in[i + k] == '=' && i + 4 == len && k >= 2) {
-                c[k] = 0;
-                pad++;
-                continue;
-            }
-
-            /* no data after padding, not even in the same quantum */
-            if (pad != 0) {
-                return -1;
-            }
-
-            c[k] = ngx_eda_ce_base64_value((unsigned char) in[i + k]);
-
-            if (c[k] < 0) {
-                return -1;
-            }
-        }
-
-        v = (unsigned int) c[0] << 18 | (unsigned int) c[1] << 12
-            | (unsigned int) c[2] << 6 | (unsigned int) c[3];
-
-        out[o++] = (unsigned char) (v >> 16);
-
-        if (pad < 2) {
-            out[o++] = (unsigned char) (v >> 8);
-        }
-
-        if (pad < 1) {
-            out[o++] = (unsigned char) v;
-        }
-    }
-
-    *out_len = o;
-
-    return 0;
-}
-
-
 static int
 ngx_eda_ce_json_add_attr(json_t *obj, const ngx_eda_ce_attr_t *a)
 {
@@ -1336,7 +1148,7 @@ ngx_eda_ce_json_add_data(json_t *obj, const ngx_eda_ce_event_t *ev)
         text = ngx_eda_ce_is_text_type(ct->data, ct->len);
     }
 
-    if (text && ngx_eda_ce_utf8_valid(p, n)) {
+    if (text && ngx_eda_utf8_valid(p, n)) {
         return json_object_set_new(obj, "data",
                                    json_stringn(n ? (const char *) p : "", n));
     }
@@ -1346,7 +1158,7 @@ ngx_eda_ce_json_add_data(json_t *obj, const ngx_eda_ce_event_t *ev)
         return -1;
     }
 
-    v = json_stringn(b64, ngx_eda_ce_base64_encode(p, n, b64));
+    v = json_stringn(b64, ngx_eda_base64_encode(p, n, b64));
 
     free(b64);
 
@@ -1501,7 +1313,8 @@ ngx_eda_ce_json_data(json_t *root, json_t *data, json_t *b64,
     } else if (b64 != NULL) {
         s = json_string_value(b64);
 
-        if (ngx_eda_ce_base64_decode(s, json_string_length(b64), p, &n) != 0)
+        if (ngx_eda_base64_decode(s, json_string_length(b64), p, &n,
+                                  NGX_EDA_BASE64_PADDED) != 0)
         {
             *err = "invalid base64 in data_base64";
             ngx_eda_ce_static_name("data_base64", 11, attr);

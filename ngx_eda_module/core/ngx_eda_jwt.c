@@ -35,6 +35,7 @@
 #include <openssl/param_build.h>
 #include <openssl/rsa.h>
 
+#include "ngx_eda_base64.h"
 #include "ngx_eda_jwt.h"
 
 
@@ -51,6 +52,12 @@
 
 #define NGX_EDA_JWT_JSON_LOAD     JSON_REJECT_DUPLICATES
 #define NGX_EDA_JWT_JSON_DUMP     JSON_COMPACT
+
+/*
+ * RFC 7515 2: the URL alphabet, no padding, and the unused bits of the
+ * last character zero, so that every byte string has one encoding
+ */
+#define NGX_EDA_JWT_BASE64URL     (NGX_EDA_BASE64_URL|NGX_EDA_BASE64_STRICT)
 
 #define NGX_EDA_JWT_CACHE_VERSION 1
 
@@ -105,9 +112,6 @@ static const unsigned char *ngx_eda_jwt_find(const unsigned char *buf,
 static void ngx_eda_jwt_seterr(char *err, size_t size, const char *fmt, ...);
 static void ngx_eda_jwt_quote(char *dst, size_t size, const char *src,
     size_t len);
-static int ngx_eda_jwt_b64_value(unsigned char ch);
-static int ngx_eda_jwt_b64url_decode(const char *in, size_t len,
-    unsigned char *out, size_t *out_len);
 static int ngx_eda_jwt_sha256_hex(const void *data, size_t len, char *out);
 static ngx_eda_jwt_algs_t ngx_eda_jwt_secret_algs(size_t len);
 static ngx_eda_jwt_key_t *ngx_eda_jwt_key_add(ngx_eda_jwt_keyset_t *ks);
@@ -421,8 +425,8 @@ ngx_eda_jwt_parse(const char *token, size_t len, size_t max_len,
         goto failed;
     }
 
-    if (ngx_eda_jwt_b64url_decode(token + dots[1] + 1, len - dots[1] - 1,
-                                  buf, &n)
+    if (ngx_eda_base64_decode(token + dots[1] + 1, len - dots[1] - 1,
+                              buf, &n, NGX_EDA_JWT_BASE64URL)
         != 0)
     {
         *err = "token is not base64url";
@@ -1049,81 +1053,6 @@ ngx_eda_jwt_quote(char *dst, size_t size, const char *src, size_t len)
     }
 
     dst[n] = '\0';
-}
-
-
-static int
-ngx_eda_jwt_b64_value(unsigned char ch)
-{
-    if (ch >= 'A' && ch <= 'Z') {
-        return ch - 'A';
-    }
-
-    if (ch >= 'a' && ch <= 'z') {
-        return ch - 'a' + 26;
-    }
-
-    if (ch >= '0' && ch <= '9') {
-        return ch - '0' + 52;
-    }
-
-    if (ch == '-') {
-        return 62;
-    }
-
-    if (ch == '_') {
-        return 63;
-    }
-
-    return -1;
-}
-
-
-/*
- * Strict base64url (RFC 7515 2): the URL alphabet only, no padding, and
- * the unused bits of the last character zero, so that every byte string
- * has exactly one encoding.  out must hold len * 3 / 4 bytes.
- */
-static int
-ngx_eda_jwt_b64url_decode(const char *in, size_t len, unsigned char *out,
-    size_t *out_len)
-{
-    int           v, bits;
-    size_t        i, n;
-    unsigned int  acc;
-
-    if (len % 4 == 1) {
-        return -1;
-    }
-
-    acc = 0;
-    bits = 0;
-    n = 0;
-
-    for (i = 0; i < len; i++) {
-        v = ngx_eda_jwt_b64_value((unsigned char) in[i]);
-        if (v < 0) {
-            return -1;
-        }
-
-        acc = (acc << 6) | (unsigned int) v;
-        bits += 6;
-
-        if (bits >= 8) {
-            bits -= 8;
-            out[n++] = (unsigned char) (acc >> bits);
-        }
-
-        acc &= (1u << bits) - 1;
-    }
-
-    if (acc != 0) {
-        return -1;
-    }
-
-    *out_len = n;
-
-    return 0;
 }
 
 
@@ -1843,7 +1772,9 @@ ngx_eda_jwt_jwk_bytes(json_t *jwk, const char *name, unsigned char **out,
         return -1;
     }
 
-    if (ngx_eda_jwt_b64url_decode(s, len, buf, out_len) != 0) {
+    if (ngx_eda_base64_decode(s, len, buf, out_len, NGX_EDA_JWT_BASE64URL)
+        != 0)
+    {
         free(buf);
         ngx_eda_jwt_seterr(err, size, "\"%s\" is not base64url", name);
         return -1;
@@ -2032,7 +1963,7 @@ ngx_eda_jwt_json_part(const char *in, size_t len, unsigned char *buf,
     json_t       *v;
     json_error_t  jerr;
 
-    if (ngx_eda_jwt_b64url_decode(in, len, buf, &n) != 0) {
+    if (ngx_eda_base64_decode(in, len, buf, &n, NGX_EDA_JWT_BASE64URL) != 0) {
         *err = "token is not base64url";
         return NGX_EDA_JWT_MALFORMED;
     }

@@ -8,8 +8,8 @@
  * RFC 6455 for the server side, without nginx: the accept key of the
  * opening handshake, a parser of client frames that takes the stream in
  * pieces of any size and hands whole messages and control frames to the
- * glue, the writer of unmasked server frames, and UTF-8 validation.  Only
- * libc and libcrypto (SHA-1 and base64 of the accept key), so it is
+ * glue and the writer of unmasked server frames.  Only libc, libcrypto
+ * (SHA-1 of the accept key) and the base64 and UTF-8 cores, so it is
  * unit-tested and fuzzed without nginx.
  */
 
@@ -19,6 +19,7 @@
 
 #include <openssl/evp.h>
 
+#include "ngx_eda_base64.h"
 #include "ngx_eda_ws_codec.h"
 
 
@@ -44,6 +45,7 @@
 
 #define NGX_EDA_WS_GUID_LEN      36
 #define NGX_EDA_WS_SHA1_LEN      20
+#define NGX_EDA_WS_KEY_BYTES     16
 
 
 static int ngx_eda_ws_header(ngx_eda_ws_parser_t *p);
@@ -65,13 +67,9 @@ static int ngx_eda_ws_fail(ngx_eda_ws_parser_t *p, unsigned int code,
 static int ngx_eda_ws_is_control(unsigned int opcode);
 static size_t ngx_eda_ws_control_frame(unsigned char *out,
     unsigned int opcode, const unsigned char *data, size_t len);
-static int ngx_eda_ws_base64_value(unsigned char ch);
 
 
 static const char  ngx_eda_ws_guid[] = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
-
-static const char  ngx_eda_ws_b64[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 /* what an event's data points to when there are no bytes */
 static const unsigned char  ngx_eda_ws_empty[1];
@@ -80,25 +78,18 @@ static const unsigned char  ngx_eda_ws_empty[1];
 int
 ngx_eda_ws_accept_key(const char *key, size_t len, char *out)
 {
-    size_t          i;
+    size_t          n;
     unsigned int    md_len;
     unsigned char   md[EVP_MAX_MD_SIZE];
     unsigned char   in[NGX_EDA_WS_KEY_LEN + NGX_EDA_WS_GUID_LEN];
-    unsigned char   b64[NGX_EDA_WS_ACCEPT_LEN + 1];
+    unsigned char   raw[ngx_eda_base64_decoded_max(NGX_EDA_WS_KEY_LEN)];
 
-    if (len != NGX_EDA_WS_KEY_LEN) {
-        return -1;
-    }
-
-    for (i = 0; i < NGX_EDA_WS_KEY_LEN - 2; i++) {
-        if (ngx_eda_ws_base64_value((unsigned char) key[i]) < 0) {
-            return -1;
-        }
-    }
-
-    /* 16 bytes: 21 characters of 6 bits, then 2 bits and 4 zero bits */
-    if ((ngx_eda_ws_base64_value((unsigned char) key[21]) & 0x0f) != 0
-        || key[22] != '=' || key[23] != '=')
+    /* exactly 16 bytes, in their one canonical encoding */
+    if (len != NGX_EDA_WS_KEY_LEN
+        || ngx_eda_base64_decode(key, len, raw, &n,
+                                 NGX_EDA_BASE64_PADDED|NGX_EDA_BASE64_STRICT)
+           != 0
+        || n != NGX_EDA_WS_KEY_BYTES)
     {
         return -1;
     }
@@ -112,13 +103,7 @@ ngx_eda_ws_accept_key(const char *key, size_t len, char *out)
         return -1;
     }
 
-    if (EVP_EncodeBlock(b64, md, NGX_EDA_WS_SHA1_LEN)
-        != NGX_EDA_WS_ACCEPT_LEN)
-    {
-        return -1;
-    }
-
-    memcpy(out, b64, NGX_EDA_WS_ACCEPT_LEN);
+    ngx_eda_base64_encode(md, NGX_EDA_WS_SHA1_LEN, out);
 
     return 0;
 }
@@ -299,7 +284,7 @@ ngx_eda_ws_close_frame(unsigned char *out, unsigned int code,
         return 0;
     }
 
-    n = ngx_eda_ws_utf8_prefix((const unsigned char *) reason, len,
+    n = ngx_eda_utf8_prefix((const unsigned char *) reason, len,
                                NGX_EDA_WS_MAX_REASON);
 
     out[1] = (unsigned char) (2 + n);
@@ -327,125 +312,6 @@ ngx_eda_ws_pong_frame(unsigned char *out, const unsigned char *data,
     size_t len)
 {
     return ngx_eda_ws_control_frame(out, NGX_EDA_WS_OP_PONG, data, len);
-}
-
-
-int
-ngx_eda_ws_utf8_valid(const unsigned char *p, size_t len)
-{
-    ngx_eda_ws_utf8_t  u;
-
-    ngx_eda_ws_utf8_init(&u);
-
-    return ngx_eda_ws_utf8_feed(&u, p, len) == 0
-           && ngx_eda_ws_utf8_complete(&u);
-}
-
-
-size_t
-ngx_eda_ws_utf8_prefix(const unsigned char *p, size_t len, size_t max)
-{
-    size_t             i, good;
-    ngx_eda_ws_utf8_t  u;
-
-    if (len > max) {
-        len = max;
-    }
-
-    ngx_eda_ws_utf8_init(&u);
-
-    good = 0;
-
-    for (i = 0; i < len; i++) {
-        if (ngx_eda_ws_utf8_feed(&u, p + i, 1) != 0) {
-            break;
-        }
-
-        if (u.need == 0) {
-            good = i + 1;
-        }
-    }
-
-    return good;
-}
-
-
-void
-ngx_eda_ws_utf8_init(ngx_eda_ws_utf8_t *u)
-{
-    u->need = 0;
-    u->lo = 0x80;
-    u->hi = 0xbf;
-}
-
-
-int
-ngx_eda_ws_utf8_feed(ngx_eda_ws_utf8_t *u, const unsigned char *p,
-    size_t len)
-{
-    size_t        i;
-    unsigned int  c;
-
-    /*
-     * Bounding the byte after the lead byte is what rules out overlong
-     * forms (E0, F0), surrogates (ED) and code points above U+10FFFF
-     * (F4); C0, C1 and F5-FF never start a valid sequence.
-     */
-
-    for (i = 0; i < len; i++) {
-        c = p[i];
-
-        if (u->need != 0) {
-            if (c < u->lo || c > u->hi) {
-                return -1;
-            }
-
-            u->need--;
-            u->lo = 0x80;
-            u->hi = 0xbf;
-            continue;
-        }
-
-        if (c < 0x80) {
-            continue;
-        }
-
-        if (c >= 0xc2 && c <= 0xdf) {
-            u->need = 1;
-
-        } else if (c >= 0xe0 && c <= 0xef) {
-            u->need = 2;
-
-            if (c == 0xe0) {
-                u->lo = 0xa0;
-
-            } else if (c == 0xed) {
-                u->hi = 0x9f;
-            }
-
-        } else if (c >= 0xf0 && c <= 0xf4) {
-            u->need = 3;
-
-            if (c == 0xf0) {
-                u->lo = 0x90;
-
-            } else if (c == 0xf4) {
-                u->hi = 0x8f;
-            }
-
-        } else {
-            return -1;
-        }
-    }
-
-    return 0;
-}
-
-
-int
-ngx_eda_ws_utf8_complete(const ngx_eda_ws_utf8_t *u)
-{
-    return u->need == 0;
 }
 
 
@@ -627,7 +493,7 @@ ngx_eda_ws_start_payload(ngx_eda_ws_parser_t *p)
     {
         p->msg_opcode = p->opcode;
         p->len = 0;
-        ngx_eda_ws_utf8_init(&p->utf8);
+        ngx_eda_utf8_init(&p->utf8);
     }
 }
 
@@ -667,7 +533,7 @@ ngx_eda_ws_payload(ngx_eda_ws_parser_t *p, const unsigned char *in,
     p->len += n;
 
     if (p->msg_opcode == NGX_EDA_WS_OP_TEXT
-        && ngx_eda_ws_utf8_feed(&p->utf8, dst, n) != 0)
+        && ngx_eda_utf8_feed(&p->utf8, dst, n) != 0)
     {
         return ngx_eda_ws_fail(p, NGX_EDA_WS_CLOSE_INVALID,
                                "text message is not valid UTF-8");
@@ -753,7 +619,7 @@ ngx_eda_ws_frame_done(ngx_eda_ws_parser_t *p, ngx_eda_ws_event_t *ev)
     }
 
     if (p->msg_opcode == NGX_EDA_WS_OP_TEXT
-        && !ngx_eda_ws_utf8_complete(&p->utf8))
+        && !ngx_eda_utf8_complete(&p->utf8))
     {
         ngx_eda_ws_fail(p, NGX_EDA_WS_CLOSE_INVALID,
                         "text message ends inside a UTF-8 character");
@@ -796,7 +662,7 @@ ngx_eda_ws_close_done(ngx_eda_ws_parser_t *p, ngx_eda_ws_event_t *ev)
             return NGX_EDA_WS_ERROR;
         }
 
-        if (!ngx_eda_ws_utf8_valid(p->ctl + 2, len - 2)) {
+        if (!ngx_eda_utf8_valid(p->ctl + 2, len - 2)) {
             ngx_eda_ws_fail(p, NGX_EDA_WS_CLOSE_INVALID,
                             "close reason is not valid UTF-8");
             return NGX_EDA_WS_ERROR;
@@ -879,17 +745,3 @@ ngx_eda_ws_control_frame(unsigned char *out, unsigned int opcode,
     return 2 + len;
 }
 
-
-static int
-ngx_eda_ws_base64_value(unsigned char ch)
-{
-    const char  *p;
-
-    if (ch == '\0') {
-        return -1;
-    }
-
-    p = strchr(ngx_eda_ws_b64, ch);
-
-    return p != NULL ? (int) (p - ngx_eda_ws_b64) : -1;
-}

@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ngx_eda_utf8.h"
+
 
 /*
  * The server side of RFC 6455 without nginx: the handshake's accept key,
@@ -86,18 +88,6 @@
 
 
 /*
- * Incremental UTF-8 check (RFC 3629: no overlong forms, no surrogates,
- * nothing above U+10FFFF).  Zeroed or ngx_eda_ws_utf8_init()ed, it is at
- * a character boundary.
- */
-typedef struct {
-    unsigned int   need;    /* continuation bytes still expected */
-    unsigned char  lo;      /* range of the next continuation byte */
-    unsigned char  hi;
-} ngx_eda_ws_utf8_t;
-
-
-/*
  * What ngx_eda_ws_parse() reports.
  *
  * NGX_EDA_WS_EVENT: opcode is NGX_EDA_WS_OP_TEXT or _BINARY (a whole
@@ -145,7 +135,7 @@ typedef struct {
     unsigned char      *buf;
     size_t              len;
     size_t              cap;
-    ngx_eda_ws_utf8_t   utf8;
+    ngx_eda_utf8_t      utf8;
 
     unsigned char       ctl[NGX_EDA_WS_MAX_CONTROL];
 
@@ -247,31 +237,5 @@ size_t ngx_eda_ws_ping_frame(unsigned char *out, const unsigned char *data,
     size_t len);
 size_t ngx_eda_ws_pong_frame(unsigned char *out, const unsigned char *data,
     size_t len);
-
-/*
- * 1 if the bytes are valid UTF-8 in full (no character cut at the end),
- * 0 otherwise.
- */
-int ngx_eda_ws_utf8_valid(const unsigned char *p, size_t len);
-
-/*
- * The length of the longest prefix of at most MAX bytes that is valid
- * UTF-8 and ends at a character boundary.
- */
-size_t ngx_eda_ws_utf8_prefix(const unsigned char *p, size_t len,
-    size_t max);
-
-/*
- * The incremental form: feed the bytes of one text in any pieces.
- * ngx_eda_ws_utf8_feed() returns 0 while the bytes so far can start valid
- * UTF-8, -1 at the first byte that cannot (the state is then undefined);
- * ngx_eda_ws_utf8_complete() returns 1 when the text may end here (no
- * character left open), 0 otherwise.
- */
-void ngx_eda_ws_utf8_init(ngx_eda_ws_utf8_t *u);
-int ngx_eda_ws_utf8_feed(ngx_eda_ws_utf8_t *u, const unsigned char *p,
-    size_t len);
-int ngx_eda_ws_utf8_complete(const ngx_eda_ws_utf8_t *u);
-
 
 #endif /* _NGX_EDA_WS_CODEC_H_INCLUDED_ */

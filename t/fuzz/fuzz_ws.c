@@ -2,7 +2,7 @@
 /*
  * Copyright (C) ngx_eda authors
  *
- * sources: core/ngx_eda_ws_codec.c
+ * sources: core/ngx_eda_ws_codec.c core/ngx_eda_base64.c core/ngx_eda_utf8.c
  * libs: -lcrypto
  */
 
@@ -215,7 +215,7 @@ fuzz_ws_check_event(const ngx_eda_ws_event_t *ev, size_t max)
     switch (ev->opcode) {
 
     case NGX_EDA_WS_OP_TEXT:
-        if (!ngx_eda_ws_utf8_valid(ev->data, ev->len)) {
+        if (!ngx_eda_utf8_valid(ev->data, ev->len)) {
             fuzz_ws_fail("text message is not UTF-8");
         }
 
@@ -238,7 +238,7 @@ fuzz_ws_check_event(const ngx_eda_ws_event_t *ev, size_t max)
 
     case NGX_EDA_WS_OP_CLOSE:
         if (ev->len > NGX_EDA_WS_MAX_REASON
-            || !ngx_eda_ws_utf8_valid(ev->data, ev->len)
+            || !ngx_eda_utf8_valid(ev->data, ev->len)
             || (ev->code != NGX_EDA_WS_CLOSE_NO_STATUS
                 && !ngx_eda_ws_close_code_valid(ev->code))
             || (ev->code == NGX_EDA_WS_CLOSE_NO_STATUS && ev->len != 0))
@@ -279,7 +279,7 @@ fuzz_ws_roundtrip(const unsigned char *in, size_t len, uint32_t seed)
         return;
     }
 
-    op = ngx_eda_ws_utf8_valid(in, len) ? NGX_EDA_WS_OP_TEXT
+    op = ngx_eda_utf8_valid(in, len) ? NGX_EDA_WS_OP_TEXT
                                         : NGX_EDA_WS_OP_BINARY;
     slen = 0;
     nexp = 0;
@@ -327,12 +327,12 @@ fuzz_ws_roundtrip(const unsigned char *in, size_t len, uint32_t seed)
      */
     clen = ngx_eda_ws_close_frame(cf, NGX_EDA_WS_CLOSE_NORMAL,
                                   (const char *) in, len);
-    rlen = ngx_eda_ws_utf8_prefix(in, len, NGX_EDA_WS_MAX_REASON);
+    rlen = ngx_eda_utf8_prefix(in, len, NGX_EDA_WS_MAX_REASON);
 
     if (clen != 4 + rlen || cf[0] != (0x80 | NGX_EDA_WS_OP_CLOSE)
         || cf[1] != clen - 2 || cf[2] != 0x03 || cf[3] != 0xe8
         || (rlen != 0 && memcmp(cf + 4, in, rlen) != 0)
-        || !ngx_eda_ws_utf8_valid(cf + 4, rlen)
+        || !ngx_eda_utf8_valid(cf + 4, rlen)
         || (op == NGX_EDA_WS_OP_TEXT && rlen != len
             && rlen + 4 <= NGX_EDA_WS_MAX_REASON))
     {
@@ -434,9 +434,9 @@ fuzz_ws_utf8(const unsigned char *in, size_t len, uint32_t seed)
 {
     int                ok;
     size_t             off, n, prefix;
-    ngx_eda_ws_utf8_t  u;
+    ngx_eda_utf8_t  u;
 
-    ngx_eda_ws_utf8_init(&u);
+    ngx_eda_utf8_init(&u);
     ok = 1;
 
     for (off = 0; off < len; off += n) {
@@ -446,23 +446,23 @@ fuzz_ws_utf8(const unsigned char *in, size_t len, uint32_t seed)
             n = len - off;
         }
 
-        if (ngx_eda_ws_utf8_feed(&u, in + off, n) != 0) {
+        if (ngx_eda_utf8_feed(&u, in + off, n) != 0) {
             ok = 0;
             break;
         }
     }
 
     if (ok) {
-        ok = ngx_eda_ws_utf8_complete(&u);
+        ok = ngx_eda_utf8_complete(&u);
     }
 
-    if (ok != ngx_eda_ws_utf8_valid(in, len)) {
+    if (ok != ngx_eda_utf8_valid(in, len)) {
         fuzz_ws_fail("incremental and whole UTF-8 checks differ");
     }
 
-    prefix = ngx_eda_ws_utf8_prefix(in, len, len);
+    prefix = ngx_eda_utf8_prefix(in, len, len);
 
-    if (!ngx_eda_ws_utf8_valid(in, prefix) || (ok && prefix != len)
+    if (!ngx_eda_utf8_valid(in, prefix) || (ok && prefix != len)
         || (!ok && prefix == len))
     {
         fuzz_ws_fail("bad UTF-8 prefix");

@@ -2,7 +2,7 @@
 /*
  * Copyright (C) ngx_eda authors
  *
- * sources: core/ngx_eda_jwt.c
+ * sources: core/ngx_eda_jwt.c core/ngx_eda_base64.c
  * libs: -ljansson -lcrypto
  */
 

@@ -2,7 +2,7 @@
 /*
  * Copyright (C) ngx_eda authors
  *
- * sources: core/ngx_eda_ws_codec.c
+ * sources: core/ngx_eda_ws_codec.c core/ngx_eda_base64.c core/ngx_eda_utf8.c
  * libs: -lcrypto
  */
 
@@ -68,7 +68,6 @@ static int ev_is(const rec_t *r, size_t i, unsigned int opcode,
     const char *data);
 static int fails_with(const stream_t *s, size_t max, unsigned int code);
 static int parses_ok(const stream_t *s, size_t max);
-static int utf8_ok(const char *s);
 static int accept_is(const char *key, const char *want);
 static void test_accept(void);
 static void test_rfc_examples(void);
@@ -76,7 +75,6 @@ static void test_many_frames(void);
 static void test_interleaved(void);
 static void test_protocol_errors(void);
 static void test_fail_fast(void);
-static void test_utf8(void);
 static void test_utf8_fragments(void);
 static void test_max_message(void);
 static void test_close(void);
@@ -390,13 +388,6 @@ parses_ok(const stream_t *s, size_t max)
     rec_free(&r);
 
     return ok;
-}
-
-
-static int
-utf8_ok(const char *s)
-{
-    return ngx_eda_ws_utf8_valid((const unsigned char *) s, strlen(s));
 }
 
 
@@ -889,106 +880,6 @@ test_fail_fast(void)
 
 
 static void
-test_utf8(void)
-{
-    size_t              i, j;
-    ngx_eda_ws_utf8_t   u;
-    static const char  *valid[] = {
-        "",
-        "plain ASCII \x7f",
-        "\xc2\x80 \xdf\xbf",                      /* U+0080, U+07FF */
-        "\xe0\xa0\x80 \xef\xbf\xbf",              /* U+0800, U+FFFF */
-        "\xed\x9f\xbf \xee\x80\x80",              /* U+D7FF, U+E000 */
-        "\xf0\x90\x80\x80 \xf4\x8f\xbf\xbf",      /* U+10000, U+10FFFF */
-        "\xce\xba\xe1\xbd\xb9\xcf\x83\xce\xbc\xce\xb5",
-        "\xf0\x9f\x98\x80",
-        NULL
-    };
-    static const char  *invalid[] = {
-        "\x80",                                   /* lone continuation */
-        "a\xbf",
-        "\xc3\x28",                               /* bad continuation */
-        "\xc0\x80",                               /* overlong */
-        "\xc1\xbf",
-        "\xe0\x80\x80",
-        "\xe0\x9f\xbf",
-        "\xf0\x80\x80\x80",
-        "\xf0\x8f\xbf\xbf",
-        "\xed\xa0\x80",                           /* surrogates */
-        "\xed\xbf\xbf",
-        "\xed\xa0\x80\xed\xb0\x80",
-        "\xf4\x90\x80\x80",                       /* above U+10FFFF */
-        "\xf5\x80\x80\x80",
-        "\xf7\xbf\xbf\xbf",
-        "\xf8\x88\x80\x80\x80",
-        "\xfe",
-        "\xff",
-        "\xc3",                                   /* truncated */
-        "\xe2\x82",
-        "\xf0\x9f\x98",
-        "ok\xf0",
-        "\xe2\x82\x41",
-        NULL
-    };
-
-    for (i = 0; valid[i] != NULL; i++) {
-        if (!utf8_ok(valid[i])) {
-            printf("valid UTF-8 #%zu rejected\n", i);
-        }
-
-        EDA_CHECK(utf8_ok(valid[i]));
-    }
-
-    for (i = 0; invalid[i] != NULL; i++) {
-        if (utf8_ok(invalid[i])) {
-            printf("invalid UTF-8 #%zu accepted\n", i);
-        }
-
-        EDA_CHECK(!utf8_ok(invalid[i]));
-    }
-
-    /* U+1F600 in two pieces, cut at every place */
-    for (i = 0; i <= 4; i++) {
-        ngx_eda_ws_utf8_init(&u);
-        EDA_CHECK(ngx_eda_ws_utf8_feed(&u, (const unsigned char *)
-                                       "\xf0\x9f\x98\x80", i) == 0);
-        EDA_CHECK(ngx_eda_ws_utf8_complete(&u) == (i == 0 || i == 4));
-        EDA_CHECK(ngx_eda_ws_utf8_feed(&u, (const unsigned char *)
-                                       "\xf0\x9f\x98\x80" + i, 4 - i) == 0);
-        EDA_CHECK(ngx_eda_ws_utf8_complete(&u));
-    }
-
-    /* an overlong form is caught on its second byte even when split */
-    ngx_eda_ws_utf8_init(&u);
-    EDA_CHECK(ngx_eda_ws_utf8_feed(&u, (const unsigned char *) "\xe0", 1)
-              == 0);
-    EDA_CHECK(ngx_eda_ws_utf8_feed(&u, (const unsigned char *) "\x9f", 1)
-              == -1);
-
-    /* the longest valid prefix */
-    EDA_CHECK(ngx_eda_ws_utf8_prefix((const unsigned char *) "abc", 3, 10)
-              == 3);
-    EDA_CHECK(ngx_eda_ws_utf8_prefix((const unsigned char *) "abc", 3, 2)
-              == 2);
-    EDA_CHECK(ngx_eda_ws_utf8_prefix((const unsigned char *) "a\xc3\xa9",
-                                     3, 2) == 1);
-    EDA_CHECK(ngx_eda_ws_utf8_prefix((const unsigned char *) "a\xc3\xa9",
-                                     3, 3) == 3);
-    EDA_CHECK(ngx_eda_ws_utf8_prefix((const unsigned char *) "ab\xffzz",
-                                     5, 5) == 2);
-    EDA_CHECK(ngx_eda_ws_utf8_prefix((const unsigned char *) "ab\xe2\x82",
-                                     4, 9) == 2);
-    EDA_CHECK(ngx_eda_ws_utf8_prefix(NULL, 0, 9) == 0);
-
-    for (i = 0; valid[i] != NULL; i++) {
-        j = strlen(valid[i]);
-        EDA_CHECK(ngx_eda_ws_utf8_prefix((const unsigned char *) valid[i],
-                                         j, j) == j);
-    }
-}
-
-
-static void
 test_utf8_fragments(void)
 {
     char         a[16], b[16];
@@ -1396,7 +1287,6 @@ main(void)
     test_interleaved();
     test_protocol_errors();
     test_fail_fast();
-    test_utf8();
     test_utf8_fragments();
     test_max_message();
     test_close();

@@ -1793,7 +1793,7 @@ ngx_http_eda_sub_encode(ngx_uint_t enc, ngx_eda_ce_event_t *ev,
 
         ct = ngx_eda_ce_get(ev, "datacontenttype", 15);
 
-        text = ngx_eda_ws_utf8_valid(data.data, data.len)
+        text = ngx_eda_utf8_valid(data.data, data.len)
                && (ct == NULL
                    || ngx_eda_ce_is_json_type(ct->data, ct->len)
                    || (ct->len >= 5
