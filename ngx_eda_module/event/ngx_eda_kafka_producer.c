@@ -18,7 +18,7 @@
 #include <pthread.h>
 #include <librdkafka/rdkafka.h>
 
-#include "ngx_eda_module.h"
+#include "ngx_eda_conf.h"
 #include "ngx_eda_kafka_producer.h"
 #include "ngx_eda_kafka_wake.h"
 #include "ngx_eda_metrics.h"

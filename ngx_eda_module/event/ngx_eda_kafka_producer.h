@@ -14,7 +14,7 @@
 #include <pthread.h>
 #include <librdkafka/rdkafka.h>
 
-#include "ngx_eda_module.h"
+#include "ngx_eda_conf.h"
 
 
 /*

@@ -12,7 +12,7 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
-#include "ngx_eda_module.h"
+#include "ngx_eda_conf.h"
 
 
 /*

@@ -18,7 +18,7 @@
 #include <hiredis/hiredis.h>
 #include <hiredis/async.h>
 
-#include "ngx_eda_module.h"
+#include "ngx_eda_conf.h"
 #include "ngx_eda_metrics.h"
 #include "ngx_eda_redis.h"
 

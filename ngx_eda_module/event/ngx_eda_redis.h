@@ -11,7 +11,7 @@
 #include <ngx_config.h>
 #include <ngx_core.h>
 
-#include "ngx_eda_module.h"
+#include "ngx_eda_conf.h"
 
 
 typedef struct ngx_eda_redis_cmd_s  ngx_eda_redis_cmd_t;
