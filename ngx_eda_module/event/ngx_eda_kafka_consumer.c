@@ -20,11 +20,12 @@
 
 #include <librdkafka/rdkafka.h>
 
-#include "ngx_eda_module.h"
+#include "ngx_eda_conf.h"
 #include "ngx_eda_ce.h"
 #include "ngx_eda_kafka_producer.h"
 #include "ngx_eda_kafka_consumer.h"
 #include "ngx_eda_kafka_wake.h"
+#include "ngx_eda_random.h"
 
 
 #define NGX_EDA_CONSUMER_BATCH  256

@@ -16,6 +16,7 @@
 #include <ngx_core.h>
 
 #include "ngx_eda_conf.h"
+#include "ngx_eda_random.h"
 
 
 #define NGX_EDA_VERSION  "0.1.0"
@@ -26,7 +27,6 @@ extern ngx_module_t  ngx_eda_module;
 
 void ngx_eda_require_producer(ngx_conf_t *cf, ngx_eda_main_conf_t *emcf,
     ngx_str_t *directive);
-ngx_int_t ngx_eda_random(ngx_eda_main_conf_t *emcf, u_char *out, size_t n);
 
 
 #endif /* _NGX_EDA_MODULE_H_INCLUDED_ */
