@@ -118,7 +118,7 @@ ngx_eda_create_main_conf(ngx_conf_t *cf)
      *     emcf->metrics = NULL;
      */
 
-    if (ngx_eda_metrics_add_zone(cf, emcf) != NGX_OK) {
+    if (ngx_eda_metrics_add_zone(cf, emcf, &ngx_eda_module) != NGX_OK) {
         return NULL;
     }
 
