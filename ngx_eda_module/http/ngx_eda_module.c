@@ -12,10 +12,9 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
-#include <librdkafka/rdkafka.h>
-
 #include "ngx_eda_module.h"
 #include "ngx_eda_addr.h"
+#include "ngx_eda_kafka_conf.h"
 #include "ngx_eda_kafka_producer.h"
 #include "ngx_eda_metrics.h"
 #include "ngx_eda_random.h"
@@ -35,7 +34,6 @@ static char *ngx_eda_kafka_brokers(ngx_conf_t *cf, ngx_command_t *cmd,
 static char *ngx_eda_kafka_property(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_eda_redis(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
-static void ngx_eda_kafka_check_cleanup(void *data);
 
 
 static ngx_command_t  ngx_eda_commands[] = {
@@ -262,24 +260,14 @@ ngx_eda_kafka_brokers(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 }
 
 
-/*
- * Every property is tried on a scratch librdkafka configuration while the
- * file is parsed, so "nginx -t" reports an unknown name or a bad value with
- * librdkafka's own explanation instead of a worker failing later.
- */
-
 static char *
 ngx_eda_kafka_property(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_eda_main_conf_t *emcf = conf;
 
-    char                 errstr[512];
-    u_char              *name, *val;
-    ngx_str_t           *value;
-    ngx_uint_t           i;
-    ngx_keyval_t        *kv;
-    rd_kafka_conf_t     *kc;
-    ngx_pool_cleanup_t  *cln;
+    ngx_str_t     *value;
+    ngx_uint_t     i;
+    ngx_keyval_t  *kv;
 
     value = cf->args->elts;
 
@@ -315,35 +303,10 @@ ngx_eda_kafka_property(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         }
     }
 
-    if (emcf->kafka_check == NULL) {
-        cln = ngx_pool_cleanup_add(cf->pool, 0);
-        if (cln == NULL) {
-            return NGX_CONF_ERROR;
-        }
-
-        emcf->kafka_check = rd_kafka_conf_new();
-        if (emcf->kafka_check == NULL) {
-            return NGX_CONF_ERROR;
-        }
-
-        cln->handler = ngx_eda_kafka_check_cleanup;
-        cln->data = emcf->kafka_check;
-    }
-
-    kc = emcf->kafka_check;
-
-    /* the arguments of a directive are NUL-terminated by the parser */
-
-    name = value[1].data;
-    val = value[2].data;
-
-    if (rd_kafka_conf_set(kc, (char *) name, (char *) val, errstr,
-                          sizeof(errstr))
-        != RD_KAFKA_CONF_OK)
+    if (ngx_eda_kafka_property_check(cf, emcf, &cmd->name, &value[1],
+                                     &value[2])
+        != NGX_OK)
     {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "invalid \"%V\" \"%V\" \"%V\": %s",
-                           &cmd->name, &value[1], &value[2], errstr);
         return NGX_CONF_ERROR;
     }
 
@@ -356,15 +319,6 @@ ngx_eda_kafka_property(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     kv->value = value[2];
 
     return NGX_CONF_OK;
-}
-
-
-static void
-ngx_eda_kafka_check_cleanup(void *data)
-{
-    rd_kafka_conf_t  *kc = data;
-
-    rd_kafka_conf_destroy(kc);
 }
 
 
