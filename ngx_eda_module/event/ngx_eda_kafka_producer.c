@@ -22,7 +22,6 @@
 #include "ngx_eda_kafka_conf.h"
 #include "ngx_eda_kafka_producer.h"
 #include "ngx_eda_kafka_wake.h"
-#include "ngx_eda_metrics.h"
 
 
 /* events served per wake-up before yielding to other connections */
@@ -49,6 +48,8 @@ typedef struct {
 } ngx_eda_kafka_producer_t;
 
 
+static ngx_eda_kafka_refusal_e ngx_eda_kafka_produced(
+    ngx_eda_kafka_producer_t *p, ngx_eda_kafka_refusal_e rc);
 static rd_kafka_conf_t *ngx_eda_kafka_conf_build(ngx_eda_main_conf_t *emcf,
     char *errstr, size_t errlen);
 static void ngx_eda_kafka_dr_msg_cb(rd_kafka_t *rk,
@@ -245,7 +246,10 @@ ngx_eda_kafka_producer_exit(ngx_cycle_t *cycle, ngx_eda_main_conf_t *emcf)
     rd_kafka_destroy(p->rk);
 
     /* a gauge must not keep an exited worker's last value */
-    ngx_eda_metrics_set(emcf, NGX_EDA_M_QUEUE_DEPTH, 0);
+
+    if (emcf->kafka_hooks != NULL) {
+        emcf->kafka_hooks->queued(emcf, 0);
+    }
 }
 
 
@@ -280,8 +284,7 @@ ngx_eda_kafka_produce(ngx_eda_main_conf_t *emcf, ngx_eda_kafka_msg_t *msg,
     }
 
     if (p->brokers_down && rd_kafka_outq_len(p->rk) > 0) {
-        ngx_eda_metrics_count(p->emcf, NGX_EDA_M_FAILED_DOWN, 1);
-        return NGX_EDA_KAFKA_BROKERS_DOWN;
+        return ngx_eda_kafka_produced(p, NGX_EDA_KAFKA_BROKERS_DOWN);
     }
 
     hdrs = NULL;
@@ -315,8 +318,7 @@ ngx_eda_kafka_produce(ngx_eda_main_conf_t *emcf, ngx_eda_kafka_msg_t *msg,
                             RD_KAFKA_V_END);
 
     if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-        ngx_eda_metrics_count(p->emcf, NGX_EDA_M_PUBLISHED, 1);
-        return NGX_EDA_KAFKA_OK;
+        return ngx_eda_kafka_produced(p, NGX_EDA_KAFKA_OK);
     }
 
     /* on failure the headers stay ours */
@@ -328,20 +330,29 @@ ngx_eda_kafka_produce(ngx_eda_main_conf_t *emcf, ngx_eda_kafka_msg_t *msg,
     switch (err) {
 
     case RD_KAFKA_RESP_ERR__QUEUE_FULL:
-        ngx_eda_metrics_count(p->emcf, NGX_EDA_M_FAILED_QUEUE_FULL, 1);
-        return NGX_EDA_KAFKA_QUEUE_FULL;
+        return ngx_eda_kafka_produced(p, NGX_EDA_KAFKA_QUEUE_FULL);
 
     case RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE:
-        ngx_eda_metrics_count(p->emcf, NGX_EDA_M_FAILED_OTHER, 1);
-        return NGX_EDA_KAFKA_TOO_LARGE;
+        return ngx_eda_kafka_produced(p, NGX_EDA_KAFKA_TOO_LARGE);
 
     default:
         ngx_log_error(NGX_LOG_ERR, log, 0,
                       "eda: producing to \"%s\" failed: %s",
                       msg->topic, rd_kafka_err2str(err));
-        ngx_eda_metrics_count(p->emcf, NGX_EDA_M_FAILED_OTHER, 1);
-        return NGX_EDA_KAFKA_FAILED;
+        return ngx_eda_kafka_produced(p, NGX_EDA_KAFKA_FAILED);
     }
+}
+
+
+static ngx_eda_kafka_refusal_e
+ngx_eda_kafka_produced(ngx_eda_kafka_producer_t *p,
+    ngx_eda_kafka_refusal_e rc)
+{
+    if (p->emcf->kafka_hooks != NULL) {
+        p->emcf->kafka_hooks->produced(p->emcf, rc);
+    }
+
+    return rc;
 }
 
 
@@ -364,8 +375,9 @@ ngx_eda_kafka_read_handler(ngx_event_t *rev)
         }
     }
 
-    ngx_eda_metrics_set(p->emcf, NGX_EDA_M_QUEUE_DEPTH,
-                        rd_kafka_outq_len(p->rk));
+    if (p->emcf->kafka_hooks != NULL) {
+        p->emcf->kafka_hooks->queued(p->emcf, rd_kafka_outq_len(p->rk));
+    }
 
     /*
      * The pipe is written only when the queue goes from empty to
@@ -384,22 +396,20 @@ ngx_eda_kafka_dr_msg_cb(rd_kafka_t *rk, const rd_kafka_message_t *msg,
     void *opaque)
 {
     ngx_eda_kafka_dr_t        *dr;
+    ngx_eda_kafka_hooks_t     *hooks;
     ngx_eda_kafka_producer_t  *p = opaque;
 
     dr = msg->_private;
+    hooks = p->emcf->kafka_hooks;
+
+    if (hooks != NULL) {
+        hooks->delivered(p->emcf, msg->err);
+    }
 
     if (msg->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
         p->brokers_down = 0;
-        ngx_eda_metrics_count(p->emcf, NGX_EDA_M_ACKED, 1);
-
-    } else if (msg->err == RD_KAFKA_RESP_ERR__MSG_TIMED_OUT) {
-        ngx_eda_metrics_count(p->emcf, NGX_EDA_M_FAILED_TIMEOUT, 1);
 
     } else {
-        ngx_eda_metrics_count(p->emcf, NGX_EDA_M_FAILED_OTHER, 1);
-    }
-
-    if (msg->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
         ngx_log_error(NGX_LOG_WARN, p->base.log, 0,
                       "eda: delivery to \"%s\" failed: %s",
                       rd_kafka_topic_name(msg->rkt),
@@ -410,7 +420,9 @@ ngx_eda_kafka_dr_msg_cb(rd_kafka_t *rk, const rd_kafka_message_t *msg,
         return;
     }
 
-    ngx_eda_metrics_latency(p->emcf, ngx_current_msec - dr->start);
+    if (hooks != NULL) {
+        hooks->waited(p->emcf, ngx_current_msec - dr->start);
+    }
 
     if (dr->handler != NULL && !p->exiting) {
         dr->err = msg->err;

@@ -67,6 +67,25 @@ typedef enum {
 } ngx_eda_kafka_refusal_e;
 
 
+/*
+ * What the producer reports, for whoever counts it (the metrics): called
+ * in the process's thread, they must not produce.
+ */
+struct ngx_eda_kafka_hooks_s {
+    /* librdkafka took a message (NGX_EDA_KAFKA_OK) or why it was refused */
+    void  (*produced)(ngx_eda_main_conf_t *emcf, ngx_eda_kafka_refusal_e rc);
+
+    /* a delivery report; ERR is its rd_kafka_resp_err_t */
+    void  (*delivered)(ngx_eda_main_conf_t *emcf, ngx_int_t err);
+
+    /* the time a caller waited for its message's delivery report */
+    void  (*waited)(ngx_eda_main_conf_t *emcf, ngx_msec_t ms);
+
+    /* the messages in the producer now */
+    void  (*queued)(ngx_eda_main_conf_t *emcf, ngx_uint_t n);
+};
+
+
 ngx_int_t ngx_eda_kafka_producer_init(ngx_cycle_t *cycle,
     ngx_eda_main_conf_t *emcf);
 void ngx_eda_kafka_producer_exit(ngx_cycle_t *cycle,
