@@ -34,6 +34,10 @@ typedef struct {
 
 
 static ngx_int_t ngx_http_eda_metrics_handler(ngx_http_request_t *r);
+static u_char *ngx_http_eda_metrics_counters(u_char *p, u_char *last,
+    ngx_eda_metrics_slot_t *slots, ngx_uint_t nslots);
+static u_char *ngx_http_eda_metrics_histogram(u_char *p, u_char *last,
+    ngx_eda_metrics_slot_t *slots, ngx_uint_t nslots);
 static char *ngx_http_eda_metrics(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static ngx_int_t ngx_http_eda_metrics_init_process(ngx_cycle_t *cycle);
@@ -179,14 +183,11 @@ static ngx_http_eda_metric_desc_t  ngx_http_eda_metric_descs[] = {
 static ngx_int_t
 ngx_http_eda_metrics_handler(ngx_http_request_t *r)
 {
-    u_char                      *p, *last;
-    ngx_int_t                    rc;
-    ngx_buf_t                   *b;
-    ngx_uint_t                   i, n, nslots;
-    ngx_atomic_uint_t            value, cumulative, sum;
-    ngx_eda_main_conf_t         *emcf;
-    ngx_eda_metrics_slot_t      *slots;
-    ngx_http_eda_metric_desc_t  *d;
+    ngx_int_t                rc;
+    ngx_buf_t               *b;
+    ngx_uint_t               nslots;
+    ngx_eda_main_conf_t     *emcf;
+    ngx_eda_metrics_slot_t  *slots;
 
     if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
         return NGX_HTTP_NOT_ALLOWED;
@@ -209,8 +210,21 @@ ngx_http_eda_metrics_handler(ngx_http_request_t *r)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    p = b->last;
-    last = b->end;
+    b->last = ngx_http_eda_metrics_counters(b->last, b->end, slots, nslots);
+    b->last = ngx_http_eda_metrics_histogram(b->last, b->end, slots, nslots);
+
+    return ngx_http_eda_send(r, NGX_HTTP_OK,
+                             "text/plain; version=0.0.4; charset=utf-8", b);
+}
+
+
+static u_char *
+ngx_http_eda_metrics_counters(u_char *p, u_char *last,
+    ngx_eda_metrics_slot_t *slots, ngx_uint_t nslots)
+{
+    ngx_uint_t                   n;
+    ngx_atomic_uint_t            value;
+    ngx_http_eda_metric_desc_t  *d;
 
     for (d = ngx_http_eda_metric_descs; d->name != NULL; d++) {
 
@@ -234,7 +248,18 @@ ngx_http_eda_metrics_handler(ngx_http_request_t *r)
         }
     }
 
-    /* the delivery latency histogram, cumulative as Prometheus wants */
+    return p;
+}
+
+
+/* the delivery latency histogram, cumulative as Prometheus wants */
+
+static u_char *
+ngx_http_eda_metrics_histogram(u_char *p, u_char *last,
+    ngx_eda_metrics_slot_t *slots, ngx_uint_t nslots)
+{
+    ngx_uint_t         i, n;
+    ngx_atomic_uint_t  cumulative, sum;
 
     p = ngx_slprintf(p, last,
                      "# HELP eda_delivery_latency_ms Time from producing an "
@@ -268,10 +293,7 @@ ngx_http_eda_metrics_handler(ngx_http_request_t *r)
     p = ngx_slprintf(p, last, "eda_delivery_latency_ms_sum %uA\n"
                      "eda_delivery_latency_ms_count %uA\n", sum, cumulative);
 
-    b->last = p;
-
-    return ngx_http_eda_send(r, NGX_HTTP_OK,
-                             "text/plain; version=0.0.4; charset=utf-8", b);
+    return p;
 }
 
 
