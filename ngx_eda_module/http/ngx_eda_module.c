@@ -34,6 +34,8 @@ static char *ngx_eda_kafka_brokers(ngx_conf_t *cf, ngx_command_t *cmd,
 static char *ngx_eda_kafka_property(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_eda_redis(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+static ngx_int_t ngx_eda_redis_param(ngx_eda_redis_conf_t *rcf,
+    ngx_str_t *param);
 
 
 static ngx_command_t  ngx_eda_commands[] = {
@@ -327,8 +329,8 @@ ngx_eda_redis(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_eda_main_conf_t *emcf = conf;
 
-    ngx_int_t              n;
-    ngx_str_t             *value, s;
+    ngx_int_t              rc;
+    ngx_str_t             *value;
     ngx_uint_t             i;
     const char            *err;
     ngx_eda_addr_t         addr;
@@ -362,62 +364,73 @@ ngx_eda_redis(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     for (i = 2; i < cf->args->nelts; i++) {
 
-        if (ngx_strncmp(value[i].data, "password=", 9) == 0) {
-            rcf->password.data = value[i].data + 9;
-            rcf->password.len = value[i].len - 9;
+        rc = ngx_eda_redis_param(rcf, &value[i]);
 
-            if (rcf->password.len == 0) {
-                goto invalid;
-            }
-
-            continue;
+        if (rc == NGX_DECLINED) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "unknown parameter \"%V\" in \"%V\"",
+                               &value[i], &cmd->name);
+            return NGX_CONF_ERROR;
         }
 
-        if (ngx_strncmp(value[i].data, "db=", 3) == 0) {
-            n = ngx_atoi(value[i].data + 3, value[i].len - 3);
-            if (n == NGX_ERROR) {
-                goto invalid;
-            }
-
-            rcf->db = n;
-            rcf->db_str.data = value[i].data + 3;
-            rcf->db_str.len = value[i].len - 3;
-            continue;
+        if (rc != NGX_OK) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid parameter \"%V\" in \"%V\"",
+                               &value[i], &cmd->name);
+            return NGX_CONF_ERROR;
         }
-
-        if (ngx_strncmp(value[i].data, "timeout=", 8) == 0) {
-            s.data = value[i].data + 8;
-            s.len = value[i].len - 8;
-
-            rcf->timeout = ngx_parse_time(&s, 0);
-            if (rcf->timeout == (ngx_msec_t) NGX_ERROR || rcf->timeout == 0) {
-                goto invalid;
-            }
-
-            continue;
-        }
-
-        if (ngx_strncmp(value[i].data, "prefix=", 7) == 0) {
-            rcf->prefix.data = value[i].data + 7;
-            rcf->prefix.len = value[i].len - 7;
-            continue;
-        }
-
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "unknown parameter \"%V\" in \"%V\"",
-                           &value[i], &cmd->name);
-        return NGX_CONF_ERROR;
     }
 
     emcf->redis = rcf;
 
     return NGX_CONF_OK;
+}
 
-invalid:
 
-    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                       "invalid parameter \"%V\" in \"%V\"",
-                       &value[i], &cmd->name);
+/* one name=value of eda_redis: NGX_DECLINED for an unknown name */
 
-    return NGX_CONF_ERROR;
+static ngx_int_t
+ngx_eda_redis_param(ngx_eda_redis_conf_t *rcf, ngx_str_t *param)
+{
+    ngx_int_t  n;
+    ngx_str_t  s;
+
+    if (ngx_strncmp(param->data, "password=", 9) == 0) {
+        rcf->password.data = param->data + 9;
+        rcf->password.len = param->len - 9;
+
+        return rcf->password.len == 0 ? NGX_ERROR : NGX_OK;
+    }
+
+    if (ngx_strncmp(param->data, "db=", 3) == 0) {
+        n = ngx_atoi(param->data + 3, param->len - 3);
+        if (n == NGX_ERROR) {
+            return NGX_ERROR;
+        }
+
+        rcf->db = n;
+        rcf->db_str.data = param->data + 3;
+        rcf->db_str.len = param->len - 3;
+        return NGX_OK;
+    }
+
+    if (ngx_strncmp(param->data, "timeout=", 8) == 0) {
+        s.data = param->data + 8;
+        s.len = param->len - 8;
+
+        rcf->timeout = ngx_parse_time(&s, 0);
+        if (rcf->timeout == (ngx_msec_t) NGX_ERROR || rcf->timeout == 0) {
+            return NGX_ERROR;
+        }
+
+        return NGX_OK;
+    }
+
+    if (ngx_strncmp(param->data, "prefix=", 7) == 0) {
+        rcf->prefix.data = param->data + 7;
+        rcf->prefix.len = param->len - 7;
+        return NGX_OK;
+    }
+
+    return NGX_DECLINED;
 }
