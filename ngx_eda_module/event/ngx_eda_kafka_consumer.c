@@ -20,11 +20,12 @@
 
 #include <librdkafka/rdkafka.h>
 
-#include "ngx_eda_module.h"
+#include "ngx_eda_conf.h"
 #include "ngx_eda_ce.h"
-#include "ngx_eda_kafka_producer.h"
+#include "ngx_eda_kafka_conf.h"
 #include "ngx_eda_kafka_consumer.h"
 #include "ngx_eda_kafka_wake.h"
+#include "ngx_eda_random.h"
 
 
 #define NGX_EDA_CONSUMER_BATCH  256
@@ -40,6 +41,10 @@ struct ngx_eda_kafka_consumer_s {
 };
 
 
+static rd_kafka_conf_t *ngx_eda_kafka_consumer_conf(ngx_cycle_t *cycle,
+    ngx_eda_main_conf_t *emcf, ngx_eda_kafka_consumer_opts_t *opts);
+static ngx_int_t ngx_eda_kafka_consumer_subscribe(rd_kafka_t *rk,
+    ngx_array_t *topics, ngx_log_t *log);
 static void ngx_eda_kafka_consumer_read(ngx_event_t *rev);
 static void ngx_eda_kafka_consumer_error(rd_kafka_t *rk, int err,
     const char *reason, void *opaque);
@@ -116,14 +121,9 @@ ngx_eda_kafka_consumer_create(ngx_cycle_t *cycle, ngx_eda_main_conf_t *emcf,
     ngx_eda_kafka_consumer_opts_t *opts, ngx_eda_kafka_record_pt handler,
     void *data)
 {
-    char                               errstr[512];
-    ngx_str_t                         *t;
-    ngx_uint_t                         i;
-    rd_kafka_t                        *rk;
-    rd_kafka_conf_t                   *conf;
-    rd_kafka_resp_err_t                err;
-    ngx_eda_kafka_consumer_t          *kc;
-    rd_kafka_topic_partition_list_t   *list;
+    rd_kafka_t                *rk;
+    rd_kafka_conf_t           *conf;
+    ngx_eda_kafka_consumer_t  *kc;
 
     kc = ngx_pcalloc(cycle->pool, sizeof(ngx_eda_kafka_consumer_t));
     if (kc == NULL) {
@@ -135,77 +135,23 @@ ngx_eda_kafka_consumer_create(ngx_cycle_t *cycle, ngx_eda_main_conf_t *emcf,
     kc->handler = handler;
     kc->data = data;
 
-    conf = rd_kafka_conf_new();
+    conf = ngx_eda_kafka_consumer_conf(cycle, emcf, opts);
     if (conf == NULL) {
         return NULL;
     }
 
-    if (rd_kafka_conf_set(conf, "auto.offset.reset", opts->offset_reset,
-                          errstr, sizeof(errstr)) != RD_KAFKA_CONF_OK
-        || rd_kafka_conf_set(conf, "fetch.wait.max.ms", "50", errstr,
-                             sizeof(errstr)) != RD_KAFKA_CONF_OK
-        || ngx_eda_kafka_conf_apply(conf, emcf, errstr, sizeof(errstr))
-           != NGX_OK
-        || rd_kafka_conf_set(conf, "group.id", opts->group, errstr,
-                             sizeof(errstr)) != RD_KAFKA_CONF_OK
-        || (opts->instance != NULL
-            && rd_kafka_conf_set(conf, "group.instance.id", opts->instance,
-                                 errstr, sizeof(errstr)) != RD_KAFKA_CONF_OK)
-        || rd_kafka_conf_set(conf, "enable.auto.commit",
-                             opts->store ? "true" : "false", errstr,
-                             sizeof(errstr)) != RD_KAFKA_CONF_OK
-        || (opts->store
-            && (rd_kafka_conf_set(conf, "enable.auto.offset.store", "false",
-                                  errstr, sizeof(errstr)) != RD_KAFKA_CONF_OK
-                || rd_kafka_conf_set(conf, "auto.commit.interval.ms", "1000",
-                                     errstr, sizeof(errstr))
-                   != RD_KAFKA_CONF_OK))
-        || rd_kafka_conf_set(conf, "enable.partition.eof", "false", errstr,
-                             sizeof(errstr)) != RD_KAFKA_CONF_OK)
-    {
-        rd_kafka_conf_destroy(conf);
-        ngx_log_error(NGX_LOG_EMERG, cycle->log, 0,
-                      "eda: Kafka consumer configuration failed: %s",
-                      errstr);
-        return NULL;
-    }
-
-    rd_kafka_conf_set_error_cb(conf, ngx_eda_kafka_consumer_error);
-    rd_kafka_conf_set_opaque(conf, kc);
-
-    rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof(errstr));
+    rk = ngx_eda_kafka_client(RD_KAFKA_CONSUMER, conf, kc, cycle->log);
     if (rk == NULL) {
-        rd_kafka_conf_destroy(conf);
-        ngx_log_error(NGX_LOG_EMERG, cycle->log, 0,
-                      "eda: creating the Kafka consumer failed: %s", errstr);
         return NULL;
     }
 
     kc->rk = rk;
 
-    (void) rd_kafka_set_log_queue(rk, NULL);
     (void) rd_kafka_poll_set_consumer(rk);
 
-    list = rd_kafka_topic_partition_list_new(opts->topics->nelts);
-    if (list == NULL) {
-        goto failed;
-    }
-
-    t = opts->topics->elts;
-
-    for (i = 0; i < opts->topics->nelts; i++) {
-        /* topics are NUL-terminated */
-        (void) rd_kafka_topic_partition_list_add(list, (char *) t[i].data,
-                                                 RD_KAFKA_PARTITION_UA);
-    }
-
-    err = rd_kafka_subscribe(rk, list);
-    rd_kafka_topic_partition_list_destroy(list);
-
-    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        ngx_log_error(NGX_LOG_EMERG, cycle->log, 0,
-                      "eda: subscribing the Kafka consumer failed: %s",
-                      rd_kafka_err2str(err));
+    if (ngx_eda_kafka_consumer_subscribe(rk, opts->topics, cycle->log)
+        != NGX_OK)
+    {
         goto failed;
     }
 
@@ -226,6 +172,98 @@ failed:
 
     rd_kafka_destroy_flags(rk, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
     return NULL;
+}
+
+
+/*
+ * The operator's properties may change how records are fetched, not the
+ * group nor how offsets are kept: those come after them.
+ */
+
+static rd_kafka_conf_t *
+ngx_eda_kafka_consumer_conf(ngx_cycle_t *cycle, ngx_eda_main_conf_t *emcf,
+    ngx_eda_kafka_consumer_opts_t *opts)
+{
+    char                      errstr[512];
+    rd_kafka_conf_t          *conf;
+    ngx_eda_kafka_setting_t   defaults[3], settings[7];
+
+    defaults[0].name = "auto.offset.reset";
+    defaults[0].value = opts->offset_reset;
+    defaults[1].name = "fetch.wait.max.ms";
+    defaults[1].value = "50";
+    defaults[2].name = NULL;
+
+    settings[0].name = "group.id";
+    settings[0].value = opts->group;
+    settings[1].name = "group.instance.id";
+    settings[1].value = opts->instance;
+    settings[2].name = "enable.auto.commit";
+    settings[2].value = opts->store ? "true" : "false";
+    settings[3].name = "enable.auto.offset.store";
+    settings[3].value = opts->store ? "false" : NULL;
+    settings[4].name = "auto.commit.interval.ms";
+    settings[4].value = opts->store ? "1000" : NULL;
+    settings[5].name = "enable.partition.eof";
+    settings[5].value = "false";
+    settings[6].name = NULL;
+
+    conf = ngx_eda_kafka_conf_create(emcf, defaults, errstr, sizeof(errstr));
+
+    if (conf != NULL
+        && ngx_eda_kafka_conf_set(conf, settings, errstr, sizeof(errstr))
+           != NGX_OK)
+    {
+        rd_kafka_conf_destroy(conf);
+        conf = NULL;
+    }
+
+    if (conf == NULL) {
+        ngx_log_error(NGX_LOG_EMERG, cycle->log, 0,
+                      "eda: Kafka consumer configuration failed: %s",
+                      errstr);
+        return NULL;
+    }
+
+    rd_kafka_conf_set_error_cb(conf, ngx_eda_kafka_consumer_error);
+
+    return conf;
+}
+
+
+static ngx_int_t
+ngx_eda_kafka_consumer_subscribe(rd_kafka_t *rk, ngx_array_t *topics,
+    ngx_log_t *log)
+{
+    ngx_str_t                         *t;
+    ngx_uint_t                         i;
+    rd_kafka_resp_err_t                err;
+    rd_kafka_topic_partition_list_t   *list;
+
+    list = rd_kafka_topic_partition_list_new(topics->nelts);
+    if (list == NULL) {
+        return NGX_ERROR;
+    }
+
+    t = topics->elts;
+
+    for (i = 0; i < topics->nelts; i++) {
+        /* topics are NUL-terminated */
+        (void) rd_kafka_topic_partition_list_add(list, (char *) t[i].data,
+                                                 RD_KAFKA_PARTITION_UA);
+    }
+
+    err = rd_kafka_subscribe(rk, list);
+    rd_kafka_topic_partition_list_destroy(list);
+
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        ngx_log_error(NGX_LOG_EMERG, log, 0,
+                      "eda: subscribing the Kafka consumer failed: %s",
+                      rd_kafka_err2str(err));
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
 }
 
 

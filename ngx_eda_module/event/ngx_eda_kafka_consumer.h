@@ -13,7 +13,7 @@
 
 #include <librdkafka/rdkafka.h>
 
-#include "ngx_eda_module.h"
+#include "ngx_eda_conf.h"
 #include "ngx_eda_ce.h"
 
 

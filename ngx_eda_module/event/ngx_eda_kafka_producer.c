@@ -18,10 +18,10 @@
 #include <pthread.h>
 #include <librdkafka/rdkafka.h>
 
-#include "ngx_eda_module.h"
+#include "ngx_eda_conf.h"
+#include "ngx_eda_kafka_conf.h"
 #include "ngx_eda_kafka_producer.h"
 #include "ngx_eda_kafka_wake.h"
-#include "ngx_eda_metrics.h"
 
 
 /* events served per wake-up before yielding to other connections */
@@ -48,12 +48,8 @@ typedef struct {
 } ngx_eda_kafka_producer_t;
 
 
-typedef struct {
-    const char              *name;
-    const char              *value;
-} ngx_eda_kafka_default_t;
-
-
+static ngx_eda_kafka_refusal_e ngx_eda_kafka_produced(
+    ngx_eda_kafka_producer_t *p, ngx_eda_kafka_refusal_e rc);
 static rd_kafka_conf_t *ngx_eda_kafka_conf_build(ngx_eda_main_conf_t *emcf,
     char *errstr, size_t errlen);
 static void ngx_eda_kafka_dr_msg_cb(rd_kafka_t *rk,
@@ -70,7 +66,7 @@ static void ngx_eda_kafka_read_handler(ngx_event_t *rev);
  * bounded well below librdkafka's 1 GB so a Kafka outage cannot grow
  * memory.  Every one can be overridden with eda_kafka_property.
  */
-static ngx_eda_kafka_default_t  ngx_eda_kafka_defaults[] = {
+static ngx_eda_kafka_setting_t  ngx_eda_kafka_defaults[] = {
     { "acks", "all" },
     { "enable.idempotence", "true" },
     { "linger.ms", "1" },
@@ -138,124 +134,22 @@ ngx_eda_kafka_delivery_timeout(ngx_eda_main_conf_t *emcf)
 }
 
 
-ngx_int_t
-ngx_eda_kafka_topic_check(ngx_conf_t *cf, ngx_str_t *directive,
-    ngx_str_t *topic)
-{
-    u_char      ch;
-    ngx_uint_t  i;
-
-    if (topic->len == 0 || topic->len > 249
-        || (topic->len == 1 && topic->data[0] == '.')
-        || (topic->len == 2 && topic->data[0] == '.'
-            && topic->data[1] == '.'))
-    {
-        goto invalid;
-    }
-
-    for (i = 0; i < topic->len; i++) {
-        ch = topic->data[i];
-
-        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z')
-              || (ch >= '0' && ch <= '9') || ch == '.' || ch == '_'
-              || ch == '-'))
-        {
-            goto invalid;
-        }
-    }
-
-    return NGX_OK;
-
-invalid:
-
-    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                       "invalid Kafka topic name \"%V\" in \"%V\": 1 to 249 "
-                       "characters of [a-zA-Z0-9._-]", topic, directive);
-
-    return NGX_ERROR;
-}
-
-
-/*
- * What every Kafka client of the gateway shares: the brokers, the
- * operator's properties and logging through the worker's own thread.
- */
-
-ngx_int_t
-ngx_eda_kafka_conf_apply(rd_kafka_conf_t *conf, ngx_eda_main_conf_t *emcf,
-    char *errstr, size_t errlen)
-{
-    ngx_uint_t     i;
-    ngx_keyval_t  *kv;
-
-    /* eda_kafka_brokers is NUL-terminated by the configuration parser */
-
-    if (rd_kafka_conf_set(conf, "bootstrap.servers",
-                          (char *) emcf->kafka_brokers.data, errstr, errlen)
-        != RD_KAFKA_CONF_OK)
-    {
-        return NGX_ERROR;
-    }
-
-    if (emcf->kafka_props != NULL) {
-        kv = emcf->kafka_props->elts;
-
-        for (i = 0; i < emcf->kafka_props->nelts; i++) {
-            if (rd_kafka_conf_set(conf, (char *) kv[i].key.data,
-                                  (char *) kv[i].value.data, errstr, errlen)
-                != RD_KAFKA_CONF_OK)
-            {
-                return NGX_ERROR;
-            }
-        }
-    }
-
-    if (rd_kafka_conf_set(conf, "log.queue", "true", errstr, errlen)
-        != RD_KAFKA_CONF_OK)
-    {
-        return NGX_ERROR;
-    }
-
-    rd_kafka_conf_set_log_cb(conf, ngx_eda_kafka_log_cb);
-
-    return NGX_OK;
-}
-
-
 static rd_kafka_conf_t *
 ngx_eda_kafka_conf_build(ngx_eda_main_conf_t *emcf, char *errstr,
     size_t errlen)
 {
-    rd_kafka_conf_t          *conf;
-    ngx_eda_kafka_default_t  *d;
+    rd_kafka_conf_t  *conf;
 
-    conf = rd_kafka_conf_new();
+    conf = ngx_eda_kafka_conf_create(emcf, ngx_eda_kafka_defaults, errstr,
+                                     errlen);
     if (conf == NULL) {
-        ngx_cpystrn((u_char *) errstr, (u_char *) "out of memory", errlen);
         return NULL;
-    }
-
-    for (d = ngx_eda_kafka_defaults; d->name != NULL; d++) {
-        if (rd_kafka_conf_set(conf, d->name, d->value, errstr, errlen)
-            != RD_KAFKA_CONF_OK)
-        {
-            goto failed;
-        }
-    }
-
-    if (ngx_eda_kafka_conf_apply(conf, emcf, errstr, errlen) != NGX_OK) {
-        goto failed;
     }
 
     rd_kafka_conf_set_dr_msg_cb(conf, ngx_eda_kafka_dr_msg_cb);
     rd_kafka_conf_set_error_cb(conf, ngx_eda_kafka_error_cb);
 
     return conf;
-
-failed:
-
-    rd_kafka_conf_destroy(conf);
-    return NULL;
 }
 
 
@@ -284,22 +178,12 @@ ngx_eda_kafka_producer_init(ngx_cycle_t *cycle, ngx_eda_main_conf_t *emcf)
         return NGX_ERROR;
     }
 
-    rd_kafka_conf_set_opaque(conf, p);
-
-    rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
+    rk = ngx_eda_kafka_client(RD_KAFKA_PRODUCER, conf, p, cycle->log);
     if (rk == NULL) {
-        rd_kafka_conf_destroy(conf);
-        ngx_log_error(NGX_LOG_EMERG, cycle->log, 0,
-                      "eda: creating the Kafka producer failed: %s", errstr);
         return NGX_ERROR;
     }
 
     p->rk = rk;
-
-    if (rd_kafka_set_log_queue(rk, NULL) != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        ngx_log_error(NGX_LOG_WARN, cycle->log, 0,
-                      "eda: librdkafka logs stay on its own threads");
-    }
 
     if (ngx_eda_kafka_wake_start(&p->wake, rd_kafka_queue_get_main(rk),
                                  ngx_eda_kafka_read_handler, p, cycle->log)
@@ -362,7 +246,10 @@ ngx_eda_kafka_producer_exit(ngx_cycle_t *cycle, ngx_eda_main_conf_t *emcf)
     rd_kafka_destroy(p->rk);
 
     /* a gauge must not keep an exited worker's last value */
-    ngx_eda_metrics_set(emcf, NGX_EDA_M_QUEUE_DEPTH, 0);
+
+    if (emcf->kafka_hooks != NULL) {
+        emcf->kafka_hooks->queued(emcf, 0);
+    }
 }
 
 
@@ -397,8 +284,7 @@ ngx_eda_kafka_produce(ngx_eda_main_conf_t *emcf, ngx_eda_kafka_msg_t *msg,
     }
 
     if (p->brokers_down && rd_kafka_outq_len(p->rk) > 0) {
-        ngx_eda_metrics_count(p->emcf, NGX_EDA_M_FAILED_DOWN, 1);
-        return NGX_EDA_KAFKA_BROKERS_DOWN;
+        return ngx_eda_kafka_produced(p, NGX_EDA_KAFKA_BROKERS_DOWN);
     }
 
     hdrs = NULL;
@@ -432,8 +318,7 @@ ngx_eda_kafka_produce(ngx_eda_main_conf_t *emcf, ngx_eda_kafka_msg_t *msg,
                             RD_KAFKA_V_END);
 
     if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-        ngx_eda_metrics_count(p->emcf, NGX_EDA_M_PUBLISHED, 1);
-        return NGX_EDA_KAFKA_OK;
+        return ngx_eda_kafka_produced(p, NGX_EDA_KAFKA_OK);
     }
 
     /* on failure the headers stay ours */
@@ -445,20 +330,29 @@ ngx_eda_kafka_produce(ngx_eda_main_conf_t *emcf, ngx_eda_kafka_msg_t *msg,
     switch (err) {
 
     case RD_KAFKA_RESP_ERR__QUEUE_FULL:
-        ngx_eda_metrics_count(p->emcf, NGX_EDA_M_FAILED_QUEUE_FULL, 1);
-        return NGX_EDA_KAFKA_QUEUE_FULL;
+        return ngx_eda_kafka_produced(p, NGX_EDA_KAFKA_QUEUE_FULL);
 
     case RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE:
-        ngx_eda_metrics_count(p->emcf, NGX_EDA_M_FAILED_OTHER, 1);
-        return NGX_EDA_KAFKA_TOO_LARGE;
+        return ngx_eda_kafka_produced(p, NGX_EDA_KAFKA_TOO_LARGE);
 
     default:
         ngx_log_error(NGX_LOG_ERR, log, 0,
                       "eda: producing to \"%s\" failed: %s",
                       msg->topic, rd_kafka_err2str(err));
-        ngx_eda_metrics_count(p->emcf, NGX_EDA_M_FAILED_OTHER, 1);
-        return NGX_EDA_KAFKA_FAILED;
+        return ngx_eda_kafka_produced(p, NGX_EDA_KAFKA_FAILED);
     }
+}
+
+
+static ngx_eda_kafka_refusal_e
+ngx_eda_kafka_produced(ngx_eda_kafka_producer_t *p,
+    ngx_eda_kafka_refusal_e rc)
+{
+    if (p->emcf->kafka_hooks != NULL) {
+        p->emcf->kafka_hooks->produced(p->emcf, rc);
+    }
+
+    return rc;
 }
 
 
@@ -481,8 +375,9 @@ ngx_eda_kafka_read_handler(ngx_event_t *rev)
         }
     }
 
-    ngx_eda_metrics_set(p->emcf, NGX_EDA_M_QUEUE_DEPTH,
-                        rd_kafka_outq_len(p->rk));
+    if (p->emcf->kafka_hooks != NULL) {
+        p->emcf->kafka_hooks->queued(p->emcf, rd_kafka_outq_len(p->rk));
+    }
 
     /*
      * The pipe is written only when the queue goes from empty to
@@ -501,22 +396,20 @@ ngx_eda_kafka_dr_msg_cb(rd_kafka_t *rk, const rd_kafka_message_t *msg,
     void *opaque)
 {
     ngx_eda_kafka_dr_t        *dr;
+    ngx_eda_kafka_hooks_t     *hooks;
     ngx_eda_kafka_producer_t  *p = opaque;
 
     dr = msg->_private;
+    hooks = p->emcf->kafka_hooks;
+
+    if (hooks != NULL) {
+        hooks->delivered(p->emcf, msg->err);
+    }
 
     if (msg->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
         p->brokers_down = 0;
-        ngx_eda_metrics_count(p->emcf, NGX_EDA_M_ACKED, 1);
-
-    } else if (msg->err == RD_KAFKA_RESP_ERR__MSG_TIMED_OUT) {
-        ngx_eda_metrics_count(p->emcf, NGX_EDA_M_FAILED_TIMEOUT, 1);
 
     } else {
-        ngx_eda_metrics_count(p->emcf, NGX_EDA_M_FAILED_OTHER, 1);
-    }
-
-    if (msg->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
         ngx_log_error(NGX_LOG_WARN, p->base.log, 0,
                       "eda: delivery to \"%s\" failed: %s",
                       rd_kafka_topic_name(msg->rkt),
@@ -527,7 +420,9 @@ ngx_eda_kafka_dr_msg_cb(rd_kafka_t *rk, const rd_kafka_message_t *msg,
         return;
     }
 
-    ngx_eda_metrics_latency(p->emcf, ngx_current_msec - dr->start);
+    if (hooks != NULL) {
+        hooks->waited(p->emcf, ngx_current_msec - dr->start);
+    }
 
     if (dr->handler != NULL && !p->exiting) {
         dr->err = msg->err;
@@ -573,41 +468,4 @@ ngx_eda_kafka_error_cb(rd_kafka_t *rk, int err, const char *reason,
 
     ngx_log_error(NGX_LOG_WARN, p->base.log, 0, "eda: Kafka: %s: %s",
                   rd_kafka_err2name(err), reason);
-}
-
-
-void
-ngx_eda_kafka_log_cb(const rd_kafka_t *rk, int level, const char *fac,
-    const char *buf)
-{
-    ngx_uint_t               nlevel;
-    ngx_eda_kafka_opaque_t  *p;
-
-    p = rd_kafka_opaque(rk);
-
-    /*
-     * Until rd_kafka_set_log_queue() takes effect, librdkafka logs from its
-     * own threads, where nginx's logging must not be used.
-     */
-
-    if (p == NULL || !pthread_equal(pthread_self(), p->thread)) {
-        return;
-    }
-
-    /* syslog levels: 0 emerg .. 7 debug; transient noise stays at info */
-
-    if (level <= 2) {
-        nlevel = NGX_LOG_ALERT;
-
-    } else if (level == 3) {
-        nlevel = NGX_LOG_WARN;
-
-    } else if (level <= 6) {
-        nlevel = NGX_LOG_INFO;
-
-    } else {
-        nlevel = NGX_LOG_DEBUG;
-    }
-
-    ngx_log_error(nlevel, p->log, 0, "eda: librdkafka %s: %s", fac, buf);
 }

@@ -11,20 +11,10 @@
 #include <ngx_config.h>
 #include <ngx_core.h>
 
-#include <pthread.h>
 #include <librdkafka/rdkafka.h>
 
-#include "ngx_eda_module.h"
-
-
-/*
- * The first member of every librdkafka handle's opaque: librdkafka's logs
- * reach nginx's log only from the worker's own thread.
- */
-typedef struct {
-    ngx_log_t                    *log;
-    pthread_t                     thread;
-} ngx_eda_kafka_opaque_t;
+#include "ngx_eda_conf.h"
+#include "ngx_eda_kafka_conf.h"
 
 
 typedef struct ngx_eda_kafka_dr_s  ngx_eda_kafka_dr_t;
@@ -77,6 +67,25 @@ typedef enum {
 } ngx_eda_kafka_refusal_e;
 
 
+/*
+ * What the producer reports, for whoever counts it (the metrics): called
+ * in the process's thread, they must not produce.
+ */
+struct ngx_eda_kafka_hooks_s {
+    /* librdkafka took a message (NGX_EDA_KAFKA_OK) or why it was refused */
+    void  (*produced)(ngx_eda_main_conf_t *emcf, ngx_eda_kafka_refusal_e rc);
+
+    /* a delivery report; ERR is its rd_kafka_resp_err_t */
+    void  (*delivered)(ngx_eda_main_conf_t *emcf, ngx_int_t err);
+
+    /* the time a caller waited for its message's delivery report */
+    void  (*waited)(ngx_eda_main_conf_t *emcf, ngx_msec_t ms);
+
+    /* the messages in the producer now */
+    void  (*queued)(ngx_eda_main_conf_t *emcf, ngx_uint_t n);
+};
+
+
 ngx_int_t ngx_eda_kafka_producer_init(ngx_cycle_t *cycle,
     ngx_eda_main_conf_t *emcf);
 void ngx_eda_kafka_producer_exit(ngx_cycle_t *cycle,
@@ -91,15 +100,6 @@ ngx_eda_kafka_refusal_e ngx_eda_kafka_produce(ngx_eda_main_conf_t *emcf,
     ngx_eda_kafka_msg_t *msg, ngx_eda_kafka_dr_t *dr, ngx_log_t *log);
 
 ngx_msec_t ngx_eda_kafka_delivery_timeout(ngx_eda_main_conf_t *emcf);
-
-ngx_int_t ngx_eda_kafka_conf_apply(rd_kafka_conf_t *conf,
-    ngx_eda_main_conf_t *emcf, char *errstr, size_t errlen);
-void ngx_eda_kafka_log_cb(const rd_kafka_t *rk, int level, const char *fac,
-    const char *buf);
-
-/* Kafka's rules for a topic name; logs the error against the directive */
-ngx_int_t ngx_eda_kafka_topic_check(ngx_conf_t *cf, ngx_str_t *directive,
-    ngx_str_t *topic);
 
 
 #endif /* _NGX_EDA_KAFKA_PRODUCER_H_INCLUDED_ */

@@ -10,9 +10,8 @@
 
 #include <ngx_config.h>
 #include <ngx_core.h>
-#include <ngx_http.h>
 
-#include "ngx_eda_module.h"
+#include "ngx_eda_conf.h"
 #include "ngx_eda_metrics.h"
 
 
@@ -29,7 +28,8 @@ const ngx_msec_t  ngx_eda_latency_bounds[NGX_EDA_LATENCY_BUCKETS] = {
 
 
 ngx_int_t
-ngx_eda_metrics_add_zone(ngx_conf_t *cf, ngx_eda_main_conf_t *emcf)
+ngx_eda_metrics_add_zone(ngx_conf_t *cf, ngx_eda_main_conf_t *emcf,
+    void *tag)
 {
     size_t           size;
     ngx_str_t        name = ngx_string("eda_metrics");
@@ -40,7 +40,7 @@ ngx_eda_metrics_add_zone(ngx_conf_t *cf, ngx_eda_main_conf_t *emcf)
     size = NGX_EDA_METRICS_SLOTS * sizeof(ngx_eda_metrics_slot_t);
     size = ngx_align(size, ngx_pagesize) + 8 * ngx_pagesize;
 
-    zone = ngx_shared_memory_add(cf, &name, size, &ngx_eda_module);
+    zone = ngx_shared_memory_add(cf, &name, size, tag);
     if (zone == NULL) {
         return NGX_ERROR;
     }

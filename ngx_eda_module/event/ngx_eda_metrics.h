@@ -10,9 +10,8 @@
 
 #include <ngx_config.h>
 #include <ngx_core.h>
-#include <ngx_http.h>
 
-#include "ngx_eda_module.h"
+#include "ngx_eda_conf.h"
 
 
 /*
@@ -62,8 +61,9 @@ struct ngx_eda_metrics_slot_s {
 extern const ngx_msec_t  ngx_eda_latency_bounds[NGX_EDA_LATENCY_BUCKETS];
 
 
+/* TAG: the module owning the zone, the same on every reload */
 ngx_int_t ngx_eda_metrics_add_zone(ngx_conf_t *cf,
-    ngx_eda_main_conf_t *emcf);
+    ngx_eda_main_conf_t *emcf, void *tag);
 void ngx_eda_metrics_init_process(ngx_eda_main_conf_t *emcf);
 
 void ngx_eda_metrics_count(ngx_eda_main_conf_t *emcf, ngx_eda_metric_e m,

@@ -18,8 +18,7 @@
 #include <hiredis/hiredis.h>
 #include <hiredis/async.h>
 
-#include "ngx_eda_module.h"
-#include "ngx_eda_metrics.h"
+#include "ngx_eda_conf.h"
 #include "ngx_eda_redis.h"
 
 
@@ -64,6 +63,7 @@ static void ngx_eda_redis_reply(redisAsyncContext *ac, void *r,
     void *privdata);
 static void ngx_eda_redis_timeout(ngx_event_t *ev);
 static void ngx_eda_redis_degraded(ngx_eda_redis_t *rd, const char *why);
+static void ngx_eda_redis_failed(ngx_eda_redis_t *rd);
 
 static void ngx_eda_redis_add_read(void *privdata);
 static void ngx_eda_redis_del_read(void *privdata);
@@ -446,7 +446,7 @@ ngx_eda_redis_reply(redisAsyncContext *ac, void *r, void *privdata)
     cmd->handler = NULL;
 
     if (r == NULL) {
-        ngx_eda_metrics_count(cmd->rd->emcf, NGX_EDA_M_REDIS_ERRORS, 1);
+        ngx_eda_redis_failed(cmd->rd);
     }
 
     if (handler != NULL && !cmd->rd->exiting) {
@@ -471,11 +471,20 @@ ngx_eda_redis_timeout(ngx_event_t *ev)
     handler = cmd->handler;
     cmd->handler = NULL;
 
-    ngx_eda_metrics_count(cmd->rd->emcf, NGX_EDA_M_REDIS_ERRORS, 1);
+    ngx_eda_redis_failed(cmd->rd);
     ngx_eda_redis_degraded(cmd->rd, "command timed out");
 
     if (handler != NULL) {
         handler(NULL, cmd->data);
+    }
+}
+
+
+static void
+ngx_eda_redis_failed(ngx_eda_redis_t *rd)
+{
+    if (rd->emcf->redis_hooks != NULL) {
+        rd->emcf->redis_hooks->failed(rd->emcf);
     }
 }
 

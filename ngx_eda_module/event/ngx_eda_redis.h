@@ -11,7 +11,7 @@
 #include <ngx_config.h>
 #include <ngx_core.h>
 
-#include "ngx_eda_module.h"
+#include "ngx_eda_conf.h"
 
 
 typedef struct ngx_eda_redis_cmd_s  ngx_eda_redis_cmd_t;
@@ -22,6 +22,13 @@ typedef struct ngx_eda_redis_cmd_s  ngx_eda_redis_cmd_t;
  * away.  Never called from inside ngx_eda_redis_command().
  */
 typedef void (*ngx_eda_redis_handler_pt)(void *reply, void *data);
+
+
+/* what the connection reports, for whoever counts it (the metrics) */
+struct ngx_eda_redis_hooks_s {
+    /* a command failed or timed out */
+    void  (*failed)(ngx_eda_main_conf_t *emcf);
+};
 
 
 ngx_int_t ngx_eda_redis_conf_check(ngx_conf_t *cf,

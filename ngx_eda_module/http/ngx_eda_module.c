@@ -12,17 +12,15 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
-#include <openssl/rand.h>
-#include <librdkafka/rdkafka.h>
-
 #include "ngx_eda_module.h"
 #include "ngx_eda_addr.h"
+#include "ngx_eda_kafka_conf.h"
 #include "ngx_eda_kafka_producer.h"
 #include "ngx_eda_metrics.h"
+#include "ngx_eda_random.h"
 #include "ngx_eda_redis.h"
 
 
-#define NGX_EDA_RANDOM_BLOCK           4096
 #define NGX_EDA_REDIS_DEFAULT_TIMEOUT  200
 #define NGX_EDA_REDIS_DEFAULT_PREFIX   "eda:"
 
@@ -36,7 +34,8 @@ static char *ngx_eda_kafka_brokers(ngx_conf_t *cf, ngx_command_t *cmd,
 static char *ngx_eda_kafka_property(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_eda_redis(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
-static void ngx_eda_kafka_check_cleanup(void *data);
+static ngx_int_t ngx_eda_redis_param(ngx_eda_redis_conf_t *rcf,
+    ngx_str_t *param);
 
 
 static ngx_command_t  ngx_eda_commands[] = {
@@ -119,7 +118,7 @@ ngx_eda_create_main_conf(ngx_conf_t *cf)
      *     emcf->metrics = NULL;
      */
 
-    if (ngx_eda_metrics_add_zone(cf, emcf) != NGX_OK) {
+    if (ngx_eda_metrics_add_zone(cf, emcf, &ngx_eda_module) != NGX_OK) {
         return NULL;
     }
 
@@ -180,48 +179,6 @@ ngx_eda_init_main_conf(ngx_conf_t *cf, void *conf)
 }
 
 
-/*
- * Random bytes for event ids, drawn from OpenSSL a block at a time: one
- * RAND_bytes() per UUID cost about a tenth of a publishing worker's CPU.
- * The block lives in the worker (filled on first use after fork), never
- * in the master, so no two processes hand out the same bytes.
- */
-
-ngx_int_t
-ngx_eda_random(ngx_eda_main_conf_t *emcf, u_char *out, size_t n)
-{
-    if (n > NGX_EDA_RANDOM_BLOCK) {
-        return RAND_bytes(out, (int) n) == 1 ? NGX_OK : NGX_ERROR;
-    }
-
-    if (emcf->random == NULL) {
-        emcf->random = ngx_palloc(ngx_cycle->pool, NGX_EDA_RANDOM_BLOCK);
-        if (emcf->random == NULL) {
-            return NGX_ERROR;
-        }
-
-        emcf->random_left = 0;
-    }
-
-    if (emcf->random_left < n) {
-        if (RAND_bytes(emcf->random, NGX_EDA_RANDOM_BLOCK) != 1) {
-            return NGX_ERROR;
-        }
-
-        emcf->random_left = NGX_EDA_RANDOM_BLOCK;
-    }
-
-    ngx_memcpy(out, emcf->random + NGX_EDA_RANDOM_BLOCK - emcf->random_left,
-               n);
-
-    /* handed out bytes are not kept around */
-    ngx_memzero(emcf->random + NGX_EDA_RANDOM_BLOCK - emcf->random_left, n);
-    emcf->random_left -= n;
-
-    return NGX_OK;
-}
-
-
 static ngx_int_t
 ngx_eda_init_process(ngx_cycle_t *cycle)
 {
@@ -234,9 +191,7 @@ ngx_eda_init_process(ngx_cycle_t *cycle)
 
     ngx_eda_metrics_init_process(emcf);
 
-    /* whatever the master may have drawn is not for this process */
-    emcf->random = NULL;
-    emcf->random_left = 0;
+    ngx_eda_random_init_process(emcf);
 
     if (ngx_process != NGX_PROCESS_WORKER
         && ngx_process != NGX_PROCESS_SINGLE)
@@ -307,24 +262,14 @@ ngx_eda_kafka_brokers(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 }
 
 
-/*
- * Every property is tried on a scratch librdkafka configuration while the
- * file is parsed, so "nginx -t" reports an unknown name or a bad value with
- * librdkafka's own explanation instead of a worker failing later.
- */
-
 static char *
 ngx_eda_kafka_property(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_eda_main_conf_t *emcf = conf;
 
-    char                 errstr[512];
-    u_char              *name, *val;
-    ngx_str_t           *value;
-    ngx_uint_t           i;
-    ngx_keyval_t        *kv;
-    rd_kafka_conf_t     *kc;
-    ngx_pool_cleanup_t  *cln;
+    ngx_str_t     *value;
+    ngx_uint_t     i;
+    ngx_keyval_t  *kv;
 
     value = cf->args->elts;
 
@@ -360,35 +305,10 @@ ngx_eda_kafka_property(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         }
     }
 
-    if (emcf->kafka_check == NULL) {
-        cln = ngx_pool_cleanup_add(cf->pool, 0);
-        if (cln == NULL) {
-            return NGX_CONF_ERROR;
-        }
-
-        emcf->kafka_check = rd_kafka_conf_new();
-        if (emcf->kafka_check == NULL) {
-            return NGX_CONF_ERROR;
-        }
-
-        cln->handler = ngx_eda_kafka_check_cleanup;
-        cln->data = emcf->kafka_check;
-    }
-
-    kc = emcf->kafka_check;
-
-    /* the arguments of a directive are NUL-terminated by the parser */
-
-    name = value[1].data;
-    val = value[2].data;
-
-    if (rd_kafka_conf_set(kc, (char *) name, (char *) val, errstr,
-                          sizeof(errstr))
-        != RD_KAFKA_CONF_OK)
+    if (ngx_eda_kafka_property_check(cf, emcf, &cmd->name, &value[1],
+                                     &value[2])
+        != NGX_OK)
     {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "invalid \"%V\" \"%V\" \"%V\": %s",
-                           &cmd->name, &value[1], &value[2], errstr);
         return NGX_CONF_ERROR;
     }
 
@@ -404,22 +324,13 @@ ngx_eda_kafka_property(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 }
 
 
-static void
-ngx_eda_kafka_check_cleanup(void *data)
-{
-    rd_kafka_conf_t  *kc = data;
-
-    rd_kafka_conf_destroy(kc);
-}
-
-
 static char *
 ngx_eda_redis(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_eda_main_conf_t *emcf = conf;
 
-    ngx_int_t              n;
-    ngx_str_t             *value, s;
+    ngx_int_t              rc;
+    ngx_str_t             *value;
     ngx_uint_t             i;
     const char            *err;
     ngx_eda_addr_t         addr;
@@ -453,62 +364,73 @@ ngx_eda_redis(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     for (i = 2; i < cf->args->nelts; i++) {
 
-        if (ngx_strncmp(value[i].data, "password=", 9) == 0) {
-            rcf->password.data = value[i].data + 9;
-            rcf->password.len = value[i].len - 9;
+        rc = ngx_eda_redis_param(rcf, &value[i]);
 
-            if (rcf->password.len == 0) {
-                goto invalid;
-            }
-
-            continue;
+        if (rc == NGX_DECLINED) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "unknown parameter \"%V\" in \"%V\"",
+                               &value[i], &cmd->name);
+            return NGX_CONF_ERROR;
         }
 
-        if (ngx_strncmp(value[i].data, "db=", 3) == 0) {
-            n = ngx_atoi(value[i].data + 3, value[i].len - 3);
-            if (n == NGX_ERROR) {
-                goto invalid;
-            }
-
-            rcf->db = n;
-            rcf->db_str.data = value[i].data + 3;
-            rcf->db_str.len = value[i].len - 3;
-            continue;
+        if (rc != NGX_OK) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid parameter \"%V\" in \"%V\"",
+                               &value[i], &cmd->name);
+            return NGX_CONF_ERROR;
         }
-
-        if (ngx_strncmp(value[i].data, "timeout=", 8) == 0) {
-            s.data = value[i].data + 8;
-            s.len = value[i].len - 8;
-
-            rcf->timeout = ngx_parse_time(&s, 0);
-            if (rcf->timeout == (ngx_msec_t) NGX_ERROR || rcf->timeout == 0) {
-                goto invalid;
-            }
-
-            continue;
-        }
-
-        if (ngx_strncmp(value[i].data, "prefix=", 7) == 0) {
-            rcf->prefix.data = value[i].data + 7;
-            rcf->prefix.len = value[i].len - 7;
-            continue;
-        }
-
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "unknown parameter \"%V\" in \"%V\"",
-                           &value[i], &cmd->name);
-        return NGX_CONF_ERROR;
     }
 
     emcf->redis = rcf;
 
     return NGX_CONF_OK;
+}
 
-invalid:
 
-    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                       "invalid parameter \"%V\" in \"%V\"",
-                       &value[i], &cmd->name);
+/* one name=value of eda_redis: NGX_DECLINED for an unknown name */
 
-    return NGX_CONF_ERROR;
+static ngx_int_t
+ngx_eda_redis_param(ngx_eda_redis_conf_t *rcf, ngx_str_t *param)
+{
+    ngx_int_t  n;
+    ngx_str_t  s;
+
+    if (ngx_strncmp(param->data, "password=", 9) == 0) {
+        rcf->password.data = param->data + 9;
+        rcf->password.len = param->len - 9;
+
+        return rcf->password.len == 0 ? NGX_ERROR : NGX_OK;
+    }
+
+    if (ngx_strncmp(param->data, "db=", 3) == 0) {
+        n = ngx_atoi(param->data + 3, param->len - 3);
+        if (n == NGX_ERROR) {
+            return NGX_ERROR;
+        }
+
+        rcf->db = n;
+        rcf->db_str.data = param->data + 3;
+        rcf->db_str.len = param->len - 3;
+        return NGX_OK;
+    }
+
+    if (ngx_strncmp(param->data, "timeout=", 8) == 0) {
+        s.data = param->data + 8;
+        s.len = param->len - 8;
+
+        rcf->timeout = ngx_parse_time(&s, 0);
+        if (rcf->timeout == (ngx_msec_t) NGX_ERROR || rcf->timeout == 0) {
+            return NGX_ERROR;
+        }
+
+        return NGX_OK;
+    }
+
+    if (ngx_strncmp(param->data, "prefix=", 7) == 0) {
+        rcf->prefix.data = param->data + 7;
+        rcf->prefix.len = param->len - 7;
+        return NGX_OK;
+    }
+
+    return NGX_DECLINED;
 }

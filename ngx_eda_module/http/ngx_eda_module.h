@@ -1,6 +1,10 @@
 
 /*
  * Copyright (C) ngx_eda authors
+ *
+ * The base HTTP module, ngx_eda_module, whose main configuration (see
+ * ngx_eda_conf.h) every feature shares, and what its directives offer the
+ * other modules at configuration time.
  */
 
 
@@ -10,58 +14,12 @@
 
 #include <ngx_config.h>
 #include <ngx_core.h>
-#include <ngx_http.h>
+
+#include "ngx_eda_conf.h"
+#include "ngx_eda_random.h"
 
 
 #define NGX_EDA_VERSION  "0.1.0"
-
-
-typedef struct {
-    ngx_str_t              addr;        /* host:port or unix:/path */
-    ngx_str_t              password;
-    ngx_int_t              db;
-    ngx_str_t              db_str;
-    ngx_msec_t             timeout;
-    ngx_str_t              prefix;      /* key prefix, default "eda:" */
-
-    /* resolved at configuration time: an IP address or a socket path */
-    ngx_str_t              host;        /* NUL-terminated */
-    in_port_t              port;        /* 0: unix socket */
-} ngx_eda_redis_conf_t;
-
-
-typedef struct ngx_eda_metrics_slot_s  ngx_eda_metrics_slot_t;
-
-
-typedef struct {
-    ngx_str_t                kafka_brokers;
-    ngx_array_t             *kafka_props;   /* ngx_keyval_t */
-    ngx_eda_redis_conf_t    *redis;         /* NULL without eda_redis */
-    ngx_msec_t               delivery_timeout;
-
-    /* set by the features that use Redis: a worker then connects */
-    unsigned                 redis_used:1;
-
-    /* set by the features that produce: a worker then starts a producer */
-    unsigned                 kafka_producer:1;
-    unsigned                 kafka_consumer:1;   /* eda_subscribe */
-    ngx_str_t                producer_user;  /* the first such directive */
-    ngx_str_t                producer_file;
-    ngx_uint_t               producer_line;
-
-    ngx_array_t             *consume_topics; /* ngx_str_t, for fan-out */
-
-    void                    *kafka_check;   /* rd_kafka_conf_t, checking */
-    ngx_shm_zone_t          *metrics_zone;
-
-    /* per-worker state, set in init_process */
-    void                    *producer;      /* ngx_eda_kafka_producer_t */
-    void                    *redis_state;   /* ngx_eda_redis_t */
-    void                    *consumer;      /* ngx_eda_kafka_consumer_t */
-    u_char                  *random;        /* bytes not handed out yet */
-    size_t                   random_left;
-    ngx_eda_metrics_slot_t  *metrics;
-} ngx_eda_main_conf_t;
 
 
 extern ngx_module_t  ngx_eda_module;
@@ -69,7 +27,6 @@ extern ngx_module_t  ngx_eda_module;
 
 void ngx_eda_require_producer(ngx_conf_t *cf, ngx_eda_main_conf_t *emcf,
     ngx_str_t *directive);
-ngx_int_t ngx_eda_random(ngx_eda_main_conf_t *emcf, u_char *out, size_t n);
 
 
 #endif /* _NGX_EDA_MODULE_H_INCLUDED_ */

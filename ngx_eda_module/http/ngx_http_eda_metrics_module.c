@@ -4,7 +4,9 @@
  *
  * eda_metrics: the Prometheus text exposition of the counters every worker
  * keeps in the eda_metrics shared zone, summed over the workers (past and
- * present: the zone outlives reloads, so counters only grow).
+ * present: the zone outlives reloads, so counters only grow).  Also what
+ * the Kafka producer and the Redis connection report, counted here: the
+ * adapters know nothing of metrics.
  */
 
 
@@ -13,7 +15,9 @@
 #include <ngx_http.h>
 
 #include "ngx_eda_module.h"
+#include "ngx_eda_kafka_producer.h"
 #include "ngx_eda_metrics.h"
+#include "ngx_eda_redis.h"
 #include "ngx_http_eda_problem.h"
 
 
@@ -30,8 +34,20 @@ typedef struct {
 
 
 static ngx_int_t ngx_http_eda_metrics_handler(ngx_http_request_t *r);
+static u_char *ngx_http_eda_metrics_counters(u_char *p, u_char *last,
+    ngx_eda_metrics_slot_t *slots, ngx_uint_t nslots);
+static u_char *ngx_http_eda_metrics_histogram(u_char *p, u_char *last,
+    ngx_eda_metrics_slot_t *slots, ngx_uint_t nslots);
 static char *ngx_http_eda_metrics(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static ngx_int_t ngx_http_eda_metrics_init_process(ngx_cycle_t *cycle);
+static void ngx_http_eda_metrics_produced(ngx_eda_main_conf_t *emcf,
+    ngx_eda_kafka_refusal_e rc);
+static void ngx_http_eda_metrics_delivered(ngx_eda_main_conf_t *emcf,
+    ngx_int_t err);
+static void ngx_http_eda_metrics_queued(ngx_eda_main_conf_t *emcf,
+    ngx_uint_t n);
+static void ngx_http_eda_metrics_redis_failed(ngx_eda_main_conf_t *emcf);
 
 
 static ngx_command_t  ngx_http_eda_metrics_commands[] = {
@@ -69,12 +85,25 @@ ngx_module_t  ngx_http_eda_metrics_module = {
     NGX_HTTP_MODULE,                       /* module type */
     NULL,                                  /* init master */
     NULL,                                  /* init module */
-    NULL,                                  /* init process */
+    ngx_http_eda_metrics_init_process,     /* init process */
     NULL,                                  /* init thread */
     NULL,                                  /* exit thread */
     NULL,                                  /* exit process */
     NULL,                                  /* exit master */
     NGX_MODULE_V1_PADDING
+};
+
+
+static ngx_eda_kafka_hooks_t  ngx_http_eda_metrics_kafka_hooks = {
+    ngx_http_eda_metrics_produced,
+    ngx_http_eda_metrics_delivered,
+    ngx_eda_metrics_latency,
+    ngx_http_eda_metrics_queued
+};
+
+
+static ngx_eda_redis_hooks_t  ngx_http_eda_metrics_redis_hooks = {
+    ngx_http_eda_metrics_redis_failed
 };
 
 
@@ -154,14 +183,11 @@ static ngx_http_eda_metric_desc_t  ngx_http_eda_metric_descs[] = {
 static ngx_int_t
 ngx_http_eda_metrics_handler(ngx_http_request_t *r)
 {
-    u_char                      *p, *last;
-    ngx_int_t                    rc;
-    ngx_buf_t                   *b;
-    ngx_uint_t                   i, n, nslots;
-    ngx_atomic_uint_t            value, cumulative, sum;
-    ngx_eda_main_conf_t         *emcf;
-    ngx_eda_metrics_slot_t      *slots;
-    ngx_http_eda_metric_desc_t  *d;
+    ngx_int_t                rc;
+    ngx_buf_t               *b;
+    ngx_uint_t               nslots;
+    ngx_eda_main_conf_t     *emcf;
+    ngx_eda_metrics_slot_t  *slots;
 
     if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
         return NGX_HTTP_NOT_ALLOWED;
@@ -184,8 +210,21 @@ ngx_http_eda_metrics_handler(ngx_http_request_t *r)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    p = b->last;
-    last = b->end;
+    b->last = ngx_http_eda_metrics_counters(b->last, b->end, slots, nslots);
+    b->last = ngx_http_eda_metrics_histogram(b->last, b->end, slots, nslots);
+
+    return ngx_http_eda_send(r, NGX_HTTP_OK,
+                             "text/plain; version=0.0.4; charset=utf-8", b);
+}
+
+
+static u_char *
+ngx_http_eda_metrics_counters(u_char *p, u_char *last,
+    ngx_eda_metrics_slot_t *slots, ngx_uint_t nslots)
+{
+    ngx_uint_t                   n;
+    ngx_atomic_uint_t            value;
+    ngx_http_eda_metric_desc_t  *d;
 
     for (d = ngx_http_eda_metric_descs; d->name != NULL; d++) {
 
@@ -209,7 +248,18 @@ ngx_http_eda_metrics_handler(ngx_http_request_t *r)
         }
     }
 
-    /* the delivery latency histogram, cumulative as Prometheus wants */
+    return p;
+}
+
+
+/* the delivery latency histogram, cumulative as Prometheus wants */
+
+static u_char *
+ngx_http_eda_metrics_histogram(u_char *p, u_char *last,
+    ngx_eda_metrics_slot_t *slots, ngx_uint_t nslots)
+{
+    ngx_uint_t         i, n;
+    ngx_atomic_uint_t  cumulative, sum;
 
     p = ngx_slprintf(p, last,
                      "# HELP eda_delivery_latency_ms Time from producing an "
@@ -243,10 +293,7 @@ ngx_http_eda_metrics_handler(ngx_http_request_t *r)
     p = ngx_slprintf(p, last, "eda_delivery_latency_ms_sum %uA\n"
                      "eda_delivery_latency_ms_count %uA\n", sum, cumulative);
 
-    b->last = p;
-
-    return ngx_http_eda_send(r, NGX_HTTP_OK,
-                             "text/plain; version=0.0.4; charset=utf-8", b);
+    return p;
 }
 
 
@@ -259,4 +306,88 @@ ngx_http_eda_metrics(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     clcf->handler = ngx_http_eda_metrics_handler;
 
     return NGX_CONF_OK;
+}
+
+
+/*
+ * Every process the adapters run in counts: the workers, and the saga
+ * coordinator, whose producer and Redis connection start after this.
+ */
+
+static ngx_int_t
+ngx_http_eda_metrics_init_process(ngx_cycle_t *cycle)
+{
+    ngx_eda_main_conf_t  *emcf;
+
+    emcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_eda_module);
+    if (emcf == NULL) {
+        return NGX_OK;
+    }
+
+    emcf->kafka_hooks = &ngx_http_eda_metrics_kafka_hooks;
+    emcf->redis_hooks = &ngx_http_eda_metrics_redis_hooks;
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_eda_metrics_produced(ngx_eda_main_conf_t *emcf,
+    ngx_eda_kafka_refusal_e rc)
+{
+    ngx_eda_metric_e  m;
+
+    switch (rc) {
+
+    case NGX_EDA_KAFKA_OK:
+        m = NGX_EDA_M_PUBLISHED;
+        break;
+
+    case NGX_EDA_KAFKA_BROKERS_DOWN:
+        m = NGX_EDA_M_FAILED_DOWN;
+        break;
+
+    case NGX_EDA_KAFKA_QUEUE_FULL:
+        m = NGX_EDA_M_FAILED_QUEUE_FULL;
+        break;
+
+    default:
+        m = NGX_EDA_M_FAILED_OTHER;
+        break;
+    }
+
+    ngx_eda_metrics_count(emcf, m, 1);
+}
+
+
+static void
+ngx_http_eda_metrics_delivered(ngx_eda_main_conf_t *emcf, ngx_int_t err)
+{
+    ngx_eda_metric_e  m;
+
+    if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        m = NGX_EDA_M_ACKED;
+
+    } else if (err == RD_KAFKA_RESP_ERR__MSG_TIMED_OUT) {
+        m = NGX_EDA_M_FAILED_TIMEOUT;
+
+    } else {
+        m = NGX_EDA_M_FAILED_OTHER;
+    }
+
+    ngx_eda_metrics_count(emcf, m, 1);
+}
+
+
+static void
+ngx_http_eda_metrics_queued(ngx_eda_main_conf_t *emcf, ngx_uint_t n)
+{
+    ngx_eda_metrics_set(emcf, NGX_EDA_M_QUEUE_DEPTH, n);
+}
+
+
+static void
+ngx_http_eda_metrics_redis_failed(ngx_eda_main_conf_t *emcf)
+{
+    ngx_eda_metrics_count(emcf, NGX_EDA_M_REDIS_ERRORS, 1);
 }
