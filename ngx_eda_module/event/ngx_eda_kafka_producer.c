@@ -32,8 +32,9 @@
 
 
 typedef struct {
-    rd_kafka_t              *rk;
+    /* first: librdkafka's log callback takes the opaque for one of these */
     ngx_eda_kafka_opaque_t   base;      /* log and thread, for logging */
+    rd_kafka_t              *rk;
     ngx_eda_kafka_wake_t     wake;
     ngx_eda_main_conf_t     *emcf;
 
