@@ -31,6 +31,9 @@
 #include "ngx_eda_jwt_int.h"
 
 
+static int ngx_eda_jwt_split(const char *token, size_t len, size_t *dots);
+static ngx_eda_jwt_rc_e ngx_eda_jwt_header(ngx_eda_jwt_token_t *t,
+    const char **err);
 static ngx_eda_jwt_rc_e ngx_eda_jwt_json_part(const char *in, size_t len,
     unsigned char *buf, json_t **out, const char **err);
 static int ngx_eda_jwt_typ_ok(const char *s, size_t len);
@@ -94,8 +97,7 @@ ngx_eda_jwt_rc_e
 ngx_eda_jwt_parse(const char *token, size_t len, size_t max_len,
     ngx_eda_jwt_token_t *t, const char **err)
 {
-    size_t             i, n, dots[2];
-    json_t            *v;
+    size_t             n, dots[2];
     unsigned char     *buf;
     ngx_eda_jwt_rc_e   rc;
 
@@ -110,20 +112,7 @@ ngx_eda_jwt_parse(const char *token, size_t len, size_t max_len,
         return NGX_EDA_JWT_MALFORMED;
     }
 
-    n = 0;
-
-    for (i = 0; i < len; i++) {
-        if (token[i] == '.') {
-            if (n == 2) {
-                *err = "token must have three parts";
-                return NGX_EDA_JWT_MALFORMED;
-            }
-
-            dots[n++] = i;
-        }
-    }
-
-    if (n != 2) {
+    if (ngx_eda_jwt_split(token, len, dots) != 0) {
         *err = "token must have three parts";
         return NGX_EDA_JWT_MALFORMED;
     }
@@ -140,41 +129,8 @@ ngx_eda_jwt_parse(const char *token, size_t len, size_t max_len,
         goto failed;
     }
 
-    rc = NGX_EDA_JWT_MALFORMED;
-
-    v = json_object_get(t->header, "alg");
-    if (!json_is_string(v)) {
-        *err = "header has no alg";
-        goto failed;
-    }
-
-    t->alg = ngx_eda_jwt_alg_parse(json_string_value(v),
-                                   json_string_length(v));
-
-    v = json_object_get(t->header, "kid");
-    if (v != NULL) {
-        if (!json_is_string(v)) {
-            *err = "kid must be a string";
-            goto failed;
-        }
-
-        t->kid = json_string_value(v);
-        t->kid_len = json_string_length(v);
-    }
-
-    v = json_object_get(t->header, "typ");
-    if (v != NULL
-        && (!json_is_string(v)
-            || !ngx_eda_jwt_typ_ok(json_string_value(v),
-                                   json_string_length(v))))
-    {
-        *err = "unsupported typ";
-        goto failed;
-    }
-
-    /* no critical extension is understood (RFC 7515 4.1.11) */
-    if (json_object_get(t->header, "crit") != NULL) {
-        *err = "crit header not supported";
+    rc = ngx_eda_jwt_header(t, err);
+    if (rc != NGX_EDA_JWT_OK) {
         goto failed;
     }
 
@@ -319,6 +275,74 @@ ngx_eda_jwt_streq(const char *a, size_t alen, const char *lit)
 
     /* alen 0 may come with a NULL pointer, which memcmp() must not see */
     return alen == n && (n == 0 || memcmp(a, lit, n) == 0);
+}
+
+
+/* the positions of exactly two dots; -1 for any other count */
+static int
+ngx_eda_jwt_split(const char *token, size_t len, size_t *dots)
+{
+    size_t  i, n;
+
+    n = 0;
+
+    for (i = 0; i < len; i++) {
+        if (token[i] == '.') {
+            if (n == 2) {
+                return -1;
+            }
+
+            dots[n++] = i;
+        }
+    }
+
+    return n == 2 ? 0 : -1;
+}
+
+
+/* the JOSE header's rules: alg, kid, typ and no crit */
+static ngx_eda_jwt_rc_e
+ngx_eda_jwt_header(ngx_eda_jwt_token_t *t, const char **err)
+{
+    json_t  *v;
+
+    v = json_object_get(t->header, "alg");
+    if (!json_is_string(v)) {
+        *err = "header has no alg";
+        return NGX_EDA_JWT_MALFORMED;
+    }
+
+    t->alg = ngx_eda_jwt_alg_parse(json_string_value(v),
+                                   json_string_length(v));
+
+    v = json_object_get(t->header, "kid");
+    if (v != NULL) {
+        if (!json_is_string(v)) {
+            *err = "kid must be a string";
+            return NGX_EDA_JWT_MALFORMED;
+        }
+
+        t->kid = json_string_value(v);
+        t->kid_len = json_string_length(v);
+    }
+
+    v = json_object_get(t->header, "typ");
+    if (v != NULL
+        && (!json_is_string(v)
+            || !ngx_eda_jwt_typ_ok(json_string_value(v),
+                                   json_string_length(v))))
+    {
+        *err = "unsupported typ";
+        return NGX_EDA_JWT_MALFORMED;
+    }
+
+    /* no critical extension is understood (RFC 7515 4.1.11) */
+    if (json_object_get(t->header, "crit") != NULL) {
+        *err = "crit header not supported";
+        return NGX_EDA_JWT_MALFORMED;
+    }
+
+    return NGX_EDA_JWT_OK;
 }
 
 

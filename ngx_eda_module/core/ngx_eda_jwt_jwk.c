@@ -30,6 +30,13 @@
 static int ngx_eda_jwt_jwk_add(ngx_eda_jwt_keyset_t *ks, json_t *jwk,
     size_t index, char *err, size_t size);
 static int ngx_eda_jwt_jwk_usable(json_t *jwk, char *err, size_t size);
+static int ngx_eda_jwt_jwk_params(json_t *jwk, json_t **kid,
+    ngx_eda_jwt_alg_e *alg, char *err, size_t size);
+static int ngx_eda_jwt_jwk_key(json_t *jwk, ngx_eda_jwt_key_t *key,
+    char *err, size_t size);
+static int ngx_eda_jwt_jwk_oct(json_t *jwk, ngx_eda_jwt_key_t *key,
+    char *err, size_t size);
+static int ngx_eda_jwt_jwk_private(json_t *jwk, char *err, size_t size);
 static int ngx_eda_jwt_jwk_bytes(json_t *jwk, const char *name,
     unsigned char **out, size_t *out_len, char *err, size_t size);
 static EVP_PKEY *ngx_eda_jwt_jwk_rsa(json_t *jwk, char *err, size_t size);
@@ -143,121 +150,49 @@ static int
 ngx_eda_jwt_jwk_add(ngx_eda_jwt_keyset_t *ks, json_t *jwk, size_t index,
     char *err, size_t size)
 {
-    int                  i, kty, rc;
-    char                 q[NGX_EDA_JWT_QUOTE_LEN + 4];
-    size_t               len;
-    json_t              *v, *kid;
-    EVP_PKEY            *pkey;
-    const char          *s;
-    unsigned char       *secret;
-    ngx_eda_jwt_key_t   *key;
-    ngx_eda_jwt_alg_e    alg;
-    ngx_eda_jwt_algs_t   algs;
+    int                 rc;
+    json_t             *kid;
+    ngx_eda_jwt_key_t   k, *key;
+    ngx_eda_jwt_alg_e   alg;
 
     rc = ngx_eda_jwt_jwk_usable(jwk, err, size);
     if (rc != 0) {
         return rc;
     }
 
-    kid = json_object_get(jwk, "kid");
-    if (kid != NULL && !json_is_string(kid)) {
-        ngx_eda_jwt_seterr(err, size, "\"kid\" is not a string");
+    if (ngx_eda_jwt_jwk_params(jwk, &kid, &alg, err, size) != 0) {
         return -1;
     }
 
-    alg = NGX_EDA_JWT_ALG_UNKNOWN;
+    /* k owns what it points to until the key set does */
+    memset(&k, 0, sizeof(ngx_eda_jwt_key_t));
 
-    v = json_object_get(jwk, "alg");
-    if (v != NULL) {
-        if (!json_is_string(v)) {
-            ngx_eda_jwt_seterr(err, size, "\"alg\" is not a string");
-            return -1;
-        }
-
-        alg = ngx_eda_jwt_alg_parse(json_string_value(v),
-                                    json_string_length(v));
-
-        if (alg == NGX_EDA_JWT_ALG_UNKNOWN) {
-            ngx_eda_jwt_quote(q, sizeof(q), json_string_value(v),
-                              json_string_length(v));
-            ngx_eda_jwt_seterr(err, size, "unsupported alg %s", q);
-            return -1;
-        }
-    }
-
-    v = json_object_get(jwk, "kty");
-    if (!json_is_string(v)) {
-        ngx_eda_jwt_seterr(err, size, "\"kty\" missing or not a string");
-        return -1;
-    }
-
-    s = json_string_value(v);
-    len = json_string_length(v);
-
-    pkey = NULL;
-    secret = NULL;
-    kty = 0;
-    algs = 0;
-
-    if (ngx_eda_jwt_streq(s, len, "oct")) {
-        if (ngx_eda_jwt_jwk_bytes(jwk, "k", &secret, &len, err, size) != 0) {
-            return -1;
-        }
-
-        if (len < NGX_EDA_JWT_MIN_SECRET || len > NGX_EDA_JWT_MAX_SECRET) {
-            OPENSSL_cleanse(secret, len);
-            free(secret);
-            ngx_eda_jwt_seterr(err, size, "oct key of %zu bytes: HS256 needs "
-                               "at least %d bytes (256 bits)", len,
-                               NGX_EDA_JWT_MIN_SECRET);
-            return -1;
-        }
-
-        kty = NGX_EDA_JWT_KTY_OCT;
-        algs = ngx_eda_jwt_secret_algs(len);
-
-    } else {
-        for (i = 0; ngx_eda_jwt_private_members[i] != NULL; i++) {
-            if (json_object_get(jwk, ngx_eda_jwt_private_members[i]) != NULL)
-            {
-                ngx_eda_jwt_seterr(err, size, "holds private key material "
-                                   "(\"%s\"); configure the public key only",
-                                   ngx_eda_jwt_private_members[i]);
-                return -1;
-            }
-        }
-
-        if (ngx_eda_jwt_streq(s, len, "RSA")) {
-            pkey = ngx_eda_jwt_jwk_rsa(jwk, err, size);
-
-        } else if (ngx_eda_jwt_streq(s, len, "EC")) {
-            pkey = ngx_eda_jwt_jwk_ec(jwk, err, size);
-
-        } else {
-            ngx_eda_jwt_quote(q, sizeof(q), s, len);
-            ngx_eda_jwt_seterr(err, size, "unsupported key type %s (RSA, EC "
-                               "and oct are)", q);
-            return -1;
-        }
-
-        if (pkey == NULL) {
-            return -1;
-        }
-
-        if (ngx_eda_jwt_pkey_algs(pkey, &kty, &algs, err, size) != 0) {
-            EVP_PKEY_free(pkey);
-            return -1;
-        }
+    if (ngx_eda_jwt_jwk_key(jwk, &k, err, size) != 0) {
+        goto failed;
     }
 
     if (alg != NGX_EDA_JWT_ALG_UNKNOWN) {
-        if ((algs & NGX_EDA_JWT_ALG_BIT(alg)) == 0) {
+        if ((k.algs & NGX_EDA_JWT_ALG_BIT(alg)) == 0) {
             ngx_eda_jwt_seterr(err, size, "alg %s does not fit this key",
                                ngx_eda_jwt_alg_info[alg].name);
             goto failed;
         }
 
-        algs = NGX_EDA_JWT_ALG_BIT(alg);
+        k.algs = NGX_EDA_JWT_ALG_BIT(alg);
+    }
+
+    k.index = index;
+
+    if (kid != NULL) {
+        k.kid_len = json_string_length(kid);
+
+        k.kid = malloc(k.kid_len + 1);
+        if (k.kid == NULL) {
+            ngx_eda_jwt_seterr(err, size, "out of memory");
+            goto failed;
+        }
+
+        memcpy(k.kid, json_string_value(kid), k.kid_len + 1);
     }
 
     key = ngx_eda_jwt_key_add(ks);
@@ -266,36 +201,13 @@ ngx_eda_jwt_jwk_add(ngx_eda_jwt_keyset_t *ks, json_t *jwk, size_t index,
         goto failed;
     }
 
-    key->index = index;
-    key->kty = kty;
-    key->algs = algs;
-    key->pkey = pkey;
-    key->secret = secret;
-    key->secret_len = secret != NULL ? len : 0;
-
-    if (kid != NULL) {
-        key->kid_len = json_string_length(kid);
-
-        /* the key owns what it points to from now on */
-        key->kid = malloc(key->kid_len + 1);
-        if (key->kid == NULL) {
-            ngx_eda_jwt_seterr(err, size, "out of memory");
-            return -1;
-        }
-
-        memcpy(key->kid, json_string_value(kid), key->kid_len + 1);
-    }
+    *key = k;
 
     return 0;
 
 failed:
 
-    EVP_PKEY_free(pkey);
-
-    if (secret != NULL) {
-        OPENSSL_cleanse(secret, len);
-        free(secret);
-    }
+    ngx_eda_jwt_key_clear(&k);
 
     return -1;
 }
@@ -341,6 +253,143 @@ ngx_eda_jwt_jwk_usable(json_t *jwk, char *err, size_t size)
         }
 
         return 1;
+    }
+
+    return 0;
+}
+
+
+/* "kid" (NULL when absent) and "alg" (UNKNOWN when absent) of a JWK */
+static int
+ngx_eda_jwt_jwk_params(json_t *jwk, json_t **kid, ngx_eda_jwt_alg_e *alg,
+    char *err, size_t size)
+{
+    char     q[NGX_EDA_JWT_QUOTE_LEN + 4];
+    json_t  *v;
+
+    *kid = json_object_get(jwk, "kid");
+    if (*kid != NULL && !json_is_string(*kid)) {
+        ngx_eda_jwt_seterr(err, size, "\"kid\" is not a string");
+        return -1;
+    }
+
+    *alg = NGX_EDA_JWT_ALG_UNKNOWN;
+
+    v = json_object_get(jwk, "alg");
+    if (v == NULL) {
+        return 0;
+    }
+
+    if (!json_is_string(v)) {
+        ngx_eda_jwt_seterr(err, size, "\"alg\" is not a string");
+        return -1;
+    }
+
+    *alg = ngx_eda_jwt_alg_parse(json_string_value(v), json_string_length(v));
+
+    if (*alg == NGX_EDA_JWT_ALG_UNKNOWN) {
+        ngx_eda_jwt_quote(q, sizeof(q), json_string_value(v),
+                          json_string_length(v));
+        ngx_eda_jwt_seterr(err, size, "unsupported alg %s", q);
+        return -1;
+    }
+
+    return 0;
+}
+
+
+/*
+ * The material of a JWK by its "kty", with the algorithms it verifies;
+ * on an error key may hold what was made so far, for the caller to clear.
+ */
+static int
+ngx_eda_jwt_jwk_key(json_t *jwk, ngx_eda_jwt_key_t *key, char *err,
+    size_t size)
+{
+    char         q[NGX_EDA_JWT_QUOTE_LEN + 4];
+    size_t       len;
+    json_t      *v;
+    const char  *s;
+
+    v = json_object_get(jwk, "kty");
+    if (!json_is_string(v)) {
+        ngx_eda_jwt_seterr(err, size, "\"kty\" missing or not a string");
+        return -1;
+    }
+
+    s = json_string_value(v);
+    len = json_string_length(v);
+
+    if (ngx_eda_jwt_streq(s, len, "oct")) {
+        return ngx_eda_jwt_jwk_oct(jwk, key, err, size);
+    }
+
+    if (ngx_eda_jwt_jwk_private(jwk, err, size) != 0) {
+        return -1;
+    }
+
+    if (ngx_eda_jwt_streq(s, len, "RSA")) {
+        key->pkey = ngx_eda_jwt_jwk_rsa(jwk, err, size);
+
+    } else if (ngx_eda_jwt_streq(s, len, "EC")) {
+        key->pkey = ngx_eda_jwt_jwk_ec(jwk, err, size);
+
+    } else {
+        ngx_eda_jwt_quote(q, sizeof(q), s, len);
+        ngx_eda_jwt_seterr(err, size, "unsupported key type %s (RSA, EC "
+                           "and oct are)", q);
+        return -1;
+    }
+
+    if (key->pkey == NULL) {
+        return -1;
+    }
+
+    return ngx_eda_jwt_pkey_algs(key->pkey, &key->kty, &key->algs, err,
+                                 size);
+}
+
+
+static int
+ngx_eda_jwt_jwk_oct(json_t *jwk, ngx_eda_jwt_key_t *key, char *err,
+    size_t size)
+{
+    size_t  len;
+
+    if (ngx_eda_jwt_jwk_bytes(jwk, "k", &key->secret, &len, err, size) != 0)
+    {
+        return -1;
+    }
+
+    key->secret_len = len;
+
+    if (len < NGX_EDA_JWT_MIN_SECRET || len > NGX_EDA_JWT_MAX_SECRET) {
+        ngx_eda_jwt_seterr(err, size, "oct key of %zu bytes: HS256 needs "
+                           "at least %d bytes (256 bits)", len,
+                           NGX_EDA_JWT_MIN_SECRET);
+        return -1;
+    }
+
+    key->kty = NGX_EDA_JWT_KTY_OCT;
+    key->algs = ngx_eda_jwt_secret_algs(len);
+
+    return 0;
+}
+
+
+/* an RSA or EC JWK must not carry private key material */
+static int
+ngx_eda_jwt_jwk_private(json_t *jwk, char *err, size_t size)
+{
+    int  i;
+
+    for (i = 0; ngx_eda_jwt_private_members[i] != NULL; i++) {
+        if (json_object_get(jwk, ngx_eda_jwt_private_members[i]) != NULL) {
+            ngx_eda_jwt_seterr(err, size, "holds private key material "
+                               "(\"%s\"); configure the public key only",
+                               ngx_eda_jwt_private_members[i]);
+            return -1;
+        }
     }
 
     return 0;
