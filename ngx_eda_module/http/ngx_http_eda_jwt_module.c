@@ -39,6 +39,10 @@ static void *ngx_http_eda_jwt_create_main_conf(ngx_conf_t *cf);
 static void *ngx_http_eda_jwt_create_loc_conf(ngx_conf_t *cf);
 static char *ngx_http_eda_jwt_merge_loc_conf(ngx_conf_t *cf, void *parent,
     void *child);
+static ngx_int_t ngx_http_eda_jwt_check_keys(ngx_conf_t *cf,
+    ngx_http_eda_jwt_loc_conf_t *conf);
+static char *ngx_http_eda_jwt_policy(ngx_conf_t *cf,
+    ngx_http_eda_jwt_loc_conf_t *conf);
 static char *ngx_http_eda_jwt(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_eda_jwt_key_file(ngx_conf_t *cf, ngx_command_t *cmd,
@@ -260,12 +264,6 @@ ngx_http_eda_jwt_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_http_eda_jwt_loc_conf_t *prev = parent;
     ngx_http_eda_jwt_loc_conf_t *conf = child;
 
-    size_t                    *lens;
-    ngx_str_t                 *aud;
-    ngx_uint_t                 i;
-    const char               **names;
-    ngx_eda_jwt_algs_t         usable;
-
     ngx_conf_merge_uint_value(conf->mode, prev->mode, NGX_HTTP_EDA_JWT_OFF);
     ngx_conf_merge_value(conf->leeway, prev->leeway, 0);
     ngx_conf_merge_ptr_value(conf->token, prev->token, NULL);
@@ -301,27 +299,52 @@ ngx_http_eda_jwt_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
         return NGX_CONF_OK;
     }
 
+    if (ngx_http_eda_jwt_check_keys(cf, conf) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    return ngx_http_eda_jwt_policy(cf, conf);
+}
+
+
+/* a location that checks tokens has keys for an allowed algorithm */
+
+static ngx_int_t
+ngx_http_eda_jwt_check_keys(ngx_conf_t *cf, ngx_http_eda_jwt_loc_conf_t *conf)
+{
     if (conf->keyset == NULL) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "\"eda_jwt\" requires \"eda_jwt_key_file\"");
-        return NGX_CONF_ERROR;
+        return NGX_ERROR;
     }
 
     if (!conf->algorithms_set) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "\"eda_jwt\" requires \"eda_jwt_algorithms\": "
                            "the accepted algorithms are never guessed");
-        return NGX_CONF_ERROR;
+        return NGX_ERROR;
     }
 
-    usable = ngx_eda_jwt_keyset_algs(conf->keyset) & conf->algorithms;
-
-    if (usable == 0) {
+    if ((ngx_eda_jwt_keyset_algs(conf->keyset) & conf->algorithms) == 0) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "no key in \"%V\" verifies any algorithm of "
                            "\"eda_jwt_algorithms\"", &conf->key_file);
-        return NGX_CONF_ERROR;
+        return NGX_ERROR;
     }
+
+    return NGX_OK;
+}
+
+
+/* the core's policy, pointing to the merged configuration's strings */
+
+static char *
+ngx_http_eda_jwt_policy(ngx_conf_t *cf, ngx_http_eda_jwt_loc_conf_t *conf)
+{
+    size_t        *lens;
+    ngx_str_t     *aud;
+    ngx_uint_t     i;
+    const char   **names;
 
     ngx_eda_jwt_policy_init(&conf->policy);
 
