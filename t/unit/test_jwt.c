@@ -35,6 +35,8 @@
 #define NOW        1750000000L
 #define BIG        16384
 
+#define NELTS(a)   (sizeof(a) / sizeof((a)[0]))
+
 
 /* who signs a test token: a key, or with pkey NULL an HMAC secret */
 typedef struct {
@@ -143,6 +145,8 @@ static char *signed_by(const signer_t *by, const char *alg, const char *kid,
     const char *claims);
 static void run_tokens(const ngx_eda_jwt_keyset_t *ks, const char *claims,
     const tok_case_t *tc, size_t n);
+static void run_set(const char *j1, const char *j2, size_t count,
+    const char *claims, const tok_case_t *tc, size_t n);
 static void load_fails(const char *key, const char *msg);
 static void load_ok(const char *key);
 static void test_alg_names(void);
@@ -553,6 +557,28 @@ run_tokens(const ngx_eda_jwt_keyset_t *ks, const char *claims,
 }
 
 
+/* the same for a JWK Set of two keys, of count keys (0: not checked) */
+static void
+run_set(const char *j1, const char *j2, size_t count, const char *claims,
+    const tok_case_t *tc, size_t n)
+{
+    char                   set[12288], err[NGX_EDA_JWT_ERRLEN];
+    ngx_eda_jwt_keyset_t  *ks;
+
+    snprintf(set, sizeof(set), "{\"keys\":[%s,%s]}", j1, j2);
+    ks = load(set, err);
+    EDA_CHECK(ks != NULL);
+
+    if (count != 0) {
+        EDA_CHECK(ngx_eda_jwt_keyset_count(ks) == count);
+    }
+
+    run_tokens(ks, claims, tc, n);
+
+    ngx_eda_jwt_keyset_free(ks);
+}
+
+
 /* a key file that must be refused, with msg (unless NULL) in the error */
 static void
 load_fails(const char *key, const char *msg)
@@ -656,7 +682,7 @@ test_parse(void)
     ngx_eda_jwt_token_free(&pt);
     free(t);
 
-    for (i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+    for (i = 0; i < NELTS(parts); i++) {
         EDA_CHECK(parse(parts[i].s) == parts[i].want);
     }
 
@@ -710,7 +736,7 @@ test_parse_json(const char *c)
         { NULL, "not json", NGX_EDA_JWT_MALFORMED }
     };
 
-    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    for (i = 0; i < NELTS(cases); i++) {
         t = raw(cases[i].header != NULL ? cases[i].header
                                         : "{\"alg\":\"HS256\"}",
                 cases[i].claims != NULL ? cases[i].claims : c, "");
@@ -743,7 +769,7 @@ test_parse_limit(const char *c)
     memset(big, 'A', BIG);
     big[BIG] = '\0';
 
-    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    for (i = 0; i < NELTS(cases); i++) {
         EDA_CHECK(ngx_eda_jwt_parse(big, cases[i].len, cases[i].max_len, &pt,
                                     &err)
                   == NGX_EDA_JWT_MALFORMED);
@@ -850,8 +876,7 @@ static void
 test_families_ec(const char *c)
 {
     int                    i, j;
-    char                  *t, *pem, *j1, *j2, set[12288];
-    char                   err[NGX_EDA_JWT_ERRLEN];
+    char                  *t, *pem, *j1, *j2, err[NGX_EDA_JWT_ERRLEN];
     EVP_PKEY              *k[3];
     const char            *e;
     ngx_eda_jwt_keyset_t  *ks;
@@ -894,14 +919,8 @@ test_families_ec(const char *c)
     j1 = jwk_of(ec521, "e5", "");
     j2 = jwk_of(rsa_a, "r", ",\"use\":\"sig\"");
 
-    snprintf(set, sizeof(set), "{\"keys\":[%s,%s]}", j1, j2);
-    ks = load(set, err);
-    EDA_CHECK(ks != NULL);
-    EDA_CHECK(ngx_eda_jwt_keyset_count(ks) == 2);
+    run_set(j1, j2, 2, c, jwks, NELTS(jwks));
 
-    run_tokens(ks, c, jwks, sizeof(jwks) / sizeof(jwks[0]));
-
-    ngx_eda_jwt_keyset_free(ks);
     free(j1);
     free(j2);
 }
@@ -1106,12 +1125,12 @@ test_key_selection(void)
     EDA_CHECK(ks != NULL);
     EDA_CHECK(ngx_eda_jwt_keyset_count(ks) == 2);
 
-    run_tokens(ks, c, two_rsa, sizeof(two_rsa) / sizeof(two_rsa[0]));
+    run_tokens(ks, c, two_rsa, NELTS(two_rsa));
 
     policy_all(&p);
     t = tok("RS256", "a", c, rsa_a);
 
-    for (i = 0; i < sizeof(allow) / sizeof(allow[0]); i++) {
+    for (i = 0; i < NELTS(allow); i++) {
         p.algorithms = allow[i].algorithms;
         EDA_CHECK(check(ks, &p, t, &e) == allow[i].want);
 
@@ -1123,17 +1142,11 @@ test_key_selection(void)
     free(t);
     ngx_eda_jwt_keyset_free(ks);
 
-    snprintf(set, sizeof(set), "{\"keys\":[%s,%s]}", ja, jc);
-    ks = load(set, err);
-    EDA_CHECK(ks != NULL);
-
-    run_tokens(ks, c, rsa_ec, sizeof(rsa_ec) / sizeof(rsa_ec[0]));
-
-    ngx_eda_jwt_keyset_free(ks);
+    run_set(ja, jc, 0, c, rsa_ec, NELTS(rsa_ec));
 
     pem = pem_of(rsa_a);
     ks = load(pem, err);
-    run_tokens(ks, c, pem_any, sizeof(pem_any) / sizeof(pem_any[0]));
+    run_tokens(ks, c, pem_any, NELTS(pem_any));
     ngx_eda_jwt_keyset_free(ks);
     free(pem);
 
@@ -1182,7 +1195,7 @@ test_key_restrictions(const char *c)
     EDA_CHECK(ks != NULL);
     EDA_CHECK(ngx_eda_jwt_keyset_algs(ks)
               == NGX_EDA_JWT_ALG_BIT(NGX_EDA_JWT_RS384));
-    run_tokens(ks, c, rs384, sizeof(rs384) / sizeof(rs384[0]));
+    run_tokens(ks, c, rs384, NELTS(rs384));
     ngx_eda_jwt_keyset_free(ks);
 
     /* ... and must fit the key */
@@ -1199,24 +1212,18 @@ test_key_restrictions(const char *c)
               "Y2RlZjAxMjM0NTY3ODlhYmNkZWYwMTIzNDU2Nzg5YWJjZGVmMDEyMzQ1Njc4"
               "OWFiY2RlZg\"}", err);
     EDA_CHECK(ks != NULL);
-    run_tokens(ks, c, oct384, sizeof(oct384) / sizeof(oct384[0]));
+    run_tokens(ks, c, oct384, NELTS(oct384));
     ngx_eda_jwt_keyset_free(ks);
 
     ks = load("0123456789abcdef0123456789abcdef", err);
     EDA_CHECK(ks != NULL);
     EDA_CHECK(ngx_eda_jwt_keyset_algs(ks)
               == NGX_EDA_JWT_ALG_BIT(NGX_EDA_JWT_HS256));
-    run_tokens(ks, c, short_secret,
-               sizeof(short_secret) / sizeof(short_secret[0]));
+    run_tokens(ks, c, short_secret, NELTS(short_secret));
     ngx_eda_jwt_keyset_free(ks);
 
     jb = jwk_of(rsa_b, "b", ",\"use\":\"enc\"");
-    snprintf(set, sizeof(set), "{\"keys\":[%s,%s]}", ja, jb);
-    ks = load(set, err);
-    EDA_CHECK(ks != NULL);
-    EDA_CHECK(ngx_eda_jwt_keyset_count(ks) == 1);
-    run_tokens(ks, c, enc, sizeof(enc) / sizeof(enc[0]));
-    ngx_eda_jwt_keyset_free(ks);
+    run_set(ja, jb, 1, c, enc, NELTS(enc));
 
     snprintf(set, sizeof(set), "{\"keys\":[%s]}", jb);
     load_fails(set, "no signature verification key");
@@ -1302,7 +1309,7 @@ test_load_errors(void)
         { "this is not a secret: -----BEGIN PUBLIC KEY-----", NULL }
     };
 
-    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    for (i = 0; i < NELTS(cases); i++) {
         load_fails(cases[i].key, cases[i].msg);
     }
 
@@ -1754,7 +1761,7 @@ test_render(const ngx_eda_jwt_result_t *res)
         { "exp", "1750003600.75" }
     };
 
-    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    for (i = 0; i < NELTS(cases); i++) {
         n = 0;
         EDA_CHECK(ngx_eda_jwt_claim_render(res, cases[i].name,
                                            strlen(cases[i].name), buf,
@@ -1798,7 +1805,7 @@ test_render_sizes(const ngx_eda_jwt_result_t *res)
     EDA_CHECK(n == 10);
     EDA_CHECK(memcmp(buf, "a,b#", 4) == 0);
 
-    for (i = 0; i < sizeof(lengths) / sizeof(lengths[0]); i++) {
+    for (i = 0; i < NELTS(lengths); i++) {
         EDA_CHECK(ngx_eda_jwt_claim_render(res, lengths[i].name,
                                            strlen(lengths[i].name), NULL, 0,
                                            &n)
@@ -1836,7 +1843,7 @@ test_value_render(void)
         { -2.5e-7, "-2.5e-07" }
     };
 
-    for (i = 0; i < sizeof(reals) / sizeof(reals[0]); i++) {
+    for (i = 0; i < NELTS(reals); i++) {
         v = json_real(reals[i].d);
         EDA_CHECK(ngx_eda_jwt_value_render(v, buf, sizeof(buf), &n) == 0);
         EDA_CHECK_STR(buf, n, reals[i].want);
@@ -1868,7 +1875,7 @@ test_cache(void)
               "27ae41e4649b934ca495991b7852b855" }
     };
 
-    for (i = 0; i < sizeof(digests) / sizeof(digests[0]); i++) {
+    for (i = 0; i < NELTS(digests); i++) {
         EDA_CHECK(ngx_eda_jwt_cache_key(digests[i].in, strlen(digests[i].in),
                                         key)
                   == 0);
@@ -1946,7 +1953,7 @@ test_cache_entry(const ngx_eda_jwt_keyset_t *ks,
     EDA_CHECK_STR(back.jti, back.jti_len, "j");
 
     /* a hit is checked against the policy and the time again */
-    for (i = 0; i < sizeof(hits) / sizeof(hits[0]); i++) {
+    for (i = 0; i < NELTS(hits); i++) {
         p->algorithms = hits[i].algorithms;
         EDA_CHECK(ngx_eda_jwt_check_claims(p, &back, hits[i].now, &e)
                   == hits[i].want);
@@ -1998,7 +2005,7 @@ test_cache_misses(const ngx_eda_jwt_keyset_t *ks, const char *entry,
         { 1, "ES256", "{}", NGX_EDA_JWT_OK, 0 }
     };
 
-    for (i = 0; i < sizeof(misses) / sizeof(misses[0]); i++) {
+    for (i = 0; i < NELTS(misses); i++) {
         buf = misses[i].buf != NULL ? misses[i].buf : entry;
         n = misses[i].buf != NULL ? misses[i].len : len - misses[i].len;
 
@@ -2006,7 +2013,7 @@ test_cache_misses(const ngx_eda_jwt_keyset_t *ks, const char *entry,
                   == misses[i].want);
     }
 
-    for (i = 0; i < sizeof(entries) / sizeof(entries[0]); i++) {
+    for (i = 0; i < NELTS(entries); i++) {
         snprintf(bad, sizeof(bad), "{\"v\":%d,\"ks\":\"%.64s\",\"alg\":"
                  "\"%s\",\"claims\":%s}", entries[i].v, entry + 13,
                  entries[i].alg, entries[i].claims);
