@@ -40,6 +40,7 @@ static int ngx_eda_jwt_typ_ok(const char *s, size_t len);
 static int ngx_eda_jwt_ci_eq(const char *a, size_t alen, const char *lit);
 
 
+/* indexed by ngx_eda_jwt_alg_e */
 const ngx_eda_jwt_alg_info_t  ngx_eda_jwt_alg_info[] = {
     { NULL, 0, 0, NID_undef, NULL, NULL },
     { "HS256", NGX_EDA_JWT_KTY_OCT, 32, NID_undef, NULL, EVP_sha256 },
