@@ -9,6 +9,11 @@
  * eda_jwt_revocation a jti listed in Redis is refused by every gateway
  * within the L1 lifetime.  Redis is never needed for a correct answer:
  * when it is away or slow, tokens are verified locally.
+ *
+ * This file holds the module, its directives and their configuration;
+ * the access phase is in ngx_http_eda_jwt_handler.c, the caches and the
+ * revocation check in ngx_http_eda_jwt_lookup.c, the $eda_jwt_*
+ * variables in ngx_http_eda_jwt_variables.c.
  */
 
 
@@ -16,112 +21,28 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
-#include <hiredis/hiredis.h>
-
 #include "ngx_eda_module.h"
 #include "ngx_eda_jwt.h"
 #include "ngx_eda_jwt_cache.h"
-#include "ngx_eda_metrics.h"
-#include "ngx_eda_redis.h"
-#include "ngx_http_eda_problem.h"
+#include "ngx_http_eda_jwt_int.h"
 #include "ngx_http_eda_jwt_module.h"
 
-
-#define NGX_HTTP_EDA_JWT_OFF         0
-#define NGX_HTTP_EDA_JWT_ON          1
-#define NGX_HTTP_EDA_JWT_OPTIONAL    2
 
 #define NGX_HTTP_EDA_JWT_SHM_SIZE    (1024 * 1024)
 #define NGX_HTTP_EDA_JWT_TTL         60
 
-/* an entry whose revocation could not be asked is asked again soon */
-#define NGX_HTTP_EDA_JWT_UNCHECKED   5
-
 #define NGX_HTTP_EDA_JWT_MAX_FILE    (1024 * 1024)
 
 
-typedef struct {
-    size_t                      shm_size;
-    time_t                      ttl;
-    ngx_flag_t                  redis;
-    ngx_shm_zone_t             *zone;
-    ngx_uint_t                  used;
-    ngx_uint_t                  cache_set;
-} ngx_http_eda_jwt_main_conf_t;
-
-
-typedef struct {
-    ngx_uint_t                  mode;
-    ngx_eda_jwt_keyset_t       *keyset;
-    ngx_str_t                   key_file;
-    ngx_eda_jwt_algs_t          algorithms;
-    ngx_uint_t                  algorithms_set;
-    ngx_str_t                   issuer;
-    ngx_array_t                *audiences;     /* ngx_str_t */
-    time_t                      leeway;
-    ngx_array_t                *required;      /* ngx_eda_jwt_claim_req_t */
-    ngx_http_complex_value_t   *token;
-    ngx_flag_t                  revocation;
-    ngx_eda_jwt_policy_t        policy;
-} ngx_http_eda_jwt_loc_conf_t;
-
-
-typedef struct {
-    ngx_http_request_t         *request;
-    ngx_eda_jwt_result_t        res;
-    ngx_str_t                   token;
-    u_char                      digest[NGX_EDA_JWT_CACHE_KEY_LEN];
-    ngx_eda_redis_cmd_t        *cmd[2];
-    ngx_uint_t                  pending;
-    ngx_str_t                   l2;           /* Redis's cached entry */
-    ngx_int_t                   revoked;      /* -1: unknown */
-    ngx_eda_jwt_rc_e            rc;
-    const char                 *err;
-    unsigned                    have_res:1;
-    unsigned                    waiting:1;
-    unsigned                    done:1;
-    unsigned                    l2_asked:1;
-} ngx_http_eda_jwt_ctx_t;
-
-
-static ngx_int_t ngx_http_eda_jwt_handler(ngx_http_request_t *r);
-static ngx_int_t ngx_http_eda_jwt_token(ngx_http_request_t *r,
-    ngx_http_eda_jwt_loc_conf_t *jlcf, ngx_str_t *token);
-static ngx_int_t ngx_http_eda_jwt_lookup(ngx_http_request_t *r,
-    ngx_http_eda_jwt_ctx_t *ctx, ngx_http_eda_jwt_loc_conf_t *jlcf);
-static ngx_int_t ngx_http_eda_jwt_verify(ngx_http_request_t *r,
-    ngx_http_eda_jwt_ctx_t *ctx, ngx_http_eda_jwt_loc_conf_t *jlcf);
-static ngx_int_t ngx_http_eda_jwt_ask_redis(ngx_http_request_t *r,
-    ngx_http_eda_jwt_ctx_t *ctx, ngx_http_eda_jwt_loc_conf_t *jlcf,
-    ngx_uint_t l2, const char *jti, size_t jti_len);
-static void ngx_http_eda_jwt_l2_reply(void *reply, void *data);
-static void ngx_http_eda_jwt_revoked_reply(void *reply, void *data);
-static void ngx_http_eda_jwt_answered(ngx_http_eda_jwt_ctx_t *ctx);
-static ngx_int_t ngx_http_eda_jwt_finish(ngx_http_request_t *r,
-    ngx_http_eda_jwt_ctx_t *ctx, ngx_http_eda_jwt_loc_conf_t *jlcf);
-static void ngx_http_eda_jwt_remember(ngx_http_request_t *r,
-    ngx_http_eda_jwt_ctx_t *ctx, ngx_http_eda_jwt_loc_conf_t *jlcf);
-static void ngx_http_eda_jwt_share(ngx_http_request_t *r,
-    ngx_http_eda_jwt_ctx_t *ctx, ngx_http_eda_jwt_loc_conf_t *jlcf);
-static ngx_int_t ngx_http_eda_jwt_reject(ngx_http_request_t *r,
-    ngx_eda_jwt_rc_e rc, const char *desc);
-static ngx_str_t *ngx_http_eda_jwt_redis_key(ngx_http_request_t *r,
-    const char *kind, const u_char *id, size_t len);
-static void ngx_http_eda_jwt_cleanup(void *data);
-
-static ngx_int_t ngx_http_eda_jwt_sub_variable(ngx_http_request_t *r,
-    ngx_http_variable_value_t *v, uintptr_t data);
-static ngx_int_t ngx_http_eda_jwt_claim_variable(ngx_http_request_t *r,
-    ngx_http_variable_value_t *v, uintptr_t data);
-static ngx_int_t ngx_http_eda_jwt_render(ngx_http_request_t *r,
-    ngx_http_variable_value_t *v, const char *name, size_t len);
-
-static ngx_int_t ngx_http_eda_jwt_add_variables(ngx_conf_t *cf);
 static ngx_int_t ngx_http_eda_jwt_init(ngx_conf_t *cf);
 static void *ngx_http_eda_jwt_create_main_conf(ngx_conf_t *cf);
 static void *ngx_http_eda_jwt_create_loc_conf(ngx_conf_t *cf);
 static char *ngx_http_eda_jwt_merge_loc_conf(ngx_conf_t *cf, void *parent,
     void *child);
+static ngx_int_t ngx_http_eda_jwt_check_keys(ngx_conf_t *cf,
+    ngx_http_eda_jwt_loc_conf_t *conf);
+static char *ngx_http_eda_jwt_policy(ngx_conf_t *cf,
+    ngx_http_eda_jwt_loc_conf_t *conf);
 static char *ngx_http_eda_jwt(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_eda_jwt_key_file(ngx_conf_t *cf, ngx_command_t *cmd,
@@ -246,788 +167,6 @@ ngx_module_t  ngx_http_eda_jwt_module = {
 };
 
 
-static ngx_str_t  ngx_http_eda_jwt_sub_name = ngx_string("eda_jwt_sub");
-static ngx_str_t  ngx_http_eda_jwt_claim_name =
-    ngx_string("eda_jwt_claim_");
-
-
-static ngx_int_t
-ngx_http_eda_jwt_handler(ngx_http_request_t *r)
-{
-    ngx_int_t                     rc;
-    ngx_str_t                     token;
-    ngx_pool_cleanup_t           *cln;
-    ngx_http_eda_jwt_ctx_t       *ctx;
-    ngx_http_eda_jwt_loc_conf_t  *jlcf;
-
-    jlcf = ngx_http_get_module_loc_conf(r, ngx_http_eda_jwt_module);
-
-    if (jlcf->mode == NGX_HTTP_EDA_JWT_OFF || r != r->main) {
-        return NGX_DECLINED;
-    }
-
-    ctx = ngx_http_get_module_ctx(r, ngx_http_eda_jwt_module);
-
-    if (ctx != NULL) {
-        if (ctx->waiting) {
-            return NGX_AGAIN;
-        }
-
-        if (ctx->done) {
-            return ngx_http_eda_jwt_finish(r, ctx, jlcf);
-        }
-
-        /* an internal redirect: the token was judged already */
-        return NGX_DECLINED;
-    }
-
-    if (ngx_http_eda_jwt_token(r, jlcf, &token) != NGX_OK) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    if (token.len == 0) {
-        if (jlcf->mode == NGX_HTTP_EDA_JWT_OPTIONAL) {
-            return NGX_DECLINED;
-        }
-
-        return ngx_http_eda_jwt_reject(r, NGX_EDA_JWT_OK, NULL);
-    }
-
-    ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_eda_jwt_ctx_t));
-    if (ctx == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    ctx->request = r;
-    ctx->token = token;
-    ctx->revoked = -1;
-
-    cln = ngx_pool_cleanup_add(r->pool, 0);
-    if (cln == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    cln->handler = ngx_http_eda_jwt_cleanup;
-    cln->data = ctx;
-
-    ngx_http_set_ctx(r, ctx, ngx_http_eda_jwt_module);
-
-    if (ngx_eda_jwt_cache_key((const char *) token.data, token.len,
-                              (char *) ctx->digest)
-        != 0)
-    {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    rc = ngx_http_eda_jwt_lookup(r, ctx, jlcf);
-
-    if (rc == NGX_AGAIN) {
-        ctx->waiting = 1;
-        r->read_event_handler = ngx_http_test_reading;
-        return NGX_AGAIN;
-    }
-
-    if (rc == NGX_ERROR) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    ctx->done = 1;
-
-    return ngx_http_eda_jwt_finish(r, ctx, jlcf);
-}
-
-
-/* the token: eda_jwt_token, else "Authorization: Bearer <token>" */
-
-static ngx_int_t
-ngx_http_eda_jwt_token(ngx_http_request_t *r,
-    ngx_http_eda_jwt_loc_conf_t *jlcf, ngx_str_t *token)
-{
-    u_char     *p, *last;
-    ngx_str_t  *auth;
-
-    token->len = 0;
-    token->data = NULL;
-
-    if (jlcf->token != NULL) {
-        return ngx_http_complex_value(r, jlcf->token, token);
-    }
-
-    if (r->headers_in.authorization == NULL) {
-        return NGX_OK;
-    }
-
-    auth = &r->headers_in.authorization->value;
-
-    if (auth->len <= sizeof("Bearer ") - 1
-        || ngx_strncasecmp(auth->data, (u_char *) "Bearer ",
-                           sizeof("Bearer ") - 1) != 0)
-    {
-        return NGX_OK;
-    }
-
-    p = auth->data + sizeof("Bearer ") - 1;
-    last = auth->data + auth->len;
-
-    while (p < last && *p == ' ') {
-        p++;
-    }
-
-    while (last > p && last[-1] == ' ') {
-        last--;
-    }
-
-    token->data = p;
-    token->len = last - p;
-
-    return NGX_OK;
-}
-
-
-/*
- * L1 first; on a miss the token is verified here and now, except for the
- * algorithms whose verification costs more than a Redis round trip, for
- * which Redis (L2) is asked first.  Revocation is asked of Redis when a
- * token enters L1, together with L2 when both are needed.
- * NGX_OK: ctx->rc holds the outcome; NGX_AGAIN: waiting for Redis.
- */
-
-static ngx_int_t
-ngx_http_eda_jwt_lookup(ngx_http_request_t *r, ngx_http_eda_jwt_ctx_t *ctx,
-    ngx_http_eda_jwt_loc_conf_t *jlcf)
-{
-    ngx_int_t                      rc;
-    ngx_uint_t                     expensive;
-    ngx_eda_jwt_token_t            t;
-    ngx_eda_main_conf_t           *emcf;
-    ngx_eda_jwt_cache_entry_t      e;
-    ngx_http_eda_jwt_main_conf_t  *jmcf;
-
-    jmcf = ngx_http_get_module_main_conf(r, ngx_http_eda_jwt_module);
-    emcf = ngx_http_get_module_main_conf(r, ngx_eda_module);
-
-    if (jmcf->zone != NULL
-        && ngx_eda_jwt_cache_get(jmcf->zone, ctx->digest, r->pool, &e)
-           == NGX_OK
-        && ngx_eda_jwt_result_restore(jlcf->keyset,
-                                      (const char *) e.claims.data,
-                                      e.claims.len, &ctx->res, &ctx->err)
-           == NGX_EDA_JWT_OK)
-    {
-        ctx->have_res = 1;
-        ctx->revoked = e.revoked;
-        ngx_eda_metrics_count(emcf, NGX_EDA_M_JWT_CACHE_HIT, 1);
-
-        ngx_log_debug0(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                       "eda jwt: L1 hit");
-
-        ctx->rc = ngx_eda_jwt_check_claims(&jlcf->policy, &ctx->res,
-                                           ngx_time(), &ctx->err);
-        return NGX_OK;
-    }
-
-    ngx_eda_metrics_count(emcf, NGX_EDA_M_JWT_CACHE_MISS, 1);
-
-    expensive = 0;
-
-    if (jmcf->redis) {
-        if (ngx_eda_jwt_parse((const char *) ctx->token.data, ctx->token.len,
-                              jlcf->policy.max_token_len, &t, &ctx->err)
-            != NGX_EDA_JWT_OK)
-        {
-            ctx->rc = NGX_EDA_JWT_MALFORMED;
-            return NGX_OK;
-        }
-
-        expensive = (NGX_EDA_JWT_ALG_BIT(t.alg) & NGX_EDA_JWT_ALGS_ES) != 0;
-        ngx_eda_jwt_token_free(&t);
-    }
-
-    if (expensive) {
-        rc = ngx_http_eda_jwt_ask_redis(r, ctx, jlcf, 1, NULL, 0);
-        if (rc != NGX_DECLINED) {
-            return rc;
-        }
-    }
-
-    return ngx_http_eda_jwt_verify(r, ctx, jlcf);
-}
-
-
-static ngx_int_t
-ngx_http_eda_jwt_verify(ngx_http_request_t *r, ngx_http_eda_jwt_ctx_t *ctx,
-    ngx_http_eda_jwt_loc_conf_t *jlcf)
-{
-    ngx_int_t  rc;
-
-    ngx_log_debug0(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                   "eda jwt: verifying");
-
-    ctx->rc = ngx_eda_jwt_verify(jlcf->keyset, &jlcf->policy,
-                                 (const char *) ctx->token.data,
-                                 ctx->token.len, ngx_time(), &ctx->res,
-                                 &ctx->err);
-
-    if (ctx->rc != NGX_EDA_JWT_OK) {
-        return NGX_OK;
-    }
-
-    ctx->have_res = 1;
-
-    ngx_http_eda_jwt_share(r, ctx, jlcf);
-
-    if (jlcf->revocation && ctx->res.jti != NULL && ctx->revoked == -1) {
-        rc = ngx_http_eda_jwt_ask_redis(r, ctx, jlcf, 0, ctx->res.jti,
-                                        ctx->res.jti_len);
-        if (rc != NGX_DECLINED) {
-            return rc;
-        }
-    }
-
-    ngx_http_eda_jwt_remember(r, ctx, jlcf);
-
-    return NGX_OK;
-}
-
-
-/*
- * Sends GET of the L2 entry (l2) or EXISTS of the revocation key.
- * NGX_AGAIN when sent, NGX_DECLINED when Redis is not there.
- */
-
-static ngx_int_t
-ngx_http_eda_jwt_ask_redis(ngx_http_request_t *r, ngx_http_eda_jwt_ctx_t *ctx,
-    ngx_http_eda_jwt_loc_conf_t *jlcf, ngx_uint_t l2, const char *jti,
-    size_t jti_len)
-{
-    size_t                 argvlen[2];
-    ngx_str_t             *key;
-    const char            *argv[2];
-    ngx_eda_main_conf_t   *emcf;
-    ngx_eda_redis_cmd_t   *cmd;
-
-    emcf = ngx_http_get_module_main_conf(r, ngx_eda_module);
-
-    if (l2) {
-        key = ngx_http_eda_jwt_redis_key(r, "jwt:", ctx->digest,
-                                         NGX_EDA_JWT_CACHE_KEY_LEN);
-        argv[0] = "GET";
-        argvlen[0] = 3;
-
-    } else {
-        key = ngx_http_eda_jwt_redis_key(r, "revoked:", (const u_char *) jti,
-                                         jti_len);
-        argv[0] = "EXISTS";
-        argvlen[0] = 6;
-    }
-
-    if (key == NULL) {
-        return NGX_ERROR;
-    }
-
-    argv[1] = (const char *) key->data;
-    argvlen[1] = key->len;
-
-    cmd = ngx_eda_redis_command(emcf, l2 ? ngx_http_eda_jwt_l2_reply
-                                         : ngx_http_eda_jwt_revoked_reply,
-                                ctx, 2, argv, argvlen);
-    if (cmd == NULL) {
-        return NGX_DECLINED;
-    }
-
-    ctx->cmd[l2 ? 0 : 1] = cmd;
-    ctx->pending++;
-
-    if (l2) {
-        ctx->l2_asked = 1;
-    }
-
-    return NGX_AGAIN;
-}
-
-
-static void
-ngx_http_eda_jwt_l2_reply(void *reply, void *data)
-{
-    redisReply              *rr = reply;
-    ngx_http_eda_jwt_ctx_t  *ctx = data;
-
-    ctx->cmd[0] = NULL;
-
-    if (rr != NULL && rr->type == REDIS_REPLY_STRING && rr->len > 0) {
-        ctx->l2.data = ngx_pnalloc(ctx->request->pool, rr->len);
-
-        if (ctx->l2.data != NULL) {
-            ngx_memcpy(ctx->l2.data, rr->str, rr->len);
-            ctx->l2.len = rr->len;
-        }
-    }
-
-    ngx_http_eda_jwt_answered(ctx);
-}
-
-
-static void
-ngx_http_eda_jwt_revoked_reply(void *reply, void *data)
-{
-    redisReply              *rr = reply;
-    ngx_http_eda_jwt_ctx_t  *ctx = data;
-
-    ctx->cmd[1] = NULL;
-
-    if (rr != NULL && rr->type == REDIS_REPLY_INTEGER) {
-        ctx->revoked = rr->integer > 0;
-    }
-
-    ngx_http_eda_jwt_answered(ctx);
-}
-
-
-/* a Redis answer (or its absence) came: go on with the request */
-
-static void
-ngx_http_eda_jwt_answered(ngx_http_eda_jwt_ctx_t *ctx)
-{
-    ngx_int_t                     rc;
-    ngx_connection_t             *c;
-    ngx_http_request_t           *r;
-    ngx_http_eda_jwt_loc_conf_t  *jlcf;
-
-    if (--ctx->pending) {
-        return;
-    }
-
-    r = ctx->request;
-    c = r->connection;
-    jlcf = ngx_http_get_module_loc_conf(r, ngx_http_eda_jwt_module);
-
-    if (!ctx->have_res) {
-
-        /* an L2 answer: a usable entry, or verify here after all */
-
-        if (ctx->l2.len
-            && ngx_eda_jwt_result_restore(jlcf->keyset,
-                                          (const char *) ctx->l2.data,
-                                          ctx->l2.len, &ctx->res, &ctx->err)
-               == NGX_EDA_JWT_OK)
-        {
-            ctx->have_res = 1;
-            ctx->rc = ngx_eda_jwt_check_claims(&jlcf->policy, &ctx->res,
-                                               ngx_time(), &ctx->err);
-            rc = NGX_OK;
-
-            ngx_log_debug0(NGX_LOG_DEBUG_HTTP, c->log, 0, "eda jwt: L2 hit");
-
-            if (ctx->rc == NGX_EDA_JWT_OK && jlcf->revocation
-                && ctx->res.jti != NULL)
-            {
-                rc = ngx_http_eda_jwt_ask_redis(r, ctx, jlcf, 0,
-                                                ctx->res.jti,
-                                                ctx->res.jti_len);
-                if (rc == NGX_AGAIN) {
-                    return;
-                }
-            }
-
-            if (ctx->rc == NGX_EDA_JWT_OK) {
-                ngx_http_eda_jwt_remember(r, ctx, jlcf);
-            }
-
-        } else {
-            rc = ngx_http_eda_jwt_verify(r, ctx, jlcf);
-            if (rc == NGX_AGAIN) {
-                return;
-            }
-        }
-
-        if (rc == NGX_ERROR) {
-            ctx->rc = NGX_EDA_JWT_ERROR;
-        }
-
-    } else {
-        ngx_http_eda_jwt_remember(r, ctx, jlcf);
-    }
-
-    ctx->waiting = 0;
-    ctx->done = 1;
-
-    r->read_event_handler = ngx_http_block_reading;
-    r->write_event_handler = ngx_http_core_run_phases;
-
-    ngx_http_core_run_phases(r);
-    ngx_http_run_posted_requests(c);
-}
-
-
-static ngx_int_t
-ngx_http_eda_jwt_finish(ngx_http_request_t *r, ngx_http_eda_jwt_ctx_t *ctx,
-    ngx_http_eda_jwt_loc_conf_t *jlcf)
-{
-    if (ctx->rc != NGX_EDA_JWT_OK) {
-        return ngx_http_eda_jwt_reject(r, ctx->rc, ctx->err);
-    }
-
-    if (ctx->revoked == 1) {
-        return ngx_http_eda_jwt_reject(r, NGX_EDA_JWT_BAD_CLAIMS,
-                                       "the token was revoked");
-    }
-
-    return NGX_DECLINED;
-}
-
-
-/*
- * Into L1, for at most the configured time and never past exp; an entry
- * whose revocation could not be asked lives only briefly.
- */
-
-static void
-ngx_http_eda_jwt_remember(ngx_http_request_t *r, ngx_http_eda_jwt_ctx_t *ctx,
-    ngx_http_eda_jwt_loc_conf_t *jlcf)
-{
-    char                          *json;
-    size_t                         len;
-    time_t                         ttl, now;
-    ngx_eda_jwt_cache_entry_t      e;
-    ngx_http_eda_jwt_main_conf_t  *jmcf;
-
-    jmcf = ngx_http_get_module_main_conf(r, ngx_http_eda_jwt_module);
-
-    if (jmcf->zone == NULL) {
-        return;
-    }
-
-    now = ngx_time();
-    ttl = jmcf->ttl;
-
-    if (jlcf->revocation && ctx->res.jti != NULL && ctx->revoked == -1) {
-        ttl = ngx_min(ttl, NGX_HTTP_EDA_JWT_UNCHECKED);
-    }
-
-    if (ctx->res.has_exp) {
-        if (ctx->res.exp <= now) {
-            return;
-        }
-
-        ttl = ngx_min(ttl, (time_t) (ctx->res.exp - now));
-    }
-
-    json = ngx_eda_jwt_result_serialize(jlcf->keyset, &ctx->res, &len);
-    if (json == NULL) {
-        return;
-    }
-
-    e.claims.data = (u_char *) json;
-    e.claims.len = len;
-    e.expires = now + ttl;
-    e.revoked = (ctx->revoked == 1);
-
-    (void) ngx_eda_jwt_cache_put(jmcf->zone, ctx->digest, &e);
-
-    free(json);
-}
-
-
-/* into L2, for the other gateways: only the expensive algorithms */
-
-static void
-ngx_http_eda_jwt_share(ngx_http_request_t *r, ngx_http_eda_jwt_ctx_t *ctx,
-    ngx_http_eda_jwt_loc_conf_t *jlcf)
-{
-    char                          *json;
-    size_t                         len, argvlen[5];
-    u_char                         ttl_buf[NGX_TIME_T_LEN];
-    time_t                         ttl, now;
-    ngx_str_t                     *key;
-    const char                    *argv[5];
-    ngx_eda_main_conf_t           *emcf;
-    ngx_http_eda_jwt_main_conf_t  *jmcf;
-
-    jmcf = ngx_http_get_module_main_conf(r, ngx_http_eda_jwt_module);
-
-    if (!jmcf->redis || ctx->l2_asked == 0) {
-        return;
-    }
-
-    now = ngx_time();
-    ttl = jmcf->ttl;
-
-    if (ctx->res.has_exp) {
-        if (ctx->res.exp <= now) {
-            return;
-        }
-
-        ttl = ngx_min(ttl, (time_t) (ctx->res.exp - now));
-    }
-
-    key = ngx_http_eda_jwt_redis_key(r, "jwt:", ctx->digest,
-                                     NGX_EDA_JWT_CACHE_KEY_LEN);
-    if (key == NULL) {
-        return;
-    }
-
-    json = ngx_eda_jwt_result_serialize(jlcf->keyset, &ctx->res, &len);
-    if (json == NULL) {
-        return;
-    }
-
-    argv[0] = "SET";
-    argvlen[0] = 3;
-    argv[1] = (const char *) key->data;
-    argvlen[1] = key->len;
-    argv[2] = json;
-    argvlen[2] = len;
-    argv[3] = "EX";
-    argvlen[3] = 2;
-    argv[4] = (const char *) ttl_buf;
-    argvlen[4] = ngx_sprintf(ttl_buf, "%T", ttl) - ttl_buf;
-
-    emcf = ngx_http_get_module_main_conf(r, ngx_eda_module);
-
-    /* fire and forget: nobody waits for it */
-    (void) ngx_eda_redis_command(emcf, NULL, NULL, 5, argv, argvlen);
-
-    free(json);
-}
-
-
-/*
- * 401 with RFC 6750's WWW-Authenticate (no error code when there was no
- * token at all), 403 for a valid token that lacks a required claim.
- */
-
-static ngx_int_t
-ngx_http_eda_jwt_reject(ngx_http_request_t *r, ngx_eda_jwt_rc_e rc,
-    const char *desc)
-{
-    u_char                  *p;
-    size_t                   len;
-    ngx_int_t                status;
-    const char              *error;
-    ngx_table_elt_t         *h;
-    ngx_eda_main_conf_t     *emcf;
-
-    emcf = ngx_http_get_module_main_conf(r, ngx_eda_module);
-
-    if (rc == NGX_EDA_JWT_ERROR) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    ngx_eda_metrics_count(emcf, NGX_EDA_M_JWT_REJECTED, 1);
-
-    if (rc == NGX_EDA_JWT_OK) {
-        status = NGX_HTTP_UNAUTHORIZED;
-        error = NULL;
-        desc = "a bearer token is required";
-
-    } else {
-        status = ngx_eda_jwt_rc_status(rc);
-        error = ngx_eda_jwt_rc_error(rc);
-
-        if (desc == NULL) {
-            desc = "invalid token";
-        }
-    }
-
-    h = ngx_list_push(&r->headers_out.headers);
-    if (h == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    len = sizeof("Bearer error=\"\", error_description=\"\"") - 1
-          + (error ? ngx_strlen(error) : 0) + ngx_strlen(desc);
-
-    p = ngx_pnalloc(r->pool, len);
-    if (p == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    h->hash = 1;
-    ngx_str_set(&h->key, "WWW-Authenticate");
-    h->value.data = p;
-
-    if (error == NULL) {
-        p = ngx_cpymem(p, "Bearer", sizeof("Bearer") - 1);
-
-    } else {
-        p = ngx_sprintf(p, "Bearer error=\"%s\", error_description=\"%s\"",
-                        error, desc);
-    }
-
-    h->value.len = p - h->value.data;
-
-    ngx_http_finalize_request(r, ngx_http_eda_problem(r, status, desc, 0));
-
-    return NGX_DONE;
-}
-
-
-static ngx_str_t *
-ngx_http_eda_jwt_redis_key(ngx_http_request_t *r, const char *kind,
-    const u_char *id, size_t len)
-{
-    u_char               *p;
-    ngx_str_t            *key, *prefix;
-    ngx_eda_main_conf_t  *emcf;
-
-    emcf = ngx_http_get_module_main_conf(r, ngx_eda_module);
-    prefix = ngx_eda_redis_prefix(emcf);
-
-    key = ngx_palloc(r->pool, sizeof(ngx_str_t));
-    if (key == NULL) {
-        return NULL;
-    }
-
-    key->len = prefix->len + ngx_strlen(kind) + len;
-
-    key->data = ngx_pnalloc(r->pool, key->len);
-    if (key->data == NULL) {
-        return NULL;
-    }
-
-    p = ngx_cpymem(key->data, prefix->data, prefix->len);
-    p = ngx_cpymem(p, kind, ngx_strlen(kind));
-    ngx_memcpy(p, id, len);
-
-    return key;
-}
-
-
-static void
-ngx_http_eda_jwt_cleanup(void *data)
-{
-    ngx_http_eda_jwt_ctx_t  *ctx = data;
-
-    ngx_uint_t  i;
-
-    for (i = 0; i < 2; i++) {
-        if (ctx->cmd[i] != NULL) {
-            ngx_eda_redis_detach(ctx->cmd[i]);
-            ctx->cmd[i] = NULL;
-        }
-    }
-
-    if (ctx->have_res) {
-        ngx_eda_jwt_result_free(&ctx->res);
-        ctx->have_res = 0;
-    }
-}
-
-
-time_t
-ngx_http_eda_jwt_expires(ngx_http_request_t *r)
-{
-    ngx_http_eda_jwt_ctx_t  *ctx;
-
-    ctx = ngx_http_get_module_ctx(r->main, ngx_http_eda_jwt_module);
-
-    if (ctx == NULL || !ctx->have_res || ctx->rc != NGX_EDA_JWT_OK
-        || !ctx->res.has_exp)
-    {
-        return 0;
-    }
-
-    return (time_t) ctx->res.exp;
-}
-
-
-static ngx_int_t
-ngx_http_eda_jwt_sub_variable(ngx_http_request_t *r,
-    ngx_http_variable_value_t *v, uintptr_t data)
-{
-    return ngx_http_eda_jwt_render(r, v, "sub", 3);
-}
-
-
-static ngx_int_t
-ngx_http_eda_jwt_claim_variable(ngx_http_request_t *r,
-    ngx_http_variable_value_t *v, uintptr_t data)
-{
-    ngx_str_t  *name = (ngx_str_t *) data;
-
-    return ngx_http_eda_jwt_render(r, v,
-                           (const char *) name->data
-                           + ngx_http_eda_jwt_claim_name.len,
-                           name->len - ngx_http_eda_jwt_claim_name.len);
-}
-
-
-/*
- * A claim as text.  Control characters are replaced, so that a claim can
- * go into a header or a log line as it is.
- */
-
-static ngx_int_t
-ngx_http_eda_jwt_render(ngx_http_request_t *r, ngx_http_variable_value_t *v,
-    const char *name, size_t len)
-{
-    u_char                  *p, *last;
-    size_t                   n;
-    ngx_http_eda_jwt_ctx_t  *ctx;
-
-    ctx = ngx_http_get_module_ctx(r->main, ngx_http_eda_jwt_module);
-
-    if (ctx == NULL || !ctx->have_res || ctx->rc != NGX_EDA_JWT_OK
-        || ngx_eda_jwt_claim_render(&ctx->res, name, len, NULL, 0, &n) != 0
-        || n == 0)
-    {
-        v->not_found = 1;
-        return NGX_OK;
-    }
-
-    p = ngx_pnalloc(r->pool, n);
-    if (p == NULL) {
-        return NGX_ERROR;
-    }
-
-    if (ngx_eda_jwt_claim_render(&ctx->res, name, len, (char *) p, n, &n)
-        != 0)
-    {
-        v->not_found = 1;
-        return NGX_OK;
-    }
-
-    for (last = p + n, v->data = p; p < last; p++) {
-        if (*p < 0x20 || *p == 0x7f) {
-            *p = '?';
-        }
-    }
-
-    v->len = n;
-    v->valid = 1;
-    v->no_cacheable = 0;
-    v->not_found = 0;
-
-    return NGX_OK;
-}
-
-
-static ngx_int_t
-ngx_http_eda_jwt_add_variables(ngx_conf_t *cf)
-{
-    ngx_http_variable_t  *var;
-
-    var = ngx_http_add_variable(cf, &ngx_http_eda_jwt_sub_name,
-                                NGX_HTTP_VAR_NOCACHEABLE);
-    if (var == NULL) {
-        return NGX_ERROR;
-    }
-
-    var->get_handler = ngx_http_eda_jwt_sub_variable;
-
-    var = ngx_http_add_variable(cf, &ngx_http_eda_jwt_claim_name,
-                                NGX_HTTP_VAR_PREFIX
-                                |NGX_HTTP_VAR_NOCACHEABLE);
-    if (var == NULL) {
-        return NGX_ERROR;
-    }
-
-    var->get_handler = ngx_http_eda_jwt_claim_variable;
-
-    return NGX_OK;
-}
-
-
 static ngx_int_t
 ngx_http_eda_jwt_init(ngx_conf_t *cf)
 {
@@ -1125,12 +264,6 @@ ngx_http_eda_jwt_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_http_eda_jwt_loc_conf_t *prev = parent;
     ngx_http_eda_jwt_loc_conf_t *conf = child;
 
-    size_t                    *lens;
-    ngx_str_t                 *aud;
-    ngx_uint_t                 i;
-    const char               **names;
-    ngx_eda_jwt_algs_t         usable;
-
     ngx_conf_merge_uint_value(conf->mode, prev->mode, NGX_HTTP_EDA_JWT_OFF);
     ngx_conf_merge_value(conf->leeway, prev->leeway, 0);
     ngx_conf_merge_ptr_value(conf->token, prev->token, NULL);
@@ -1166,27 +299,52 @@ ngx_http_eda_jwt_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
         return NGX_CONF_OK;
     }
 
+    if (ngx_http_eda_jwt_check_keys(cf, conf) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    return ngx_http_eda_jwt_policy(cf, conf);
+}
+
+
+/* a location that checks tokens has keys for an allowed algorithm */
+
+static ngx_int_t
+ngx_http_eda_jwt_check_keys(ngx_conf_t *cf, ngx_http_eda_jwt_loc_conf_t *conf)
+{
     if (conf->keyset == NULL) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "\"eda_jwt\" requires \"eda_jwt_key_file\"");
-        return NGX_CONF_ERROR;
+        return NGX_ERROR;
     }
 
     if (!conf->algorithms_set) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "\"eda_jwt\" requires \"eda_jwt_algorithms\": "
                            "the accepted algorithms are never guessed");
-        return NGX_CONF_ERROR;
+        return NGX_ERROR;
     }
 
-    usable = ngx_eda_jwt_keyset_algs(conf->keyset) & conf->algorithms;
-
-    if (usable == 0) {
+    if ((ngx_eda_jwt_keyset_algs(conf->keyset) & conf->algorithms) == 0) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "no key in \"%V\" verifies any algorithm of "
                            "\"eda_jwt_algorithms\"", &conf->key_file);
-        return NGX_CONF_ERROR;
+        return NGX_ERROR;
     }
+
+    return NGX_OK;
+}
+
+
+/* the core's policy, pointing to the merged configuration's strings */
+
+static char *
+ngx_http_eda_jwt_policy(ngx_conf_t *cf, ngx_http_eda_jwt_loc_conf_t *conf)
+{
+    size_t        *lens;
+    ngx_str_t     *aud;
+    ngx_uint_t     i;
+    const char   **names;
 
     ngx_eda_jwt_policy_init(&conf->policy);
 

@@ -2,7 +2,10 @@
 /*
  * Copyright (C) ngx_eda authors
  *
- * sources: core/ngx_eda_jwt.c core/ngx_eda_base64.c
+ * sources: core/ngx_eda_jwt.c core/ngx_eda_jwt_keys.c
+ * sources: core/ngx_eda_jwt_jwk.c core/ngx_eda_jwt_verify.c
+ * sources: core/ngx_eda_jwt_claims.c core/ngx_eda_jwt_cache_entry.c
+ * sources: core/ngx_eda_base64.c
  * libs: -ljansson -lcrypto
  */
 
@@ -31,6 +34,32 @@
 
 #define NOW        1750000000L
 #define BIG        16384
+
+#define NELTS(a)   (sizeof(a) / sizeof((a)[0]))
+
+
+/* who signs a test token: a key, or with pkey NULL an HMAC secret */
+typedef struct {
+    EVP_PKEY         **pkey;
+    const char        *secret;
+} signer_t;
+
+
+/* a token to sign and what verifying it must give */
+typedef struct {
+    const char        *alg;
+    const char        *kid;
+    signer_t           by;
+    ngx_eda_jwt_rc_e   want;
+    const char        *msg;      /* in the error; NULL: not checked */
+} tok_case_t;
+
+
+/* a string and what parsing or loading it must give */
+typedef struct {
+    const char        *s;
+    ngx_eda_jwt_rc_e   want;
+} str_case_t;
 
 
 /* made by PyJWT 2.6 with pyca/cryptography 38 (RS256, kid "py-rsa") */
@@ -112,19 +141,43 @@ static int safe_desc(const char *s);
 static int has(const char *s, const char *part);
 static ngx_eda_jwt_rc_e parse(const char *token);
 static char *raw(const char *header, const char *claims, const char *sig);
+static char *signed_by(const signer_t *by, const char *alg, const char *kid,
+    const char *claims);
+static void run_tokens(const ngx_eda_jwt_keyset_t *ks, const char *claims,
+    const tok_case_t *tc, size_t n);
+static void run_set(const char *j1, const char *j2, size_t count,
+    const char *claims, const tok_case_t *tc, size_t n);
+static void load_fails(const char *key, const char *msg);
+static void load_ok(const char *key);
 static void test_alg_names(void);
 static void test_parse(void);
+static void test_parse_json(const char *c);
+static void test_parse_limit(const char *c);
 static void test_families(void);
+static void test_family(const ngx_eda_jwt_keyset_t *ks, const char *c,
+    const char **algs, const signer_t *good, const signer_t *other);
+static void test_families_ec(const char *c);
 static void test_interop(void);
 static void test_known_trap(void);
 static void test_key_selection(void);
+static void test_key_restrictions(const char *c);
 static void test_load_errors(void);
+static void test_load_pem_errors(void);
 static void test_ecdsa_length(void);
 static void test_time_claims(void);
 static void test_iss_aud(void);
 static void test_required(void);
 static void test_results(void);
+static void test_render(const ngx_eda_jwt_result_t *res);
+static void test_render_sizes(const ngx_eda_jwt_result_t *res);
+static void test_value_render(void);
 static void test_cache(void);
+static void test_cache_entry(const ngx_eda_jwt_keyset_t *ks,
+    const ngx_eda_jwt_keyset_t *other, ngx_eda_jwt_policy_t *p,
+    const char *t, const ngx_eda_jwt_result_t *res, const char *entry,
+    size_t len);
+static void test_cache_misses(const ngx_eda_jwt_keyset_t *ks,
+    const char *entry, size_t len);
 static void test_rc_mapping(void);
 
 
@@ -469,6 +522,92 @@ raw(const char *header, const char *claims, const char *sig)
 }
 
 
+static char *
+signed_by(const signer_t *by, const char *alg, const char *kid,
+    const char *claims)
+{
+    if (by->pkey != NULL) {
+        return tok(alg, kid, claims, *by->pkey);
+    }
+
+    return hs(alg, kid, claims, by->secret, strlen(by->secret));
+}
+
+
+/* each case signed, verified with all algorithms allowed, and judged */
+static void
+run_tokens(const ngx_eda_jwt_keyset_t *ks, const char *claims,
+    const tok_case_t *tc, size_t n)
+{
+    char        *t;
+    size_t       i;
+    const char  *e;
+
+    for (i = 0; i < n; i++) {
+        t = signed_by(&tc[i].by, tc[i].alg, tc[i].kid, claims);
+
+        EDA_CHECK(check_free(ks, t, &e) == tc[i].want);
+
+        if (tc[i].msg != NULL) {
+            EDA_CHECK(has(e, tc[i].msg));
+        }
+
+        free(t);
+    }
+}
+
+
+/* the same for a JWK Set of two keys, of count keys (0: not checked) */
+static void
+run_set(const char *j1, const char *j2, size_t count, const char *claims,
+    const tok_case_t *tc, size_t n)
+{
+    char                   set[12288], err[NGX_EDA_JWT_ERRLEN];
+    ngx_eda_jwt_keyset_t  *ks;
+
+    snprintf(set, sizeof(set), "{\"keys\":[%s,%s]}", j1, j2);
+    ks = load(set, err);
+    EDA_CHECK(ks != NULL);
+
+    if (count != 0) {
+        EDA_CHECK(ngx_eda_jwt_keyset_count(ks) == count);
+    }
+
+    run_tokens(ks, claims, tc, n);
+
+    ngx_eda_jwt_keyset_free(ks);
+}
+
+
+/* a key file that must be refused, with msg (unless NULL) in the error */
+static void
+load_fails(const char *key, const char *msg)
+{
+    char                   err[NGX_EDA_JWT_ERRLEN];
+    ngx_eda_jwt_keyset_t  *ks;
+
+    ks = load(key, err);
+    EDA_CHECK(ks == NULL);
+    ngx_eda_jwt_keyset_free(ks);
+
+    if (msg != NULL) {
+        EDA_CHECK(has(err, msg));
+    }
+}
+
+
+static void
+load_ok(const char *key)
+{
+    char                   err[NGX_EDA_JWT_ERRLEN];
+    ngx_eda_jwt_keyset_t  *ks;
+
+    ks = load(key, err);
+    EDA_CHECK(ks != NULL);
+    ngx_eda_jwt_keyset_free(ks);
+}
+
+
 static void
 test_alg_names(void)
 {
@@ -494,17 +633,38 @@ test_alg_names(void)
 static void
 test_parse(void)
 {
-    char                 *t, *big;
-    size_t                n;
+    char                 *t;
+    size_t                i;
     const char           *err;
     const char           *c = "{\"exp\":1}";
-    ngx_eda_jwt_rc_e      rc;
     ngx_eda_jwt_token_t   pt;
+
+    /*
+     * the parts, and base64url: padding, the other alphabet, spaces and
+     * non-zero unused bits
+     */
+    static const str_case_t  parts[] = {
+        { "", NGX_EDA_JWT_MALFORMED },
+        { "abc", NGX_EDA_JWT_MALFORMED },
+        { "eyJhbGciOiJIUzI1NiJ9.e30", NGX_EDA_JWT_MALFORMED },
+        { "eyJhbGciOiJIUzI1NiJ9.e30..", NGX_EDA_JWT_MALFORMED },
+        { "eyJhbGciOiJIUzI1NiJ9.e30.", NGX_EDA_JWT_OK },
+        { ".e30.", NGX_EDA_JWT_MALFORMED },
+        { "eyJhbGciOiJIUzI1NiJ9..", NGX_EDA_JWT_MALFORMED },
+        { "eyJhbGciOiJIUzI1NiJ9.e30=.", NGX_EDA_JWT_MALFORMED },
+        { "eyJhbGciOiJIUzI1NiJ9.e30.AA==", NGX_EDA_JWT_MALFORMED },
+        { "eyJhbGciOiJIUzI1NiJ9.e30.a+b/", NGX_EDA_JWT_MALFORMED },
+        { "eyJhbGciOiJIUzI1NiJ9 .e30.", NGX_EDA_JWT_MALFORMED },
+        { "eyJhbGciOiJIUzI1NiJ9.e31.", NGX_EDA_JWT_MALFORMED },
+        { "eyJhbGciOiJIUzI1NiJ9.e30.A", NGX_EDA_JWT_MALFORMED },
+        { "eyJhbGciOiJIUzI1NiJ9.e30.AB", NGX_EDA_JWT_MALFORMED },
+        { "eyJhbGciOiJIUzI1NiJ9.e30.AA", NGX_EDA_JWT_OK }
+    };
 
     /* a well-formed token and what parsing exposes */
     t = hs("HS256", "k1", c, secret64, 64);
-    rc = ngx_eda_jwt_parse(t, strlen(t), 0, &pt, &err);
-    EDA_CHECK(rc == NGX_EDA_JWT_OK);
+    EDA_CHECK(ngx_eda_jwt_parse(t, strlen(t), 0, &pt, &err)
+              == NGX_EDA_JWT_OK);
     EDA_CHECK(pt.alg == NGX_EDA_JWT_HS256);
     EDA_CHECK_STR(pt.kid, pt.kid_len, "k1");
     EDA_CHECK(pt.sig_len == 32);
@@ -522,91 +682,101 @@ test_parse(void)
     ngx_eda_jwt_token_free(&pt);
     free(t);
 
-    /* parts */
-    EDA_CHECK(parse("") == NGX_EDA_JWT_MALFORMED);
-    EDA_CHECK(parse("abc") == NGX_EDA_JWT_MALFORMED);
-    EDA_CHECK(parse("eyJhbGciOiJIUzI1NiJ9.e30") == NGX_EDA_JWT_MALFORMED);
-    EDA_CHECK(parse("eyJhbGciOiJIUzI1NiJ9.e30..") == NGX_EDA_JWT_MALFORMED);
-    EDA_CHECK(parse("eyJhbGciOiJIUzI1NiJ9.e30.") == NGX_EDA_JWT_OK);
-    EDA_CHECK(parse(".e30.") == NGX_EDA_JWT_MALFORMED);
-    EDA_CHECK(parse("eyJhbGciOiJIUzI1NiJ9..") == NGX_EDA_JWT_MALFORMED);
+    for (i = 0; i < NELTS(parts); i++) {
+        EDA_CHECK(parse(parts[i].s) == parts[i].want);
+    }
 
-    /* base64url: padding, the other alphabet, spaces, non-zero bits */
-    EDA_CHECK(parse("eyJhbGciOiJIUzI1NiJ9.e30=.") == NGX_EDA_JWT_MALFORMED);
-    EDA_CHECK(parse("eyJhbGciOiJIUzI1NiJ9.e30.AA==")
-              == NGX_EDA_JWT_MALFORMED);
-    EDA_CHECK(parse("eyJhbGciOiJIUzI1NiJ9.e30.a+b/")
-              == NGX_EDA_JWT_MALFORMED);
-    EDA_CHECK(parse("eyJhbGciOiJIUzI1NiJ9 .e30.") == NGX_EDA_JWT_MALFORMED);
-    EDA_CHECK(parse("eyJhbGciOiJIUzI1NiJ9.e31.") == NGX_EDA_JWT_MALFORMED);
-    EDA_CHECK(parse("eyJhbGciOiJIUzI1NiJ9.e30.A") == NGX_EDA_JWT_MALFORMED);
-    EDA_CHECK(parse("eyJhbGciOiJIUzI1NiJ9.e30.AB") == NGX_EDA_JWT_MALFORMED);
-    EDA_CHECK(parse("eyJhbGciOiJIUzI1NiJ9.e30.AA") == NGX_EDA_JWT_OK);
+    test_parse_json(c);
+    test_parse_limit(c);
+}
 
-    /* header rules */
-#define PARSE_HDR(h, want)                                                    \
-    do {                                                                      \
-        char  *tt = raw(h, c, "");                                            \
-        EDA_CHECK(parse(tt) == (want));                                       \
-        free(tt);                                                             \
-    } while (0)
 
-    PARSE_HDR("{\"alg\":\"HS256\"}", NGX_EDA_JWT_OK);
-    PARSE_HDR("{\"alg\":\"HS256\",\"typ\":\"JWT\"}", NGX_EDA_JWT_OK);
-    PARSE_HDR("{\"alg\":\"HS256\",\"typ\":\"jwt\"}", NGX_EDA_JWT_OK);
-    PARSE_HDR("{\"alg\":\"HS256\",\"typ\":\"at+JWT\"}", NGX_EDA_JWT_OK);
-    PARSE_HDR("{\"alg\":\"HS256\",\"typ\":\"application/jwt\"}",
-              NGX_EDA_JWT_OK);
-    PARSE_HDR("{\"alg\":\"HS256\",\"typ\":\"JOSE\"}", NGX_EDA_JWT_MALFORMED);
-    PARSE_HDR("{\"alg\":\"HS256\",\"typ\":\"\"}", NGX_EDA_JWT_MALFORMED);
-    PARSE_HDR("{\"alg\":\"HS256\",\"typ\":1}", NGX_EDA_JWT_MALFORMED);
-    PARSE_HDR("{\"alg\":\"HS256\",\"crit\":[\"exp\"],\"exp\":1}",
-              NGX_EDA_JWT_MALFORMED);
-    PARSE_HDR("{\"alg\":\"HS256\",\"crit\":[]}", NGX_EDA_JWT_MALFORMED);
-    PARSE_HDR("{\"alg\":\"HS256\",\"kid\":7}", NGX_EDA_JWT_MALFORMED);
-    PARSE_HDR("{\"alg\":\"HS256\",\"kid\":\"\"}", NGX_EDA_JWT_OK);
-    PARSE_HDR("{\"typ\":\"JWT\"}", NGX_EDA_JWT_MALFORMED);
-    PARSE_HDR("{\"alg\":null}", NGX_EDA_JWT_MALFORMED);
-    PARSE_HDR("{\"alg\":\"HS256\",\"alg\":\"RS256\"}", NGX_EDA_JWT_MALFORMED);
-    PARSE_HDR("{\"alg\":\"HS\\u0000256\"}", NGX_EDA_JWT_MALFORMED);
-    PARSE_HDR("[\"alg\",\"HS256\"]", NGX_EDA_JWT_MALFORMED);
-    PARSE_HDR("{\"alg\":\"HS256\"", NGX_EDA_JWT_MALFORMED);
-    PARSE_HDR("{\"alg\":\"HS256\"} x", NGX_EDA_JWT_MALFORMED);
-    PARSE_HDR("", NGX_EDA_JWT_MALFORMED);
+/* the header rules, and claims that must be a JSON object */
+static void
+test_parse_json(const char *c)
+{
+    char    *t;
+    size_t   i;
 
-#undef PARSE_HDR
+    static const struct {
+        const char        *header;   /* NULL: {"alg":"HS256"} */
+        const char        *claims;   /* NULL: c */
+        ngx_eda_jwt_rc_e   want;
+    } cases[] = {
+        { "{\"alg\":\"HS256\"}", NULL, NGX_EDA_JWT_OK },
+        { "{\"alg\":\"HS256\",\"typ\":\"JWT\"}", NULL, NGX_EDA_JWT_OK },
+        { "{\"alg\":\"HS256\",\"typ\":\"jwt\"}", NULL, NGX_EDA_JWT_OK },
+        { "{\"alg\":\"HS256\",\"typ\":\"at+JWT\"}", NULL, NGX_EDA_JWT_OK },
+        { "{\"alg\":\"HS256\",\"typ\":\"application/jwt\"}", NULL,
+          NGX_EDA_JWT_OK },
+        { "{\"alg\":\"HS256\",\"typ\":\"JOSE\"}", NULL,
+          NGX_EDA_JWT_MALFORMED },
+        { "{\"alg\":\"HS256\",\"typ\":\"\"}", NULL, NGX_EDA_JWT_MALFORMED },
+        { "{\"alg\":\"HS256\",\"typ\":1}", NULL, NGX_EDA_JWT_MALFORMED },
+        { "{\"alg\":\"HS256\",\"crit\":[\"exp\"],\"exp\":1}", NULL,
+          NGX_EDA_JWT_MALFORMED },
+        { "{\"alg\":\"HS256\",\"crit\":[]}", NULL, NGX_EDA_JWT_MALFORMED },
+        { "{\"alg\":\"HS256\",\"kid\":7}", NULL, NGX_EDA_JWT_MALFORMED },
+        { "{\"alg\":\"HS256\",\"kid\":\"\"}", NULL, NGX_EDA_JWT_OK },
+        { "{\"typ\":\"JWT\"}", NULL, NGX_EDA_JWT_MALFORMED },
+        { "{\"alg\":null}", NULL, NGX_EDA_JWT_MALFORMED },
+        { "{\"alg\":\"HS256\",\"alg\":\"RS256\"}", NULL,
+          NGX_EDA_JWT_MALFORMED },
+        { "{\"alg\":\"HS\\u0000256\"}", NULL, NGX_EDA_JWT_MALFORMED },
+        { "[\"alg\",\"HS256\"]", NULL, NGX_EDA_JWT_MALFORMED },
+        { "{\"alg\":\"HS256\"", NULL, NGX_EDA_JWT_MALFORMED },
+        { "{\"alg\":\"HS256\"} x", NULL, NGX_EDA_JWT_MALFORMED },
+        { "", NULL, NGX_EDA_JWT_MALFORMED },
 
-    /* claims must be a JSON object */
-#define PARSE_CLAIMS(cl, want)                                                \
-    do {                                                                      \
-        char  *tt = raw("{\"alg\":\"HS256\"}", cl, "");                       \
-        EDA_CHECK(parse(tt) == (want));                                       \
-        free(tt);                                                             \
-    } while (0)
+        { NULL, "{}", NGX_EDA_JWT_OK },
+        { NULL, "[]", NGX_EDA_JWT_MALFORMED },
+        { NULL, "\"sub\"", NGX_EDA_JWT_MALFORMED },
+        { NULL, "{\"a\":1,\"a\":2}", NGX_EDA_JWT_MALFORMED },
+        { NULL, "{\"a\":\xff}", NGX_EDA_JWT_MALFORMED },
+        { NULL, "not json", NGX_EDA_JWT_MALFORMED }
+    };
 
-    PARSE_CLAIMS("{}", NGX_EDA_JWT_OK);
-    PARSE_CLAIMS("[]", NGX_EDA_JWT_MALFORMED);
-    PARSE_CLAIMS("\"sub\"", NGX_EDA_JWT_MALFORMED);
-    PARSE_CLAIMS("{\"a\":1,\"a\":2}", NGX_EDA_JWT_MALFORMED);
-    PARSE_CLAIMS("{\"a\":\xff}", NGX_EDA_JWT_MALFORMED);
-    PARSE_CLAIMS("not json", NGX_EDA_JWT_MALFORMED);
+    for (i = 0; i < NELTS(cases); i++) {
+        t = raw(cases[i].header != NULL ? cases[i].header
+                                        : "{\"alg\":\"HS256\"}",
+                cases[i].claims != NULL ? cases[i].claims : c, "");
+        EDA_CHECK(parse(t) == cases[i].want);
+        free(t);
+    }
+}
 
-#undef PARSE_CLAIMS
 
-    /* the length limit comes before any work: this is not a token at all */
+/* the length limit comes before any work: big is not a token at all */
+static void
+test_parse_limit(const char *c)
+{
+    char                 *t, *big;
+    size_t                i, n;
+    const char           *err;
+    ngx_eda_jwt_token_t   pt;
+
+    static const struct {
+        size_t             len;
+        size_t             max_len;
+        const char        *msg;
+    } cases[] = {
+        { NGX_EDA_JWT_MAX_TOKEN + 1, 0, "too long" },
+        { 101, 100, "too long" },
+        { 100, 100, "three parts" }
+    };
+
     big = malloc(BIG + 1);
     memset(big, 'A', BIG);
     big[BIG] = '\0';
 
-    EDA_CHECK(ngx_eda_jwt_parse(big, NGX_EDA_JWT_MAX_TOKEN + 1, 0, &pt, &err)
-              == NGX_EDA_JWT_MALFORMED);
-    EDA_CHECK(has(err, "too long"));
-    EDA_CHECK(ngx_eda_jwt_parse(big, 101, 100, &pt, &err)
-              == NGX_EDA_JWT_MALFORMED);
-    EDA_CHECK(has(err, "too long"));
-    EDA_CHECK(ngx_eda_jwt_parse(big, 100, 100, &pt, &err)
-              == NGX_EDA_JWT_MALFORMED);
-    EDA_CHECK(has(err, "three parts"));
+    for (i = 0; i < NELTS(cases); i++) {
+        EDA_CHECK(ngx_eda_jwt_parse(big, cases[i].len, cases[i].max_len, &pt,
+                                    &err)
+                  == NGX_EDA_JWT_MALFORMED);
+        EDA_CHECK(has(err, cases[i].msg));
+    }
+
+    free(big);
 
     /* a real token just over and at the limit */
     t = hs("HS256", NULL, c, secret64, 64);
@@ -616,22 +786,27 @@ test_parse(void)
     EDA_CHECK(ngx_eda_jwt_parse(t, n, n, &pt, &err) == NGX_EDA_JWT_OK);
     ngx_eda_jwt_token_free(&pt);
     free(t);
-
-    free(big);
 }
 
 
 static void
 test_families(void)
 {
-    int                    i;
     char                  *t, *pem, err[NGX_EDA_JWT_ERRLEN];
     const char            *e;
     const char            *c = "{\"sub\":\"u\",\"exp\":1750003600}";
     ngx_eda_jwt_keyset_t  *ks;
 
-    static const char  *rs[] = { "RS256", "RS384", "RS512" };
     static const char  *hsa[] = { "HS256", "HS384", "HS512" };
+    static const char  *rs[] = { "RS256", "RS384", "RS512" };
+
+    static const signer_t  good_hs = { NULL, secret64 };
+    static const signer_t  other_hs = {
+        NULL,
+        "X123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+    };
+    static const signer_t  good_rs = { &rsa_a, NULL };
+    static const signer_t  other_rs = { &rsa_b, NULL };
 
     /* HMAC, every size with a 64-byte secret */
     ks = load(secret64, err);
@@ -639,21 +814,7 @@ test_families(void)
     EDA_CHECK(ngx_eda_jwt_keyset_count(ks) == 1);
     EDA_CHECK(ngx_eda_jwt_keyset_algs(ks) == NGX_EDA_JWT_ALGS_HS);
 
-    for (i = 0; i < 3; i++) {
-        t = hs(hsa[i], NULL, c, secret64, 64);
-        EDA_CHECK(check_free(ks, t, &e) == NGX_EDA_JWT_OK);
-
-        /* tampered: one claim byte changed */
-        t[strchr(t, '.') - t + 3] ^= 1;
-        EDA_CHECK(check_free(ks, t, &e) != NGX_EDA_JWT_OK);
-        free(t);
-
-        /* signed with another secret */
-        t = hs(hsa[i], NULL, c, "X123456789abcdef0123456789abcdef0123456789"
-               "abcdef0123456789abcdef", 64);
-        EDA_CHECK(check_free(ks, t, &e) == NGX_EDA_JWT_BAD_SIGNATURE);
-        free(t);
-    }
+    test_family(ks, c, hsa, &good_hs, &other_hs);
 
     /* a truncated MAC */
     t = hs("HS256", NULL, c, secret64, 64);
@@ -669,17 +830,7 @@ test_families(void)
     EDA_CHECK(ks != NULL);
     EDA_CHECK(ngx_eda_jwt_keyset_algs(ks) == NGX_EDA_JWT_ALGS_RS);
 
-    for (i = 0; i < 3; i++) {
-        t = tok(rs[i], NULL, c, rsa_a);
-        EDA_CHECK(check_free(ks, t, &e) == NGX_EDA_JWT_OK);
-        t[strchr(t, '.') - t + 3] ^= 1;
-        EDA_CHECK(check_free(ks, t, &e) != NGX_EDA_JWT_OK);
-        free(t);
-
-        t = tok(rs[i], NULL, c, rsa_b);
-        EDA_CHECK(check_free(ks, t, &e) == NGX_EDA_JWT_BAD_SIGNATURE);
-        free(t);
-    }
+    test_family(ks, c, rs, &good_rs, &other_rs);
 
     /* an RSA key does not verify ES tokens, whatever they carry */
     t = tok("ES256", NULL, c, ec256);
@@ -689,59 +840,89 @@ test_families(void)
     ngx_eda_jwt_keyset_free(ks);
     free(pem);
 
-    /* EC: each curve with its algorithm, never another */
-    {
-        EVP_PKEY    *k[] = { ec256, ec384, ec521 };
-        const char  *es[] = { "ES256", "ES384", "ES512" };
-        int          j;
+    test_families_ec(c);
+}
 
-        for (i = 0; i < 3; i++) {
-            pem = pem_of(k[i]);
-            ks = load(pem, err);
-            EDA_CHECK(ks != NULL);
-            EDA_CHECK(ngx_eda_jwt_keyset_algs(ks)
-                      == NGX_EDA_JWT_ALG_BIT(NGX_EDA_JWT_ES256 + i));
 
-            for (j = 0; j < 3; j++) {
-                t = tok(es[j], NULL, c, k[j]);
-                EDA_CHECK(check_free(ks, t, &e)
-                          == (i == j ? NGX_EDA_JWT_OK : NGX_EDA_JWT_NO_KEY));
-                free(t);
-            }
+/*
+ * Each algorithm of a family: signed by the key set's key, then one claim
+ * byte changed, then signed by another key.
+ */
+static void
+test_family(const ngx_eda_jwt_keyset_t *ks, const char *c,
+    const char **algs, const signer_t *good, const signer_t *other)
+{
+    int          i;
+    char        *t;
+    const char  *e;
 
-            t = tok(es[i], NULL, c, k[i]);
-            t[strchr(t, '.') - t + 3] ^= 1;
-            EDA_CHECK(check_free(ks, t, &e) != NGX_EDA_JWT_OK);
-            free(t);
-
-            ngx_eda_jwt_keyset_free(ks);
-            free(pem);
-        }
-    }
-
-    /* the same keys as JWKs */
-    {
-        char  *j1 = jwk_of(ec521, "e5", "");
-        char  *j2 = jwk_of(rsa_a, "r", ",\"use\":\"sig\"");
-        char   set[12288];
-
-        snprintf(set, sizeof(set), "{\"keys\":[%s,%s]}", j1, j2);
-        ks = load(set, err);
-        EDA_CHECK(ks != NULL);
-        EDA_CHECK(ngx_eda_jwt_keyset_count(ks) == 2);
-
-        t = tok("ES512", "e5", c, ec521);
+    for (i = 0; i < 3; i++) {
+        t = signed_by(good, algs[i], NULL, c);
         EDA_CHECK(check_free(ks, t, &e) == NGX_EDA_JWT_OK);
+
+        t[strchr(t, '.') - t + 3] ^= 1;
+        EDA_CHECK(check_free(ks, t, &e) != NGX_EDA_JWT_OK);
         free(t);
 
-        t = tok("RS512", "r", c, rsa_a);
-        EDA_CHECK(check_free(ks, t, &e) == NGX_EDA_JWT_OK);
+        t = signed_by(other, algs[i], NULL, c);
+        EDA_CHECK(check_free(ks, t, &e) == NGX_EDA_JWT_BAD_SIGNATURE);
+        free(t);
+    }
+}
+
+
+/* EC: each curve with its algorithm, never another; then JWKs */
+static void
+test_families_ec(const char *c)
+{
+    int                    i, j;
+    char                  *t, *pem, *j1, *j2, err[NGX_EDA_JWT_ERRLEN];
+    EVP_PKEY              *k[3];
+    const char            *e;
+    ngx_eda_jwt_keyset_t  *ks;
+
+    static const char  *es[] = { "ES256", "ES384", "ES512" };
+
+    static const tok_case_t  jwks[] = {
+        { "ES512", "e5", { &ec521, NULL }, NGX_EDA_JWT_OK, NULL },
+        { "RS512", "r", { &rsa_a, NULL }, NGX_EDA_JWT_OK, NULL }
+    };
+
+    k[0] = ec256;
+    k[1] = ec384;
+    k[2] = ec521;
+
+    for (i = 0; i < 3; i++) {
+        pem = pem_of(k[i]);
+        ks = load(pem, err);
+        EDA_CHECK(ks != NULL);
+        EDA_CHECK(ngx_eda_jwt_keyset_algs(ks)
+                  == NGX_EDA_JWT_ALG_BIT(NGX_EDA_JWT_ES256 + i));
+
+        for (j = 0; j < 3; j++) {
+            t = tok(es[j], NULL, c, k[j]);
+            EDA_CHECK(check_free(ks, t, &e)
+                      == (i == j ? NGX_EDA_JWT_OK : NGX_EDA_JWT_NO_KEY));
+            free(t);
+        }
+
+        t = tok(es[i], NULL, c, k[i]);
+        t[strchr(t, '.') - t + 3] ^= 1;
+        EDA_CHECK(check_free(ks, t, &e) != NGX_EDA_JWT_OK);
         free(t);
 
         ngx_eda_jwt_keyset_free(ks);
-        free(j1);
-        free(j2);
+        free(pem);
     }
+
+    /* the same keys as JWKs */
+    j1 = jwk_of(ec521, "e5", "");
+    j2 = jwk_of(rsa_a, "r", ",\"use\":\"sig\"");
+
+    run_set(j1, j2, 2, c, jwks, NELTS(jwks));
+
+    free(j1);
+    free(j2);
 }
 
 
@@ -887,10 +1068,52 @@ test_key_selection(void)
 {
     char                  *t, *ja, *jb, *jc, *pem;
     char                   set[12288], err[NGX_EDA_JWT_ERRLEN];
+    size_t                 i;
     const char            *e;
     const char            *c = "{\"exp\":1750003600}";
     ngx_eda_jwt_policy_t   p;
     ngx_eda_jwt_keyset_t  *ks;
+
+    static const tok_case_t  two_rsa[] = {
+        { "RS256", "b", { &rsa_b, NULL }, NGX_EDA_JWT_OK, NULL },
+        { "RS256", "a", { &rsa_a, NULL }, NGX_EDA_JWT_OK, NULL },
+
+        /* the kid names the other key */
+        { "RS256", "a", { &rsa_b, NULL }, NGX_EDA_JWT_BAD_SIGNATURE, NULL },
+
+        { "RS256", "z", { &rsa_a, NULL }, NGX_EDA_JWT_NO_KEY,
+          "unknown key id" },
+
+        /* no kid and two candidates */
+        { "RS256", NULL, { &rsa_a, NULL }, NGX_EDA_JWT_NO_KEY,
+          "key id required" }
+    };
+
+    /* two keys of different types: no kid needed, the alg decides */
+    static const tok_case_t  rsa_ec[] = {
+        { "ES256", NULL, { &ec256, NULL }, NGX_EDA_JWT_OK, NULL },
+        { "RS256", NULL, { &rsa_a, NULL }, NGX_EDA_JWT_OK, NULL },
+
+        /* a kid of the set, but of a key for another algorithm */
+        { "RS256", "c", { &rsa_a, NULL }, NGX_EDA_JWT_NO_KEY, NULL }
+    };
+
+    /* a PEM key has no kid: the token's kid does not matter */
+    static const tok_case_t  pem_any[] = {
+        { "RS256", "anything", { &rsa_a, NULL }, NGX_EDA_JWT_OK, NULL }
+    };
+
+    /* alg not in the allow-list: refused before any key is looked at */
+    static const struct {
+        ngx_eda_jwt_algs_t   algorithms;
+        ngx_eda_jwt_rc_e     want;
+        const char          *msg;
+    } allow[] = {
+        { NGX_EDA_JWT_ALGS_ES, NGX_EDA_JWT_ALG_DENIED,
+          "algorithm not allowed" },
+        { 0, NGX_EDA_JWT_ALG_DENIED, NULL },
+        { NGX_EDA_JWT_ALG_BIT(NGX_EDA_JWT_RS256), NGX_EDA_JWT_OK, NULL }
+    };
 
     ja = jwk_of(rsa_a, "a", "");
     jb = jwk_of(rsa_b, "b", "");
@@ -902,146 +1125,108 @@ test_key_selection(void)
     EDA_CHECK(ks != NULL);
     EDA_CHECK(ngx_eda_jwt_keyset_count(ks) == 2);
 
-    t = tok("RS256", "b", c, rsa_b);
-    EDA_CHECK(check_free(ks, t, &e) == NGX_EDA_JWT_OK);
-    free(t);
+    run_tokens(ks, c, two_rsa, NELTS(two_rsa));
 
-    t = tok("RS256", "a", c, rsa_a);
-    EDA_CHECK(check_free(ks, t, &e) == NGX_EDA_JWT_OK);
-    free(t);
-
-    /* the kid names the other key */
-    t = tok("RS256", "a", c, rsa_b);
-    EDA_CHECK(check_free(ks, t, &e) == NGX_EDA_JWT_BAD_SIGNATURE);
-    free(t);
-
-    /* unknown kid */
-    t = tok("RS256", "z", c, rsa_a);
-    EDA_CHECK(check_free(ks, t, &e) == NGX_EDA_JWT_NO_KEY);
-    EDA_CHECK(has(e, "unknown key id"));
-    free(t);
-
-    /* no kid and two candidates */
-    t = tok("RS256", NULL, c, rsa_a);
-    EDA_CHECK(check_free(ks, t, &e) == NGX_EDA_JWT_NO_KEY);
-    EDA_CHECK(has(e, "key id required"));
-    free(t);
-
-    /* alg not in the allow-list: refused before any key is looked at */
     policy_all(&p);
-    p.algorithms = NGX_EDA_JWT_ALGS_ES;
     t = tok("RS256", "a", c, rsa_a);
-    EDA_CHECK(check(ks, &p, t, &e) == NGX_EDA_JWT_ALG_DENIED);
-    EDA_CHECK(has(e, "algorithm not allowed"));
-    p.algorithms = 0;
-    EDA_CHECK(check(ks, &p, t, &e) == NGX_EDA_JWT_ALG_DENIED);
-    p.algorithms = NGX_EDA_JWT_ALG_BIT(NGX_EDA_JWT_RS256);
-    EDA_CHECK(check(ks, &p, t, &e) == NGX_EDA_JWT_OK);
-    free(t);
 
+    for (i = 0; i < NELTS(allow); i++) {
+        p.algorithms = allow[i].algorithms;
+        EDA_CHECK(check(ks, &p, t, &e) == allow[i].want);
+
+        if (allow[i].msg != NULL) {
+            EDA_CHECK(has(e, allow[i].msg));
+        }
+    }
+
+    free(t);
     ngx_eda_jwt_keyset_free(ks);
 
-    /* two keys of different types: no kid needed, the alg decides */
-    snprintf(set, sizeof(set), "{\"keys\":[%s,%s]}", ja, jc);
-    ks = load(set, err);
-    EDA_CHECK(ks != NULL);
+    run_set(ja, jc, 0, c, rsa_ec, NELTS(rsa_ec));
 
-    t = tok("ES256", NULL, c, ec256);
-    EDA_CHECK(check_free(ks, t, &e) == NGX_EDA_JWT_OK);
-    free(t);
-
-    t = tok("RS256", NULL, c, rsa_a);
-    EDA_CHECK(check_free(ks, t, &e) == NGX_EDA_JWT_OK);
-    free(t);
-
-    /* a kid of the set, but of a key for another algorithm */
-    t = tok("RS256", "c", c, rsa_a);
-    EDA_CHECK(check_free(ks, t, &e) == NGX_EDA_JWT_NO_KEY);
-    free(t);
-
-    ngx_eda_jwt_keyset_free(ks);
-
-    /* a PEM key has no kid: the token's kid does not matter */
     pem = pem_of(rsa_a);
     ks = load(pem, err);
-    t = tok("RS256", "anything", c, rsa_a);
-    EDA_CHECK(check_free(ks, t, &e) == NGX_EDA_JWT_OK);
-    free(t);
+    run_tokens(ks, c, pem_any, NELTS(pem_any));
     ngx_eda_jwt_keyset_free(ks);
     free(pem);
 
-    /* a JWK "alg" restricts the key */
     free(ja);
+    free(jb);
+    free(jc);
+
+    test_key_restrictions(c);
+}
+
+
+/* what limits a key: a JWK "alg", the secret's length, "use", the kids */
+static void
+test_key_restrictions(const char *c)
+{
+    char                  *ja, *jb, *jc, set[12288];
+    char                   err[NGX_EDA_JWT_ERRLEN];
+    ngx_eda_jwt_keyset_t  *ks;
+
+    static const tok_case_t  rs384[] = {
+        { "RS256", "a", { &rsa_a, NULL }, NGX_EDA_JWT_NO_KEY, NULL },
+        { "RS384", "a", { &rsa_a, NULL }, NGX_EDA_JWT_OK, NULL }
+    };
+
+    static const tok_case_t  oct384[] = {
+        { "HS384", NULL, { NULL, secret64 }, NGX_EDA_JWT_OK, NULL },
+        { "HS256", NULL, { NULL, secret64 }, NGX_EDA_JWT_NO_KEY, NULL }
+    };
+
+    /* a 32-byte secret is for HS256 only (RFC 7518 3.2) */
+    static const tok_case_t  short_secret[] = {
+        { "HS512", NULL, { NULL, "0123456789abcdef0123456789abcdef" },
+          NGX_EDA_JWT_NO_KEY, NULL },
+        { "HS256", NULL, { NULL, "0123456789abcdef0123456789abcdef" },
+          NGX_EDA_JWT_OK, NULL }
+    };
+
+    /* "use":"enc" keys are skipped, not used */
+    static const tok_case_t  enc[] = {
+        { "RS256", "b", { &rsa_b, NULL }, NGX_EDA_JWT_NO_KEY, NULL }
+    };
+
+    /* a JWK "alg" restricts the key */
     ja = jwk_of(rsa_a, "a", ",\"alg\":\"RS384\"");
     ks = load(ja, err);
     EDA_CHECK(ks != NULL);
     EDA_CHECK(ngx_eda_jwt_keyset_algs(ks)
               == NGX_EDA_JWT_ALG_BIT(NGX_EDA_JWT_RS384));
-
-    t = tok("RS256", "a", c, rsa_a);
-    EDA_CHECK(check_free(ks, t, &e) == NGX_EDA_JWT_NO_KEY);
-    free(t);
-
-    t = tok("RS384", "a", c, rsa_a);
-    EDA_CHECK(check_free(ks, t, &e) == NGX_EDA_JWT_OK);
-    free(t);
+    run_tokens(ks, c, rs384, NELTS(rs384));
     ngx_eda_jwt_keyset_free(ks);
 
     /* ... and must fit the key */
-    free(jc);
     jc = jwk_of(ec256, "c", ",\"alg\":\"ES384\"");
-    ks = load(jc, err);
-    EDA_CHECK(ks == NULL);
-    EDA_CHECK(has(err, "alg ES384 does not fit"));
-
+    load_fails(jc, "alg ES384 does not fit");
     free(jc);
+
     jc = jwk_of(ec256, "c", ",\"alg\":\"HS256\"");
-    ks = load(jc, err);
-    EDA_CHECK(ks == NULL);
+    load_fails(jc, NULL);
+    free(jc);
 
     /* an oct key restricted to HS384 */
     ks = load("{\"kty\":\"oct\",\"alg\":\"HS384\",\"k\":\"MDEyMzQ1Njc4OWFi"
               "Y2RlZjAxMjM0NTY3ODlhYmNkZWYwMTIzNDU2Nzg5YWJjZGVmMDEyMzQ1Njc4"
               "OWFiY2RlZg\"}", err);
     EDA_CHECK(ks != NULL);
-
-    t = hs("HS384", NULL, c, secret64, 64);
-    EDA_CHECK(check_free(ks, t, &e) == NGX_EDA_JWT_OK);
-    free(t);
-
-    t = hs("HS256", NULL, c, secret64, 64);
-    EDA_CHECK(check_free(ks, t, &e) == NGX_EDA_JWT_NO_KEY);
-    free(t);
+    run_tokens(ks, c, oct384, NELTS(oct384));
     ngx_eda_jwt_keyset_free(ks);
 
-    /* a 32-byte secret is for HS256 only (RFC 7518 3.2) */
     ks = load("0123456789abcdef0123456789abcdef", err);
     EDA_CHECK(ks != NULL);
     EDA_CHECK(ngx_eda_jwt_keyset_algs(ks)
               == NGX_EDA_JWT_ALG_BIT(NGX_EDA_JWT_HS256));
-    t = hs("HS512", NULL, c, "0123456789abcdef0123456789abcdef", 32);
-    EDA_CHECK(check_free(ks, t, &e) == NGX_EDA_JWT_NO_KEY);
-    free(t);
-    t = hs("HS256", NULL, c, "0123456789abcdef0123456789abcdef", 32);
-    EDA_CHECK(check_free(ks, t, &e) == NGX_EDA_JWT_OK);
-    free(t);
+    run_tokens(ks, c, short_secret, NELTS(short_secret));
     ngx_eda_jwt_keyset_free(ks);
 
-    /* "use":"enc" keys are skipped, not used */
-    free(jb);
     jb = jwk_of(rsa_b, "b", ",\"use\":\"enc\"");
-    snprintf(set, sizeof(set), "{\"keys\":[%s,%s]}", ja, jb);
-    ks = load(set, err);
-    EDA_CHECK(ks != NULL);
-    EDA_CHECK(ngx_eda_jwt_keyset_count(ks) == 1);
-    t = tok("RS256", "b", c, rsa_b);
-    EDA_CHECK(check_free(ks, t, &e) == NGX_EDA_JWT_NO_KEY);
-    free(t);
-    ngx_eda_jwt_keyset_free(ks);
+    run_set(ja, jb, 1, c, enc, NELTS(enc));
 
     snprintf(set, sizeof(set), "{\"keys\":[%s]}", jb);
-    EDA_CHECK(load(set, err) == NULL);
-    EDA_CHECK(has(err, "no signature verification key"));
+    load_fails(set, "no signature verification key");
 
     /* two keys of one kid for the same algorithm */
     free(jb);
@@ -1049,172 +1234,145 @@ test_key_selection(void)
     free(ja);
     ja = jwk_of(rsa_a, "a", "");
     snprintf(set, sizeof(set), "{\"keys\":[%s,%s]}", ja, jb);
-    EDA_CHECK(load(set, err) == NULL);
-    EDA_CHECK(has(err, "share kid"));
+    load_fails(set, "share kid");
 
     free(ja);
     free(jb);
-    free(jc);
 }
 
 
 static void
 test_load_errors(void)
 {
-    char                  *pem, *jwk, set[8192], err[NGX_EDA_JWT_ERRLEN];
-    ngx_eda_jwt_keyset_t  *ks;
+    char    *pem, *jwk, n[1400], set[8192];
+    size_t   i;
+
+    static const struct {
+        const char  *key;
+        const char  *msg;      /* in the error; NULL: not checked */
+    } cases[] = {
+
+        /* HMAC secrets: too short, even once the newline is gone */
+        { "0123456789abcdef0123456789abcde", "31 bytes is too short" },
+        { "0123456789abcdef0123456789abcde\n", NULL },
+        { "short\n", NULL },
+        { "", "empty" },
+        { "\n\n", NULL },
+
+        /* the example message of the design */
+        { "{\"keys\":[{\"kty\":\"oct\",\"k\":\"MDEyMzQ1Njc4OWFiY2Rl"
+          "ZjAxMjM0NTY3ODlhYmNkZWY\"},{\"kty\":\"EC\",\"kid\":\"a\","
+          "\"crv\":\"P-192\",\"x\":\"AA\",\"y\":\"AA\"}]}",
+          "JWKS key 2 (kid \"a\"): unsupported curve P-192" },
+
+        /* things that are not keys */
+        { "[{\"kty\":\"oct\"}]", "JSON array" },
+        { "{\"keys\":[}", "not valid JSON" },
+        { "{\"keys\":{}}", NULL },
+        { "{\"keys\":[]}", NULL },
+        { "{\"keys\":[1]}", NULL },
+        { "{\"issuer\":\"x\"}", "neither" },
+        { "{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\":\"AA\"}",
+          "unsupported key type OKP" },
+        { "{\"kty\":\"RSA\",\"n\":\"AA\"}", "\"e\" missing" },
+        { "{\"kty\":\"RSA\",\"n\":\"A+A\",\"e\":\"AQAB\"}", "not base64url" },
+        { "{\"kty\":\"EC\",\"crv\":\"P-256\",\"x\":\"AAAA\","
+          "\"y\":\"AAAA\"}", "coordinates must be 32 bytes" },
+        { "{\"kty\":\"oct\",\"k\":\"c2hvcnQ\"}", "oct key of 5 bytes" },
+        { "{\"kty\":\"oct\",\"k\":\"MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3"
+          "ODlhYmNkZWY\",\"alg\":\"PS256\"}", "unsupported alg PS256" },
+        { "{\"kty\":\"oct\",\"k\":\"MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3"
+          "ODlhYmNkZWY\",\"kid\":5}", NULL },
+        { "{\"kty\":\"oct\",\"use\":\"enc\",\"k\":\"MDEyMzQ1Njc4OWFi"
+          "Y2RlZjAxMjM0NTY3ODlhYmNkZWY\"}",
+          "not a signature verification key" },
+
+        /* an EC point not on its curve */
+        { "{\"kty\":\"EC\",\"crv\":\"P-256\","
+          "\"x\":\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAE\","
+          "\"y\":\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAE\"}",
+          "invalid" },
+
+        /* private material */
+        { "{\"kty\":\"EC\",\"crv\":\"P-256\",\"d\":\"AA\","
+          "\"x\":\"AA\",\"y\":\"AA\"}", "private key material" },
+
+        /* broken or odd PEM */
+        { "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n",
+          "not a valid public key" },
+        { "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
+          "certificate" },
+        { "-----BEGIN FOO-----\n", NULL },
+        { "-----BEGIN ", NULL },
+
+        /* a secret that mentions a PEM header is not taken as a secret */
+        { "this is not a secret: -----BEGIN PUBLIC KEY-----", NULL }
+    };
+
+    for (i = 0; i < NELTS(cases); i++) {
+        load_fails(cases[i].key, cases[i].msg);
+    }
+
+    /* the newline of an editor is not part of a long enough secret */
+    load_ok("0123456789abcdef0123456789abcdef\r\n");
 
     /* RSA below 2048 bits, as PEM and as JWK */
     pem = pem_of(rsa_small);
-    EDA_CHECK(load(pem, err) == NULL);
-    EDA_CHECK(has(err, "1024 bits is too weak"));
+    load_fails(pem, "1024 bits is too weak");
     free(pem);
 
     jwk = jwk_of(rsa_small, "s", "");
     snprintf(set, sizeof(set), "{\"keys\":[%s]}", jwk);
-    EDA_CHECK(load(set, err) == NULL);
-    EDA_CHECK(has(err, "JWKS key 1 (kid \"s\"): RSA key of 1024 bits"));
+    load_fails(set, "JWKS key 1 (kid \"s\"): RSA key of 1024 bits");
     free(jwk);
 
     /* RSA exponents: even, and too large to verify quickly */
-    {
-        char  n[1400];
+    bn_b64(rsa_a, OSSL_PKEY_PARAM_RSA_N, 0, n);
 
-        bn_b64(rsa_a, OSSL_PKEY_PARAM_RSA_N, 0, n);
+    snprintf(set, sizeof(set), "{\"kty\":\"RSA\",\"n\":\"%s\","
+             "\"e\":\"AQAA\"}", n);
+    load_fails(set, "invalid RSA public exponent");
 
-        snprintf(set, sizeof(set), "{\"kty\":\"RSA\",\"n\":\"%s\","
-                 "\"e\":\"AQAA\"}", n);
-        EDA_CHECK(load(set, err) == NULL);
-        EDA_CHECK(has(err, "invalid RSA public exponent"));
+    snprintf(set, sizeof(set), "{\"kty\":\"RSA\",\"n\":\"%s\","
+             "\"e\":\"AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAB\"}", n);
+    load_fails(set, "invalid RSA public exponent");
 
-        snprintf(set, sizeof(set), "{\"kty\":\"RSA\",\"n\":\"%s\","
-                 "\"e\":\"AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAB\"}", n);
-        EDA_CHECK(load(set, err) == NULL);
-        EDA_CHECK(has(err, "invalid RSA public exponent"));
+    /* padded base64url is tolerated in a key file (256 bytes: "==") */
+    snprintf(set, sizeof(set), "{\"kty\":\"RSA\",\"n\":\"%s==\","
+             "\"e\":\"AQAB\"}", n);
+    load_ok(set);
 
-        /* padded base64url is tolerated in a key file (256 bytes: "==") */
-        snprintf(set, sizeof(set), "{\"kty\":\"RSA\",\"n\":\"%s==\","
-                 "\"e\":\"AQAB\"}", n);
-        ks = load(set, err);
-        EDA_CHECK(ks != NULL);
-        ngx_eda_jwt_keyset_free(ks);
-    }
+    test_load_pem_errors();
+}
 
-    /* HMAC secrets: too short, or long enough once the newline is gone */
-    EDA_CHECK(load("0123456789abcdef0123456789abcde", err) == NULL);
-    EDA_CHECK(has(err, "31 bytes is too short"));
-    EDA_CHECK(load("0123456789abcdef0123456789abcde\n", err) == NULL);
-    EDA_CHECK(load("short\n", err) == NULL);
-    EDA_CHECK(load("", err) == NULL);
-    EDA_CHECK(has(err, "empty"));
-    EDA_CHECK(load("\n\n", err) == NULL);
 
-    ks = load("0123456789abcdef0123456789abcdef\r\n", err);
-    EDA_CHECK(ks != NULL);
-    ngx_eda_jwt_keyset_free(ks);
+/* PEM files of several blocks or of a private key; text before a block */
+static void
+test_load_pem_errors(void)
+{
+    BIO   *bio;
+    char  *data, *s, *pem, set[8192];
+    long   n;
 
-    /* the example message of the design */
-    EDA_CHECK(load("{\"keys\":[{\"kty\":\"oct\",\"k\":\"MDEyMzQ1Njc4OWFiY2Rl"
-                   "ZjAxMjM0NTY3ODlhYmNkZWY\"},{\"kty\":\"EC\",\"kid\":\"a\","
-                   "\"crv\":\"P-192\",\"x\":\"AA\",\"y\":\"AA\"}]}", err)
-              == NULL);
-    EDA_CHECK(has(err, "JWKS key 2 (kid \"a\"): unsupported curve P-192"));
+    bio = BIO_new(BIO_s_mem());
+    PEM_write_bio_PrivateKey(bio, ec256, NULL, NULL, 0, NULL, NULL);
+    n = BIO_get_mem_data(bio, &data);
+    s = malloc((size_t) n + 1);
+    memcpy(s, data, (size_t) n);
+    s[n] = '\0';
+    BIO_free(bio);
 
-    /* things that are not keys */
-    EDA_CHECK(load("[{\"kty\":\"oct\"}]", err) == NULL);
-    EDA_CHECK(has(err, "JSON array"));
-    EDA_CHECK(load("{\"keys\":[}", err) == NULL);
-    EDA_CHECK(has(err, "not valid JSON"));
-    EDA_CHECK(load("{\"keys\":{}}", err) == NULL);
-    EDA_CHECK(load("{\"keys\":[]}", err) == NULL);
-    EDA_CHECK(load("{\"keys\":[1]}", err) == NULL);
-    EDA_CHECK(load("{\"issuer\":\"x\"}", err) == NULL);
-    EDA_CHECK(has(err, "neither"));
-    EDA_CHECK(load("{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\":\"AA\"}", err)
-              == NULL);
-    EDA_CHECK(has(err, "unsupported key type OKP"));
-    EDA_CHECK(load("{\"kty\":\"RSA\",\"n\":\"AA\"}", err) == NULL);
-    EDA_CHECK(has(err, "\"e\" missing"));
-    EDA_CHECK(load("{\"kty\":\"RSA\",\"n\":\"A+A\",\"e\":\"AQAB\"}", err)
-              == NULL);
-    EDA_CHECK(has(err, "not base64url"));
-    EDA_CHECK(load("{\"kty\":\"EC\",\"crv\":\"P-256\",\"x\":\"AAAA\","
-                   "\"y\":\"AAAA\"}", err)
-              == NULL);
-    EDA_CHECK(has(err, "coordinates must be 32 bytes"));
-    EDA_CHECK(load("{\"kty\":\"oct\",\"k\":\"c2hvcnQ\"}", err) == NULL);
-    EDA_CHECK(has(err, "oct key of 5 bytes"));
-    EDA_CHECK(load("{\"kty\":\"oct\",\"k\":\"MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3"
-                   "ODlhYmNkZWY\",\"alg\":\"PS256\"}", err)
-              == NULL);
-    EDA_CHECK(has(err, "unsupported alg PS256"));
-    EDA_CHECK(load("{\"kty\":\"oct\",\"k\":\"MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3"
-                   "ODlhYmNkZWY\",\"kid\":5}", err)
-              == NULL);
-    EDA_CHECK(load("{\"kty\":\"oct\",\"use\":\"enc\",\"k\":\"MDEyMzQ1Njc4OWFi"
-                   "Y2RlZjAxMjM0NTY3ODlhYmNkZWY\"}", err)
-              == NULL);
-    EDA_CHECK(has(err, "not a signature verification key"));
-
-    /* an EC point not on its curve */
-    EDA_CHECK(load("{\"kty\":\"EC\",\"crv\":\"P-256\","
-                   "\"x\":\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAE\","
-                   "\"y\":\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAE\"}",
-                   err)
-              == NULL);
-    EDA_CHECK(has(err, "invalid"));
-
-    /* private material */
-    EDA_CHECK(load("{\"kty\":\"EC\",\"crv\":\"P-256\",\"d\":\"AA\","
-                   "\"x\":\"AA\",\"y\":\"AA\"}", err)
-              == NULL);
-    EDA_CHECK(has(err, "private key material"));
-
-    {
-        BIO   *bio;
-        char  *data, *s;
-        long   n;
-
-        bio = BIO_new(BIO_s_mem());
-        PEM_write_bio_PrivateKey(bio, ec256, NULL, NULL, 0, NULL, NULL);
-        n = BIO_get_mem_data(bio, &data);
-        s = malloc((size_t) n + 1);
-        memcpy(s, data, (size_t) n);
-        s[n] = '\0';
-        BIO_free(bio);
-
-        EDA_CHECK(load(s, err) == NULL);
-        EDA_CHECK(has(err, "private key"));
-        free(s);
-    }
-
-    /* broken or odd PEM */
-    EDA_CHECK(load("-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY---"
-                   "--\n", err)
-              == NULL);
-    EDA_CHECK(has(err, "not a valid public key"));
-    EDA_CHECK(load("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE"
-                   "-----\n", err)
-              == NULL);
-    EDA_CHECK(has(err, "certificate"));
-    EDA_CHECK(load("-----BEGIN FOO-----\n", err) == NULL);
-    EDA_CHECK(load("-----BEGIN ", err) == NULL);
+    load_fails(s, "private key");
+    free(s);
 
     pem = pem_of(ec256);
     snprintf(set, sizeof(set), "%s%s", pem, pem);
-    EDA_CHECK(load(set, err) == NULL);
-    EDA_CHECK(has(err, "several PEM blocks"));
+    load_fails(set, "several PEM blocks");
 
     /* text before the block is allowed, as in many PEM files */
     snprintf(set, sizeof(set), "P-256 key of the issuer\n%s", pem);
-    ks = load(set, err);
-    EDA_CHECK(ks != NULL);
-    ngx_eda_jwt_keyset_free(ks);
+    load_ok(set);
     free(pem);
-
-    /* a secret that mentions a PEM header is not taken as a secret */
-    EDA_CHECK(load("this is not a secret: -----BEGIN PUBLIC KEY-----", err)
-              == NULL);
 }
 
 
@@ -1531,9 +1689,7 @@ test_required(void)
 static void
 test_results(void)
 {
-    int                    rc;
-    char                  *t, *s, buf[64], err[NGX_EDA_JWT_ERRLEN];
-    size_t                 n;
+    char                  *t, err[NGX_EDA_JWT_ERRLEN];
     const char            *e;
     ngx_eda_jwt_policy_t   p;
     ngx_eda_jwt_keyset_t  *ks;
@@ -1560,83 +1716,14 @@ test_results(void)
     EDA_CHECK(res.has_iat && res.iat == 1749999000LL);
     EDA_CHECK(res.alg == NGX_EDA_JWT_HS256);
 
-#define RENDER(name, want)                                                    \
-    do {                                                                      \
-        n = 0;                                                                \
-        EDA_CHECK(ngx_eda_jwt_claim_render(&res, name, strlen(name), buf,    \
-                                           sizeof(buf), &n) == 0);           \
-        EDA_CHECK_STR(buf, n, want);                                          \
-    } while (0)
-
-    RENDER("sub", "user-1");
-    RENDER("n", "-7");
-    RENDER("r", "1.5");
-    RENDER("w", "3");
-    RENDER("big", "1e+300");
-    RENDER("b", "true");
-    RENDER("f", "false");
-    RENDER("roles", "a,b,1,true");
-    RENDER("o", "{\"k\":[1,\"v\"]}");
-    RENDER("e", "");
-    RENDER("u", "\xc3\xa9,x");
-    RENDER("exp", "1750003600.75");
-
-#undef RENDER
-
-    EDA_CHECK(ngx_eda_jwt_claim_render(&res, "z", 1, buf, sizeof(buf), &n)
-              == 1);
-    EDA_CHECK(n == 0);
-    EDA_CHECK(ngx_eda_jwt_claim_render(&res, "nope", 4, buf, sizeof(buf), &n)
-              == 1);
-
-    /* a name is (pointer, length): "subject" is not "sub" */
-    EDA_CHECK(ngx_eda_jwt_claim_render(&res, "subject", 3, buf, sizeof(buf),
-                                       &n)
-              == 0);
-    EDA_CHECK_STR(buf, n, "user-1");
-
-    /* snprintf() semantics: the full length, never beyond size */
-    memset(buf, '#', sizeof(buf));
-    EDA_CHECK(ngx_eda_jwt_claim_render(&res, "roles", 5, buf, 3, &n) == 0);
-    EDA_CHECK(n == 10);
-    EDA_CHECK(memcmp(buf, "a,b#", 4) == 0);
-    EDA_CHECK(ngx_eda_jwt_claim_render(&res, "sub", 3, NULL, 0, &n) == 0);
-    EDA_CHECK(n == 6);
-    EDA_CHECK(ngx_eda_jwt_claim_render(&res, "o", 1, NULL, 0, &n) == 0);
-    EDA_CHECK(n == 13);
-
-    rc = ngx_eda_jwt_claim_dup(&res, "roles", 5, &s, &n);
-    EDA_CHECK(rc == 0);
-    EDA_CHECK(s != NULL && strcmp(s, "a,b,1,true") == 0 && n == 10);
-    free(s);
-
-    rc = ngx_eda_jwt_claim_dup(&res, "o", 1, &s, &n);
-    EDA_CHECK(rc == 0 && s != NULL && strcmp(s, "{\"k\":[1,\"v\"]}") == 0);
-    free(s);
-
-    rc = ngx_eda_jwt_claim_dup(&res, "none", 4, &s, &n);
-    EDA_CHECK(rc == 1 && s == NULL && n == 0);
+    test_render(&res);
+    test_render_sizes(&res);
 
     ngx_eda_jwt_result_free(&res);
     EDA_CHECK(res.claims == NULL);
     free(t);
 
-    /* the value renderer on its own */
-    {
-        json_t  *v;
-
-        v = json_real(0.1 + 0.2);
-        EDA_CHECK(ngx_eda_jwt_value_render(v, buf, sizeof(buf), &n) == 0);
-        EDA_CHECK_STR(buf, n, "0.30000000000000004");
-        json_decref(v);
-
-        v = json_real(-2.5e-7);
-        EDA_CHECK(ngx_eda_jwt_value_render(v, buf, sizeof(buf), &n) == 0);
-        EDA_CHECK_STR(buf, n, "-2.5e-07");
-        json_decref(v);
-
-        EDA_CHECK(ngx_eda_jwt_value_render(NULL, buf, sizeof(buf), &n) == 1);
-    }
+    test_value_render();
 
     /* a failed verification leaves nothing in the result */
     t = hs("HS256", NULL, "{\"exp\":1}", secret64, 64);
@@ -1649,23 +1736,151 @@ test_results(void)
 }
 
 
+/* claims as text, by name */
+static void
+test_render(const ngx_eda_jwt_result_t *res)
+{
+    char    buf[64];
+    size_t  i, n;
+
+    static const struct {
+        const char  *name;
+        const char  *want;
+    } cases[] = {
+        { "sub", "user-1" },
+        { "n", "-7" },
+        { "r", "1.5" },
+        { "w", "3" },
+        { "big", "1e+300" },
+        { "b", "true" },
+        { "f", "false" },
+        { "roles", "a,b,1,true" },
+        { "o", "{\"k\":[1,\"v\"]}" },
+        { "e", "" },
+        { "u", "\xc3\xa9,x" },
+        { "exp", "1750003600.75" }
+    };
+
+    for (i = 0; i < NELTS(cases); i++) {
+        n = 0;
+        EDA_CHECK(ngx_eda_jwt_claim_render(res, cases[i].name,
+                                           strlen(cases[i].name), buf,
+                                           sizeof(buf), &n)
+                  == 0);
+        EDA_CHECK_STR(buf, n, cases[i].want);
+    }
+
+    EDA_CHECK(ngx_eda_jwt_claim_render(res, "z", 1, buf, sizeof(buf), &n)
+              == 1);
+    EDA_CHECK(n == 0);
+    EDA_CHECK(ngx_eda_jwt_claim_render(res, "nope", 4, buf, sizeof(buf), &n)
+              == 1);
+
+    /* a name is (pointer, length): "subject" is not "sub" */
+    EDA_CHECK(ngx_eda_jwt_claim_render(res, "subject", 3, buf, sizeof(buf),
+                                       &n)
+              == 0);
+    EDA_CHECK_STR(buf, n, "user-1");
+}
+
+
+/* snprintf() semantics: the full length, never beyond size; and dup */
+static void
+test_render_sizes(const ngx_eda_jwt_result_t *res)
+{
+    int      rc;
+    char    *s, buf[64];
+    size_t   i, n;
+
+    static const struct {
+        const char  *name;
+        size_t       len;
+    } lengths[] = {
+        { "sub", 6 },
+        { "o", 13 }
+    };
+
+    memset(buf, '#', sizeof(buf));
+    EDA_CHECK(ngx_eda_jwt_claim_render(res, "roles", 5, buf, 3, &n) == 0);
+    EDA_CHECK(n == 10);
+    EDA_CHECK(memcmp(buf, "a,b#", 4) == 0);
+
+    for (i = 0; i < NELTS(lengths); i++) {
+        EDA_CHECK(ngx_eda_jwt_claim_render(res, lengths[i].name,
+                                           strlen(lengths[i].name), NULL, 0,
+                                           &n)
+                  == 0);
+        EDA_CHECK(n == lengths[i].len);
+    }
+
+    rc = ngx_eda_jwt_claim_dup(res, "roles", 5, &s, &n);
+    EDA_CHECK(rc == 0);
+    EDA_CHECK(s != NULL && strcmp(s, "a,b,1,true") == 0 && n == 10);
+    free(s);
+
+    rc = ngx_eda_jwt_claim_dup(res, "o", 1, &s, &n);
+    EDA_CHECK(rc == 0 && s != NULL && strcmp(s, "{\"k\":[1,\"v\"]}") == 0);
+    free(s);
+
+    rc = ngx_eda_jwt_claim_dup(res, "none", 4, &s, &n);
+    EDA_CHECK(rc == 1 && s == NULL && n == 0);
+}
+
+
+/* the value renderer on its own: reals in their shortest exact form */
+static void
+test_value_render(void)
+{
+    char     buf[64];
+    size_t   i, n;
+    json_t  *v;
+
+    static const struct {
+        double       d;
+        const char  *want;
+    } reals[] = {
+        { 0.1 + 0.2, "0.30000000000000004" },
+        { -2.5e-7, "-2.5e-07" }
+    };
+
+    for (i = 0; i < NELTS(reals); i++) {
+        v = json_real(reals[i].d);
+        EDA_CHECK(ngx_eda_jwt_value_render(v, buf, sizeof(buf), &n) == 0);
+        EDA_CHECK_STR(buf, n, reals[i].want);
+        json_decref(v);
+    }
+
+    EDA_CHECK(ngx_eda_jwt_value_render(NULL, buf, sizeof(buf), &n) == 1);
+}
+
+
 static void
 test_cache(void)
 {
     char                  *t, *entry, *pem, key[NGX_EDA_JWT_CACHE_KEY_LEN];
     char                   err[NGX_EDA_JWT_ERRLEN];
-    size_t                 len;
+    size_t                 i, len;
     const char            *e;
     ngx_eda_jwt_policy_t   p;
     ngx_eda_jwt_keyset_t  *ks, *other;
-    ngx_eda_jwt_result_t   res, back;
+    ngx_eda_jwt_result_t   res;
 
-    EDA_CHECK(ngx_eda_jwt_cache_key("abc", 3, key) == 0);
-    EDA_CHECK_STR(key, sizeof(key), "ba7816bf8f01cfea414140de5dae2223"
-                  "b00361a396177a9cb410ff61f20015ad");
-    EDA_CHECK(ngx_eda_jwt_cache_key("", 0, key) == 0);
-    EDA_CHECK_STR(key, sizeof(key), "e3b0c44298fc1c149afbf4c8996fb924"
-                  "27ae41e4649b934ca495991b7852b855");
+    static const struct {
+        const char  *in;
+        const char  *hex;
+    } digests[] = {
+        { "abc", "ba7816bf8f01cfea414140de5dae2223"
+                 "b00361a396177a9cb410ff61f20015ad" },
+        { "", "e3b0c44298fc1c149afbf4c8996fb924"
+              "27ae41e4649b934ca495991b7852b855" }
+    };
+
+    for (i = 0; i < NELTS(digests); i++) {
+        EDA_CHECK(ngx_eda_jwt_cache_key(digests[i].in, strlen(digests[i].in),
+                                        key)
+                  == 0);
+        EDA_CHECK_STR(key, sizeof(key), digests[i].hex);
+    }
 
     pem = pem_of(ec256);
     ks = load(pem, err);
@@ -1685,43 +1900,66 @@ test_cache(void)
     entry = ngx_eda_jwt_result_serialize(ks, &res, &len);
     EDA_CHECK(entry != NULL);
 
-    if (entry == NULL) {
-        ngx_eda_jwt_result_free(&res);
-        free(t);
-        free(pem);
-        ngx_eda_jwt_keyset_free(ks);
-        ngx_eda_jwt_keyset_free(other);
-        return;
+    if (entry != NULL) {
+        EDA_CHECK(len > 0 && entry[0] == '{');
+
+        test_cache_entry(ks, other, &p, t, &res, entry, len);
+        free(entry);
     }
 
-    EDA_CHECK(len > 0 && entry[0] == '{');
+    ngx_eda_jwt_result_free(&res);
+    free(t);
+    free(pem);
+    ngx_eda_jwt_keyset_free(ks);
+    ngx_eda_jwt_keyset_free(other);
+}
 
-    {
-        char  *z = malloc(len + 1);
 
-        memcpy(z, entry, len);
-        z[len] = '\0';
-        EDA_CHECK(strstr(z, strchr(t, '.') + 1) == NULL);
-        EDA_CHECK(strstr(z, "\"alg\":\"ES256\"") != NULL);
-        free(z);
-    }
+/* an entry restored, checked again on a hit, and what is not an entry */
+static void
+test_cache_entry(const ngx_eda_jwt_keyset_t *ks,
+    const ngx_eda_jwt_keyset_t *other, ngx_eda_jwt_policy_t *p,
+    const char *t, const ngx_eda_jwt_result_t *res, const char *entry,
+    size_t len)
+{
+    char                  *z;
+    size_t                 i;
+    const char            *e;
+    ngx_eda_jwt_result_t   back;
+
+    static const struct {
+        ngx_eda_jwt_algs_t   algorithms;
+        time_t               now;
+        ngx_eda_jwt_rc_e     want;
+    } hits[] = {
+        { NGX_EDA_JWT_ALGS_ALL, NOW, NGX_EDA_JWT_OK },
+        { NGX_EDA_JWT_ALGS_ALL, 1750003600, NGX_EDA_JWT_EXPIRED },
+        { NGX_EDA_JWT_ALGS_RS, NOW, NGX_EDA_JWT_ALG_DENIED }
+    };
+
+    z = malloc(len + 1);
+    memcpy(z, entry, len);
+    z[len] = '\0';
+    EDA_CHECK(strstr(z, strchr(t, '.') + 1) == NULL);
+    EDA_CHECK(strstr(z, "\"alg\":\"ES256\"") != NULL);
+    free(z);
 
     EDA_CHECK(ngx_eda_jwt_result_restore(ks, entry, len, &back, &e)
               == NGX_EDA_JWT_OK);
-    EDA_CHECK(json_equal(back.claims, res.claims));
+    EDA_CHECK(json_equal(back.claims, res->claims));
     EDA_CHECK(back.alg == NGX_EDA_JWT_ES256);
-    EDA_CHECK(back.exp == res.exp && back.has_exp);
+    EDA_CHECK(back.exp == res->exp && back.has_exp);
     EDA_CHECK_STR(back.sub, back.sub_len, "s");
     EDA_CHECK_STR(back.jti, back.jti_len, "j");
 
     /* a hit is checked against the policy and the time again */
-    EDA_CHECK(ngx_eda_jwt_check_claims(&p, &back, NOW, &e) == NGX_EDA_JWT_OK);
-    EDA_CHECK(ngx_eda_jwt_check_claims(&p, &back, 1750003600, &e)
-              == NGX_EDA_JWT_EXPIRED);
-    p.algorithms = NGX_EDA_JWT_ALGS_RS;
-    EDA_CHECK(ngx_eda_jwt_check_claims(&p, &back, NOW, &e)
-              == NGX_EDA_JWT_ALG_DENIED);
-    policy_all(&p);
+    for (i = 0; i < NELTS(hits); i++) {
+        p->algorithms = hits[i].algorithms;
+        EDA_CHECK(ngx_eda_jwt_check_claims(p, &back, hits[i].now, &e)
+                  == hits[i].want);
+    }
+
+    policy_all(p);
     ngx_eda_jwt_result_free(&back);
 
     /* an entry of another key set is a miss */
@@ -1729,47 +1967,67 @@ test_cache(void)
               == NGX_EDA_JWT_MALFORMED);
     EDA_CHECK(back.claims == NULL);
 
-    /* and so is anything else */
-    EDA_CHECK(ngx_eda_jwt_result_restore(ks, entry, len - 1, &back, &e)
-              == NGX_EDA_JWT_MALFORMED);
-    EDA_CHECK(ngx_eda_jwt_result_restore(ks, "", 0, &back, &e)
-              == NGX_EDA_JWT_MALFORMED);
-    EDA_CHECK(ngx_eda_jwt_result_restore(ks, "{\"claims\":{}}", 13, &back,
-                                         &e)
-              == NGX_EDA_JWT_MALFORMED);
+    test_cache_misses(ks, entry, len);
+}
 
-    {
-        char  bad[512];
 
-        snprintf(bad, sizeof(bad), "{\"v\":1,\"ks\":\"%.64s\",\"alg\":\"none\","
-                 "\"claims\":{}}", entry + 13);
-        EDA_CHECK(ngx_eda_jwt_result_restore(ks, bad, strlen(bad), &back, &e)
-                  == NGX_EDA_JWT_MALFORMED);
+/* anything but an intact entry of this key set is a miss */
+static void
+test_cache_misses(const ngx_eda_jwt_keyset_t *ks, const char *entry,
+    size_t len)
+{
+    char                   bad[512];
+    size_t                 i, n;
+    const char            *e, *buf;
+    ngx_eda_jwt_result_t   back;
 
-        snprintf(bad, sizeof(bad), "{\"v\":1,\"ks\":\"%.64s\",\"alg\":"
-                 "\"ES256\",\"claims\":{\"exp\":\"x\"}}", entry + 13);
-        EDA_CHECK(ngx_eda_jwt_result_restore(ks, bad, strlen(bad), &back, &e)
-                  == NGX_EDA_JWT_BAD_CLAIMS);
-        EDA_CHECK(back.claims == NULL);
+    static const struct {
+        const char        *buf;      /* NULL: the entry */
+        size_t             len;      /* for the entry: bytes left out */
+        ngx_eda_jwt_rc_e   want;
+    } misses[] = {
+        { NULL, 1, NGX_EDA_JWT_MALFORMED },
+        { "", 0, NGX_EDA_JWT_MALFORMED },
+        { "{\"claims\":{}}", 13, NGX_EDA_JWT_MALFORMED }
+    };
 
-        snprintf(bad, sizeof(bad), "{\"v\":2,\"ks\":\"%.64s\",\"alg\":"
-                 "\"ES256\",\"claims\":{}}", entry + 13);
-        EDA_CHECK(ngx_eda_jwt_result_restore(ks, bad, strlen(bad), &back, &e)
-                  == NGX_EDA_JWT_MALFORMED);
+    /* entries of this key set's digest (at offset 13) */
+    static const struct {
+        int                v;
+        const char        *alg;
+        const char        *claims;
+        ngx_eda_jwt_rc_e   want;
+        int                empty;    /* check that nothing was kept */
+    } entries[] = {
+        { 1, "none", "{}", NGX_EDA_JWT_MALFORMED, 0 },
+        { 1, "ES256", "{\"exp\":\"x\"}", NGX_EDA_JWT_BAD_CLAIMS, 1 },
+        { 2, "ES256", "{}", NGX_EDA_JWT_MALFORMED, 0 },
+        { 1, "ES256", "{}", NGX_EDA_JWT_OK, 0 }
+    };
 
-        snprintf(bad, sizeof(bad), "{\"v\":1,\"ks\":\"%.64s\",\"alg\":"
-                 "\"ES256\",\"claims\":{}}", entry + 13);
-        EDA_CHECK(ngx_eda_jwt_result_restore(ks, bad, strlen(bad), &back, &e)
-                  == NGX_EDA_JWT_OK);
-        ngx_eda_jwt_result_free(&back);
+    for (i = 0; i < NELTS(misses); i++) {
+        buf = misses[i].buf != NULL ? misses[i].buf : entry;
+        n = misses[i].buf != NULL ? misses[i].len : len - misses[i].len;
+
+        EDA_CHECK(ngx_eda_jwt_result_restore(ks, buf, n, &back, &e)
+                  == misses[i].want);
     }
 
-    free(entry);
-    ngx_eda_jwt_result_free(&res);
-    free(t);
-    free(pem);
-    ngx_eda_jwt_keyset_free(ks);
-    ngx_eda_jwt_keyset_free(other);
+    for (i = 0; i < NELTS(entries); i++) {
+        snprintf(bad, sizeof(bad), "{\"v\":%d,\"ks\":\"%.64s\",\"alg\":"
+                 "\"%s\",\"claims\":%s}", entries[i].v, entry + 13,
+                 entries[i].alg, entries[i].claims);
+        EDA_CHECK(ngx_eda_jwt_result_restore(ks, bad, strlen(bad), &back, &e)
+                  == entries[i].want);
+
+        if (entries[i].empty) {
+            EDA_CHECK(back.claims == NULL);
+        }
+
+        if (entries[i].want == NGX_EDA_JWT_OK) {
+            ngx_eda_jwt_result_free(&back);
+        }
+    }
 }
 
 
