@@ -15,6 +15,7 @@
 #include "ngx_eda_ce.h"
 #include "ngx_eda_kafka_producer.h"
 #include "ngx_http_eda_problem.h"
+#include "ngx_http_eda_request.h"
 
 
 extern ngx_module_t  ngx_http_eda_publish_module;
@@ -38,17 +39,6 @@ ngx_int_t ngx_http_eda_event_from_conf(ngx_http_request_t *r,
  */
 ngx_int_t ngx_http_eda_event_message(ngx_http_request_t *r,
     ngx_eda_ce_event_t *ev, ngx_eda_kafka_msg_t *msg);
-
-/*
- * The request body read (ngx_http_read_client_request_body) as one string:
- * the buffer itself when it is one, else a copy in r->pool (parts written
- * to a temporary file are read back).
- */
-ngx_int_t ngx_http_eda_request_body(ngx_http_request_t *r, ngx_str_t *body);
-
-/* the value of the request's first header NAME (any case), or NULL */
-ngx_str_t *ngx_http_eda_find_header(ngx_http_request_t *r, const char *name,
-    size_t len);
 
 
 #endif /* _NGX_HTTP_EDA_PUBLISH_MODULE_H_INCLUDED_ */
