@@ -23,6 +23,7 @@
 #include "ngx_eda_metrics.h"
 #include "ngx_http_eda_problem.h"
 #include "ngx_http_eda_request.h"
+#include "ngx_http_eda_client_event.h"
 #include "ngx_http_eda_event.h"
 #include "ngx_http_eda_publish_module.h"
 
@@ -64,9 +65,6 @@ static ngx_int_t ngx_http_eda_publish_handler(ngx_http_request_t *r);
 static void ngx_http_eda_publish_body(ngx_http_request_t *r);
 static ngx_int_t ngx_http_eda_publish_event(ngx_http_request_t *r,
     ngx_http_eda_publish_ctx_t *ctx, ngx_str_t *body, ngx_eda_ce_event_t *ev,
-    ngx_http_eda_problem_t *pb);
-static ngx_int_t ngx_http_eda_publish_client_attrs(ngx_http_request_t *r,
-    ngx_http_eda_publish_loc_conf_t *plcf, ngx_eda_ce_event_t *client,
     ngx_http_eda_problem_t *pb);
 static void ngx_http_eda_publish_delivered(ngx_eda_kafka_dr_t *dr);
 static void ngx_http_eda_publish_timeout(ngx_event_t *ev);
@@ -444,84 +442,27 @@ ngx_http_eda_publish_body(ngx_http_request_t *r)
 }
 
 
+/*
+ * The event as published: the client's (ngx_http_eda_client_event.c)
+ * under the location's settings (ngx_http_eda_event.c).
+ */
+
 static ngx_int_t
 ngx_http_eda_publish_event(ngx_http_request_t *r,
     ngx_http_eda_publish_ctx_t *ctx, ngx_str_t *body, ngx_eda_ce_event_t *ev,
     ngx_http_eda_problem_t *pb)
 {
-    const char                       *err;
-    ngx_str_t                        *ct;
-    ngx_eda_ce_str_t                  attr;
-    ngx_eda_ce_event_t               *client;
-    ngx_eda_ce_parsed_t              *parsed;
-    const ngx_eda_ce_str_t           *v;
-    ngx_http_eda_publish_loc_conf_t  *plcf;
+    ngx_int_t                rc;
+    const char              *err;
+    ngx_eda_ce_str_t         attr;
+    ngx_eda_ce_event_t      *client;
+    const ngx_eda_ce_str_t  *v;
 
-    plcf = ngx_http_get_module_loc_conf(r, ngx_http_eda_publish_module);
+    /* ctx->parsed holds a structured event's strings until the cleanup */
 
-    ct = (r->headers_in.content_type != NULL)
-         ? &r->headers_in.content_type->value : NULL;
-
-    if (ct != NULL
-        && ngx_http_eda_media_type_is(ct, "application/cloudevents+json",
-                                 sizeof("application/cloudevents+json") - 1))
-    {
-        parsed = ngx_pcalloc(r->pool, sizeof(ngx_eda_ce_parsed_t));
-        if (parsed == NULL) {
-            return NGX_ERROR;
-        }
-
-        if (ngx_eda_ce_from_json((const char *) body->data, body->len,
-                                 parsed, &err, &attr)
-            != 0)
-        {
-            pb->status = NGX_HTTP_BAD_REQUEST;
-            pb->detail.data = (u_char *) err;
-            pb->detail.len = ngx_strlen(err);
-            pb->attribute.data = (u_char *) attr.data;
-            pb->attribute.len = attr.data != NULL ? attr.len : 0;
-            return NGX_DECLINED;
-        }
-
-        ctx->parsed = parsed;
-        client = &parsed->event;
-
-    } else {
-        client = ngx_palloc(r->pool, sizeof(ngx_eda_ce_event_t));
-        if (client == NULL) {
-            return NGX_ERROR;
-        }
-
-        /* an empty body is an event without data */
-
-        client->nattrs = 0;
-        client->data.data = body->len ? (const char *) body->data : NULL;
-        client->data.len = body->len;
-
-        if (ngx_http_eda_publish_client_attrs(r, plcf, client, pb)
-            != NGX_OK)
-        {
-            return pb->status ? NGX_DECLINED : NGX_ERROR;
-        }
-
-        if (ct != NULL && client->data.data != NULL) {
-            if (ngx_eda_ce_set(client, "datacontenttype",
-                               sizeof("datacontenttype") - 1,
-                               (const char *) ct->data, ct->len)
-                != 0)
-            {
-                goto too_many;
-            }
-        }
-    }
-
-    v = ngx_eda_ce_get(client, "specversion", sizeof("specversion") - 1);
-
-    if (v != NULL && !(v->len == 3 && ngx_strncmp(v->data, "1.0", 3) == 0)) {
-        pb->status = NGX_HTTP_BAD_REQUEST;
-        ngx_str_set(&pb->detail, "only CloudEvents 1.0 is supported");
-        ngx_str_set(&pb->attribute, "specversion");
-        return NGX_DECLINED;
+    rc = ngx_http_eda_client_event(r, body, &client, &ctx->parsed, pb);
+    if (rc != NGX_OK) {
+        return rc;
     }
 
     if (ngx_http_eda_event_build(r, client, ev, pb) != NGX_OK) {
@@ -546,115 +487,6 @@ ngx_http_eda_publish_event(ngx_http_request_t *r,
     v = ngx_eda_ce_get(ev, "id", sizeof("id") - 1);
     ctx->id.data = (u_char *) v->data;
     ctx->id.len = v->len;
-
-    return NGX_OK;
-
-too_many:
-
-    pb->status = NGX_HTTP_BAD_REQUEST;
-    ngx_str_set(&pb->detail, "too many attributes");
-
-    return NGX_DECLINED;
-}
-
-
-/*
- * The attributes of a CloudEvent sent in HTTP binary mode: every "ce-"
- * header, percent-decoded as the HTTP binding requires.
- */
-
-static ngx_int_t
-ngx_http_eda_publish_client_attrs(ngx_http_request_t *r,
-    ngx_http_eda_publish_loc_conf_t *plcf, ngx_eda_ce_event_t *client,
-    ngx_http_eda_problem_t *pb)
-{
-    long              n;
-    u_char           *name, *value;
-    ngx_uint_t        i, j;
-    ngx_list_part_t  *part;
-    ngx_table_elt_t  *h;
-
-    if (ngx_http_eda_find_header(r, "ce-specversion",
-                                 sizeof("ce-specversion") - 1)
-        == NULL)
-    {
-        /* a plain request: everything comes from the configuration */
-        return NGX_OK;
-    }
-
-    part = &r->headers_in.headers.part;
-    h = part->elts;
-
-    for (i = 0; /* void */; i++) {
-
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                break;
-            }
-
-            part = part->next;
-            h = part->elts;
-            i = 0;
-        }
-
-        if (h[i].key.len <= 3
-            || ngx_strncasecmp(h[i].key.data, (u_char *) "ce-", 3) != 0)
-        {
-            continue;
-        }
-
-        name = ngx_pnalloc(r->pool, h[i].key.len - 3);
-        if (name == NULL) {
-            return NGX_ERROR;
-        }
-
-        for (j = 3; j < h[i].key.len; j++) {
-            name[j - 3] = ngx_tolower(h[i].key.data[j]);
-        }
-
-        if (!ngx_eda_ce_valid_name((const char *) name, h[i].key.len - 3)) {
-            pb->status = NGX_HTTP_BAD_REQUEST;
-            ngx_str_set(&pb->detail, "invalid attribute name: lower-case "
-                        "letters and digits, at most 20");
-            pb->attribute.data = name;
-            pb->attribute.len = h[i].key.len - 3;
-            return NGX_DECLINED;
-        }
-
-        value = ngx_pnalloc(r->pool, h[i].value.len + 1);
-        if (value == NULL) {
-            return NGX_ERROR;
-        }
-
-        n = ngx_eda_ce_pct_decode((const char *) h[i].value.data,
-                                  h[i].value.len, (char *) value);
-        if (n < 0) {
-            pb->status = NGX_HTTP_BAD_REQUEST;
-            ngx_str_set(&pb->detail, "invalid percent-encoding or UTF-8");
-            pb->attribute.data = name;
-            pb->attribute.len = h[i].key.len - 3;
-            return NGX_DECLINED;
-        }
-
-        if (ngx_eda_ce_get(client, (const char *) name, h[i].key.len - 3)
-            != NULL)
-        {
-            pb->status = NGX_HTTP_BAD_REQUEST;
-            ngx_str_set(&pb->detail, "attribute given twice");
-            pb->attribute.data = name;
-            pb->attribute.len = h[i].key.len - 3;
-            return NGX_DECLINED;
-        }
-
-        if (ngx_eda_ce_set(client, (const char *) name, h[i].key.len - 3,
-                           (const char *) value, (size_t) n)
-            != 0)
-        {
-            pb->status = NGX_HTTP_BAD_REQUEST;
-            ngx_str_set(&pb->detail, "too many attributes");
-            return NGX_DECLINED;
-        }
-    }
 
     return NGX_OK;
 }
