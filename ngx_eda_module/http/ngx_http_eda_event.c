@@ -59,9 +59,37 @@ typedef struct {
 } ngx_http_eda_attr_flag_t;
 
 
-static ngx_int_t ngx_http_eda_event_gateway_attrs(ngx_http_request_t *r,
+/* the gateway's value of an attribute neither client nor location set */
+typedef ngx_int_t (*ngx_http_eda_attr_default_pt)(ngx_http_request_t *r,
+    ngx_eda_ce_event_t *ev, ngx_http_eda_problem_t *pb);
+
+
+typedef struct {
+    ngx_str_t                      name;
+    ngx_uint_t                     flag;  /* in eda_ce_client_attributes */
+    size_t                         conf;  /* its eda_ce_* setting */
+    ngx_http_eda_attr_default_pt   dflt;  /* NULL: none */
+} ngx_http_eda_std_attr_t;
+
+
+static ngx_int_t ngx_http_eda_event_std_attrs(ngx_http_request_t *r,
     ngx_http_eda_event_conf_t *ecf, ngx_eda_ce_event_t *client,
     ngx_eda_ce_event_t *ev, ngx_http_eda_problem_t *pb);
+static ngx_int_t ngx_http_eda_event_default_id(ngx_http_request_t *r,
+    ngx_eda_ce_event_t *ev, ngx_http_eda_problem_t *pb);
+static ngx_int_t ngx_http_eda_event_default_source(ngx_http_request_t *r,
+    ngx_eda_ce_event_t *ev, ngx_http_eda_problem_t *pb);
+static ngx_int_t ngx_http_eda_event_default_time(ngx_http_request_t *r,
+    ngx_eda_ce_event_t *ev, ngx_http_eda_problem_t *pb);
+static ngx_int_t ngx_http_eda_event_client_extensions(
+    ngx_eda_ce_event_t *client, ngx_eda_ce_event_t *ev,
+    ngx_http_eda_problem_t *pb);
+static ngx_int_t ngx_http_eda_event_gateway_extensions(ngx_http_request_t *r,
+    ngx_http_eda_event_conf_t *ecf, ngx_eda_ce_event_t *ev,
+    ngx_http_eda_problem_t *pb);
+static ngx_int_t ngx_http_eda_event_trace(ngx_http_request_t *r,
+    ngx_eda_ce_event_t *ev, ngx_http_eda_problem_t *pb);
+static ngx_int_t ngx_http_eda_event_too_many(ngx_http_eda_problem_t *pb);
 static ngx_int_t ngx_http_eda_ce_set_str(ngx_http_request_t *r,
     ngx_eda_ce_event_t *ev, const char *name, ngx_str_t *value);
 static ngx_int_t ngx_http_eda_event_record(ngx_http_request_t *r,
@@ -90,277 +118,36 @@ static ngx_http_eda_attr_flag_t  ngx_http_eda_attr_flags[] = {
 };
 
 
-/*
- * The event as published: for each attribute, the client's value where
- * eda_ce_client_attributes allows it, else the location's, else the
- * gateway's default.
- */
+/* the attributes a location or the gateway sets, in the event's order */
 
-static ngx_int_t
-ngx_http_eda_event_gateway_attrs(ngx_http_request_t *r,
-    ngx_http_eda_event_conf_t *ecf, ngx_eda_ce_event_t *client,
-    ngx_eda_ce_event_t *ev, ngx_http_eda_problem_t *pb)
-{
-    u_char                   *p;
-    size_t                    len;
-    ngx_str_t                 val, *hv;
-    ngx_uint_t                i, k;
-    ngx_time_t               *tp;
-    unsigned char             rnd[16];
-    const ngx_eda_ce_str_t   *cv;
-    ngx_http_eda_cv_pair_t   *pair;
+static ngx_http_eda_std_attr_t  ngx_http_eda_std_attrs[] = {
 
-    static struct {
-        const char                 *name;
-        size_t                      len;
-        ngx_uint_t                  flag;
-        size_t                      conf;
-    } std[] = {
-        { "id", 2, NGX_HTTP_EDA_CA_ID,
-          offsetof(ngx_http_eda_event_conf_t, ce_id) },
-        { "source", 6, NGX_HTTP_EDA_CA_SOURCE,
-          offsetof(ngx_http_eda_event_conf_t, ce_source) },
-        { "type", 4, NGX_HTTP_EDA_CA_TYPE,
-          offsetof(ngx_http_eda_event_conf_t, ce_type) },
-        { "subject", 7, NGX_HTTP_EDA_CA_SUBJECT,
-          offsetof(ngx_http_eda_event_conf_t, ce_subject) },
-        { "time", 4, NGX_HTTP_EDA_CA_TIME, NGX_HTTP_EDA_NO_CONF },
-        { "dataschema", 10, NGX_HTTP_EDA_CA_DATASCHEMA,
-          offsetof(ngx_http_eda_event_conf_t, ce_dataschema) },
-        { NULL, 0, 0, 0 }
-    };
+    { ngx_string("id"), NGX_HTTP_EDA_CA_ID,
+      offsetof(ngx_http_eda_event_conf_t, ce_id),
+      ngx_http_eda_event_default_id },
 
-    ev->nattrs = 0;
-    ev->data.data = NULL;
-    ev->data.len = 0;
+    { ngx_string("source"), NGX_HTTP_EDA_CA_SOURCE,
+      offsetof(ngx_http_eda_event_conf_t, ce_source),
+      ngx_http_eda_event_default_source },
 
-    (void) ngx_eda_ce_set(ev, "specversion", 11, "1.0", 3);
+    { ngx_string("type"), NGX_HTTP_EDA_CA_TYPE,
+      offsetof(ngx_http_eda_event_conf_t, ce_type),
+      NULL },
 
-    for (k = 0; std[k].name != NULL; k++) {
+    { ngx_string("subject"), NGX_HTTP_EDA_CA_SUBJECT,
+      offsetof(ngx_http_eda_event_conf_t, ce_subject),
+      NULL },
 
-        cv = ngx_eda_ce_get(client, std[k].name, std[k].len);
+    { ngx_string("time"), NGX_HTTP_EDA_CA_TIME,
+      NGX_HTTP_EDA_NO_CONF,
+      ngx_http_eda_event_default_time },
 
-        if (cv != NULL && (ecf->client_attrs & std[k].flag)) {
-            (void) ngx_eda_ce_set(ev, std[k].name, std[k].len, cv->data,
-                                  cv->len);
-            continue;
-        }
+    { ngx_string("dataschema"), NGX_HTTP_EDA_CA_DATASCHEMA,
+      offsetof(ngx_http_eda_event_conf_t, ce_dataschema),
+      NULL },
 
-        val.len = 0;
-
-        if (std[k].conf != NGX_HTTP_EDA_NO_CONF) {
-            ngx_http_complex_value_t  *cplx;
-
-            cplx = *(ngx_http_complex_value_t **)
-                       ((u_char *) ecf + std[k].conf);
-
-            if (cplx != NULL
-                && ngx_http_complex_value(r, cplx, &val) != NGX_OK)
-            {
-                return NGX_ERROR;
-            }
-        }
-
-        if (val.len) {
-            if (ngx_http_eda_ce_set_str(r, ev, std[k].name, &val) != NGX_OK) {
-                return NGX_ERROR;
-            }
-
-            continue;
-        }
-
-        /* defaults */
-
-        if (std[k].flag == NGX_HTTP_EDA_CA_ID) {
-            hv = ngx_http_eda_find_header(r, "idempotency-key",
-                                          sizeof("idempotency-key") - 1);
-            if (hv != NULL) {
-                if (hv->len == 0 || hv->len > NGX_HTTP_EDA_MAX_IDEMPOTENCY) {
-                    pb->status = NGX_HTTP_BAD_REQUEST;
-                    ngx_str_set(&pb->detail, "Idempotency-Key must be 1 to "
-                                "256 characters");
-                    ngx_str_set(&pb->attribute, "id");
-                    return NGX_DECLINED;
-                }
-
-                if (ngx_http_eda_ce_set_str(r, ev, "id", hv) != NGX_OK) {
-                    return NGX_ERROR;
-                }
-
-                continue;
-            }
-
-            if (ngx_eda_random(ngx_http_get_module_main_conf(r,
-                                                             ngx_eda_module),
-                               rnd, sizeof(rnd))
-                != NGX_OK)
-            {
-                ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                              "eda: RAND_bytes() failed");
-                return NGX_ERROR;
-            }
-
-            p = ngx_pnalloc(r->pool, NGX_EDA_CE_UUID_LEN);
-            if (p == NULL) {
-                return NGX_ERROR;
-            }
-
-            ngx_eda_ce_format_uuid4(rnd, (char *) p);
-            (void) ngx_eda_ce_set(ev, "id", 2, (const char *) p,
-                                  NGX_EDA_CE_UUID_LEN);
-
-        } else if (std[k].flag == NGX_HTTP_EDA_CA_SOURCE) {
-
-            /* the endpoint that received the event */
-
-            len = sizeof("https://") - 1 + r->headers_in.server.len
-                  + r->uri.len;
-
-            p = ngx_pnalloc(r->pool, len);
-            if (p == NULL) {
-                return NGX_ERROR;
-            }
-
-            val.data = p;
-#if (NGX_HTTP_SSL)
-            if (r->connection->ssl) {
-                p = ngx_cpymem(p, "https://", sizeof("https://") - 1);
-            } else
-#endif
-            {
-                p = ngx_cpymem(p, "http://", sizeof("http://") - 1);
-            }
-
-            p = ngx_cpymem(p, r->headers_in.server.data,
-                           r->headers_in.server.len);
-            p = ngx_cpymem(p, r->uri.data, r->uri.len);
-            val.len = p - val.data;
-
-            (void) ngx_eda_ce_set(ev, "source", 6, (const char *) val.data,
-                                  val.len);
-
-        } else if (std[k].flag == NGX_HTTP_EDA_CA_TIME) {
-            tp = ngx_timeofday();
-
-            p = ngx_pnalloc(r->pool, NGX_EDA_CE_TIME_LEN);
-            if (p == NULL) {
-                return NGX_ERROR;
-            }
-
-            ngx_eda_ce_format_time(tp->sec, tp->msec, (char *) p);
-            (void) ngx_eda_ce_set(ev, "time", 4, (const char *) p,
-                                  NGX_EDA_CE_TIME_LEN);
-        }
-    }
-
-    cv = ngx_eda_ce_get(client, "datacontenttype", 15);
-    if (cv != NULL) {
-        (void) ngx_eda_ce_set(ev, "datacontenttype", 15, cv->data, cv->len);
-    }
-
-    /* the client's extensions, then the gateway's, which win */
-
-    if (ecf->client_attrs & NGX_HTTP_EDA_CA_EXTENSIONS) {
-        for (i = 0; i < client->nattrs; i++) {
-            if (ngx_eda_ce_get(ev, client->attrs[i].name.data,
-                               client->attrs[i].name.len)
-                != NULL)
-            {
-                continue;
-            }
-
-            for (k = 0; std[k].name != NULL; k++) {
-                if (client->attrs[i].name.len == std[k].len
-                    && ngx_strncmp(client->attrs[i].name.data, std[k].name,
-                                   std[k].len) == 0)
-                {
-                    break;
-                }
-            }
-
-            if (std[k].name != NULL
-                || (client->attrs[i].name.len == 11
-                    && ngx_strncmp(client->attrs[i].name.data,
-                                   "specversion", 11) == 0))
-            {
-                continue;
-            }
-
-            if (ngx_eda_ce_set(ev, client->attrs[i].name.data,
-                               client->attrs[i].name.len,
-                               client->attrs[i].value.data,
-                               client->attrs[i].value.len)
-                != 0)
-            {
-                goto too_many;
-            }
-        }
-    }
-
-    if (ecf->ce_extensions != NULL) {
-        pair = ecf->ce_extensions->elts;
-
-        for (i = 0; i < ecf->ce_extensions->nelts; i++) {
-            if (ngx_http_complex_value(r, pair[i].value, &val) != NGX_OK) {
-                return NGX_ERROR;
-            }
-
-            if (val.len == 0) {
-                continue;
-            }
-
-            if (ngx_http_eda_ce_set_str(r, ev, (const char *) pair[i].name.data,
-                                        &val)
-                != NGX_OK)
-            {
-                goto too_many;
-            }
-        }
-    }
-
-    if (ecf->kafka_key != NULL) {
-        if (ngx_http_complex_value(r, ecf->kafka_key, &val) != NGX_OK) {
-            return NGX_ERROR;
-        }
-
-        if (val.len
-            && ngx_http_eda_ce_set_str(r, ev, "partitionkey", &val) != NGX_OK)
-        {
-            goto too_many;
-        }
-    }
-
-    /* W3C trace context travels as the distributed tracing extension */
-
-    hv = ngx_http_eda_find_header(r, "traceparent",
-                                  sizeof("traceparent") - 1);
-
-    if (hv != NULL
-        && ngx_eda_ce_valid_traceparent((const char *) hv->data, hv->len))
-    {
-        if (ngx_http_eda_ce_set_str(r, ev, "traceparent", hv) != NGX_OK) {
-            goto too_many;
-        }
-
-        hv = ngx_http_eda_find_header(r, "tracestate",
-                                      sizeof("tracestate") - 1);
-
-        if (hv != NULL && hv->len
-            && ngx_http_eda_ce_set_str(r, ev, "tracestate", hv) != NGX_OK)
-        {
-            goto too_many;
-        }
-    }
-
-    return NGX_OK;
-
-too_many:
-
-    pb->status = NGX_HTTP_BAD_REQUEST;
-    ngx_str_set(&pb->detail, "too many attributes");
-
-    return NGX_DECLINED;
-}
+    { ngx_null_string, 0, 0, NULL }
+};
 
 
 ngx_int_t
@@ -386,9 +173,350 @@ ngx_int_t
 ngx_http_eda_event_build(ngx_http_request_t *r, ngx_eda_ce_event_t *client,
     ngx_eda_ce_event_t *ev, ngx_http_eda_problem_t *pb)
 {
-    return ngx_http_eda_event_gateway_attrs(r,
-                                            ngx_http_eda_publish_event_conf(r),
-                                            client, ev, pb);
+    ngx_int_t                   rc;
+    const ngx_eda_ce_str_t     *cv;
+    ngx_http_eda_event_conf_t  *ecf;
+
+    ecf = ngx_http_eda_publish_event_conf(r);
+
+    ev->nattrs = 0;
+    ev->data.data = NULL;
+    ev->data.len = 0;
+
+    (void) ngx_eda_ce_set(ev, "specversion", 11, "1.0", 3);
+
+    rc = ngx_http_eda_event_std_attrs(r, ecf, client, ev, pb);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    cv = ngx_eda_ce_get(client, "datacontenttype", 15);
+    if (cv != NULL) {
+        (void) ngx_eda_ce_set(ev, "datacontenttype", 15, cv->data, cv->len);
+    }
+
+    /* the client's extensions, then the gateway's, which win */
+
+    if (ecf->client_attrs & NGX_HTTP_EDA_CA_EXTENSIONS) {
+        rc = ngx_http_eda_event_client_extensions(client, ev, pb);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+    }
+
+    rc = ngx_http_eda_event_gateway_extensions(r, ecf, ev, pb);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    return ngx_http_eda_event_trace(r, ev, pb);
+}
+
+
+/*
+ * The attributes of ngx_http_eda_std_attrs: the client's value where
+ * eda_ce_client_attributes allows it, else the location's, else the
+ * gateway's default, if it has one.
+ */
+
+static ngx_int_t
+ngx_http_eda_event_std_attrs(ngx_http_request_t *r,
+    ngx_http_eda_event_conf_t *ecf, ngx_eda_ce_event_t *client,
+    ngx_eda_ce_event_t *ev, ngx_http_eda_problem_t *pb)
+{
+    ngx_int_t                  rc;
+    ngx_str_t                  val;
+    const char                *name;
+    ngx_http_eda_std_attr_t   *a;
+    const ngx_eda_ce_str_t    *cv;
+    ngx_http_complex_value_t  *cplx;
+
+    for (a = ngx_http_eda_std_attrs; a->name.len != 0; a++) {
+
+        name = (const char *) a->name.data;
+
+        cv = ngx_eda_ce_get(client, name, a->name.len);
+
+        if (cv != NULL && (ecf->client_attrs & a->flag)) {
+            (void) ngx_eda_ce_set(ev, name, a->name.len, cv->data, cv->len);
+            continue;
+        }
+
+        val.len = 0;
+
+        if (a->conf != NGX_HTTP_EDA_NO_CONF) {
+            cplx = *(ngx_http_complex_value_t **) ((u_char *) ecf + a->conf);
+
+            if (cplx != NULL
+                && ngx_http_complex_value(r, cplx, &val) != NGX_OK)
+            {
+                return NGX_ERROR;
+            }
+        }
+
+        if (val.len) {
+            if (ngx_http_eda_ce_set_str(r, ev, name, &val) != NGX_OK) {
+                return NGX_ERROR;
+            }
+
+            continue;
+        }
+
+        if (a->dflt != NULL) {
+            rc = a->dflt(r, ev, pb);
+            if (rc != NGX_OK) {
+                return rc;
+            }
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+/* the client's Idempotency-Key, else a random UUID */
+
+static ngx_int_t
+ngx_http_eda_event_default_id(ngx_http_request_t *r, ngx_eda_ce_event_t *ev,
+    ngx_http_eda_problem_t *pb)
+{
+    u_char               *p;
+    ngx_str_t            *hv;
+    unsigned char         rnd[16];
+    ngx_eda_main_conf_t  *emcf;
+
+    hv = ngx_http_eda_find_header(r, "idempotency-key",
+                                  sizeof("idempotency-key") - 1);
+    if (hv != NULL) {
+        if (hv->len == 0 || hv->len > NGX_HTTP_EDA_MAX_IDEMPOTENCY) {
+            pb->status = NGX_HTTP_BAD_REQUEST;
+            ngx_str_set(&pb->detail, "Idempotency-Key must be 1 to "
+                        "256 characters");
+            ngx_str_set(&pb->attribute, "id");
+            return NGX_DECLINED;
+        }
+
+        return ngx_http_eda_ce_set_str(r, ev, "id", hv);
+    }
+
+    emcf = ngx_http_get_module_main_conf(r, ngx_eda_module);
+
+    if (ngx_eda_random(emcf, rnd, sizeof(rnd)) != NGX_OK) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "eda: RAND_bytes() failed");
+        return NGX_ERROR;
+    }
+
+    p = ngx_pnalloc(r->pool, NGX_EDA_CE_UUID_LEN);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_eda_ce_format_uuid4(rnd, (char *) p);
+    (void) ngx_eda_ce_set(ev, "id", 2, (const char *) p, NGX_EDA_CE_UUID_LEN);
+
+    return NGX_OK;
+}
+
+
+/* the endpoint that received the event */
+
+static ngx_int_t
+ngx_http_eda_event_default_source(ngx_http_request_t *r,
+    ngx_eda_ce_event_t *ev, ngx_http_eda_problem_t *pb)
+{
+    u_char     *p;
+    size_t      len;
+    ngx_str_t   val;
+
+    len = sizeof("https://") - 1 + r->headers_in.server.len + r->uri.len;
+
+    p = ngx_pnalloc(r->pool, len);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    val.data = p;
+#if (NGX_HTTP_SSL)
+    if (r->connection->ssl) {
+        p = ngx_cpymem(p, "https://", sizeof("https://") - 1);
+    } else
+#endif
+    {
+        p = ngx_cpymem(p, "http://", sizeof("http://") - 1);
+    }
+
+    p = ngx_cpymem(p, r->headers_in.server.data, r->headers_in.server.len);
+    p = ngx_cpymem(p, r->uri.data, r->uri.len);
+    val.len = p - val.data;
+
+    (void) ngx_eda_ce_set(ev, "source", 6, (const char *) val.data, val.len);
+
+    return NGX_OK;
+}
+
+
+/* now */
+
+static ngx_int_t
+ngx_http_eda_event_default_time(ngx_http_request_t *r, ngx_eda_ce_event_t *ev,
+    ngx_http_eda_problem_t *pb)
+{
+    u_char      *p;
+    ngx_time_t  *tp;
+
+    tp = ngx_timeofday();
+
+    p = ngx_pnalloc(r->pool, NGX_EDA_CE_TIME_LEN);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_eda_ce_format_time(tp->sec, tp->msec, (char *) p);
+    (void) ngx_eda_ce_set(ev, "time", 4, (const char *) p,
+                          NGX_EDA_CE_TIME_LEN);
+
+    return NGX_OK;
+}
+
+
+/*
+ * The client's extensions: its other attributes, but those of
+ * ngx_http_eda_std_attrs (eda_ce_client_attributes decided on them) and
+ * those the event has already.
+ */
+
+static ngx_int_t
+ngx_http_eda_event_client_extensions(ngx_eda_ce_event_t *client,
+    ngx_eda_ce_event_t *ev, ngx_http_eda_problem_t *pb)
+{
+    ngx_uint_t                i;
+    ngx_eda_ce_attr_t        *attr;
+    ngx_http_eda_std_attr_t  *a;
+
+    for (i = 0; i < client->nattrs; i++) {
+        attr = &client->attrs[i];
+
+        if (ngx_eda_ce_get(ev, attr->name.data, attr->name.len) != NULL) {
+            continue;
+        }
+
+        for (a = ngx_http_eda_std_attrs; a->name.len != 0; a++) {
+            if (attr->name.len == a->name.len
+                && ngx_strncmp(attr->name.data, a->name.data, a->name.len)
+                   == 0)
+            {
+                break;
+            }
+        }
+
+        if (a->name.len != 0
+            || (attr->name.len == 11
+                && ngx_strncmp(attr->name.data, "specversion", 11) == 0))
+        {
+            continue;
+        }
+
+        if (ngx_eda_ce_set(ev, attr->name.data, attr->name.len,
+                           attr->value.data, attr->value.len)
+            != 0)
+        {
+            return ngx_http_eda_event_too_many(pb);
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+/* eda_ce_extension, then eda_kafka_key as the partitionkey extension */
+
+static ngx_int_t
+ngx_http_eda_event_gateway_extensions(ngx_http_request_t *r,
+    ngx_http_eda_event_conf_t *ecf, ngx_eda_ce_event_t *ev,
+    ngx_http_eda_problem_t *pb)
+{
+    ngx_str_t                val;
+    ngx_uint_t               i;
+    ngx_http_eda_cv_pair_t  *pair;
+
+    if (ecf->ce_extensions != NULL) {
+        pair = ecf->ce_extensions->elts;
+
+        for (i = 0; i < ecf->ce_extensions->nelts; i++) {
+            if (ngx_http_complex_value(r, pair[i].value, &val) != NGX_OK) {
+                return NGX_ERROR;
+            }
+
+            if (val.len == 0) {
+                continue;
+            }
+
+            if (ngx_http_eda_ce_set_str(r, ev, (const char *) pair[i].name.data,
+                                        &val)
+                != NGX_OK)
+            {
+                return ngx_http_eda_event_too_many(pb);
+            }
+        }
+    }
+
+    if (ecf->kafka_key != NULL) {
+        if (ngx_http_complex_value(r, ecf->kafka_key, &val) != NGX_OK) {
+            return NGX_ERROR;
+        }
+
+        if (val.len
+            && ngx_http_eda_ce_set_str(r, ev, "partitionkey", &val) != NGX_OK)
+        {
+            return ngx_http_eda_event_too_many(pb);
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+/* W3C trace context travels as the distributed tracing extension */
+
+static ngx_int_t
+ngx_http_eda_event_trace(ngx_http_request_t *r, ngx_eda_ce_event_t *ev,
+    ngx_http_eda_problem_t *pb)
+{
+    ngx_str_t  *hv;
+
+    hv = ngx_http_eda_find_header(r, "traceparent",
+                                  sizeof("traceparent") - 1);
+
+    if (hv == NULL
+        || !ngx_eda_ce_valid_traceparent((const char *) hv->data, hv->len))
+    {
+        return NGX_OK;
+    }
+
+    if (ngx_http_eda_ce_set_str(r, ev, "traceparent", hv) != NGX_OK) {
+        return ngx_http_eda_event_too_many(pb);
+    }
+
+    hv = ngx_http_eda_find_header(r, "tracestate", sizeof("tracestate") - 1);
+
+    if (hv != NULL && hv->len
+        && ngx_http_eda_ce_set_str(r, ev, "tracestate", hv) != NGX_OK)
+    {
+        return ngx_http_eda_event_too_many(pb);
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_eda_event_too_many(ngx_http_eda_problem_t *pb)
+{
+    pb->status = NGX_HTTP_BAD_REQUEST;
+    ngx_str_set(&pb->detail, "too many attributes");
+
+    return NGX_DECLINED;
 }
 
 
