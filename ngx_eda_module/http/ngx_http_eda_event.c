@@ -92,9 +92,12 @@ static ngx_int_t ngx_http_eda_event_trace(ngx_http_request_t *r,
 static ngx_int_t ngx_http_eda_event_too_many(ngx_http_eda_problem_t *pb);
 static ngx_int_t ngx_http_eda_ce_set_str(ngx_http_request_t *r,
     ngx_eda_ce_event_t *ev, const char *name, ngx_str_t *value);
-static ngx_int_t ngx_http_eda_event_record(ngx_http_request_t *r,
-    ngx_http_eda_event_conf_t *ecf, ngx_eda_ce_event_t *ev,
-    ngx_eda_kafka_msg_t *msg);
+static ngx_int_t ngx_http_eda_event_binary(ngx_http_request_t *r,
+    ngx_eda_ce_event_t *ev, ngx_eda_kafka_msg_t *msg);
+static ngx_int_t ngx_http_eda_event_structured(ngx_http_request_t *r,
+    ngx_eda_ce_event_t *ev, ngx_eda_kafka_msg_t *msg);
+static ngx_int_t ngx_http_eda_event_kafka_headers(ngx_http_request_t *r,
+    ngx_http_eda_event_conf_t *ecf, ngx_eda_kafka_msg_t *msg);
 static char *ngx_http_eda_cv_pair_add(ngx_conf_t *cf, ngx_command_t *cmd,
     ngx_array_t **a, ngx_str_t *value);
 
@@ -520,12 +523,173 @@ ngx_http_eda_event_too_many(ngx_http_eda_problem_t *pb)
 }
 
 
+/*
+ * The Kafka record: in binary mode the attributes become "ce_" headers and
+ * the data the value; in structured mode the value is the JSON event.
+ * eda_kafka_header adds headers in both.
+ */
+
 ngx_int_t
 ngx_http_eda_event_message(ngx_http_request_t *r, ngx_eda_ce_event_t *ev,
     ngx_eda_kafka_msg_t *msg)
 {
-    return ngx_http_eda_event_record(r, ngx_http_eda_publish_event_conf(r),
-                                     ev, msg);
+    ngx_int_t                   rc;
+    ngx_uint_t                  nh;
+    ngx_eda_kafka_header_t     *h;
+    const ngx_eda_ce_str_t     *key;
+    ngx_http_eda_event_conf_t  *ecf;
+
+    ecf = ngx_http_eda_publish_event_conf(r);
+
+    nh = (ecf->kafka_headers != NULL) ? ecf->kafka_headers->nelts : 0;
+
+    h = ngx_palloc(r->pool, (ev->nattrs + nh + 1)
+                            * sizeof(ngx_eda_kafka_header_t));
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    msg->headers = h;
+    msg->nheaders = 0;
+
+    if (ecf->ce_mode == NGX_HTTP_EDA_CE_BINARY) {
+        rc = ngx_http_eda_event_binary(r, ev, msg);
+
+    } else {
+        rc = ngx_http_eda_event_structured(r, ev, msg);
+    }
+
+    if (rc != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    if (ngx_http_eda_event_kafka_headers(r, ecf, msg) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    key = ngx_eda_ce_get(ev, "partitionkey", sizeof("partitionkey") - 1);
+
+    if (ecf->kafka_key != NULL && key != NULL) {
+        msg->key.data = (u_char *) key->data;
+        msg->key.len = key->len;
+    }
+
+    return NGX_OK;
+}
+
+
+/* binary mode: the headers after msg->headers, then the data as value */
+
+static ngx_int_t
+ngx_http_eda_event_binary(ngx_http_request_t *r, ngx_eda_ce_event_t *ev,
+    ngx_eda_kafka_msg_t *msg)
+{
+    size_t                   len;
+    u_char                  *p;
+    ngx_uint_t               i;
+    ngx_eda_ce_attr_t       *attr;
+    ngx_eda_kafka_header_t  *h;
+
+    for (i = 0; i < ev->nattrs; i++) {
+        attr = &ev->attrs[i];
+        h = &msg->headers[msg->nheaders++];
+
+        if (attr->name.len == 15
+            && ngx_strncmp(attr->name.data, "datacontenttype", 15) == 0)
+        {
+            ngx_str_set(&h->name, "content-type");
+
+        } else {
+            len = sizeof("ce_") - 1 + attr->name.len;
+
+            p = ngx_pnalloc(r->pool, len);
+            if (p == NULL) {
+                return NGX_ERROR;
+            }
+
+            h->name.data = p;
+            h->name.len = len;
+            p = ngx_cpymem(p, "ce_", 3);
+            ngx_memcpy(p, attr->name.data, attr->name.len);
+        }
+
+        h->value.data = (u_char *) attr->value.data;
+        h->value.len = attr->value.len;
+    }
+
+    msg->value.data = (u_char *) ev->data.data;
+    msg->value.len = ev->data.len;
+
+    return NGX_OK;
+}
+
+
+/* structured mode: the JSON event as value, and its content-type */
+
+static ngx_int_t
+ngx_http_eda_event_structured(ngx_http_request_t *r, ngx_eda_ce_event_t *ev,
+    ngx_eda_kafka_msg_t *msg)
+{
+    char                    *json;
+    size_t                   len;
+    ngx_eda_kafka_header_t  *h;
+
+    json = ngx_eda_ce_to_json(ev, &len);
+    if (json == NULL) {
+        return NGX_ERROR;
+    }
+
+    msg->value.data = ngx_pnalloc(r->pool, len);
+    if (msg->value.data == NULL) {
+        free(json);
+        return NGX_ERROR;
+    }
+
+    ngx_memcpy(msg->value.data, json, len);
+    msg->value.len = len;
+    free(json);
+
+    h = &msg->headers[msg->nheaders++];
+
+    ngx_str_set(&h->name, "content-type");
+    ngx_str_set(&h->value, "application/cloudevents+json; charset=UTF-8");
+
+    return NGX_OK;
+}
+
+
+/* eda_kafka_header: those with a value, after the binding's headers */
+
+static ngx_int_t
+ngx_http_eda_event_kafka_headers(ngx_http_request_t *r,
+    ngx_http_eda_event_conf_t *ecf, ngx_eda_kafka_msg_t *msg)
+{
+    ngx_str_t                val;
+    ngx_uint_t               i;
+    ngx_eda_kafka_header_t  *h;
+    ngx_http_eda_cv_pair_t  *pair;
+
+    if (ecf->kafka_headers == NULL) {
+        return NGX_OK;
+    }
+
+    pair = ecf->kafka_headers->elts;
+
+    for (i = 0; i < ecf->kafka_headers->nelts; i++) {
+        if (ngx_http_complex_value(r, pair[i].value, &val) != NGX_OK) {
+            return NGX_ERROR;
+        }
+
+        if (val.len == 0) {
+            continue;
+        }
+
+        h = &msg->headers[msg->nheaders++];
+        h->name = pair[i].name;
+        h->value = val;
+    }
+
+    return NGX_OK;
 }
 
 
@@ -538,122 +702,6 @@ ngx_http_eda_ce_set_str(ngx_http_request_t *r, ngx_eda_ce_event_t *ev,
         != 0)
     {
         return NGX_ERROR;
-    }
-
-    return NGX_OK;
-}
-
-
-/*
- * The Kafka record: in binary mode the attributes become "ce_" headers and
- * the data the value; in structured mode the value is the JSON event.
- */
-
-static ngx_int_t
-ngx_http_eda_event_record(ngx_http_request_t *r,
-    ngx_http_eda_event_conf_t *ecf, ngx_eda_ce_event_t *ev,
-    ngx_eda_kafka_msg_t *msg)
-{
-    char                    *json;
-    size_t                   len;
-    u_char                  *p;
-    ngx_str_t                val;
-    ngx_uint_t               i, n, nh;
-    ngx_http_eda_cv_pair_t  *pair;
-    ngx_eda_kafka_header_t  *h;
-    const ngx_eda_ce_str_t  *key;
-
-    nh = (ecf->kafka_headers != NULL) ? ecf->kafka_headers->nelts : 0;
-
-    h = ngx_palloc(r->pool, (ev->nattrs + nh + 1)
-                            * sizeof(ngx_eda_kafka_header_t));
-    if (h == NULL) {
-        return NGX_ERROR;
-    }
-
-    n = 0;
-
-    if (ecf->ce_mode == NGX_HTTP_EDA_CE_BINARY) {
-
-        for (i = 0; i < ev->nattrs; i++) {
-
-            if (ev->attrs[i].name.len == 15
-                && ngx_strncmp(ev->attrs[i].name.data, "datacontenttype", 15)
-                   == 0)
-            {
-                ngx_str_set(&h[n].name, "content-type");
-
-            } else {
-                len = sizeof("ce_") - 1 + ev->attrs[i].name.len;
-
-                p = ngx_pnalloc(r->pool, len);
-                if (p == NULL) {
-                    return NGX_ERROR;
-                }
-
-                h[n].name.data = p;
-                h[n].name.len = len;
-                p = ngx_cpymem(p, "ce_", 3);
-                ngx_memcpy(p, ev->attrs[i].name.data, ev->attrs[i].name.len);
-            }
-
-            h[n].value.data = (u_char *) ev->attrs[i].value.data;
-            h[n].value.len = ev->attrs[i].value.len;
-            n++;
-        }
-
-        msg->value.data = (u_char *) ev->data.data;
-        msg->value.len = ev->data.len;
-
-    } else {
-
-        json = ngx_eda_ce_to_json(ev, &len);
-        if (json == NULL) {
-            return NGX_ERROR;
-        }
-
-        msg->value.data = ngx_pnalloc(r->pool, len);
-        if (msg->value.data == NULL) {
-            free(json);
-            return NGX_ERROR;
-        }
-
-        ngx_memcpy(msg->value.data, json, len);
-        msg->value.len = len;
-        free(json);
-
-        ngx_str_set(&h[n].name, "content-type");
-        ngx_str_set(&h[n].value, "application/cloudevents+json; "
-                                 "charset=UTF-8");
-        n++;
-    }
-
-    if (ecf->kafka_headers != NULL) {
-        pair = ecf->kafka_headers->elts;
-
-        for (i = 0; i < nh; i++) {
-            if (ngx_http_complex_value(r, pair[i].value, &val) != NGX_OK) {
-                return NGX_ERROR;
-            }
-
-            if (val.len == 0) {
-                continue;
-            }
-
-            h[n].name = pair[i].name;
-            h[n].value = val;
-            n++;
-        }
-    }
-
-    msg->headers = h;
-    msg->nheaders = n;
-
-    key = ngx_eda_ce_get(ev, "partitionkey", sizeof("partitionkey") - 1);
-
-    if (ecf->kafka_key != NULL && key != NULL) {
-        msg->key.data = (u_char *) key->data;
-        msg->key.len = key->len;
     }
 
     return NGX_OK;
