@@ -63,6 +63,13 @@ typedef struct {
 
 static ngx_int_t ngx_http_eda_publish_handler(ngx_http_request_t *r);
 static void ngx_http_eda_publish_body(ngx_http_request_t *r);
+static ngx_int_t ngx_http_eda_publish_record(ngx_http_request_t *r,
+    ngx_http_eda_publish_ctx_t *ctx, ngx_http_eda_problem_t *pb,
+    ngx_eda_kafka_msg_t *msg);
+static ngx_int_t ngx_http_eda_publish_refused(ngx_http_request_t *r,
+    ngx_eda_kafka_refusal_e refusal);
+static void ngx_http_eda_publish_wait(ngx_http_request_t *r,
+    ngx_http_eda_publish_ctx_t *ctx, ngx_eda_main_conf_t *emcf);
 static ngx_int_t ngx_http_eda_publish_event(ngx_http_request_t *r,
     ngx_http_eda_publish_ctx_t *ctx, ngx_str_t *body, ngx_eda_ce_event_t *ev,
     ngx_http_eda_problem_t *pb);
@@ -302,12 +309,9 @@ static void
 ngx_http_eda_publish_body(ngx_http_request_t *r)
 {
     ngx_int_t                         rc;
-    ngx_str_t                         body;
-    ngx_msec_t                        timeout;
     ngx_eda_main_conf_t              *emcf;
     ngx_eda_kafka_msg_t               msg;
     ngx_http_eda_problem_t            pb;
-    ngx_eda_ce_event_t               *ev;
     ngx_eda_kafka_refusal_e           refusal;
     ngx_http_eda_publish_ctx_t       *ctx;
     ngx_http_eda_publish_loc_conf_t  *plcf;
@@ -331,20 +335,10 @@ ngx_http_eda_publish_body(ngx_http_request_t *r)
         return;
     }
 
-    if (ngx_http_eda_request_body(r, &body) != NGX_OK) {
-        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
-        return;
-    }
-
     ngx_memzero(&pb, sizeof(ngx_http_eda_problem_t));
+    ngx_memzero(&msg, sizeof(ngx_eda_kafka_msg_t));
 
-    ev = ngx_palloc(r->pool, sizeof(ngx_eda_ce_event_t));
-    if (ev == NULL) {
-        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
-        return;
-    }
-
-    rc = ngx_http_eda_publish_event(r, ctx, &body, ev, &pb);
+    rc = ngx_http_eda_publish_record(r, ctx, &pb, &msg);
 
     if (rc == NGX_ERROR) {
         ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
@@ -356,15 +350,6 @@ ngx_http_eda_publish_body(ngx_http_request_t *r)
         ngx_http_finalize_request(r, ngx_http_eda_problem_send(r, &pb));
         return;
     }
-
-    ngx_memzero(&msg, sizeof(ngx_eda_kafka_msg_t));
-
-    if (ngx_http_eda_event_message(r, ev, &msg) != NGX_OK) {
-        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
-        return;
-    }
-
-    msg.topic = (const char *) plcf->topic.data;
 
     if (plcf->wait) {
         ctx->dr = ngx_eda_kafka_dr_create(r->connection->log);
@@ -385,36 +370,7 @@ ngx_http_eda_publish_body(ngx_http_request_t *r)
             ctx->dr = NULL;
         }
 
-        switch (refusal) {
-
-        case NGX_EDA_KAFKA_QUEUE_FULL:
-            rc = ngx_http_eda_problem(r, NGX_HTTP_SERVICE_UNAVAILABLE,
-                                      "the Kafka producer queue is "
-                                      "full", NGX_HTTP_EDA_RETRY_QUEUE);
-            break;
-
-        case NGX_EDA_KAFKA_BROKERS_DOWN:
-            rc = ngx_http_eda_problem(r, NGX_HTTP_SERVICE_UNAVAILABLE,
-                                      "Kafka is unavailable",
-                                      NGX_HTTP_EDA_RETRY_DOWN);
-            break;
-
-        case NGX_EDA_KAFKA_TOO_LARGE:
-            rc = ngx_http_eda_problem(r,
-                                      NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
-                                      "the event exceeds the Kafka message "
-                                      "size limit", 0);
-            break;
-
-        default:
-            rc = ngx_http_eda_problem(r, NGX_HTTP_SERVICE_UNAVAILABLE,
-                                      "the Kafka producer is not "
-                                      "available",
-                                      NGX_HTTP_EDA_RETRY_DOWN);
-            break;
-        }
-
-        ngx_http_finalize_request(r, rc);
+        ngx_http_finalize_request(r, ngx_http_eda_publish_refused(r, refusal));
         return;
     }
 
@@ -423,11 +379,90 @@ ngx_http_eda_publish_body(ngx_http_request_t *r)
         return;
     }
 
-    /*
-     * Wait for the delivery report.  The timer keeps a shutting-down worker
-     * alive until the report comes (librdkafka reports within its own
-     * message.timeout.ms), and a closed client connection is noticed.
-     */
+    ngx_http_eda_publish_wait(r, ctx, emcf);
+}
+
+
+/* the Kafka record of the request's event, or why there is none in pb */
+
+static ngx_int_t
+ngx_http_eda_publish_record(ngx_http_request_t *r,
+    ngx_http_eda_publish_ctx_t *ctx, ngx_http_eda_problem_t *pb,
+    ngx_eda_kafka_msg_t *msg)
+{
+    ngx_int_t                         rc;
+    ngx_str_t                         body;
+    ngx_eda_ce_event_t               *ev;
+    ngx_http_eda_publish_loc_conf_t  *plcf;
+
+    if (ngx_http_eda_request_body(r, &body) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    ev = ngx_palloc(r->pool, sizeof(ngx_eda_ce_event_t));
+    if (ev == NULL) {
+        return NGX_ERROR;
+    }
+
+    rc = ngx_http_eda_publish_event(r, ctx, &body, ev, pb);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    if (ngx_http_eda_event_message(r, ev, msg) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    plcf = ngx_http_get_module_loc_conf(r, ngx_http_eda_publish_module);
+
+    msg->topic = (const char *) plcf->topic.data;
+
+    return NGX_OK;
+}
+
+
+/* the answer when the producer cannot take the event */
+
+static ngx_int_t
+ngx_http_eda_publish_refused(ngx_http_request_t *r,
+    ngx_eda_kafka_refusal_e refusal)
+{
+    switch (refusal) {
+
+    case NGX_EDA_KAFKA_QUEUE_FULL:
+        return ngx_http_eda_problem(r, NGX_HTTP_SERVICE_UNAVAILABLE,
+                                    "the Kafka producer queue is full",
+                                    NGX_HTTP_EDA_RETRY_QUEUE);
+
+    case NGX_EDA_KAFKA_BROKERS_DOWN:
+        return ngx_http_eda_problem(r, NGX_HTTP_SERVICE_UNAVAILABLE,
+                                    "Kafka is unavailable",
+                                    NGX_HTTP_EDA_RETRY_DOWN);
+
+    case NGX_EDA_KAFKA_TOO_LARGE:
+        return ngx_http_eda_problem(r, NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
+                                    "the event exceeds the Kafka message "
+                                    "size limit", 0);
+
+    default:
+        return ngx_http_eda_problem(r, NGX_HTTP_SERVICE_UNAVAILABLE,
+                                    "the Kafka producer is not available",
+                                    NGX_HTTP_EDA_RETRY_DOWN);
+    }
+}
+
+
+/*
+ * Wait for the delivery report.  The timer keeps a shutting-down worker
+ * alive until the report comes (librdkafka reports within its own
+ * message.timeout.ms), and a closed client connection is noticed.
+ */
+
+static void
+ngx_http_eda_publish_wait(ngx_http_request_t *r,
+    ngx_http_eda_publish_ctx_t *ctx, ngx_eda_main_conf_t *emcf)
+{
+    ngx_msec_t  timeout;
 
     ctx->waiting = 1;
 
