@@ -47,6 +47,8 @@ typedef struct {
 static ngx_int_t ngx_http_eda_emit_header_filter(ngx_http_request_t *r);
 static ngx_int_t ngx_http_eda_emit_body_filter(ngx_http_request_t *r,
     ngx_chain_t *in);
+static ngx_int_t ngx_http_eda_emit_content_type(ngx_http_request_t *r,
+    ngx_str_t *type);
 static void ngx_http_eda_emit_location(ngx_http_request_t *r,
     ngx_str_t *location);
 static ngx_int_t ngx_http_eda_emit_log_handler(ngx_http_request_t *r);
@@ -204,27 +206,9 @@ ngx_http_eda_emit_header_filter(ngx_http_request_t *r)
     ctx->status = status;
     ctx->body.expected = expected;
 
-    /* the Content-Type as nginx sends it (ngx_http_header_filter()) */
-
-    ctx->content_type = r->headers_out.content_type;
-
-    if (r->headers_out.content_type.len
-        && r->headers_out.content_type_len == r->headers_out.content_type.len
-        && r->headers_out.charset.len)
-    {
-        ctx->content_type.len = r->headers_out.content_type.len
-                                + sizeof("; charset=") - 1
-                                + r->headers_out.charset.len;
-
-        ctx->content_type.data = ngx_pnalloc(r->pool, ctx->content_type.len);
-        if (ctx->content_type.data == NULL) {
-            ngx_http_eda_emit_fail(r, ctx, NGX_LOG_WARN, "out of memory",
-                                   NULL);
-            return rc;
-        }
-
-        ngx_sprintf(ctx->content_type.data, "%V; charset=%V",
-                    &r->headers_out.content_type, &r->headers_out.charset);
+    if (ngx_http_eda_emit_content_type(r, &ctx->content_type) != NGX_OK) {
+        ngx_http_eda_emit_fail(r, ctx, NGX_LOG_WARN, "out of memory", NULL);
+        return rc;
     }
 
     ngx_http_eda_emit_location(r, &ctx->location);
@@ -239,6 +223,35 @@ ngx_http_eda_emit_header_filter(ngx_http_request_t *r)
     }
 
     return rc;
+}
+
+
+/* the Content-Type as nginx sends it (ngx_http_header_filter()) */
+
+static ngx_int_t
+ngx_http_eda_emit_content_type(ngx_http_request_t *r, ngx_str_t *type)
+{
+    *type = r->headers_out.content_type;
+
+    if (r->headers_out.content_type.len == 0
+        || r->headers_out.content_type_len != r->headers_out.content_type.len
+        || r->headers_out.charset.len == 0)
+    {
+        return NGX_OK;
+    }
+
+    type->len = r->headers_out.content_type.len + sizeof("; charset=") - 1
+                + r->headers_out.charset.len;
+
+    type->data = ngx_pnalloc(r->pool, type->len);
+    if (type->data == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_sprintf(type->data, "%V; charset=%V", &r->headers_out.content_type,
+                &r->headers_out.charset);
+
+    return NGX_OK;
 }
 
 
