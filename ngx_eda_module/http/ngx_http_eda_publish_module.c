@@ -3,11 +3,13 @@
  * Copyright (C) ngx_eda authors
  *
  * eda_publish: the request becomes one CloudEvent on a Kafka topic.  The
- * body is read without blocking, the event is assembled from the request
- * (a plain request, a CloudEvent in HTTP binary mode, or one in structured
- * mode) and the location's eda_ce_* settings, produced by the worker's
- * producer, and answered with 202 once the broker acknowledged it (or once
- * it is queued, with eda_publish_wait off).
+ * body is read without blocking, the event the client sent (a plain
+ * request, a CloudEvent in HTTP binary mode, or one in structured mode:
+ * ngx_http_eda_client_event.c) is put under the location's eda_ce_*
+ * settings (ngx_http_eda_event.c), produced by the worker's producer, and
+ * answered with 202 once the broker acknowledged it (or once it is queued,
+ * with eda_publish_wait off).  The module also keeps those settings for
+ * the other producers of events.
  */
 
 
