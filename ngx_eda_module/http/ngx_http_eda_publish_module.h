@@ -12,8 +12,9 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
-/* what other modules used to find here, until they include it themselves */
 #include "ngx_http_eda_event.h"
+
+/* what callers found here before the split, until they include it */
 #include "ngx_http_eda_request.h"
 
 
