@@ -18,25 +18,6 @@
 
 
 /*
- * A location's event settings.  eda_publish's module declares the
- * directives (with the handlers below) and keeps this in its location
- * configuration, so the settings inherit like any of its own.
- */
-typedef struct {
-    ngx_http_complex_value_t   *ce_type;
-    ngx_http_complex_value_t   *ce_source;
-    ngx_http_complex_value_t   *ce_subject;
-    ngx_http_complex_value_t   *ce_id;
-    ngx_http_complex_value_t   *ce_dataschema;
-    ngx_array_t                *ce_extensions; /* NAME and complex value */
-    ngx_uint_t                  ce_mode;
-    ngx_uint_t                  client_attrs;
-    ngx_http_complex_value_t   *kafka_key;
-    ngx_array_t                *kafka_headers; /* NAME and complex value */
-} ngx_http_eda_event_conf_t;
-
-
-/*
  * For other producers of events (the response tap): the event the
  * location's eda_ce_* settings describe for request r, without data (the
  * caller sets ev->data and, if it wants, datacontenttype, then validates
@@ -62,25 +43,6 @@ ngx_int_t ngx_http_eda_event_build(ngx_http_request_t *r,
  */
 ngx_int_t ngx_http_eda_event_message(ngx_http_request_t *r,
     ngx_eda_ce_event_t *ev, ngx_eda_kafka_msg_t *msg);
-
-/* the settings' create and merge steps, for the location configuration */
-void ngx_http_eda_event_init_conf(ngx_http_eda_event_conf_t *conf);
-void ngx_http_eda_event_merge_conf(ngx_http_eda_event_conf_t *prev,
-    ngx_http_eda_event_conf_t *conf);
-
-/*
- * Directive handlers; cmd->offset is where the field is in CONF:
- * eda_ce_mode, eda_ce_client_attributes, eda_ce_extension and
- * eda_kafka_header.
- */
-char *ngx_http_eda_event_ce_mode(ngx_conf_t *cf, ngx_command_t *cmd,
-    void *conf);
-char *ngx_http_eda_event_client_attributes(ngx_conf_t *cf,
-    ngx_command_t *cmd, void *conf);
-char *ngx_http_eda_event_extension(ngx_conf_t *cf, ngx_command_t *cmd,
-    void *conf);
-char *ngx_http_eda_event_kafka_header(ngx_conf_t *cf, ngx_command_t *cmd,
-    void *conf);
 
 
 #endif /* _NGX_HTTP_EDA_EVENT_H_INCLUDED_ */

@@ -26,6 +26,7 @@
 #include "ngx_http_eda_problem.h"
 #include "ngx_http_eda_request.h"
 #include "ngx_http_eda_client_event.h"
+#include "ngx_http_eda_event_conf.h"
 #include "ngx_http_eda_event.h"
 #include "ngx_http_eda_publish_module.h"
 
@@ -96,7 +97,7 @@ static char *ngx_http_eda_publish(ngx_conf_t *cf, ngx_command_t *cmd,
 
 /*
  * Besides eda_publish, the settings of every event the gateway makes
- * (ngx_http_eda_event.c): nginx gives a module one directive table.
+ * (ngx_http_eda_event_conf.c): nginx gives a module one directive table.
  */
 
 static ngx_command_t  ngx_http_eda_publish_commands[] = {

@@ -12,9 +12,10 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
-#include "ngx_http_eda_event.h"
+#include "ngx_http_eda_event_conf.h"
 
-/* what callers found here before the split, until they include it */
+/* what callers found here before the split, until they include them */
+#include "ngx_http_eda_event.h"
 #include "ngx_http_eda_request.h"
 
 
