@@ -7,7 +7,11 @@
  * the status and a few headers as extensions, the body as data.  The
  * filter only looks: every buffer goes on to the client unchanged and at
  * once, and nothing that happens to the event (a size limit, a Kafka
- * outage, an invalid attribute) changes the response.
+ * outage, an invalid attribute) changes the response.  This file is the
+ * module: its directives, the header and body filters that follow a
+ * response, $eda_emit_status and the rate-limited failure log; the body
+ * is copied by ngx_http_eda_emit_body.c and the event made and queued by
+ * ngx_http_eda_emit_event.c.
  */
 
 
@@ -16,35 +20,20 @@
 #include <ngx_http.h>
 
 #include "ngx_eda_module.h"
-#include "ngx_eda_ce.h"
 #include "ngx_eda_kafka_producer.h"
 #include "ngx_eda_metrics.h"
-#include "ngx_http_eda_publish_module.h"
+#include "ngx_http_eda_emit_body.h"
+#include "ngx_http_eda_emit_filter_module.h"
+#include "ngx_http_eda_emit_event.h"
 
 
 #define NGX_HTTP_EDA_EMIT_2XX         0
 #define NGX_HTTP_EDA_EMIT_ALL         1
 
-#define NGX_HTTP_EDA_EMIT_SKIPPED     0
-#define NGX_HTTP_EDA_EMIT_COLLECTING  1
-#define NGX_HTTP_EDA_EMIT_QUEUED      2
-#define NGX_HTTP_EDA_EMIT_FAILED      3
-
-#define NGX_HTTP_EDA_EMIT_TYPE        "eda.http.response"
 #define NGX_HTTP_EDA_EMIT_MAX_BODY    (64 * 1024)
-
-/* the first allocation for a body of unknown length */
-#define NGX_HTTP_EDA_EMIT_FIRST_BUF   4096
 
 /* failures logged per second and worker; the rest are only counted */
 #define NGX_HTTP_EDA_EMIT_WARN_BURST  10
-
-
-typedef struct {
-    ngx_str_t                   topic;        /* NUL-terminated */
-    ngx_uint_t                  on;
-    size_t                      max_body;
-} ngx_http_eda_emit_loc_conf_t;
 
 
 /* per worker: the failures logged in the current second */
@@ -55,36 +44,13 @@ typedef struct {
 } ngx_http_eda_emit_main_conf_t;
 
 
-typedef struct {
-    ngx_uint_t                  state;
-    ngx_uint_t                  status;
-    ngx_str_t                   content_type;
-    ngx_str_t                   location;
-    off_t                       expected;     /* Content-Length or -1 */
-    off_t                       received;
-    u_char                     *body;
-    size_t                      len;
-    size_t                      size;
-    unsigned                    omitted:1;
-} ngx_http_eda_emit_ctx_t;
-
-
 static ngx_int_t ngx_http_eda_emit_header_filter(ngx_http_request_t *r);
 static ngx_int_t ngx_http_eda_emit_body_filter(ngx_http_request_t *r,
     ngx_chain_t *in);
+static ngx_int_t ngx_http_eda_emit_content_type(ngx_http_request_t *r,
+    ngx_str_t *type);
 static void ngx_http_eda_emit_location(ngx_http_request_t *r,
     ngx_str_t *location);
-static void ngx_http_eda_emit_collect(ngx_http_request_t *r,
-    ngx_http_eda_emit_ctx_t *ctx, ngx_http_eda_emit_loc_conf_t *elcf,
-    ngx_buf_t *b);
-static void ngx_http_eda_emit_omit(ngx_http_request_t *r,
-    ngx_http_eda_emit_ctx_t *ctx);
-static void ngx_http_eda_emit(ngx_http_request_t *r,
-    ngx_http_eda_emit_ctx_t *ctx, ngx_http_eda_emit_loc_conf_t *elcf);
-static void ngx_http_eda_emit_delivered(ngx_eda_kafka_dr_t *dr);
-static void ngx_http_eda_emit_fail(ngx_http_request_t *r,
-    ngx_http_eda_emit_ctx_t *ctx, ngx_uint_t level, const char *reason,
-    ngx_str_t *attr);
 static ngx_int_t ngx_http_eda_emit_log_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_eda_emit_status_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
@@ -238,29 +204,11 @@ ngx_http_eda_emit_header_filter(ngx_http_request_t *r)
 
     ctx->state = NGX_HTTP_EDA_EMIT_COLLECTING;
     ctx->status = status;
-    ctx->expected = expected;
+    ctx->body.expected = expected;
 
-    /* the Content-Type as nginx sends it (ngx_http_header_filter()) */
-
-    ctx->content_type = r->headers_out.content_type;
-
-    if (r->headers_out.content_type.len
-        && r->headers_out.content_type_len == r->headers_out.content_type.len
-        && r->headers_out.charset.len)
-    {
-        ctx->content_type.len = r->headers_out.content_type.len
-                                + sizeof("; charset=") - 1
-                                + r->headers_out.charset.len;
-
-        ctx->content_type.data = ngx_pnalloc(r->pool, ctx->content_type.len);
-        if (ctx->content_type.data == NULL) {
-            ngx_http_eda_emit_fail(r, ctx, NGX_LOG_WARN, "out of memory",
-                                   NULL);
-            return rc;
-        }
-
-        ngx_sprintf(ctx->content_type.data, "%V; charset=%V",
-                    &r->headers_out.content_type, &r->headers_out.charset);
+    if (ngx_http_eda_emit_content_type(r, &ctx->content_type) != NGX_OK) {
+        ngx_http_eda_emit_fail(r, ctx, NGX_LOG_WARN, "out of memory", NULL);
+        return rc;
     }
 
     ngx_http_eda_emit_location(r, &ctx->location);
@@ -271,10 +219,39 @@ ngx_http_eda_emit_header_filter(ngx_http_request_t *r)
     }
 
     if (expected > (off_t) elcf->max_body) {
-        ngx_http_eda_emit_omit(r, ctx);
+        ngx_http_eda_emit_body_omit(r, &ctx->body);
     }
 
     return rc;
+}
+
+
+/* the Content-Type as nginx sends it (ngx_http_header_filter()) */
+
+static ngx_int_t
+ngx_http_eda_emit_content_type(ngx_http_request_t *r, ngx_str_t *type)
+{
+    *type = r->headers_out.content_type;
+
+    if (r->headers_out.content_type.len == 0
+        || r->headers_out.content_type_len != r->headers_out.content_type.len
+        || r->headers_out.charset.len == 0)
+    {
+        return NGX_OK;
+    }
+
+    type->len = r->headers_out.content_type.len + sizeof("; charset=") - 1
+                + r->headers_out.charset.len;
+
+    type->data = ngx_pnalloc(r->pool, type->len);
+    if (type->data == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_sprintf(type->data, "%V; charset=%V", &r->headers_out.content_type,
+                &r->headers_out.charset);
+
+    return NGX_OK;
 }
 
 
@@ -352,8 +329,13 @@ ngx_http_eda_emit_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
 
     for (cl = in; cl != NULL; cl = cl->next) {
 
-        if (ctx->state == NGX_HTTP_EDA_EMIT_COLLECTING) {
-            ngx_http_eda_emit_collect(r, ctx, elcf, cl->buf);
+        if (ctx->state == NGX_HTTP_EDA_EMIT_COLLECTING
+            && ngx_http_eda_emit_body_add(r, &ctx->body, cl->buf,
+                                          elcf->max_body)
+               != NGX_OK)
+        {
+            ngx_http_eda_emit_fail(r, ctx, NGX_LOG_WARN, "out of memory",
+                                   NULL);
         }
 
         if (cl->buf->last_buf) {
@@ -382,345 +364,7 @@ ngx_http_eda_emit_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
 }
 
 
-static void
-ngx_http_eda_emit_collect(ngx_http_request_t *r, ngx_http_eda_emit_ctx_t *ctx,
-    ngx_http_eda_emit_loc_conf_t *elcf, ngx_buf_t *b)
-{
-    off_t     size, offset;
-    u_char   *p;
-    size_t    n;
-    ssize_t   rd;
-
-    size = ngx_buf_size(b);
-
-    if (size <= 0) {
-        return;
-    }
-
-    ctx->received += size;
-
-    if (ctx->omitted) {
-        return;
-    }
-
-    if (ctx->received > (off_t) elcf->max_body) {
-        ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                       "eda emit: body over %uz bytes (%O so far), "
-                       "data omitted", elcf->max_body, ctx->received);
-        ngx_http_eda_emit_omit(r, ctx);
-        return;
-    }
-
-    if (!ngx_buf_in_memory(b) && (!b->in_file || b->file->directio)) {
-
-        /*
-         * directio needs aligned reads into aligned memory: such files
-         * are large by design, so their body is not captured
-         */
-
-        ngx_http_eda_emit_omit(r, ctx);
-        return;
-    }
-
-    n = ctx->len + (size_t) size;
-
-    if (n > ctx->size) {
-
-        /* the exact length when it is known, else doubling, at most max */
-
-        if (ctx->expected >= (off_t) n) {
-            n = (size_t) ctx->expected;
-
-        } else {
-            n = ngx_max(n, 2 * ctx->size);
-            n = ngx_max(n, NGX_HTTP_EDA_EMIT_FIRST_BUF);
-            n = ngx_min(n, elcf->max_body);
-        }
-
-        p = ngx_pnalloc(r->pool, n);
-        if (p == NULL) {
-            ngx_http_eda_emit_fail(r, ctx, NGX_LOG_WARN, "out of memory",
-                                   NULL);
-            return;
-        }
-
-        if (ctx->len) {
-            ngx_memcpy(p, ctx->body, ctx->len);
-        }
-
-        if (ctx->body != NULL) {
-            (void) ngx_pfree(r->pool, ctx->body);
-        }
-
-        ctx->body = p;
-        ctx->size = n;
-    }
-
-    if (ngx_buf_in_memory(b)) {
-        ngx_memcpy(ctx->body + ctx->len, b->pos, (size_t) size);
-        ctx->len += (size_t) size;
-        return;
-    }
-
-    /*
-     * A buffer in a file (a proxy temporary file, a static file): a read
-     * of at most eda_emit_max_body bytes from a file nginx itself is about
-     * to send, as the copy filter does without aio.  The file's offset is
-     * left as it was for the other readers of the same file.
-     */
-
-    offset = b->file->offset;
-
-    rd = ngx_read_file(b->file, ctx->body + ctx->len, (size_t) size,
-                       b->file_pos);
-
-    b->file->offset = offset;
-
-    if (rd != (ssize_t) size) {
-        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
-                      "eda: reading the response from \"%V\" for "
-                      "eda_emit failed, data omitted", &b->file->name);
-        ngx_http_eda_emit_omit(r, ctx);
-        return;
-    }
-
-    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                   "eda emit: %O bytes read from \"%V\"", size,
-                   &b->file->name);
-
-    ctx->len += (size_t) size;
-}
-
-
-/*
- * A body that cannot be captured whole is left out of the event entirely
- * (and flagged), never cut: a consumer would otherwise parse half a
- * document as if it were the response.
- */
-
-static void
-ngx_http_eda_emit_omit(ngx_http_request_t *r, ngx_http_eda_emit_ctx_t *ctx)
-{
-    if (ctx->body != NULL) {
-        (void) ngx_pfree(r->pool, ctx->body);
-    }
-
-    ctx->omitted = 1;
-    ctx->body = NULL;
-    ctx->len = 0;
-    ctx->size = 0;
-}
-
-
-static void
-ngx_http_eda_emit(ngx_http_request_t *r, ngx_http_eda_emit_ctx_t *ctx,
-    ngx_http_eda_emit_loc_conf_t *elcf)
-{
-    u_char                   *p;
-    ngx_int_t                 rc;
-    ngx_str_t                 attr;
-    const char               *err;
-    ngx_eda_ce_str_t          cattr;
-    ngx_eda_ce_event_t       *ev;
-    ngx_eda_kafka_dr_t       *dr;
-    ngx_eda_kafka_msg_t       msg;
-    ngx_eda_main_conf_t      *emcf;
-    ngx_http_eda_problem_t    pb;
-    ngx_eda_kafka_refusal_e   refusal;
-
-    ngx_str_null(&attr);
-
-    ev = ngx_palloc(r->pool, sizeof(ngx_eda_ce_event_t));
-    if (ev == NULL) {
-        ngx_http_eda_emit_fail(r, ctx, NGX_LOG_WARN, "out of memory", NULL);
-        return;
-    }
-
-    ngx_memzero(&pb, sizeof(ngx_http_eda_problem_t));
-
-    rc = ngx_http_eda_event_from_conf(r, ev, &pb);
-
-    if (rc == NGX_DECLINED) {
-        p = ngx_pnalloc(r->pool, pb.detail.len + 1);
-        if (p == NULL) {
-            ngx_http_eda_emit_fail(r, ctx, NGX_LOG_WARN, "invalid event",
-                                   &pb.attribute);
-            return;
-        }
-
-        (void) ngx_cpystrn(p, pb.detail.data, pb.detail.len + 1);
-
-        ngx_http_eda_emit_fail(r, ctx, NGX_LOG_WARN, (const char *) p,
-                               &pb.attribute);
-        return;
-    }
-
-    if (rc != NGX_OK) {
-        ngx_http_eda_emit_fail(r, ctx, NGX_LOG_WARN,
-                               "the eda_ce_* settings could not be evaluated",
-                               NULL);
-        return;
-    }
-
-    if (ngx_eda_ce_get(ev, "type", sizeof("type") - 1) == NULL
-        && ngx_eda_ce_set(ev, "type", sizeof("type") - 1,
-                          NGX_HTTP_EDA_EMIT_TYPE,
-                          sizeof(NGX_HTTP_EDA_EMIT_TYPE) - 1)
-           != 0)
-    {
-        goto too_many;
-    }
-
-    p = ngx_pnalloc(r->pool, NGX_INT_T_LEN);
-    if (p == NULL) {
-        ngx_http_eda_emit_fail(r, ctx, NGX_LOG_WARN, "out of memory", NULL);
-        return;
-    }
-
-    if (ngx_eda_ce_set(ev, "httpstatus", sizeof("httpstatus") - 1,
-                       (const char *) p,
-                       (size_t) (ngx_sprintf(p, "%ui", ctx->status) - p))
-        != 0)
-    {
-        goto too_many;
-    }
-
-    /* the service's headers are its own: one that is not a valid value is
-     * left out rather than losing the event */
-
-    if (ctx->location.len
-        && ngx_eda_ce_check_value("httplocation", sizeof("httplocation") - 1,
-                                  (const char *) ctx->location.data,
-                                  ctx->location.len, &err)
-           == 0
-        && ngx_eda_ce_set(ev, "httplocation", sizeof("httplocation") - 1,
-                          (const char *) ctx->location.data,
-                          ctx->location.len)
-           != 0)
-    {
-        goto too_many;
-    }
-
-    if (ctx->omitted) {
-        if (ngx_eda_ce_set(ev, "bodytruncated", sizeof("bodytruncated") - 1,
-                           "true", sizeof("true") - 1)
-            != 0)
-        {
-            goto too_many;
-        }
-
-    } else if (ctx->len) {
-        ev->data.data = (const char *) ctx->body;
-        ev->data.len = ctx->len;
-
-        if (ctx->content_type.len
-            && ngx_eda_ce_check_value("datacontenttype",
-                                      sizeof("datacontenttype") - 1,
-                                      (const char *) ctx->content_type.data,
-                                      ctx->content_type.len, &err)
-               == 0
-            && ngx_eda_ce_set(ev, "datacontenttype",
-                              sizeof("datacontenttype") - 1,
-                              (const char *) ctx->content_type.data,
-                              ctx->content_type.len)
-               != 0)
-        {
-            goto too_many;
-        }
-    }
-
-    if (ngx_eda_ce_validate(ev, &err, &cattr) != 0) {
-        attr.data = (u_char *) cattr.data;
-        attr.len = (cattr.data != NULL) ? cattr.len : 0;
-
-        ngx_http_eda_emit_fail(r, ctx, NGX_LOG_WARN, err, &attr);
-        return;
-    }
-
-    ngx_memzero(&msg, sizeof(ngx_eda_kafka_msg_t));
-
-    if (ngx_http_eda_event_message(r, ev, &msg) != NGX_OK) {
-        ngx_http_eda_emit_fail(r, ctx, NGX_LOG_WARN,
-                               "the Kafka record could not be built", NULL);
-        return;
-    }
-
-    msg.topic = (const char *) elcf->topic.data;
-
-    emcf = ngx_http_get_module_main_conf(r, ngx_eda_module);
-
-    /*
-     * Nothing waits for the report, which refers to no request: it only
-     * counts a delivery that failed after the event was queued.
-     */
-
-    dr = ngx_eda_kafka_dr_create(r->connection->log);
-    if (dr == NULL) {
-        ngx_http_eda_emit_fail(r, ctx, NGX_LOG_WARN, "out of memory", NULL);
-        return;
-    }
-
-    dr->handler = ngx_http_eda_emit_delivered;
-    dr->data = emcf;
-
-    refusal = ngx_eda_kafka_produce(emcf, &msg, dr, r->connection->log);
-
-    if (refusal != NGX_EDA_KAFKA_OK) {
-        ngx_free(dr);
-
-        switch (refusal) {
-
-        case NGX_EDA_KAFKA_QUEUE_FULL:
-            err = "the Kafka producer queue is full";
-            break;
-
-        case NGX_EDA_KAFKA_BROKERS_DOWN:
-            err = "Kafka is unavailable";
-            break;
-
-        case NGX_EDA_KAFKA_TOO_LARGE:
-            err = "the event exceeds the Kafka message size limit";
-            break;
-
-        case NGX_EDA_KAFKA_NO_PRODUCER:
-            err = "the Kafka producer is not available";
-            break;
-
-        default:
-            err = "the Kafka producer refused the event";
-            break;
-        }
-
-        ngx_http_eda_emit_fail(r, ctx, NGX_LOG_WARN, err, NULL);
-        return;
-    }
-
-    ctx->state = NGX_HTTP_EDA_EMIT_QUEUED;
-
-    ngx_log_debug3(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                   "eda emit: status %ui, %uz bytes queued to \"%s\"",
-                   ctx->status, ctx->len, msg.topic);
-
-    return;
-
-too_many:
-
-    ngx_http_eda_emit_fail(r, ctx, NGX_LOG_WARN, "too many attributes", NULL);
-}
-
-
-static void
-ngx_http_eda_emit_delivered(ngx_eda_kafka_dr_t *dr)
-{
-    /* the producer logged the failure itself */
-
-    if (dr->err != 0) {
-        ngx_eda_metrics_count(dr->data, NGX_EDA_M_EMIT_FAILED, 1);
-    }
-}
-
-
-static void
+void
 ngx_http_eda_emit_fail(ngx_http_request_t *r, ngx_http_eda_emit_ctx_t *ctx,
     ngx_uint_t level, const char *reason, ngx_str_t *attr)
 {

@@ -3,11 +3,13 @@
  * Copyright (C) ngx_eda authors
  *
  * eda_publish: the request becomes one CloudEvent on a Kafka topic.  The
- * body is read without blocking, the event is assembled from the request
- * (a plain request, a CloudEvent in HTTP binary mode, or one in structured
- * mode) and the location's eda_ce_* settings, produced by the worker's
- * producer, and answered with 202 once the broker acknowledged it (or once
- * it is queued, with eda_publish_wait off).
+ * body is read without blocking, the event the client sent (a plain
+ * request, a CloudEvent in HTTP binary mode, or one in structured mode:
+ * ngx_http_eda_client_event.c) is put under the location's eda_ce_*
+ * settings (ngx_http_eda_event.c), produced by the worker's producer, and
+ * answered with 202 once the broker acknowledged it (or once it is queued,
+ * with eda_publish_wait off).  The module also keeps those settings for
+ * the other producers of events.
  */
 
 
@@ -22,25 +24,12 @@
 #include "ngx_eda_kafka_producer.h"
 #include "ngx_eda_metrics.h"
 #include "ngx_http_eda_problem.h"
+#include "ngx_http_eda_request.h"
+#include "ngx_http_eda_client_event.h"
+#include "ngx_http_eda_event_conf.h"
+#include "ngx_http_eda_event.h"
 #include "ngx_http_eda_publish_module.h"
 
-
-#define NGX_HTTP_EDA_CE_BINARY       0
-#define NGX_HTTP_EDA_CE_STRUCTURED   1
-
-/* attributes a client may set (eda_ce_client_attributes) */
-#define NGX_HTTP_EDA_CA_ID           0x0001
-#define NGX_HTTP_EDA_CA_SOURCE       0x0002
-#define NGX_HTTP_EDA_CA_TYPE         0x0004
-#define NGX_HTTP_EDA_CA_SUBJECT      0x0008
-#define NGX_HTTP_EDA_CA_TIME         0x0010
-#define NGX_HTTP_EDA_CA_DATASCHEMA   0x0020
-#define NGX_HTTP_EDA_CA_EXTENSIONS   0x0040
-
-#define NGX_HTTP_EDA_CA_DEFAULT                                              \
-    (NGX_HTTP_EDA_CA_ID|NGX_HTTP_EDA_CA_TYPE|NGX_HTTP_EDA_CA_SUBJECT         \
-     |NGX_HTTP_EDA_CA_TIME|NGX_HTTP_EDA_CA_DATASCHEMA                        \
-     |NGX_HTTP_EDA_CA_EXTENSIONS)
 
 /* Retry-After when Kafka cannot take the event */
 #define NGX_HTTP_EDA_RETRY_QUEUE     1
@@ -49,27 +38,10 @@
 /* the request's own timer outlives librdkafka's delivery timeout */
 #define NGX_HTTP_EDA_TIMER_SLACK     5000
 
-#define NGX_HTTP_EDA_MAX_IDEMPOTENCY 256
-
-
-typedef struct {
-    ngx_str_t                   name;
-    ngx_http_complex_value_t   *value;
-} ngx_http_eda_cv_pair_t;
-
 
 typedef struct {
     ngx_str_t                   topic;         /* NUL-terminated */
-    ngx_http_complex_value_t   *ce_type;
-    ngx_http_complex_value_t   *ce_source;
-    ngx_http_complex_value_t   *ce_subject;
-    ngx_http_complex_value_t   *ce_id;
-    ngx_http_complex_value_t   *ce_dataschema;
-    ngx_array_t                *ce_extensions; /* ngx_http_eda_cv_pair_t */
-    ngx_uint_t                  ce_mode;
-    ngx_uint_t                  client_attrs;
-    ngx_http_complex_value_t   *kafka_key;
-    ngx_array_t                *kafka_headers; /* ngx_http_eda_cv_pair_t */
+    ngx_http_eda_event_conf_t   event;         /* eda_ce_*, eda_kafka_* */
     ngx_flag_t                  wait;
     off_t                       max_body;      /* client_max_body_size */
 } ngx_http_eda_publish_loc_conf_t;
@@ -92,35 +64,23 @@ typedef struct {
 } ngx_http_eda_publish_ctx_t;
 
 
-typedef struct {
-    const char                 *name;
-    ngx_uint_t                  flag;
-} ngx_http_eda_attr_flag_t;
-
-
 static ngx_int_t ngx_http_eda_publish_handler(ngx_http_request_t *r);
 static void ngx_http_eda_publish_body(ngx_http_request_t *r);
+static ngx_int_t ngx_http_eda_publish_record(ngx_http_request_t *r,
+    ngx_http_eda_publish_ctx_t *ctx, ngx_http_eda_problem_t *pb,
+    ngx_eda_kafka_msg_t *msg);
+static ngx_int_t ngx_http_eda_publish_refused(ngx_http_request_t *r,
+    ngx_eda_kafka_refusal_e refusal);
+static void ngx_http_eda_publish_wait(ngx_http_request_t *r,
+    ngx_http_eda_publish_ctx_t *ctx, ngx_eda_main_conf_t *emcf);
 static ngx_int_t ngx_http_eda_publish_event(ngx_http_request_t *r,
     ngx_http_eda_publish_ctx_t *ctx, ngx_str_t *body, ngx_eda_ce_event_t *ev,
     ngx_http_eda_problem_t *pb);
-static ngx_int_t ngx_http_eda_publish_client_attrs(ngx_http_request_t *r,
-    ngx_http_eda_publish_loc_conf_t *plcf, ngx_eda_ce_event_t *client,
-    ngx_http_eda_problem_t *pb);
-static ngx_int_t ngx_http_eda_publish_gateway_attrs(ngx_http_request_t *r,
-    ngx_http_eda_publish_loc_conf_t *plcf, ngx_eda_ce_event_t *client,
-    ngx_eda_ce_event_t *ev, ngx_http_eda_problem_t *pb);
-static ngx_int_t ngx_http_eda_publish_message(ngx_http_request_t *r,
-    ngx_http_eda_publish_loc_conf_t *plcf, ngx_eda_ce_event_t *ev,
-    ngx_eda_kafka_msg_t *msg);
 static void ngx_http_eda_publish_delivered(ngx_eda_kafka_dr_t *dr);
 static void ngx_http_eda_publish_timeout(ngx_event_t *ev);
 static void ngx_http_eda_publish_cleanup(void *data);
 static ngx_int_t ngx_http_eda_publish_accepted(ngx_http_request_t *r,
     ngx_http_eda_publish_ctx_t *ctx);
-static ngx_int_t ngx_http_eda_ce_set_str(ngx_http_request_t *r,
-    ngx_eda_ce_event_t *ev, const char *name, ngx_str_t *value);
-static ngx_uint_t ngx_http_eda_media_type_is(ngx_str_t *ct, const char *type,
-    size_t len);
 
 static ngx_int_t ngx_http_eda_publish_body_filter(ngx_http_request_t *r,
     ngx_chain_t *in);
@@ -133,32 +93,12 @@ static char *ngx_http_eda_publish_merge_loc_conf(ngx_conf_t *cf,
     void *parent, void *child);
 static char *ngx_http_eda_publish(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
-static char *ngx_http_eda_cv_pair(ngx_conf_t *cf, ngx_command_t *cmd,
-    void *conf);
-static char *ngx_http_eda_client_attributes(ngx_conf_t *cf,
-    ngx_command_t *cmd, void *conf);
-static char *ngx_http_eda_ce_mode(ngx_conf_t *cf, ngx_command_t *cmd,
-    void *conf);
 
 
-static ngx_conf_enum_t  ngx_http_eda_ce_modes[] = {
-    { ngx_string("binary"), NGX_HTTP_EDA_CE_BINARY },
-    { ngx_string("structured"), NGX_HTTP_EDA_CE_STRUCTURED },
-    { ngx_null_string, 0 }
-};
-
-
-static ngx_http_eda_attr_flag_t  ngx_http_eda_attr_flags[] = {
-    { "id", NGX_HTTP_EDA_CA_ID },
-    { "source", NGX_HTTP_EDA_CA_SOURCE },
-    { "type", NGX_HTTP_EDA_CA_TYPE },
-    { "subject", NGX_HTTP_EDA_CA_SUBJECT },
-    { "time", NGX_HTTP_EDA_CA_TIME },
-    { "dataschema", NGX_HTTP_EDA_CA_DATASCHEMA },
-    { "extensions", NGX_HTTP_EDA_CA_EXTENSIONS },
-    { NULL, 0 }
-};
-
+/*
+ * Besides eda_publish, the settings of every event the gateway makes
+ * (ngx_http_eda_event_conf.c): nginx gives a module one directive table.
+ */
 
 static ngx_command_t  ngx_http_eda_publish_commands[] = {
 
@@ -173,70 +113,70 @@ static ngx_command_t  ngx_http_eda_publish_commands[] = {
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
       ngx_http_set_complex_value_slot,
       NGX_HTTP_LOC_CONF_OFFSET,
-      offsetof(ngx_http_eda_publish_loc_conf_t, ce_type),
+      offsetof(ngx_http_eda_publish_loc_conf_t, event.ce_type),
       NULL },
 
     { ngx_string("eda_ce_source"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
       ngx_http_set_complex_value_slot,
       NGX_HTTP_LOC_CONF_OFFSET,
-      offsetof(ngx_http_eda_publish_loc_conf_t, ce_source),
+      offsetof(ngx_http_eda_publish_loc_conf_t, event.ce_source),
       NULL },
 
     { ngx_string("eda_ce_subject"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
       ngx_http_set_complex_value_slot,
       NGX_HTTP_LOC_CONF_OFFSET,
-      offsetof(ngx_http_eda_publish_loc_conf_t, ce_subject),
+      offsetof(ngx_http_eda_publish_loc_conf_t, event.ce_subject),
       NULL },
 
     { ngx_string("eda_ce_id"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
       ngx_http_set_complex_value_slot,
       NGX_HTTP_LOC_CONF_OFFSET,
-      offsetof(ngx_http_eda_publish_loc_conf_t, ce_id),
+      offsetof(ngx_http_eda_publish_loc_conf_t, event.ce_id),
       NULL },
 
     { ngx_string("eda_ce_dataschema"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
       ngx_http_set_complex_value_slot,
       NGX_HTTP_LOC_CONF_OFFSET,
-      offsetof(ngx_http_eda_publish_loc_conf_t, ce_dataschema),
+      offsetof(ngx_http_eda_publish_loc_conf_t, event.ce_dataschema),
       NULL },
 
     { ngx_string("eda_ce_extension"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE2,
-      ngx_http_eda_cv_pair,
+      ngx_http_eda_event_extension,
       NGX_HTTP_LOC_CONF_OFFSET,
-      offsetof(ngx_http_eda_publish_loc_conf_t, ce_extensions),
+      offsetof(ngx_http_eda_publish_loc_conf_t, event.ce_extensions),
       NULL },
 
     { ngx_string("eda_ce_mode"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
-      ngx_http_eda_ce_mode,
+      ngx_http_eda_event_ce_mode,
       NGX_HTTP_LOC_CONF_OFFSET,
-      0,
+      offsetof(ngx_http_eda_publish_loc_conf_t, event.ce_mode),
       NULL },
 
     { ngx_string("eda_ce_client_attributes"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
-      ngx_http_eda_client_attributes,
+      ngx_http_eda_event_client_attributes,
       NGX_HTTP_LOC_CONF_OFFSET,
-      0,
+      offsetof(ngx_http_eda_publish_loc_conf_t, event.client_attrs),
       NULL },
 
     { ngx_string("eda_kafka_key"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
       ngx_http_set_complex_value_slot,
       NGX_HTTP_LOC_CONF_OFFSET,
-      offsetof(ngx_http_eda_publish_loc_conf_t, kafka_key),
+      offsetof(ngx_http_eda_publish_loc_conf_t, event.kafka_key),
       NULL },
 
     { ngx_string("eda_kafka_header"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE2,
-      ngx_http_eda_cv_pair,
+      ngx_http_eda_event_kafka_header,
       NGX_HTTP_LOC_CONF_OFFSET,
-      offsetof(ngx_http_eda_publish_loc_conf_t, kafka_headers),
+      offsetof(ngx_http_eda_publish_loc_conf_t, event.kafka_headers),
       NULL },
 
     { ngx_string("eda_publish_wait"),
@@ -372,12 +312,9 @@ static void
 ngx_http_eda_publish_body(ngx_http_request_t *r)
 {
     ngx_int_t                         rc;
-    ngx_str_t                         body;
-    ngx_msec_t                        timeout;
     ngx_eda_main_conf_t              *emcf;
     ngx_eda_kafka_msg_t               msg;
     ngx_http_eda_problem_t            pb;
-    ngx_eda_ce_event_t               *ev;
     ngx_eda_kafka_refusal_e           refusal;
     ngx_http_eda_publish_ctx_t       *ctx;
     ngx_http_eda_publish_loc_conf_t  *plcf;
@@ -401,20 +338,10 @@ ngx_http_eda_publish_body(ngx_http_request_t *r)
         return;
     }
 
-    if (ngx_http_eda_request_body(r, &body) != NGX_OK) {
-        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
-        return;
-    }
-
     ngx_memzero(&pb, sizeof(ngx_http_eda_problem_t));
+    ngx_memzero(&msg, sizeof(ngx_eda_kafka_msg_t));
 
-    ev = ngx_palloc(r->pool, sizeof(ngx_eda_ce_event_t));
-    if (ev == NULL) {
-        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
-        return;
-    }
-
-    rc = ngx_http_eda_publish_event(r, ctx, &body, ev, &pb);
+    rc = ngx_http_eda_publish_record(r, ctx, &pb, &msg);
 
     if (rc == NGX_ERROR) {
         ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
@@ -424,14 +351,6 @@ ngx_http_eda_publish_body(ngx_http_request_t *r)
     if (rc != NGX_OK) {
         ngx_eda_metrics_count(emcf, NGX_EDA_M_REJECTED, 1);
         ngx_http_finalize_request(r, ngx_http_eda_problem_send(r, &pb));
-        return;
-    }
-
-    ngx_memzero(&msg, sizeof(ngx_eda_kafka_msg_t));
-
-    if (ngx_http_eda_publish_message(r, plcf, ev, &msg) != NGX_OK)
-    {
-        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
         return;
     }
 
@@ -454,36 +373,7 @@ ngx_http_eda_publish_body(ngx_http_request_t *r)
             ctx->dr = NULL;
         }
 
-        switch (refusal) {
-
-        case NGX_EDA_KAFKA_QUEUE_FULL:
-            rc = ngx_http_eda_problem(r, NGX_HTTP_SERVICE_UNAVAILABLE,
-                                      "the Kafka producer queue is "
-                                      "full", NGX_HTTP_EDA_RETRY_QUEUE);
-            break;
-
-        case NGX_EDA_KAFKA_BROKERS_DOWN:
-            rc = ngx_http_eda_problem(r, NGX_HTTP_SERVICE_UNAVAILABLE,
-                                      "Kafka is unavailable",
-                                      NGX_HTTP_EDA_RETRY_DOWN);
-            break;
-
-        case NGX_EDA_KAFKA_TOO_LARGE:
-            rc = ngx_http_eda_problem(r,
-                                      NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
-                                      "the event exceeds the Kafka message "
-                                      "size limit", 0);
-            break;
-
-        default:
-            rc = ngx_http_eda_problem(r, NGX_HTTP_SERVICE_UNAVAILABLE,
-                                      "the Kafka producer is not "
-                                      "available",
-                                      NGX_HTTP_EDA_RETRY_DOWN);
-            break;
-        }
-
-        ngx_http_finalize_request(r, rc);
+        ngx_http_finalize_request(r, ngx_http_eda_publish_refused(r, refusal));
         return;
     }
 
@@ -492,11 +382,90 @@ ngx_http_eda_publish_body(ngx_http_request_t *r)
         return;
     }
 
-    /*
-     * Wait for the delivery report.  The timer keeps a shutting-down worker
-     * alive until the report comes (librdkafka reports within its own
-     * message.timeout.ms), and a closed client connection is noticed.
-     */
+    ngx_http_eda_publish_wait(r, ctx, emcf);
+}
+
+
+/* the Kafka record of the request's event, or why there is none in pb */
+
+static ngx_int_t
+ngx_http_eda_publish_record(ngx_http_request_t *r,
+    ngx_http_eda_publish_ctx_t *ctx, ngx_http_eda_problem_t *pb,
+    ngx_eda_kafka_msg_t *msg)
+{
+    ngx_int_t                         rc;
+    ngx_str_t                         body;
+    ngx_eda_ce_event_t               *ev;
+    ngx_http_eda_publish_loc_conf_t  *plcf;
+
+    if (ngx_http_eda_request_body(r, &body) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    ev = ngx_palloc(r->pool, sizeof(ngx_eda_ce_event_t));
+    if (ev == NULL) {
+        return NGX_ERROR;
+    }
+
+    rc = ngx_http_eda_publish_event(r, ctx, &body, ev, pb);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    if (ngx_http_eda_event_message(r, ev, msg) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    plcf = ngx_http_get_module_loc_conf(r, ngx_http_eda_publish_module);
+
+    msg->topic = (const char *) plcf->topic.data;
+
+    return NGX_OK;
+}
+
+
+/* the answer when the producer cannot take the event */
+
+static ngx_int_t
+ngx_http_eda_publish_refused(ngx_http_request_t *r,
+    ngx_eda_kafka_refusal_e refusal)
+{
+    switch (refusal) {
+
+    case NGX_EDA_KAFKA_QUEUE_FULL:
+        return ngx_http_eda_problem(r, NGX_HTTP_SERVICE_UNAVAILABLE,
+                                    "the Kafka producer queue is full",
+                                    NGX_HTTP_EDA_RETRY_QUEUE);
+
+    case NGX_EDA_KAFKA_BROKERS_DOWN:
+        return ngx_http_eda_problem(r, NGX_HTTP_SERVICE_UNAVAILABLE,
+                                    "Kafka is unavailable",
+                                    NGX_HTTP_EDA_RETRY_DOWN);
+
+    case NGX_EDA_KAFKA_TOO_LARGE:
+        return ngx_http_eda_problem(r, NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
+                                    "the event exceeds the Kafka message "
+                                    "size limit", 0);
+
+    default:
+        return ngx_http_eda_problem(r, NGX_HTTP_SERVICE_UNAVAILABLE,
+                                    "the Kafka producer is not available",
+                                    NGX_HTTP_EDA_RETRY_DOWN);
+    }
+}
+
+
+/*
+ * Wait for the delivery report.  The timer keeps a shutting-down worker
+ * alive until the report comes (librdkafka reports within its own
+ * message.timeout.ms), and a closed client connection is noticed.
+ */
+
+static void
+ngx_http_eda_publish_wait(ngx_http_request_t *r,
+    ngx_http_eda_publish_ctx_t *ctx, ngx_eda_main_conf_t *emcf)
+{
+    ngx_msec_t  timeout;
 
     ctx->waiting = 1;
 
@@ -511,89 +480,30 @@ ngx_http_eda_publish_body(ngx_http_request_t *r)
 }
 
 
+/*
+ * The event as published: the client's (ngx_http_eda_client_event.c)
+ * under the location's settings (ngx_http_eda_event.c).
+ */
+
 static ngx_int_t
 ngx_http_eda_publish_event(ngx_http_request_t *r,
     ngx_http_eda_publish_ctx_t *ctx, ngx_str_t *body, ngx_eda_ce_event_t *ev,
     ngx_http_eda_problem_t *pb)
 {
-    const char                       *err;
-    ngx_str_t                        *ct;
-    ngx_eda_ce_str_t                  attr;
-    ngx_eda_ce_event_t               *client;
-    ngx_eda_ce_parsed_t              *parsed;
-    const ngx_eda_ce_str_t           *v;
-    ngx_http_eda_publish_loc_conf_t  *plcf;
+    ngx_int_t                rc;
+    const char              *err;
+    ngx_eda_ce_str_t         attr;
+    ngx_eda_ce_event_t      *client;
+    const ngx_eda_ce_str_t  *v;
 
-    plcf = ngx_http_get_module_loc_conf(r, ngx_http_eda_publish_module);
+    /* ctx->parsed holds a structured event's strings until the cleanup */
 
-    ct = (r->headers_in.content_type != NULL)
-         ? &r->headers_in.content_type->value : NULL;
-
-    if (ct != NULL
-        && ngx_http_eda_media_type_is(ct, "application/cloudevents+json",
-                                 sizeof("application/cloudevents+json") - 1))
-    {
-        parsed = ngx_pcalloc(r->pool, sizeof(ngx_eda_ce_parsed_t));
-        if (parsed == NULL) {
-            return NGX_ERROR;
-        }
-
-        if (ngx_eda_ce_from_json((const char *) body->data, body->len,
-                                 parsed, &err, &attr)
-            != 0)
-        {
-            pb->status = NGX_HTTP_BAD_REQUEST;
-            pb->detail.data = (u_char *) err;
-            pb->detail.len = ngx_strlen(err);
-            pb->attribute.data = (u_char *) attr.data;
-            pb->attribute.len = attr.data != NULL ? attr.len : 0;
-            return NGX_DECLINED;
-        }
-
-        ctx->parsed = parsed;
-        client = &parsed->event;
-
-    } else {
-        client = ngx_palloc(r->pool, sizeof(ngx_eda_ce_event_t));
-        if (client == NULL) {
-            return NGX_ERROR;
-        }
-
-        /* an empty body is an event without data */
-
-        client->nattrs = 0;
-        client->data.data = body->len ? (const char *) body->data : NULL;
-        client->data.len = body->len;
-
-        if (ngx_http_eda_publish_client_attrs(r, plcf, client, pb)
-            != NGX_OK)
-        {
-            return pb->status ? NGX_DECLINED : NGX_ERROR;
-        }
-
-        if (ct != NULL && client->data.data != NULL) {
-            if (ngx_eda_ce_set(client, "datacontenttype",
-                               sizeof("datacontenttype") - 1,
-                               (const char *) ct->data, ct->len)
-                != 0)
-            {
-                goto too_many;
-            }
-        }
+    rc = ngx_http_eda_client_event(r, body, &client, &ctx->parsed, pb);
+    if (rc != NGX_OK) {
+        return rc;
     }
 
-    v = ngx_eda_ce_get(client, "specversion", sizeof("specversion") - 1);
-
-    if (v != NULL && !(v->len == 3 && ngx_strncmp(v->data, "1.0", 3) == 0)) {
-        pb->status = NGX_HTTP_BAD_REQUEST;
-        ngx_str_set(&pb->detail, "only CloudEvents 1.0 is supported");
-        ngx_str_set(&pb->attribute, "specversion");
-        return NGX_DECLINED;
-    }
-
-    if (ngx_http_eda_publish_gateway_attrs(r, plcf, client, ev, pb)
-        != NGX_OK)
-    {
+    if (ngx_http_eda_event_build(r, client, ev, pb) != NGX_OK) {
         return pb->status ? NGX_DECLINED : NGX_ERROR;
     }
 
@@ -615,617 +525,6 @@ ngx_http_eda_publish_event(ngx_http_request_t *r,
     v = ngx_eda_ce_get(ev, "id", sizeof("id") - 1);
     ctx->id.data = (u_char *) v->data;
     ctx->id.len = v->len;
-
-    return NGX_OK;
-
-too_many:
-
-    pb->status = NGX_HTTP_BAD_REQUEST;
-    ngx_str_set(&pb->detail, "too many attributes");
-
-    return NGX_DECLINED;
-}
-
-
-/*
- * The attributes of a CloudEvent sent in HTTP binary mode: every "ce-"
- * header, percent-decoded as the HTTP binding requires.
- */
-
-static ngx_int_t
-ngx_http_eda_publish_client_attrs(ngx_http_request_t *r,
-    ngx_http_eda_publish_loc_conf_t *plcf, ngx_eda_ce_event_t *client,
-    ngx_http_eda_problem_t *pb)
-{
-    long              n;
-    u_char           *name, *value;
-    ngx_uint_t        i, j;
-    ngx_list_part_t  *part;
-    ngx_table_elt_t  *h;
-
-    if (ngx_http_eda_find_header(r, "ce-specversion",
-                                 sizeof("ce-specversion") - 1)
-        == NULL)
-    {
-        /* a plain request: everything comes from the configuration */
-        return NGX_OK;
-    }
-
-    part = &r->headers_in.headers.part;
-    h = part->elts;
-
-    for (i = 0; /* void */; i++) {
-
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                break;
-            }
-
-            part = part->next;
-            h = part->elts;
-            i = 0;
-        }
-
-        if (h[i].key.len <= 3
-            || ngx_strncasecmp(h[i].key.data, (u_char *) "ce-", 3) != 0)
-        {
-            continue;
-        }
-
-        name = ngx_pnalloc(r->pool, h[i].key.len - 3);
-        if (name == NULL) {
-            return NGX_ERROR;
-        }
-
-        for (j = 3; j < h[i].key.len; j++) {
-            name[j - 3] = ngx_tolower(h[i].key.data[j]);
-        }
-
-        if (!ngx_eda_ce_valid_name((const char *) name, h[i].key.len - 3)) {
-            pb->status = NGX_HTTP_BAD_REQUEST;
-            ngx_str_set(&pb->detail, "invalid attribute name: lower-case "
-                        "letters and digits, at most 20");
-            pb->attribute.data = name;
-            pb->attribute.len = h[i].key.len - 3;
-            return NGX_DECLINED;
-        }
-
-        value = ngx_pnalloc(r->pool, h[i].value.len + 1);
-        if (value == NULL) {
-            return NGX_ERROR;
-        }
-
-        n = ngx_eda_ce_pct_decode((const char *) h[i].value.data,
-                                  h[i].value.len, (char *) value);
-        if (n < 0) {
-            pb->status = NGX_HTTP_BAD_REQUEST;
-            ngx_str_set(&pb->detail, "invalid percent-encoding or UTF-8");
-            pb->attribute.data = name;
-            pb->attribute.len = h[i].key.len - 3;
-            return NGX_DECLINED;
-        }
-
-        if (ngx_eda_ce_get(client, (const char *) name, h[i].key.len - 3)
-            != NULL)
-        {
-            pb->status = NGX_HTTP_BAD_REQUEST;
-            ngx_str_set(&pb->detail, "attribute given twice");
-            pb->attribute.data = name;
-            pb->attribute.len = h[i].key.len - 3;
-            return NGX_DECLINED;
-        }
-
-        if (ngx_eda_ce_set(client, (const char *) name, h[i].key.len - 3,
-                           (const char *) value, (size_t) n)
-            != 0)
-        {
-            pb->status = NGX_HTTP_BAD_REQUEST;
-            ngx_str_set(&pb->detail, "too many attributes");
-            return NGX_DECLINED;
-        }
-    }
-
-    return NGX_OK;
-}
-
-
-/*
- * The event as published: for each attribute, the client's value where
- * eda_ce_client_attributes allows it, else the location's, else the
- * gateway's default.
- */
-
-static ngx_int_t
-ngx_http_eda_publish_gateway_attrs(ngx_http_request_t *r,
-    ngx_http_eda_publish_loc_conf_t *plcf, ngx_eda_ce_event_t *client,
-    ngx_eda_ce_event_t *ev, ngx_http_eda_problem_t *pb)
-{
-    u_char                   *p;
-    size_t                    len;
-    ngx_str_t                 val, *hv;
-    ngx_uint_t                i, k;
-    ngx_time_t               *tp;
-    unsigned char             rnd[16];
-    const ngx_eda_ce_str_t   *cv;
-    ngx_http_eda_cv_pair_t   *pair;
-
-    static struct {
-        const char                 *name;
-        size_t                      len;
-        ngx_uint_t                  flag;
-        size_t                      conf;
-    } std[] = {
-        { "id", 2, NGX_HTTP_EDA_CA_ID,
-          offsetof(ngx_http_eda_publish_loc_conf_t, ce_id) },
-        { "source", 6, NGX_HTTP_EDA_CA_SOURCE,
-          offsetof(ngx_http_eda_publish_loc_conf_t, ce_source) },
-        { "type", 4, NGX_HTTP_EDA_CA_TYPE,
-          offsetof(ngx_http_eda_publish_loc_conf_t, ce_type) },
-        { "subject", 7, NGX_HTTP_EDA_CA_SUBJECT,
-          offsetof(ngx_http_eda_publish_loc_conf_t, ce_subject) },
-        { "time", 4, NGX_HTTP_EDA_CA_TIME, 0 },
-        { "dataschema", 10, NGX_HTTP_EDA_CA_DATASCHEMA,
-          offsetof(ngx_http_eda_publish_loc_conf_t, ce_dataschema) },
-        { NULL, 0, 0, 0 }
-    };
-
-    ev->nattrs = 0;
-    ev->data.data = NULL;
-    ev->data.len = 0;
-
-    (void) ngx_eda_ce_set(ev, "specversion", 11, "1.0", 3);
-
-    for (k = 0; std[k].name != NULL; k++) {
-
-        cv = ngx_eda_ce_get(client, std[k].name, std[k].len);
-
-        if (cv != NULL && (plcf->client_attrs & std[k].flag)) {
-            (void) ngx_eda_ce_set(ev, std[k].name, std[k].len, cv->data,
-                                  cv->len);
-            continue;
-        }
-
-        val.len = 0;
-
-        if (std[k].conf) {
-            ngx_http_complex_value_t  *cplx;
-
-            cplx = *(ngx_http_complex_value_t **)
-                       ((u_char *) plcf + std[k].conf);
-
-            if (cplx != NULL
-                && ngx_http_complex_value(r, cplx, &val) != NGX_OK)
-            {
-                return NGX_ERROR;
-            }
-        }
-
-        if (val.len) {
-            if (ngx_http_eda_ce_set_str(r, ev, std[k].name, &val) != NGX_OK) {
-                return NGX_ERROR;
-            }
-
-            continue;
-        }
-
-        /* defaults */
-
-        if (std[k].flag == NGX_HTTP_EDA_CA_ID) {
-            hv = ngx_http_eda_find_header(r, "idempotency-key",
-                                          sizeof("idempotency-key") - 1);
-            if (hv != NULL) {
-                if (hv->len == 0 || hv->len > NGX_HTTP_EDA_MAX_IDEMPOTENCY) {
-                    pb->status = NGX_HTTP_BAD_REQUEST;
-                    ngx_str_set(&pb->detail, "Idempotency-Key must be 1 to "
-                                "256 characters");
-                    ngx_str_set(&pb->attribute, "id");
-                    return NGX_DECLINED;
-                }
-
-                if (ngx_http_eda_ce_set_str(r, ev, "id", hv) != NGX_OK) {
-                    return NGX_ERROR;
-                }
-
-                continue;
-            }
-
-            if (ngx_eda_random(ngx_http_get_module_main_conf(r,
-                                                             ngx_eda_module),
-                               rnd, sizeof(rnd))
-                != NGX_OK)
-            {
-                ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                              "eda: RAND_bytes() failed");
-                return NGX_ERROR;
-            }
-
-            p = ngx_pnalloc(r->pool, NGX_EDA_CE_UUID_LEN);
-            if (p == NULL) {
-                return NGX_ERROR;
-            }
-
-            ngx_eda_ce_format_uuid4(rnd, (char *) p);
-            (void) ngx_eda_ce_set(ev, "id", 2, (const char *) p,
-                                  NGX_EDA_CE_UUID_LEN);
-
-        } else if (std[k].flag == NGX_HTTP_EDA_CA_SOURCE) {
-
-            /* the endpoint that received the event */
-
-            len = sizeof("https://") - 1 + r->headers_in.server.len
-                  + r->uri.len;
-
-            p = ngx_pnalloc(r->pool, len);
-            if (p == NULL) {
-                return NGX_ERROR;
-            }
-
-            val.data = p;
-#if (NGX_HTTP_SSL)
-            if (r->connection->ssl) {
-                p = ngx_cpymem(p, "https://", sizeof("https://") - 1);
-            } else
-#endif
-            {
-                p = ngx_cpymem(p, "http://", sizeof("http://") - 1);
-            }
-
-            p = ngx_cpymem(p, r->headers_in.server.data,
-                           r->headers_in.server.len);
-            p = ngx_cpymem(p, r->uri.data, r->uri.len);
-            val.len = p - val.data;
-
-            (void) ngx_eda_ce_set(ev, "source", 6, (const char *) val.data,
-                                  val.len);
-
-        } else if (std[k].flag == NGX_HTTP_EDA_CA_TIME) {
-            tp = ngx_timeofday();
-
-            p = ngx_pnalloc(r->pool, NGX_EDA_CE_TIME_LEN);
-            if (p == NULL) {
-                return NGX_ERROR;
-            }
-
-            ngx_eda_ce_format_time(tp->sec, tp->msec, (char *) p);
-            (void) ngx_eda_ce_set(ev, "time", 4, (const char *) p,
-                                  NGX_EDA_CE_TIME_LEN);
-        }
-    }
-
-    cv = ngx_eda_ce_get(client, "datacontenttype", 15);
-    if (cv != NULL) {
-        (void) ngx_eda_ce_set(ev, "datacontenttype", 15, cv->data, cv->len);
-    }
-
-    /* the client's extensions, then the gateway's, which win */
-
-    if (plcf->client_attrs & NGX_HTTP_EDA_CA_EXTENSIONS) {
-        for (i = 0; i < client->nattrs; i++) {
-            if (ngx_eda_ce_get(ev, client->attrs[i].name.data,
-                               client->attrs[i].name.len)
-                != NULL)
-            {
-                continue;
-            }
-
-            for (k = 0; std[k].name != NULL; k++) {
-                if (client->attrs[i].name.len == std[k].len
-                    && ngx_strncmp(client->attrs[i].name.data, std[k].name,
-                                   std[k].len) == 0)
-                {
-                    break;
-                }
-            }
-
-            if (std[k].name != NULL
-                || (client->attrs[i].name.len == 11
-                    && ngx_strncmp(client->attrs[i].name.data,
-                                   "specversion", 11) == 0))
-            {
-                continue;
-            }
-
-            if (ngx_eda_ce_set(ev, client->attrs[i].name.data,
-                               client->attrs[i].name.len,
-                               client->attrs[i].value.data,
-                               client->attrs[i].value.len)
-                != 0)
-            {
-                goto too_many;
-            }
-        }
-    }
-
-    if (plcf->ce_extensions != NULL) {
-        pair = plcf->ce_extensions->elts;
-
-        for (i = 0; i < plcf->ce_extensions->nelts; i++) {
-            if (ngx_http_complex_value(r, pair[i].value, &val) != NGX_OK) {
-                return NGX_ERROR;
-            }
-
-            if (val.len == 0) {
-                continue;
-            }
-
-            if (ngx_http_eda_ce_set_str(r, ev, (const char *) pair[i].name.data,
-                                        &val)
-                != NGX_OK)
-            {
-                goto too_many;
-            }
-        }
-    }
-
-    if (plcf->kafka_key != NULL) {
-        if (ngx_http_complex_value(r, plcf->kafka_key, &val) != NGX_OK) {
-            return NGX_ERROR;
-        }
-
-        if (val.len
-            && ngx_http_eda_ce_set_str(r, ev, "partitionkey", &val) != NGX_OK)
-        {
-            goto too_many;
-        }
-    }
-
-    /* W3C trace context travels as the distributed tracing extension */
-
-    hv = ngx_http_eda_find_header(r, "traceparent",
-                                  sizeof("traceparent") - 1);
-
-    if (hv != NULL
-        && ngx_eda_ce_valid_traceparent((const char *) hv->data, hv->len))
-    {
-        if (ngx_http_eda_ce_set_str(r, ev, "traceparent", hv) != NGX_OK) {
-            goto too_many;
-        }
-
-        hv = ngx_http_eda_find_header(r, "tracestate",
-                                      sizeof("tracestate") - 1);
-
-        if (hv != NULL && hv->len
-            && ngx_http_eda_ce_set_str(r, ev, "tracestate", hv) != NGX_OK)
-        {
-            goto too_many;
-        }
-    }
-
-    return NGX_OK;
-
-too_many:
-
-    pb->status = NGX_HTTP_BAD_REQUEST;
-    ngx_str_set(&pb->detail, "too many attributes");
-
-    return NGX_DECLINED;
-}
-
-
-ngx_int_t
-ngx_http_eda_event_from_conf(ngx_http_request_t *r, ngx_eda_ce_event_t *ev,
-    ngx_http_eda_problem_t *pb)
-{
-    ngx_eda_ce_event_t               *none;
-    ngx_http_eda_publish_loc_conf_t  *plcf;
-
-    plcf = ngx_http_get_module_loc_conf(r, ngx_http_eda_publish_module);
-
-    none = ngx_palloc(r->pool, sizeof(ngx_eda_ce_event_t));
-    if (none == NULL) {
-        return NGX_ERROR;
-    }
-
-    none->nattrs = 0;
-    none->data.data = NULL;
-    none->data.len = 0;
-
-    return ngx_http_eda_publish_gateway_attrs(r, plcf, none, ev, pb);
-}
-
-
-ngx_int_t
-ngx_http_eda_event_message(ngx_http_request_t *r, ngx_eda_ce_event_t *ev,
-    ngx_eda_kafka_msg_t *msg)
-{
-    ngx_http_eda_publish_loc_conf_t  *plcf;
-
-    plcf = ngx_http_get_module_loc_conf(r, ngx_http_eda_publish_module);
-
-    return ngx_http_eda_publish_message(r, plcf, ev, msg);
-}
-
-
-static ngx_int_t
-ngx_http_eda_ce_set_str(ngx_http_request_t *r, ngx_eda_ce_event_t *ev,
-    const char *name, ngx_str_t *value)
-{
-    if (ngx_eda_ce_set(ev, name, ngx_strlen(name), (const char *) value->data,
-                       value->len)
-        != 0)
-    {
-        return NGX_ERROR;
-    }
-
-    return NGX_OK;
-}
-
-
-/*
- * The Kafka record: in binary mode the attributes become "ce_" headers and
- * the data the value; in structured mode the value is the JSON event.
- */
-
-static ngx_int_t
-ngx_http_eda_publish_message(ngx_http_request_t *r,
-    ngx_http_eda_publish_loc_conf_t *plcf, ngx_eda_ce_event_t *ev,
-    ngx_eda_kafka_msg_t *msg)
-{
-    char                    *json;
-    size_t                   len;
-    u_char                  *p;
-    ngx_str_t                val;
-    ngx_uint_t               i, n, nh;
-    ngx_http_eda_cv_pair_t  *pair;
-    ngx_eda_kafka_header_t  *h;
-    const ngx_eda_ce_str_t  *key;
-
-    nh = (plcf->kafka_headers != NULL) ? plcf->kafka_headers->nelts : 0;
-
-    h = ngx_palloc(r->pool, (ev->nattrs + nh + 1)
-                            * sizeof(ngx_eda_kafka_header_t));
-    if (h == NULL) {
-        return NGX_ERROR;
-    }
-
-    n = 0;
-
-    if (plcf->ce_mode == NGX_HTTP_EDA_CE_BINARY) {
-
-        for (i = 0; i < ev->nattrs; i++) {
-
-            if (ev->attrs[i].name.len == 15
-                && ngx_strncmp(ev->attrs[i].name.data, "datacontenttype", 15)
-                   == 0)
-            {
-                ngx_str_set(&h[n].name, "content-type");
-
-            } else {
-                len = sizeof("ce_") - 1 + ev->attrs[i].name.len;
-
-                p = ngx_pnalloc(r->pool, len);
-                if (p == NULL) {
-                    return NGX_ERROR;
-                }
-
-                h[n].name.data = p;
-                h[n].name.len = len;
-                p = ngx_cpymem(p, "ce_", 3);
-                ngx_memcpy(p, ev->attrs[i].name.data, ev->attrs[i].name.len);
-            }
-
-            h[n].value.data = (u_char *) ev->attrs[i].value.data;
-            h[n].value.len = ev->attrs[i].value.len;
-            n++;
-        }
-
-        msg->value.data = (u_char *) ev->data.data;
-        msg->value.len = ev->data.len;
-
-    } else {
-
-        json = ngx_eda_ce_to_json(ev, &len);
-        if (json == NULL) {
-            return NGX_ERROR;
-        }
-
-        msg->value.data = ngx_pnalloc(r->pool, len);
-        if (msg->value.data == NULL) {
-            free(json);
-            return NGX_ERROR;
-        }
-
-        ngx_memcpy(msg->value.data, json, len);
-        msg->value.len = len;
-        free(json);
-
-        ngx_str_set(&h[n].name, "content-type");
-        ngx_str_set(&h[n].value, "application/cloudevents+json; "
-                                 "charset=UTF-8");
-        n++;
-    }
-
-    if (plcf->kafka_headers != NULL) {
-        pair = plcf->kafka_headers->elts;
-
-        for (i = 0; i < nh; i++) {
-            if (ngx_http_complex_value(r, pair[i].value, &val) != NGX_OK) {
-                return NGX_ERROR;
-            }
-
-            if (val.len == 0) {
-                continue;
-            }
-
-            h[n].name = pair[i].name;
-            h[n].value = val;
-            n++;
-        }
-    }
-
-    msg->topic = (const char *) plcf->topic.data;
-    msg->headers = h;
-    msg->nheaders = n;
-
-    key = ngx_eda_ce_get(ev, "partitionkey", sizeof("partitionkey") - 1);
-
-    if (plcf->kafka_key != NULL && key != NULL) {
-        msg->key.data = (u_char *) key->data;
-        msg->key.len = key->len;
-    }
-
-    return NGX_OK;
-}
-
-
-ngx_int_t
-ngx_http_eda_request_body(ngx_http_request_t *r, ngx_str_t *body)
-{
-    off_t         total;
-    u_char       *p;
-    ssize_t       n;
-    ngx_buf_t    *b;
-    ngx_chain_t  *cl;
-
-    cl = r->request_body->bufs;
-
-    body->data = NULL;
-    body->len = 0;
-
-    if (cl == NULL) {
-        return NGX_OK;
-    }
-
-    if (cl->next == NULL && !cl->buf->in_file) {
-        body->data = cl->buf->pos;
-        body->len = cl->buf->last - cl->buf->pos;
-        return NGX_OK;
-    }
-
-    total = 0;
-
-    for (cl = r->request_body->bufs; cl != NULL; cl = cl->next) {
-        total += ngx_buf_size(cl->buf);
-    }
-
-    body->data = ngx_pnalloc(r->pool, total ? total : 1);
-    if (body->data == NULL) {
-        return NGX_ERROR;
-    }
-
-    p = body->data;
-
-    for (cl = r->request_body->bufs; cl != NULL; cl = cl->next) {
-        b = cl->buf;
-
-        if (b->in_file) {
-            n = ngx_read_file(b->file, p, b->file_last - b->file_pos,
-                              b->file_pos);
-            if (n != b->file_last - b->file_pos) {
-                ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                              "eda: reading the request body from \"%V\" "
-                              "failed", &b->file->name);
-                return NGX_ERROR;
-            }
-
-            p += n;
-
-        } else {
-            p = ngx_cpymem(p, b->pos, b->last - b->pos);
-        }
-    }
-
-    body->len = p - body->data;
 
     return NGX_OK;
 }
@@ -1387,59 +686,6 @@ ngx_http_eda_publish_accepted(ngx_http_request_t *r,
 }
 
 
-ngx_str_t *
-ngx_http_eda_find_header(ngx_http_request_t *r, const char *name, size_t len)
-{
-    ngx_uint_t        i;
-    ngx_list_part_t  *part;
-    ngx_table_elt_t  *h;
-
-    part = &r->headers_in.headers.part;
-    h = part->elts;
-
-    for (i = 0; /* void */; i++) {
-
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                return NULL;
-            }
-
-            part = part->next;
-            h = part->elts;
-            i = 0;
-        }
-
-        if (h[i].key.len == len
-            && ngx_strncasecmp(h[i].key.data, (u_char *) name, len) == 0)
-        {
-            return &h[i].value;
-        }
-    }
-}
-
-
-/* 1 if the Content-Type's media type (before any parameter) starts so */
-
-static ngx_uint_t
-ngx_http_eda_media_type_is(ngx_str_t *ct, const char *type, size_t len)
-{
-    u_char  c;
-
-    if (ct->len < len || ngx_strncasecmp(ct->data, (u_char *) type, len) != 0)
-    {
-        return 0;
-    }
-
-    if (ct->len == len) {
-        return 1;
-    }
-
-    c = ct->data[len];
-
-    return c == ';' || c == ' ' || c == '\t' || c == '+';
-}
-
-
 /*
  * Counts the body of a publishing request as it arrives (chunked bodies
  * have no Content-Length to check up front).  Past the limit the rest is
@@ -1576,18 +822,9 @@ ngx_http_eda_publish_create_loc_conf(ngx_conf_t *cf)
      * set by ngx_pcalloc():
      *
      *     conf->topic = { 0, NULL };
-     *     conf->ce_extensions = NULL;
-     *     conf->kafka_headers = NULL;
      */
 
-    conf->ce_type = NGX_CONF_UNSET_PTR;
-    conf->ce_source = NGX_CONF_UNSET_PTR;
-    conf->ce_subject = NGX_CONF_UNSET_PTR;
-    conf->ce_id = NGX_CONF_UNSET_PTR;
-    conf->ce_dataschema = NGX_CONF_UNSET_PTR;
-    conf->kafka_key = NGX_CONF_UNSET_PTR;
-    conf->ce_mode = NGX_CONF_UNSET_UINT;
-    conf->client_attrs = NGX_CONF_UNSET_UINT;
+    ngx_http_eda_event_init_conf(&conf->event);
     conf->wait = NGX_CONF_UNSET;
 
     return conf;
@@ -1603,25 +840,8 @@ ngx_http_eda_publish_merge_loc_conf(ngx_conf_t *cf, void *parent,
 
     ngx_http_core_loc_conf_t  *clcf;
 
-    ngx_conf_merge_ptr_value(conf->ce_type, prev->ce_type, NULL);
-    ngx_conf_merge_ptr_value(conf->ce_source, prev->ce_source, NULL);
-    ngx_conf_merge_ptr_value(conf->ce_subject, prev->ce_subject, NULL);
-    ngx_conf_merge_ptr_value(conf->ce_id, prev->ce_id, NULL);
-    ngx_conf_merge_ptr_value(conf->ce_dataschema, prev->ce_dataschema, NULL);
-    ngx_conf_merge_ptr_value(conf->kafka_key, prev->kafka_key, NULL);
-    ngx_conf_merge_uint_value(conf->ce_mode, prev->ce_mode,
-                              NGX_HTTP_EDA_CE_BINARY);
-    ngx_conf_merge_uint_value(conf->client_attrs, prev->client_attrs,
-                              NGX_HTTP_EDA_CA_DEFAULT);
+    ngx_http_eda_event_merge_conf(&prev->event, &conf->event);
     ngx_conf_merge_value(conf->wait, prev->wait, 1);
-
-    if (conf->ce_extensions == NULL) {
-        conf->ce_extensions = prev->ce_extensions;
-    }
-
-    if (conf->kafka_headers == NULL) {
-        conf->kafka_headers = prev->kafka_headers;
-    }
 
     /*
      * nginx checks Content-Length against client_max_body_size while it
@@ -1673,197 +893,12 @@ ngx_http_eda_publish(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 }
 
 
-/* eda_ce_extension and eda_kafka_header: NAME complex-value */
-
-static char *
-ngx_http_eda_cv_pair(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+ngx_http_eda_event_conf_t *
+ngx_http_eda_publish_event_conf(ngx_http_request_t *r)
 {
-    char  *p = conf;
+    ngx_http_eda_publish_loc_conf_t  *plcf;
 
-    ngx_str_t                         *value;
-    ngx_uint_t                         i;
-    ngx_array_t                      **a;
-    ngx_http_eda_cv_pair_t            *pair;
-    ngx_http_compile_complex_value_t   ccv;
+    plcf = ngx_http_get_module_loc_conf(r, ngx_http_eda_publish_module);
 
-    static const char  *reserved[] = {
-        "specversion", "id", "source", "type", "subject", "time",
-        "dataschema", "datacontenttype", "data", "data_base64",
-        "partitionkey", "traceparent", "tracestate", NULL
-    };
-
-    value = cf->args->elts;
-    a = (ngx_array_t **) (p + cmd->offset);
-
-    if (cmd->offset == offsetof(ngx_http_eda_publish_loc_conf_t,
-                                ce_extensions))
-    {
-        if (!ngx_eda_ce_valid_name((const char *) value[1].data,
-                                   value[1].len))
-        {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "invalid CloudEvents attribute name \"%V\" in "
-                               "\"%V\": 1 to 20 lower-case letters or digits",
-                               &value[1], &cmd->name);
-            return NGX_CONF_ERROR;
-        }
-
-        for (i = 0; reserved[i] != NULL; i++) {
-            if (ngx_strcmp(value[1].data, reserved[i]) == 0) {
-                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                                   "\"%V\" cannot set \"%V\": it is not an "
-                                   "extension (use eda_ce_%V or "
-                                   "eda_kafka_key)",
-                                   &cmd->name, &value[1], &value[1]);
-                return NGX_CONF_ERROR;
-            }
-        }
-
-    } else {
-        if (value[1].len == 0
-            || (value[1].len >= 3
-                && ngx_strncasecmp(value[1].data, (u_char *) "ce_", 3) == 0)
-            || (value[1].len == 12
-                && ngx_strncasecmp(value[1].data, (u_char *) "content-type",
-                                   12) == 0))
-        {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "invalid Kafka header name \"%V\" in \"%V\": "
-                               "\"ce_*\" and \"content-type\" belong to the "
-                               "CloudEvents binding", &value[1], &cmd->name);
-            return NGX_CONF_ERROR;
-        }
-    }
-
-    if (*a == NULL) {
-        *a = ngx_array_create(cf->pool, 4, sizeof(ngx_http_eda_cv_pair_t));
-        if (*a == NULL) {
-            return NGX_CONF_ERROR;
-        }
-    }
-
-    pair = (*a)->elts;
-
-    for (i = 0; i < (*a)->nelts; i++) {
-        if (pair[i].name.len == value[1].len
-            && ngx_strncmp(pair[i].name.data, value[1].data, value[1].len)
-               == 0)
-        {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "duplicate \"%V\" \"%V\"", &cmd->name,
-                               &value[1]);
-            return NGX_CONF_ERROR;
-        }
-    }
-
-    pair = ngx_array_push(*a);
-    if (pair == NULL) {
-        return NGX_CONF_ERROR;
-    }
-
-    pair->name = value[1];
-
-    pair->value = ngx_palloc(cf->pool, sizeof(ngx_http_complex_value_t));
-    if (pair->value == NULL) {
-        return NGX_CONF_ERROR;
-    }
-
-    ngx_memzero(&ccv, sizeof(ngx_http_compile_complex_value_t));
-
-    ccv.cf = cf;
-    ccv.value = &value[2];
-    ccv.complex_value = pair->value;
-
-    if (ngx_http_compile_complex_value(&ccv) != NGX_OK) {
-        return NGX_CONF_ERROR;
-    }
-
-    return NGX_CONF_OK;
-}
-
-
-static char *
-ngx_http_eda_client_attributes(ngx_conf_t *cf, ngx_command_t *cmd,
-    void *conf)
-{
-    ngx_http_eda_publish_loc_conf_t *plcf = conf;
-
-    ngx_str_t                 *value;
-    ngx_uint_t                 i, mask;
-    ngx_http_eda_attr_flag_t  *f;
-
-    if (plcf->client_attrs != NGX_CONF_UNSET_UINT) {
-        return "is duplicate";
-    }
-
-    value = cf->args->elts;
-    mask = 0;
-
-    if (cf->args->nelts == 2 && ngx_strcmp(value[1].data, "none") == 0) {
-        plcf->client_attrs = 0;
-        return NGX_CONF_OK;
-    }
-
-    if (cf->args->nelts == 2 && ngx_strcmp(value[1].data, "all") == 0) {
-        for (f = ngx_http_eda_attr_flags; f->name != NULL; f++) {
-            mask |= f->flag;
-        }
-
-        plcf->client_attrs = mask;
-        return NGX_CONF_OK;
-    }
-
-    for (i = 1; i < cf->args->nelts; i++) {
-        for (f = ngx_http_eda_attr_flags; f->name != NULL; f++) {
-            if (ngx_strcmp(value[i].data, f->name) == 0) {
-                mask |= f->flag;
-                break;
-            }
-        }
-
-        if (f->name == NULL) {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "invalid value \"%V\" in \"%V\": expected "
-                               "\"none\", \"all\" or some of id, source, "
-                               "type, subject, time, dataschema, extensions",
-                               &value[i], &cmd->name);
-            return NGX_CONF_ERROR;
-        }
-    }
-
-    plcf->client_attrs = mask;
-
-    return NGX_CONF_OK;
-}
-
-
-static char *
-ngx_http_eda_ce_mode(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
-{
-    ngx_http_eda_publish_loc_conf_t *plcf = conf;
-
-    ngx_str_t        *value;
-    ngx_conf_enum_t  *e;
-
-    if (plcf->ce_mode != NGX_CONF_UNSET_UINT) {
-        return "is duplicate";
-    }
-
-    value = cf->args->elts;
-
-    for (e = ngx_http_eda_ce_modes; e->name.len != 0; e++) {
-        if (e->name.len == value[1].len
-            && ngx_strcmp(e->name.data, value[1].data) == 0)
-        {
-            plcf->ce_mode = e->value;
-            return NGX_CONF_OK;
-        }
-    }
-
-    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                       "invalid value \"%V\" in \"%V\": expected "
-                       "\"binary\" or \"structured\"",
-                       &value[1], &cmd->name);
-
-    return NGX_CONF_ERROR;
+    return &plcf->event;
 }

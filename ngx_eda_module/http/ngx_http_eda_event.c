@@ -1,0 +1,659 @@
+
+/*
+ * Copyright (C) ngx_eda authors
+ *
+ * The gateway's CloudEvent: a location's event settings (eda_ce_*,
+ * eda_kafka_key, eda_kafka_header: ngx_http_eda_event_conf.c) evaluated
+ * for a request, merged with what a client sent where
+ * eda_ce_client_attributes allows it, and the Kafka record of an event
+ * (CloudEvents Kafka binding, binary or structured mode).  eda_publish,
+ * the response tap and WebSocket publishing build their events here.
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "ngx_eda_module.h"
+#include "ngx_eda_ce.h"
+#include "ngx_eda_kafka_producer.h"
+#include "ngx_http_eda_problem.h"
+#include "ngx_http_eda_request.h"
+#include "ngx_http_eda_event_conf.h"
+#include "ngx_http_eda_event.h"
+#include "ngx_http_eda_publish_module.h"
+
+
+#define NGX_HTTP_EDA_MAX_IDEMPOTENCY 256
+
+/* an attribute without a setting of its own */
+#define NGX_HTTP_EDA_NO_CONF         ((size_t) -1)
+
+
+/* the gateway's value of an attribute neither client nor location set */
+typedef ngx_int_t (*ngx_http_eda_attr_default_pt)(ngx_http_request_t *r,
+    ngx_eda_ce_event_t *ev, ngx_http_eda_problem_t *pb);
+
+
+typedef struct {
+    ngx_str_t                      name;
+    ngx_uint_t                     flag;  /* in eda_ce_client_attributes */
+    size_t                         conf;  /* its eda_ce_* setting */
+    ngx_http_eda_attr_default_pt   dflt;  /* NULL: none */
+} ngx_http_eda_std_attr_t;
+
+
+static ngx_int_t ngx_http_eda_event_std_attrs(ngx_http_request_t *r,
+    ngx_http_eda_event_conf_t *ecf, ngx_eda_ce_event_t *client,
+    ngx_eda_ce_event_t *ev, ngx_http_eda_problem_t *pb);
+static ngx_int_t ngx_http_eda_event_default_id(ngx_http_request_t *r,
+    ngx_eda_ce_event_t *ev, ngx_http_eda_problem_t *pb);
+static ngx_int_t ngx_http_eda_event_default_source(ngx_http_request_t *r,
+    ngx_eda_ce_event_t *ev, ngx_http_eda_problem_t *pb);
+static ngx_int_t ngx_http_eda_event_default_time(ngx_http_request_t *r,
+    ngx_eda_ce_event_t *ev, ngx_http_eda_problem_t *pb);
+static ngx_int_t ngx_http_eda_event_client_extensions(
+    ngx_eda_ce_event_t *client, ngx_eda_ce_event_t *ev,
+    ngx_http_eda_problem_t *pb);
+static ngx_int_t ngx_http_eda_event_gateway_extensions(ngx_http_request_t *r,
+    ngx_http_eda_event_conf_t *ecf, ngx_eda_ce_event_t *ev,
+    ngx_http_eda_problem_t *pb);
+static ngx_int_t ngx_http_eda_event_trace(ngx_http_request_t *r,
+    ngx_eda_ce_event_t *ev, ngx_http_eda_problem_t *pb);
+static ngx_int_t ngx_http_eda_event_too_many(ngx_http_eda_problem_t *pb);
+static ngx_int_t ngx_http_eda_ce_set_str(ngx_http_request_t *r,
+    ngx_eda_ce_event_t *ev, const char *name, ngx_str_t *value);
+static ngx_int_t ngx_http_eda_event_binary(ngx_http_request_t *r,
+    ngx_eda_ce_event_t *ev, ngx_eda_kafka_msg_t *msg);
+static ngx_int_t ngx_http_eda_event_structured(ngx_http_request_t *r,
+    ngx_eda_ce_event_t *ev, ngx_eda_kafka_msg_t *msg);
+static ngx_int_t ngx_http_eda_event_kafka_headers(ngx_http_request_t *r,
+    ngx_http_eda_event_conf_t *ecf, ngx_eda_kafka_msg_t *msg);
+
+
+/* the attributes a location or the gateway sets, in the event's order */
+
+static ngx_http_eda_std_attr_t  ngx_http_eda_std_attrs[] = {
+
+    { ngx_string("id"), NGX_HTTP_EDA_CA_ID,
+      offsetof(ngx_http_eda_event_conf_t, ce_id),
+      ngx_http_eda_event_default_id },
+
+    { ngx_string("source"), NGX_HTTP_EDA_CA_SOURCE,
+      offsetof(ngx_http_eda_event_conf_t, ce_source),
+      ngx_http_eda_event_default_source },
+
+    { ngx_string("type"), NGX_HTTP_EDA_CA_TYPE,
+      offsetof(ngx_http_eda_event_conf_t, ce_type),
+      NULL },
+
+    { ngx_string("subject"), NGX_HTTP_EDA_CA_SUBJECT,
+      offsetof(ngx_http_eda_event_conf_t, ce_subject),
+      NULL },
+
+    { ngx_string("time"), NGX_HTTP_EDA_CA_TIME,
+      NGX_HTTP_EDA_NO_CONF,
+      ngx_http_eda_event_default_time },
+
+    { ngx_string("dataschema"), NGX_HTTP_EDA_CA_DATASCHEMA,
+      offsetof(ngx_http_eda_event_conf_t, ce_dataschema),
+      NULL },
+
+    { ngx_null_string, 0, 0, NULL }
+};
+
+
+ngx_int_t
+ngx_http_eda_event_from_conf(ngx_http_request_t *r, ngx_eda_ce_event_t *ev,
+    ngx_http_eda_problem_t *pb)
+{
+    ngx_eda_ce_event_t  *none;
+
+    none = ngx_palloc(r->pool, sizeof(ngx_eda_ce_event_t));
+    if (none == NULL) {
+        return NGX_ERROR;
+    }
+
+    none->nattrs = 0;
+    none->data.data = NULL;
+    none->data.len = 0;
+
+    return ngx_http_eda_event_build(r, none, ev, pb);
+}
+
+
+ngx_int_t
+ngx_http_eda_event_build(ngx_http_request_t *r, ngx_eda_ce_event_t *client,
+    ngx_eda_ce_event_t *ev, ngx_http_eda_problem_t *pb)
+{
+    ngx_int_t                   rc;
+    const ngx_eda_ce_str_t     *cv;
+    ngx_http_eda_event_conf_t  *ecf;
+
+    ecf = ngx_http_eda_publish_event_conf(r);
+
+    ev->nattrs = 0;
+    ev->data.data = NULL;
+    ev->data.len = 0;
+
+    (void) ngx_eda_ce_set(ev, "specversion", 11, "1.0", 3);
+
+    rc = ngx_http_eda_event_std_attrs(r, ecf, client, ev, pb);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    cv = ngx_eda_ce_get(client, "datacontenttype", 15);
+    if (cv != NULL) {
+        (void) ngx_eda_ce_set(ev, "datacontenttype", 15, cv->data, cv->len);
+    }
+
+    /* the client's extensions, then the gateway's, which win */
+
+    if (ecf->client_attrs & NGX_HTTP_EDA_CA_EXTENSIONS) {
+        rc = ngx_http_eda_event_client_extensions(client, ev, pb);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+    }
+
+    rc = ngx_http_eda_event_gateway_extensions(r, ecf, ev, pb);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    return ngx_http_eda_event_trace(r, ev, pb);
+}
+
+
+/*
+ * The attributes of ngx_http_eda_std_attrs: the client's value where
+ * eda_ce_client_attributes allows it, else the location's, else the
+ * gateway's default, if it has one.
+ */
+
+static ngx_int_t
+ngx_http_eda_event_std_attrs(ngx_http_request_t *r,
+    ngx_http_eda_event_conf_t *ecf, ngx_eda_ce_event_t *client,
+    ngx_eda_ce_event_t *ev, ngx_http_eda_problem_t *pb)
+{
+    ngx_int_t                  rc;
+    ngx_str_t                  val;
+    const char                *name;
+    ngx_http_eda_std_attr_t   *a;
+    const ngx_eda_ce_str_t    *cv;
+    ngx_http_complex_value_t  *cplx;
+
+    for (a = ngx_http_eda_std_attrs; a->name.len != 0; a++) {
+
+        name = (const char *) a->name.data;
+
+        cv = ngx_eda_ce_get(client, name, a->name.len);
+
+        if (cv != NULL && (ecf->client_attrs & a->flag)) {
+            (void) ngx_eda_ce_set(ev, name, a->name.len, cv->data, cv->len);
+            continue;
+        }
+
+        val.len = 0;
+
+        if (a->conf != NGX_HTTP_EDA_NO_CONF) {
+            cplx = *(ngx_http_complex_value_t **) ((u_char *) ecf + a->conf);
+
+            if (cplx != NULL
+                && ngx_http_complex_value(r, cplx, &val) != NGX_OK)
+            {
+                return NGX_ERROR;
+            }
+        }
+
+        if (val.len) {
+            if (ngx_http_eda_ce_set_str(r, ev, name, &val) != NGX_OK) {
+                return NGX_ERROR;
+            }
+
+            continue;
+        }
+
+        if (a->dflt != NULL) {
+            rc = a->dflt(r, ev, pb);
+            if (rc != NGX_OK) {
+                return rc;
+            }
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+/* the client's Idempotency-Key, else a random UUID */
+
+static ngx_int_t
+ngx_http_eda_event_default_id(ngx_http_request_t *r, ngx_eda_ce_event_t *ev,
+    ngx_http_eda_problem_t *pb)
+{
+    u_char               *p;
+    ngx_str_t            *hv;
+    unsigned char         rnd[16];
+    ngx_eda_main_conf_t  *emcf;
+
+    hv = ngx_http_eda_find_header(r, "idempotency-key",
+                                  sizeof("idempotency-key") - 1);
+    if (hv != NULL) {
+        if (hv->len == 0 || hv->len > NGX_HTTP_EDA_MAX_IDEMPOTENCY) {
+            pb->status = NGX_HTTP_BAD_REQUEST;
+            ngx_str_set(&pb->detail, "Idempotency-Key must be 1 to "
+                        "256 characters");
+            ngx_str_set(&pb->attribute, "id");
+            return NGX_DECLINED;
+        }
+
+        return ngx_http_eda_ce_set_str(r, ev, "id", hv);
+    }
+
+    emcf = ngx_http_get_module_main_conf(r, ngx_eda_module);
+
+    if (ngx_eda_random(emcf, rnd, sizeof(rnd)) != NGX_OK) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "eda: RAND_bytes() failed");
+        return NGX_ERROR;
+    }
+
+    p = ngx_pnalloc(r->pool, NGX_EDA_CE_UUID_LEN);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_eda_ce_format_uuid4(rnd, (char *) p);
+    (void) ngx_eda_ce_set(ev, "id", 2, (const char *) p, NGX_EDA_CE_UUID_LEN);
+
+    return NGX_OK;
+}
+
+
+/* the endpoint that received the event */
+
+static ngx_int_t
+ngx_http_eda_event_default_source(ngx_http_request_t *r,
+    ngx_eda_ce_event_t *ev, ngx_http_eda_problem_t *pb)
+{
+    u_char     *p;
+    size_t      len;
+    ngx_str_t   val;
+
+    len = sizeof("https://") - 1 + r->headers_in.server.len + r->uri.len;
+
+    p = ngx_pnalloc(r->pool, len);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    val.data = p;
+#if (NGX_HTTP_SSL)
+    if (r->connection->ssl) {
+        p = ngx_cpymem(p, "https://", sizeof("https://") - 1);
+    } else
+#endif
+    {
+        p = ngx_cpymem(p, "http://", sizeof("http://") - 1);
+    }
+
+    p = ngx_cpymem(p, r->headers_in.server.data, r->headers_in.server.len);
+    p = ngx_cpymem(p, r->uri.data, r->uri.len);
+    val.len = p - val.data;
+
+    (void) ngx_eda_ce_set(ev, "source", 6, (const char *) val.data, val.len);
+
+    return NGX_OK;
+}
+
+
+/* now */
+
+static ngx_int_t
+ngx_http_eda_event_default_time(ngx_http_request_t *r, ngx_eda_ce_event_t *ev,
+    ngx_http_eda_problem_t *pb)
+{
+    u_char      *p;
+    ngx_time_t  *tp;
+
+    tp = ngx_timeofday();
+
+    p = ngx_pnalloc(r->pool, NGX_EDA_CE_TIME_LEN);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_eda_ce_format_time(tp->sec, tp->msec, (char *) p);
+    (void) ngx_eda_ce_set(ev, "time", 4, (const char *) p,
+                          NGX_EDA_CE_TIME_LEN);
+
+    return NGX_OK;
+}
+
+
+/*
+ * The client's extensions: its other attributes, but those of
+ * ngx_http_eda_std_attrs (eda_ce_client_attributes decided on them) and
+ * those the event has already.
+ */
+
+static ngx_int_t
+ngx_http_eda_event_client_extensions(ngx_eda_ce_event_t *client,
+    ngx_eda_ce_event_t *ev, ngx_http_eda_problem_t *pb)
+{
+    ngx_uint_t                i;
+    ngx_eda_ce_attr_t        *attr;
+    ngx_http_eda_std_attr_t  *a;
+
+    for (i = 0; i < client->nattrs; i++) {
+        attr = &client->attrs[i];
+
+        if (ngx_eda_ce_get(ev, attr->name.data, attr->name.len) != NULL) {
+            continue;
+        }
+
+        for (a = ngx_http_eda_std_attrs; a->name.len != 0; a++) {
+            if (attr->name.len == a->name.len
+                && ngx_strncmp(attr->name.data, a->name.data, a->name.len)
+                   == 0)
+            {
+                break;
+            }
+        }
+
+        if (a->name.len != 0
+            || (attr->name.len == 11
+                && ngx_strncmp(attr->name.data, "specversion", 11) == 0))
+        {
+            continue;
+        }
+
+        if (ngx_eda_ce_set(ev, attr->name.data, attr->name.len,
+                           attr->value.data, attr->value.len)
+            != 0)
+        {
+            return ngx_http_eda_event_too_many(pb);
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+/* eda_ce_extension, then eda_kafka_key as the partitionkey extension */
+
+static ngx_int_t
+ngx_http_eda_event_gateway_extensions(ngx_http_request_t *r,
+    ngx_http_eda_event_conf_t *ecf, ngx_eda_ce_event_t *ev,
+    ngx_http_eda_problem_t *pb)
+{
+    ngx_str_t                val;
+    ngx_uint_t               i;
+    ngx_http_eda_cv_pair_t  *pair;
+
+    if (ecf->ce_extensions != NULL) {
+        pair = ecf->ce_extensions->elts;
+
+        for (i = 0; i < ecf->ce_extensions->nelts; i++) {
+            if (ngx_http_complex_value(r, pair[i].value, &val) != NGX_OK) {
+                return NGX_ERROR;
+            }
+
+            if (val.len == 0) {
+                continue;
+            }
+
+            if (ngx_http_eda_ce_set_str(r, ev, (const char *) pair[i].name.data,
+                                        &val)
+                != NGX_OK)
+            {
+                return ngx_http_eda_event_too_many(pb);
+            }
+        }
+    }
+
+    if (ecf->kafka_key != NULL) {
+        if (ngx_http_complex_value(r, ecf->kafka_key, &val) != NGX_OK) {
+            return NGX_ERROR;
+        }
+
+        if (val.len
+            && ngx_http_eda_ce_set_str(r, ev, "partitionkey", &val) != NGX_OK)
+        {
+            return ngx_http_eda_event_too_many(pb);
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+/* W3C trace context travels as the distributed tracing extension */
+
+static ngx_int_t
+ngx_http_eda_event_trace(ngx_http_request_t *r, ngx_eda_ce_event_t *ev,
+    ngx_http_eda_problem_t *pb)
+{
+    ngx_str_t  *hv;
+
+    hv = ngx_http_eda_find_header(r, "traceparent",
+                                  sizeof("traceparent") - 1);
+
+    if (hv == NULL
+        || !ngx_eda_ce_valid_traceparent((const char *) hv->data, hv->len))
+    {
+        return NGX_OK;
+    }
+
+    if (ngx_http_eda_ce_set_str(r, ev, "traceparent", hv) != NGX_OK) {
+        return ngx_http_eda_event_too_many(pb);
+    }
+
+    hv = ngx_http_eda_find_header(r, "tracestate", sizeof("tracestate") - 1);
+
+    if (hv != NULL && hv->len
+        && ngx_http_eda_ce_set_str(r, ev, "tracestate", hv) != NGX_OK)
+    {
+        return ngx_http_eda_event_too_many(pb);
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_eda_event_too_many(ngx_http_eda_problem_t *pb)
+{
+    pb->status = NGX_HTTP_BAD_REQUEST;
+    ngx_str_set(&pb->detail, "too many attributes");
+
+    return NGX_DECLINED;
+}
+
+
+/*
+ * The Kafka record: in binary mode the attributes become "ce_" headers and
+ * the data the value; in structured mode the value is the JSON event.
+ * eda_kafka_header adds headers in both.
+ */
+
+ngx_int_t
+ngx_http_eda_event_message(ngx_http_request_t *r, ngx_eda_ce_event_t *ev,
+    ngx_eda_kafka_msg_t *msg)
+{
+    ngx_int_t                   rc;
+    ngx_uint_t                  nh;
+    ngx_eda_kafka_header_t     *h;
+    const ngx_eda_ce_str_t     *key;
+    ngx_http_eda_event_conf_t  *ecf;
+
+    ecf = ngx_http_eda_publish_event_conf(r);
+
+    nh = (ecf->kafka_headers != NULL) ? ecf->kafka_headers->nelts : 0;
+
+    h = ngx_palloc(r->pool, (ev->nattrs + nh + 1)
+                            * sizeof(ngx_eda_kafka_header_t));
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    msg->headers = h;
+    msg->nheaders = 0;
+
+    if (ecf->ce_mode == NGX_HTTP_EDA_CE_BINARY) {
+        rc = ngx_http_eda_event_binary(r, ev, msg);
+
+    } else {
+        rc = ngx_http_eda_event_structured(r, ev, msg);
+    }
+
+    if (rc != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    if (ngx_http_eda_event_kafka_headers(r, ecf, msg) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    key = ngx_eda_ce_get(ev, "partitionkey", sizeof("partitionkey") - 1);
+
+    if (ecf->kafka_key != NULL && key != NULL) {
+        msg->key.data = (u_char *) key->data;
+        msg->key.len = key->len;
+    }
+
+    return NGX_OK;
+}
+
+
+/* binary mode: the headers after msg->headers, then the data as value */
+
+static ngx_int_t
+ngx_http_eda_event_binary(ngx_http_request_t *r, ngx_eda_ce_event_t *ev,
+    ngx_eda_kafka_msg_t *msg)
+{
+    size_t                   len;
+    u_char                  *p;
+    ngx_uint_t               i;
+    ngx_eda_ce_attr_t       *attr;
+    ngx_eda_kafka_header_t  *h;
+
+    for (i = 0; i < ev->nattrs; i++) {
+        attr = &ev->attrs[i];
+        h = &msg->headers[msg->nheaders++];
+
+        if (attr->name.len == 15
+            && ngx_strncmp(attr->name.data, "datacontenttype", 15) == 0)
+        {
+            ngx_str_set(&h->name, "content-type");
+
+        } else {
+            len = sizeof("ce_") - 1 + attr->name.len;
+
+            p = ngx_pnalloc(r->pool, len);
+            if (p == NULL) {
+                return NGX_ERROR;
+            }
+
+            h->name.data = p;
+            h->name.len = len;
+            p = ngx_cpymem(p, "ce_", 3);
+            ngx_memcpy(p, attr->name.data, attr->name.len);
+        }
+
+        h->value.data = (u_char *) attr->value.data;
+        h->value.len = attr->value.len;
+    }
+
+    msg->value.data = (u_char *) ev->data.data;
+    msg->value.len = ev->data.len;
+
+    return NGX_OK;
+}
+
+
+/* structured mode: the JSON event as value, and its content-type */
+
+static ngx_int_t
+ngx_http_eda_event_structured(ngx_http_request_t *r, ngx_eda_ce_event_t *ev,
+    ngx_eda_kafka_msg_t *msg)
+{
+    char                    *json;
+    size_t                   len;
+    ngx_eda_kafka_header_t  *h;
+
+    json = ngx_eda_ce_to_json(ev, &len);
+    if (json == NULL) {
+        return NGX_ERROR;
+    }
+
+    msg->value.data = ngx_pnalloc(r->pool, len);
+    if (msg->value.data == NULL) {
+        free(json);
+        return NGX_ERROR;
+    }
+
+    ngx_memcpy(msg->value.data, json, len);
+    msg->value.len = len;
+    free(json);
+
+    h = &msg->headers[msg->nheaders++];
+
+    ngx_str_set(&h->name, "content-type");
+    ngx_str_set(&h->value, "application/cloudevents+json; charset=UTF-8");
+
+    return NGX_OK;
+}
+
+
+/* eda_kafka_header: those with a value, after the binding's headers */
+
+static ngx_int_t
+ngx_http_eda_event_kafka_headers(ngx_http_request_t *r,
+    ngx_http_eda_event_conf_t *ecf, ngx_eda_kafka_msg_t *msg)
+{
+    ngx_str_t                val;
+    ngx_uint_t               i;
+    ngx_eda_kafka_header_t  *h;
+    ngx_http_eda_cv_pair_t  *pair;
+
+    if (ecf->kafka_headers == NULL) {
+        return NGX_OK;
+    }
+
+    pair = ecf->kafka_headers->elts;
+
+    for (i = 0; i < ecf->kafka_headers->nelts; i++) {
+        if (ngx_http_complex_value(r, pair[i].value, &val) != NGX_OK) {
+            return NGX_ERROR;
+        }
+
+        if (val.len == 0) {
+            continue;
+        }
+
+        h = &msg->headers[msg->nheaders++];
+        h->name = pair[i].name;
+        h->value = val;
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_eda_ce_set_str(ngx_http_request_t *r, ngx_eda_ce_event_t *ev,
+    const char *name, ngx_str_t *value)
+{
+    if (ngx_eda_ce_set(ev, name, ngx_strlen(name), (const char *) value->data,
+                       value->len)
+        != 0)
+    {
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
