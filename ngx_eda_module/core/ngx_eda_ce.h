@@ -17,7 +17,8 @@
  * formats the gateway generates (RFC 3339 time, UUIDv4 ids, W3C
  * traceparent).  No nginx types: the same code is unit-tested
  * (t/unit/test_ce.c) and fuzzed (t/fuzz/fuzz_ce.c).  The JSON event format
- * is in ngx_eda_ce_json.h, included at the end of this header.
+ * is in ngx_eda_ce_json.h and the Kafka binding in ngx_eda_ce_kafka.h,
+ * both included at the end of this header.
  *
  * Strings are (pointer, length) pairs and are never assumed to be
  * NUL-terminated.
@@ -60,7 +61,7 @@ typedef struct {
 } ngx_eda_ce_event_t;
 
 
-/* a parsed structured event; buffers owned by it, see ..._parsed_free() */
+/* a parsed or decoded event; buffers owned by it, see ..._parsed_free() */
 typedef struct {
     ngx_eda_ce_event_t  event;
     void               *owned;      /* opaque: everything event points to */
@@ -178,6 +179,7 @@ int ngx_eda_ce_ci_prefix(const char *s, size_t len, const char *lit);
 
 
 #include "ngx_eda_ce_json.h"
+#include "ngx_eda_ce_kafka.h"
 
 
 #endif /* _NGX_EDA_CE_H_INCLUDED_ */
