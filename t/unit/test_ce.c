@@ -32,6 +32,20 @@
 
 
 typedef struct {
+    const char  *s;
+    int          valid;
+} valid_case_t;
+
+
+typedef struct {
+    const char  *name;
+    const char  *value;
+    int          rc;            /* what ngx_eda_ce_check_value() returns */
+    const char  *err;           /* NULL: not checked */
+} check_case_t;
+
+
+typedef struct {
     const char  *what;
     int          bare;          /* 1: the attributes alone, no base_event */
     const char  *attrs[6][2];   /* set in this order, up to a NULL name */
@@ -64,6 +78,135 @@ static long pct(const char *in, char *out);
 static void roundtrip(const ngx_eda_ce_event_t *ev, size_t extra);
 static size_t many_attrs(char *buf, size_t size, int n);
 static void test_from_json_limits(void);
+
+
+/* RFC 3339 date-times, valid or not */
+static const valid_case_t  times[] = {
+    { "2026-11-24T13:15:00Z", 1 },
+    { "2026-11-24t13:15:00z", 1 },
+    { "2026-11-24T13:15:00.1Z", 1 },
+    { "2026-11-24T13:15:00.123456789Z", 1 },
+    { "2026-11-24T13:15:00+05:30", 1 },
+    { "2026-11-24T13:15:00.5-08:00", 1 },
+    { "2024-02-29T00:00:00Z", 1 },
+    { "2000-02-29T00:00:00Z", 1 },
+    { "2026-12-31T23:59:60Z", 1 },
+    { "", 0 },
+    { "2026-11-24T13:15:00", 0 },
+    { "2026-11-24", 0 },
+    { "2026-13-24T13:15:00Z", 0 },
+    { "2026-00-24T13:15:00Z", 0 },
+    { "2026-11-00T13:15:00Z", 0 },
+    { "2026-11-31T13:15:00Z", 0 },
+    { "2023-02-29T00:00:00Z", 0 },
+    { "1900-02-29T00:00:00Z", 0 },
+    { "2026-11-24T24:00:00Z", 0 },
+    { "2026-11-24T13:60:00Z", 0 },
+    { "2026-11-24T13:15:61Z", 0 },
+    { "2026-11-24 13:15:00Z", 0 },
+    { "2026-11-24T13:15:00.Z", 0 },
+    { "2026-11-24T13:15:00.123", 0 },
+    { "2026-11-24T13:15:00ZZ", 0 },
+    { "2026-11-24T13:15:00+0530", 0 },
+    { "2026-11-24T13:15:00+24:00", 0 },
+    { "2026-11-24T13:15:00+05:60", 0 },
+    { "2026-11-24T13:15:00+05:3a", 0 },
+    { "2026-11-24T13:15:00+05:30:00", 0 },
+    { "26-11-24T13:15:00Z", 0 },
+    { "2026/11/24T13:15:00Z", 0 },
+    { "2026-1a-24T13:15:00Z", 0 }
+};
+
+
+/* traceparent values, valid or not */
+static const valid_case_t  traceparents[] = {
+    { TP_VALID, 1 },
+    { "00-4bf92f3577b34da6a3ce929d0e0e4736"
+      "-00f067aa0ba902b7-00", 1 },
+    { "01-4bf92f3577b34da6a3ce929d0e0e4736"
+      "-00f067aa0ba902b7-01", 1 },
+    { "cc-4bf92f3577b34da6a3ce929d0e0e4736"
+      "-00f067aa0ba902b7-01-what-ever", 1 },
+    { "", 0 },
+    { "00-4bf92f3577b34da6a3ce929d0e0e4736"
+      "-00f067aa0ba902b7-0", 0 },
+    { "00-4BF92F3577B34DA6A3CE929D0E0E4736"
+      "-00f067aa0ba902b7-01", 0 },
+    { "00-4bf92f3577b34da6a3ce929d0e0e4736"
+      "-00F067AA0BA902B7-01", 0 },
+    { "00-00000000000000000000000000000000"
+      "-00f067aa0ba902b7-01", 0 },
+    { "00-4bf92f3577b34da6a3ce929d0e0e4736"
+      "-0000000000000000-01", 0 },
+    { "ff-4bf92f3577b34da6a3ce929d0e0e4736"
+      "-00f067aa0ba902b7-01", 0 },
+    { "0g-4bf92f3577b34da6a3ce929d0e0e4736"
+      "-00f067aa0ba902b7-01", 0 },
+    { "00-4bf92f3577b34da6a3ce929d0e0e4736"
+      "-00f067aa0ba902b7-01-x", 0 },
+    { "01-4bf92f3577b34da6a3ce929d0e0e4736"
+      "-00f067aa0ba902b7-01x", 0 },
+    { "00_4bf92f3577b34da6a3ce929d0e0e4736"
+      "-00f067aa0ba902b7-01", 0 },
+    { "00-4bf92f3577b34da6a3ce929d0e0e4736"
+      "_00f067aa0ba902b7-01", 0 },
+    { "00-4bf92f3577b34da6a3ce929d0e0e4736"
+      "-00f067aa0ba902b7_01", 0 },
+    { "00-4bf92f3577b34da6a3ce929d0e0e4736"
+      "-00f067aa0ba902b7-0z", 0 }
+};
+
+
+static const check_case_t  check_cases[] = {
+    { "specversion", "1.0", 0, NULL },
+    { "specversion", "0.3", -1, "specversion must be \"1.0\"" },
+    { "specversion", "1.0 ", -1, NULL },
+    { "specversion", "", -1, NULL },
+    { "id", "x", 0, NULL },
+    { "id", "", -1, "attribute must not be empty" },
+    { "type", "com.example.thing", 0, NULL },
+    { "type", "", -1, NULL },
+    { "subject", "a b", 0, NULL },
+    { "subject", "", -1, NULL },
+    { "source", "https://example.com/a?b=c&d=%20#f", 0, NULL },
+    { "source", "/relative/path", 0, NULL },
+    { "source", "urn:uuid:6e8bc430-9c3a-11d9-9669", 0, NULL },
+    { "source", "[::1]:80!$'()*+,;=~_@", 0, NULL },
+    { "source", "", -1, "attribute must not be empty" },
+    { "source", "a b", -1, "source must be a URI-reference" },
+    { "source", "a\"b", -1, NULL },
+    { "source", "a<b>", -1, NULL },
+    { "source", "caf\xc3\xa9", -1, NULL },
+    { "dataschema", "https://example.com/s.json", 0, NULL },
+    { "dataschema", "urn:x", 0, NULL },
+    { "dataschema", "a+b-c.d:", 0, NULL },
+    { "dataschema", "/relative", -1, "dataschema must be an absolute URI" },
+    { "dataschema", "", -1, NULL },
+    { "dataschema", "http", -1, NULL },
+    { "dataschema", "1http://x", -1, NULL },
+    { "dataschema", "ht_tp://x", -1, NULL },
+    { "dataschema", "http://a b", -1, NULL },
+    { "time", "2026-11-24T13:15:00.123Z", 0, NULL },
+    { "time", "2026-11-24 13:15:00Z", -1,
+      "time must be an RFC 3339 timestamp" },
+    { "datacontenttype", "application/json", 0, NULL },
+    { "datacontenttype", "application/cloudevents+json", 0, NULL },
+    { "datacontenttype", "text/plain; charset=utf-8", 0, NULL },
+    { "datacontenttype", "text/plain;charset=\"a b\"", 0, NULL },
+    { "datacontenttype", "text/plain ;q=1", 0, NULL },
+    { "datacontenttype", "text/plain;", 0, NULL },
+    { "datacontenttype", "json", -1, "datacontenttype must be a media type" },
+    { "datacontenttype", "", -1, NULL },
+    { "datacontenttype", "/json", -1, NULL },
+    { "datacontenttype", "text/", -1, NULL },
+    { "datacontenttype", "text/plain extra", -1, NULL },
+    { "datacontenttype", "text /plain", -1, NULL },
+    { "datacontenttype", "text/pl@in", -1, NULL },
+    { "datacontenttype", "text/plain; a=\xc3\xa9", -1, NULL },
+
+    /* extensions: anything clean goes */
+    { "partitionkey", "a b \"c\"", 0, NULL }
+};
 
 
 static const to_json_case_t  to_json_cases[] = {
@@ -376,72 +519,26 @@ test_check_common(void)
 static void
 test_check_rules(void)
 {
+    int          failed;
+    size_t       i;
     const char  *err;
 
-    EDA_CHECK(check("specversion", "1.0", &err) == 0);
-    EDA_CHECK(check("specversion", "0.3", &err) == -1);
-    EDA_CHECK(strcmp(err, "specversion must be \"1.0\"") == 0);
-    EDA_CHECK(check("specversion", "1.0 ", &err) == -1);
-    EDA_CHECK(check("specversion", "", &err) == -1);
+    for (i = 0; i < sizeof(check_cases) / sizeof(check_cases[0]); i++) {
+        failed = eda_unit_failed;
+        err = NULL;
 
-    EDA_CHECK(check("id", "x", &err) == 0);
-    EDA_CHECK(check("id", "", &err) == -1);
-    EDA_CHECK(strcmp(err, "attribute must not be empty") == 0);
-    EDA_CHECK(check("type", "com.example.thing", &err) == 0);
-    EDA_CHECK(check("type", "", &err) == -1);
-    EDA_CHECK(check("subject", "a b", &err) == 0);
-    EDA_CHECK(check("subject", "", &err) == -1);
+        EDA_CHECK(check(check_cases[i].name, check_cases[i].value, &err)
+                  == check_cases[i].rc);
 
-    EDA_CHECK(check("source", "https://example.com/a?b=c&d=%20#f", &err)
-              == 0);
-    EDA_CHECK(check("source", "/relative/path", &err) == 0);
-    EDA_CHECK(check("source", "urn:uuid:6e8bc430-9c3a-11d9-9669", &err) == 0);
-    EDA_CHECK(check("source", "[::1]:80!$'()*+,;=~_@", &err) == 0);
-    EDA_CHECK(check("source", "", &err) == -1);
-    EDA_CHECK(strcmp(err, "attribute must not be empty") == 0);
-    EDA_CHECK(check("source", "a b", &err) == -1);
-    EDA_CHECK(strcmp(err, "source must be a URI-reference") == 0);
-    EDA_CHECK(check("source", "a\"b", &err) == -1);
-    EDA_CHECK(check("source", "a<b>", &err) == -1);
-    EDA_CHECK(check("source", "caf\xc3\xa9", &err) == -1);
+        if (check_cases[i].err != NULL) {
+            EDA_CHECK(err != NULL && strcmp(err, check_cases[i].err) == 0);
+        }
 
-    EDA_CHECK(check("dataschema", "https://example.com/s.json", &err) == 0);
-    EDA_CHECK(check("dataschema", "urn:x", &err) == 0);
-    EDA_CHECK(check("dataschema", "a+b-c.d:", &err) == 0);
-    EDA_CHECK(check("dataschema", "/relative", &err) == -1);
-    EDA_CHECK(strcmp(err, "dataschema must be an absolute URI") == 0);
-    EDA_CHECK(check("dataschema", "", &err) == -1);
-    EDA_CHECK(check("dataschema", "http", &err) == -1);
-    EDA_CHECK(check("dataschema", "1http://x", &err) == -1);
-    EDA_CHECK(check("dataschema", "ht_tp://x", &err) == -1);
-    EDA_CHECK(check("dataschema", "http://a b", &err) == -1);
-
-    EDA_CHECK(check("time", "2026-11-24T13:15:00.123Z", &err) == 0);
-    EDA_CHECK(check("time", "2026-11-24 13:15:00Z", &err) == -1);
-    EDA_CHECK(strcmp(err, "time must be an RFC 3339 timestamp") == 0);
-
-    EDA_CHECK(check("datacontenttype", "application/json", &err) == 0);
-    EDA_CHECK(check("datacontenttype", "application/cloudevents+json", &err)
-              == 0);
-    EDA_CHECK(check("datacontenttype", "text/plain; charset=utf-8", &err)
-              == 0);
-    EDA_CHECK(check("datacontenttype", "text/plain;charset=\"a b\"", &err)
-              == 0);
-    EDA_CHECK(check("datacontenttype", "text/plain ;q=1", &err) == 0);
-    EDA_CHECK(check("datacontenttype", "text/plain;", &err) == 0);
-    EDA_CHECK(check("datacontenttype", "json", &err) == -1);
-    EDA_CHECK(strcmp(err, "datacontenttype must be a media type") == 0);
-    EDA_CHECK(check("datacontenttype", "", &err) == -1);
-    EDA_CHECK(check("datacontenttype", "/json", &err) == -1);
-    EDA_CHECK(check("datacontenttype", "text/", &err) == -1);
-    EDA_CHECK(check("datacontenttype", "text/plain extra", &err) == -1);
-    EDA_CHECK(check("datacontenttype", "text /plain", &err) == -1);
-    EDA_CHECK(check("datacontenttype", "text/pl@in", &err) == -1);
-    EDA_CHECK(check("datacontenttype", "text/plain; a=\xc3\xa9", &err)
-              == -1);
-
-    /* extensions: anything clean goes */
-    EDA_CHECK(check("partitionkey", "a b \"c\"", &err) == 0);
+        if (eda_unit_failed != failed) {
+            printf("  in case %s \"%s\"\n", check_cases[i].name,
+                   check_cases[i].value);
+        }
+    }
 }
 
 
@@ -900,7 +997,9 @@ test_from_json_errors(void)
 static void
 test_time(void)
 {
-    char  out[NGX_EDA_CE_TIME_LEN];
+    int     ok;
+    char    out[NGX_EDA_CE_TIME_LEN];
+    size_t  i;
 
     ngx_eda_ce_format_time(0, 0, out);
     EDA_CHECK_STR(out, sizeof(out), "1970-01-01T00:00:00.000Z");
@@ -933,40 +1032,14 @@ test_time(void)
         EDA_CHECK_STR(out, sizeof(out), "9999-12-31T23:59:59.999Z");
     }
 
-    EDA_CHECK(valid_time("2026-11-24T13:15:00Z"));
-    EDA_CHECK(valid_time("2026-11-24t13:15:00z"));
-    EDA_CHECK(valid_time("2026-11-24T13:15:00.1Z"));
-    EDA_CHECK(valid_time("2026-11-24T13:15:00.123456789Z"));
-    EDA_CHECK(valid_time("2026-11-24T13:15:00+05:30"));
-    EDA_CHECK(valid_time("2026-11-24T13:15:00.5-08:00"));
-    EDA_CHECK(valid_time("2024-02-29T00:00:00Z"));
-    EDA_CHECK(valid_time("2000-02-29T00:00:00Z"));
-    EDA_CHECK(valid_time("2026-12-31T23:59:60Z"));
+    for (i = 0; i < sizeof(times) / sizeof(times[0]); i++) {
+        ok = valid_time(times[i].s) != 0;
+        EDA_CHECK(ok == times[i].valid);
 
-    EDA_CHECK(!valid_time(""));
-    EDA_CHECK(!valid_time("2026-11-24T13:15:00"));
-    EDA_CHECK(!valid_time("2026-11-24"));
-    EDA_CHECK(!valid_time("2026-13-24T13:15:00Z"));
-    EDA_CHECK(!valid_time("2026-00-24T13:15:00Z"));
-    EDA_CHECK(!valid_time("2026-11-00T13:15:00Z"));
-    EDA_CHECK(!valid_time("2026-11-31T13:15:00Z"));
-    EDA_CHECK(!valid_time("2023-02-29T00:00:00Z"));
-    EDA_CHECK(!valid_time("1900-02-29T00:00:00Z"));
-    EDA_CHECK(!valid_time("2026-11-24T24:00:00Z"));
-    EDA_CHECK(!valid_time("2026-11-24T13:60:00Z"));
-    EDA_CHECK(!valid_time("2026-11-24T13:15:61Z"));
-    EDA_CHECK(!valid_time("2026-11-24 13:15:00Z"));
-    EDA_CHECK(!valid_time("2026-11-24T13:15:00.Z"));
-    EDA_CHECK(!valid_time("2026-11-24T13:15:00.123"));
-    EDA_CHECK(!valid_time("2026-11-24T13:15:00ZZ"));
-    EDA_CHECK(!valid_time("2026-11-24T13:15:00+0530"));
-    EDA_CHECK(!valid_time("2026-11-24T13:15:00+24:00"));
-    EDA_CHECK(!valid_time("2026-11-24T13:15:00+05:60"));
-    EDA_CHECK(!valid_time("2026-11-24T13:15:00+05:3a"));
-    EDA_CHECK(!valid_time("2026-11-24T13:15:00+05:30:00"));
-    EDA_CHECK(!valid_time("26-11-24T13:15:00Z"));
-    EDA_CHECK(!valid_time("2026/11/24T13:15:00Z"));
-    EDA_CHECK(!valid_time("2026-1a-24T13:15:00Z"));
+        if (ok != times[i].valid) {
+            printf("  in case \"%s\"\n", times[i].s);
+        }
+    }
 }
 
 
@@ -1005,41 +1078,17 @@ test_uuid4(void)
 static void
 test_traceparent(void)
 {
-    EDA_CHECK(valid_tp(TP_VALID));
-    EDA_CHECK(valid_tp("00-4bf92f3577b34da6a3ce929d0e0e4736"
-                       "-00f067aa0ba902b7-00"));
-    EDA_CHECK(valid_tp("01-4bf92f3577b34da6a3ce929d0e0e4736"
-                       "-00f067aa0ba902b7-01"));
-    EDA_CHECK(valid_tp("cc-4bf92f3577b34da6a3ce929d0e0e4736"
-                       "-00f067aa0ba902b7-01-what-ever"));
+    int     ok;
+    size_t  i;
 
-    EDA_CHECK(!valid_tp(""));
-    EDA_CHECK(!valid_tp("00-4bf92f3577b34da6a3ce929d0e0e4736"
-                        "-00f067aa0ba902b7-0"));
-    EDA_CHECK(!valid_tp("00-4BF92F3577B34DA6A3CE929D0E0E4736"
-                        "-00f067aa0ba902b7-01"));
-    EDA_CHECK(!valid_tp("00-4bf92f3577b34da6a3ce929d0e0e4736"
-                        "-00F067AA0BA902B7-01"));
-    EDA_CHECK(!valid_tp("00-00000000000000000000000000000000"
-                        "-00f067aa0ba902b7-01"));
-    EDA_CHECK(!valid_tp("00-4bf92f3577b34da6a3ce929d0e0e4736"
-                        "-0000000000000000-01"));
-    EDA_CHECK(!valid_tp("ff-4bf92f3577b34da6a3ce929d0e0e4736"
-                        "-00f067aa0ba902b7-01"));
-    EDA_CHECK(!valid_tp("0g-4bf92f3577b34da6a3ce929d0e0e4736"
-                        "-00f067aa0ba902b7-01"));
-    EDA_CHECK(!valid_tp("00-4bf92f3577b34da6a3ce929d0e0e4736"
-                        "-00f067aa0ba902b7-01-x"));
-    EDA_CHECK(!valid_tp("01-4bf92f3577b34da6a3ce929d0e0e4736"
-                        "-00f067aa0ba902b7-01x"));
-    EDA_CHECK(!valid_tp("00_4bf92f3577b34da6a3ce929d0e0e4736"
-                        "-00f067aa0ba902b7-01"));
-    EDA_CHECK(!valid_tp("00-4bf92f3577b34da6a3ce929d0e0e4736"
-                        "_00f067aa0ba902b7-01"));
-    EDA_CHECK(!valid_tp("00-4bf92f3577b34da6a3ce929d0e0e4736"
-                        "-00f067aa0ba902b7_01"));
-    EDA_CHECK(!valid_tp("00-4bf92f3577b34da6a3ce929d0e0e4736"
-                        "-00f067aa0ba902b7-0z"));
+    for (i = 0; i < sizeof(traceparents) / sizeof(traceparents[0]); i++) {
+        ok = valid_tp(traceparents[i].s) != 0;
+        EDA_CHECK(ok == traceparents[i].valid);
+
+        if (ok != traceparents[i].valid) {
+            printf("  in case \"%s\"\n", traceparents[i].s);
+        }
+    }
 }
 
 
