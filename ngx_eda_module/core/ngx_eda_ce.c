@@ -5,65 +5,33 @@
 
 
 /*
- * The CloudEvents 1.0 core: what makes an attribute valid, the JSON event
- * format in both directions, and the small formats the gateway generates
- * or has to trust (RFC 3339 time, UUIDv4, traceparent, ce-* header
- * percent-encoding).  Only libc and jansson, so it is unit-tested and
- * fuzzed without nginx.
+ * The CloudEvents 1.0 attributes: what makes a name and a value valid
+ * (URI-references, media types, RFC 3339 times), an event's attribute
+ * list, and the small formats the gateway generates or has to trust
+ * (RFC 3339 time, UUIDv4, traceparent, ce-* header percent-encoding).
+ * Only libc, so it is unit-tested and fuzzed without nginx.
  */
 
 
-#include <stdlib.h>
 #include <string.h>
 
-#include <jansson.h>
-
-#include "ngx_eda_base64.h"
 #include "ngx_eda_ce.h"
 #include "ngx_eda_utf8.h"
-
-
-/* the same bound the HTTP side puts on a structured request body */
-#define NGX_EDA_CE_MAX_JSON      (16 * 1024 * 1024)
-
-#define NGX_EDA_CE_NREQUIRED     4
-#define NGX_EDA_CE_NCORE         8
-
-#define NGX_EDA_CE_JSON_DUMP     (JSON_COMPACT | JSON_PRESERVE_ORDER)
-#define NGX_EDA_CE_JSON_LOAD     (JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL)
-
-
-/* what ngx_eda_ce_parsed_t.owned points to; the data bytes follow it */
-typedef struct {
-    json_t  *root;
-} ngx_eda_ce_owned_t;
 
 
 static int ngx_eda_ce_streq(const char *a, size_t alen, const char *b,
     size_t blen);
 static int ngx_eda_ce_is(const char *name, size_t len, const char *lit);
-static int ngx_eda_ce_known_index(const char *name, size_t len);
 static int ngx_eda_ce_uri_char(unsigned char ch);
 static int ngx_eda_ce_valid_uri_ref(const char *s, size_t len);
 static int ngx_eda_ce_valid_abs_uri(const char *s, size_t len);
 static int ngx_eda_ce_token_char(unsigned char ch);
 static size_t ngx_eda_ce_token(const char *s, size_t len, size_t i);
 static int ngx_eda_ce_valid_media_type(const char *s, size_t len);
-static int ngx_eda_ce_ci_prefix(const char *s, size_t len, const char *lit);
-static int ngx_eda_ce_is_text_type(const char *s, size_t len);
 static int ngx_eda_ce_digits(const char *s, size_t n);
 static int ngx_eda_ce_is_leap(int year);
 static int ngx_eda_ce_lower_hex(const char *s, size_t n, int *nonzero);
 static int ngx_eda_ce_hex_value(unsigned char ch);
-static int ngx_eda_ce_json_add_attr(json_t *obj, const ngx_eda_ce_attr_t *a);
-static int ngx_eda_ce_json_add_data(json_t *obj,
-    const ngx_eda_ce_event_t *ev);
-static int ngx_eda_ce_json_member(json_t *root, void *iter,
-    ngx_eda_ce_event_t *ev, const char **err, ngx_eda_ce_str_t *attr);
-static int ngx_eda_ce_json_data(json_t *root, json_t *data, json_t *b64,
-    ngx_eda_ce_parsed_t *out, const char **err, ngx_eda_ce_str_t *attr);
-static void ngx_eda_ce_static_name(const char *name, size_t len,
-    ngx_eda_ce_str_t *attr);
 
 
 /*
@@ -72,7 +40,7 @@ static void ngx_eda_ce_static_name(const char *name, size_t len,
  * attributes, which must be strings.  The rest only give error reports a
  * name that outlives the parsed input.
  */
-static const char  *ngx_eda_ce_known[] = {
+const char *const  ngx_eda_ce_known[] = {
     "specversion", "id", "source", "type",
     "datacontenttype", "dataschema", "subject", "time",
     "data", "data_base64",
@@ -309,6 +277,21 @@ ngx_eda_ce_set(ngx_eda_ce_event_t *ev, const char *name, size_t name_len,
 
 
 int
+ngx_eda_ce_known_index(const char *name, size_t len)
+{
+    int  i;
+
+    for (i = 0; ngx_eda_ce_known[i] != NULL; i++) {
+        if (ngx_eda_ce_is(name, len, ngx_eda_ce_known[i])) {
+            return i;
+        }
+    }
+
+    return -1;
+}
+
+
+int
 ngx_eda_ce_is_json_type(const char *type, size_t len)
 {
     size_t  i, start, end, slash;
@@ -355,209 +338,69 @@ ngx_eda_ce_is_json_type(const char *type, size_t len)
 }
 
 
-char *
-ngx_eda_ce_to_json(const ngx_eda_ce_event_t *ev, size_t *len)
+int
+ngx_eda_ce_is_text_type(const char *s, size_t len)
 {
-    int                       required;
-    char                     *buf;
-    size_t                    i, k, n, nattrs, nlen;
-    json_t                   *obj;
-    const ngx_eda_ce_attr_t  *a;
+    size_t  i;
 
-    obj = json_object();
-    if (obj == NULL) {
-        return NULL;
+    for (i = 0; i < len && s[i] == ' '; i++) {
+        /* void */
     }
 
-    nattrs = ev->nattrs < NGX_EDA_CE_MAX_ATTRS ? ev->nattrs
-                                               : NGX_EDA_CE_MAX_ATTRS;
+    if (ngx_eda_ce_ci_prefix(s + i, len - i, "text/")) {
+        return 1;
+    }
 
-    for (k = 0; k < NGX_EDA_CE_NREQUIRED; k++) {
-        nlen = strlen(ngx_eda_ce_known[k]);
+    for ( ;; ) {
 
-        for (i = 0; i < nattrs; i++) {
-            a = &ev->attrs[i];
+        while (i < len && s[i] != ';') {
+            i++;
+        }
 
-            if (ngx_eda_ce_streq(a->name.data, a->name.len,
-                                 ngx_eda_ce_known[k], nlen))
-            {
-                if (ngx_eda_ce_json_add_attr(obj, a) != 0) {
-                    goto failed;
-                }
+        if (i == len) {
+            return 0;
+        }
 
-                break;
+        for (i++; i < len && (s[i] == ' ' || s[i] == '\t'); i++) {
+            /* void */
+        }
+
+        if (ngx_eda_ce_ci_prefix(s + i, len - i, "charset")) {
+            for (i += 7; i < len && (s[i] == ' ' || s[i] == '\t'); i++) {
+                /* void */
+            }
+
+            if (i < len && s[i] == '=') {
+                return 1;
             }
         }
     }
-
-    for (i = 0; i < nattrs; i++) {
-        a = &ev->attrs[i];
-        required = 0;
-
-        for (k = 0; k < NGX_EDA_CE_NREQUIRED; k++) {
-            if (ngx_eda_ce_is(a->name.data, a->name.len, ngx_eda_ce_known[k]))
-            {
-                required = 1;
-                break;
-            }
-        }
-
-        if (!required && ngx_eda_ce_json_add_attr(obj, a) != 0) {
-            goto failed;
-        }
-    }
-
-    if (ev->data.data != NULL && ngx_eda_ce_json_add_data(obj, ev) != 0) {
-        goto failed;
-    }
-
-    n = json_dumpb(obj, NULL, 0, NGX_EDA_CE_JSON_DUMP);
-    if (n == 0) {
-        goto failed;
-    }
-
-    buf = malloc(n);
-    if (buf == NULL) {
-        goto failed;
-    }
-
-    if (json_dumpb(obj, buf, n, NGX_EDA_CE_JSON_DUMP) != n) {
-        free(buf);
-        goto failed;
-    }
-
-    json_decref(obj);
-
-    *len = n;
-
-    return buf;
-
-failed:
-
-    json_decref(obj);
-
-    return NULL;
 }
 
 
 int
-ngx_eda_ce_from_json(const char *buf, size_t len, ngx_eda_ce_parsed_t *out,
-    const char **err, ngx_eda_ce_str_t *attr)
+ngx_eda_ce_ci_prefix(const char *s, size_t len, const char *lit)
 {
-    void                *iter;
-    json_t              *root, *data, *b64;
-    const char          *key;
-    json_error_t         jerr;
-    ngx_eda_ce_str_t     bad;
-    ngx_eda_ce_owned_t  *owned;
+    size_t  i;
+    char    ch;
 
-    memset(out, 0, sizeof(ngx_eda_ce_parsed_t));
-    attr->data = NULL;
-    attr->len = 0;
-
-    if (len > NGX_EDA_CE_MAX_JSON) {
-        *err = "event too large";
-        return -1;
-    }
-
-    root = json_loadb(buf, len, NGX_EDA_CE_JSON_LOAD | JSON_DECODE_ANY, &jerr);
-
-    if (root == NULL) {
-        switch (json_error_code(&jerr)) {
-
-        case json_error_duplicate_key:
-            *err = "duplicate attribute";
-            break;
-
-        case json_error_invalid_utf8:
-            *err = "invalid UTF-8";
-            break;
-
-        case json_error_out_of_memory:
-            *err = "out of memory";
-            break;
-
-        default:
-            *err = "invalid JSON";
-            break;
+    for (i = 0; lit[i] != '\0'; i++) {
+        if (i == len) {
+            return 0;
         }
 
-        return -1;
-    }
+        ch = s[i];
 
-    if (!json_is_object(root)) {
-        *err = "event must be a JSON object";
-        goto failed;
-    }
-
-    data = NULL;
-    b64 = NULL;
-
-    for (iter = json_object_iter(root);
-         iter != NULL;
-         iter = json_object_iter_next(root, iter))
-    {
-        key = json_object_iter_key(iter);
-
-        if (json_is_null(json_object_iter_value(iter))) {
-            continue;
+        if (ch >= 'A' && ch <= 'Z') {
+            ch = (char) (ch - 'A' + 'a');
         }
 
-        if (json_object_iter_key_len(iter) == 4
-            && memcmp(key, "data", 4) == 0)
-        {
-            data = json_object_iter_value(iter);
-            continue;
-        }
-
-        if (json_object_iter_key_len(iter) == 11
-            && memcmp(key, "data_base64", 11) == 0)
-        {
-            b64 = json_object_iter_value(iter);
-            continue;
-        }
-
-        if (ngx_eda_ce_json_member(root, iter, &out->event, err, attr) != 0) {
-            goto failed;
+        if (ch != lit[i]) {
+            return 0;
         }
     }
 
-    if (ngx_eda_ce_json_data(root, data, b64, out, err, attr) != 0) {
-        goto failed;
-    }
-
-    if (ngx_eda_ce_validate(&out->event, err, &bad) != 0) {
-        ngx_eda_ce_static_name(bad.data, bad.len, attr);
-        ngx_eda_ce_parsed_free(out);
-        return -1;
-    }
-
-    return 0;
-
-failed:
-
-    owned = out->owned;
-    free(owned);
-    json_decref(root);
-    memset(out, 0, sizeof(ngx_eda_ce_parsed_t));
-
-    return -1;
-}
-
-
-void
-ngx_eda_ce_parsed_free(ngx_eda_ce_parsed_t *p)
-{
-    ngx_eda_ce_owned_t  *owned;
-
-    owned = p->owned;
-
-    if (owned != NULL) {
-        json_decref(owned->root);
-        free(owned);
-    }
-
-    memset(p, 0, sizeof(ngx_eda_ce_parsed_t));
+    return 1;
 }
 
 
@@ -838,21 +681,6 @@ ngx_eda_ce_is(const char *name, size_t len, const char *lit)
 
 
 static int
-ngx_eda_ce_known_index(const char *name, size_t len)
-{
-    int  i;
-
-    for (i = 0; ngx_eda_ce_known[i] != NULL; i++) {
-        if (ngx_eda_ce_is(name, len, ngx_eda_ce_known[i])) {
-            return i;
-        }
-    }
-
-    return -1;
-}
-
-
-static int
 ngx_eda_ce_uri_char(unsigned char ch)
 {
     if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z')
@@ -969,72 +797,6 @@ ngx_eda_ce_valid_media_type(const char *s, size_t len)
 
 
 static int
-ngx_eda_ce_ci_prefix(const char *s, size_t len, const char *lit)
-{
-    size_t  i;
-    char    ch;
-
-    for (i = 0; lit[i] != '\0'; i++) {
-        if (i == len) {
-            return 0;
-        }
-
-        ch = s[i];
-
-        if (ch >= 'A' && ch <= 'Z') {
-            ch = (char) (ch - 'A' + 'a');
-        }
-
-        if (ch != lit[i]) {
-            return 0;
-        }
-    }
-
-    return 1;
-}
-
-
-static int
-ngx_eda_ce_is_text_type(const char *s, size_t len)
-{
-    size_t  i;
-
-    for (i = 0; i < len && s[i] == ' '; i++) {
-        /* void */
-    }
-
-    if (ngx_eda_ce_ci_prefix(s + i, len - i, "text/")) {
-        return 1;
-    }
-
-    for ( ;; ) {
-
-        while (i < len && s[i] != ';') {
-            i++;
-        }
-
-        if (i == len) {
-            return 0;
-        }
-
-        for (i++; i < len && (s[i] == ' ' || s[i] == '\t'); i++) {
-            /* void */
-        }
-
-        if (ngx_eda_ce_ci_prefix(s + i, len - i, "charset")) {
-            for (i += 7; i < len && (s[i] == ' ' || s[i] == '\t'); i++) {
-                /* void */
-            }
-
-            if (i < len && s[i] == '=') {
-                return 1;
-            }
-        }
-    }
-}
-
-
-static int
 ngx_eda_ce_digits(const char *s, size_t n)
 {
     int     v;
@@ -1098,250 +860,4 @@ ngx_eda_ce_hex_value(unsigned char ch)
     }
 
     return -1;
-}
-
-
-static int
-ngx_eda_ce_json_add_attr(json_t *obj, const ngx_eda_ce_attr_t *a)
-{
-    json_t  *v;
-
-    if (a->name.len == 0) {
-        return -1;
-    }
-
-    v = json_stringn(a->value.len ? a->value.data : "", a->value.len);
-
-    /* json_object_setn_new() takes care of a NULL value */
-    return json_object_setn_new(obj, a->name.data, a->name.len, v);
-}
-
-
-static int
-ngx_eda_ce_json_add_data(json_t *obj, const ngx_eda_ce_event_t *ev)
-{
-    int                      text;
-    char                    *b64;
-    size_t                   n;
-    json_t                  *v;
-    json_error_t             jerr;
-    const unsigned char     *p;
-    const ngx_eda_ce_str_t  *ct;
-
-    p = (const unsigned char *) ev->data.data;
-    n = ev->data.len;
-
-    ct = ngx_eda_ce_get(ev, "datacontenttype", 15);
-
-    if (ct == NULL || ngx_eda_ce_is_json_type(ct->data, ct->len)) {
-        v = json_loadb((const char *) p, n,
-                       NGX_EDA_CE_JSON_LOAD | JSON_DECODE_ANY, &jerr);
-
-        if (v != NULL) {
-            return json_object_set_new(obj, "data", v);
-        }
-
-        /* a JSON type with bytes that are not JSON: still text, likely */
-        text = 1;
-
-    } else {
-        text = ngx_eda_ce_is_text_type(ct->data, ct->len);
-    }
-
-    if (text && ngx_eda_utf8_valid(p, n)) {
-        return json_object_set_new(obj, "data",
-                                   json_stringn(n ? (const char *) p : "", n));
-    }
-
-    b64 = malloc(n / 3 * 4 + 4);
-    if (b64 == NULL) {
-        return -1;
-    }
-
-    v = json_stringn(b64, ngx_eda_base64_encode(p, n, b64));
-
-    free(b64);
-
-    return json_object_set_new(obj, "data_base64", v);
-}
-
-
-static int
-ngx_eda_ce_json_member(json_t *root, void *iter, ngx_eda_ce_event_t *ev,
-    const char **err, ngx_eda_ce_str_t *attr)
-{
-    int          idx;
-    char         num[64];
-    size_t       n, klen;
-    json_t      *v;
-    const char  *key;
-
-    key = json_object_iter_key(iter);
-    klen = json_object_iter_key_len(iter);
-    v = json_object_iter_value(iter);
-
-    if (ev->nattrs == NGX_EDA_CE_MAX_ATTRS) {
-        *err = "too many attributes";
-        return -1;
-    }
-
-    if (!json_is_string(v)) {
-        idx = ngx_eda_ce_known_index(key, klen);
-
-        if (idx >= 0 && idx < NGX_EDA_CE_NCORE) {
-            *err = "attribute must be a string";
-            ngx_eda_ce_static_name(key, klen, attr);
-            return -1;
-        }
-
-        if (json_is_object(v) || json_is_array(v)) {
-            *err = "extension must be a string, number or boolean";
-            ngx_eda_ce_static_name(key, klen, attr);
-            return -1;
-        }
-
-        /* jansson's own rendering is the canonical one: 7, 1.5, true */
-        n = json_dumpb(v, num, sizeof(num), JSON_ENCODE_ANY);
-
-        if (n == 0 || n > sizeof(num)) {
-            *err = "invalid extension value";
-            ngx_eda_ce_static_name(key, klen, attr);
-            return -1;
-        }
-
-        /* the string replaces the number, so the tree owns its bytes */
-        if (json_object_iter_set_new(root, iter, json_stringn(num, n)) != 0) {
-            *err = "out of memory";
-            return -1;
-        }
-
-        v = json_object_iter_value(iter);
-    }
-
-    ev->attrs[ev->nattrs].name.data = key;
-    ev->attrs[ev->nattrs].name.len = klen;
-    ev->attrs[ev->nattrs].value.data = json_string_value(v);
-    ev->attrs[ev->nattrs].value.len = json_string_length(v);
-    ev->nattrs++;
-
-    return 0;
-}
-
-
-static int
-ngx_eda_ce_json_data(json_t *root, json_t *data, json_t *b64,
-    ngx_eda_ce_parsed_t *out, const char **err, ngx_eda_ce_str_t *attr)
-{
-    int                      serialise;
-    size_t                   size, n;
-    const char              *s;
-    unsigned char           *p;
-    ngx_eda_ce_owned_t      *owned;
-    const ngx_eda_ce_str_t  *ct;
-
-    if (data != NULL && b64 != NULL) {
-        *err = "data and data_base64 are exclusive";
-        ngx_eda_ce_static_name("data_base64", 11, attr);
-        return -1;
-    }
-
-    if (b64 != NULL && !json_is_string(b64)) {
-        *err = "data_base64 must be a string";
-        ngx_eda_ce_static_name("data_base64", 11, attr);
-        return -1;
-    }
-
-    ct = ngx_eda_ce_get(&out->event, "datacontenttype", 15);
-
-    /* a string is a JSON value too when the type says the data is JSON */
-    serialise = data != NULL
-                && (!json_is_string(data)
-                    || (ct != NULL
-                        && ngx_eda_ce_is_json_type(ct->data, ct->len)));
-
-    size = 0;
-
-    if (serialise) {
-        size = json_dumpb(data, NULL, 0,
-                          NGX_EDA_CE_JSON_DUMP | JSON_ENCODE_ANY);
-        if (size == 0) {
-            *err = "out of memory";
-            return -1;
-        }
-
-    } else if (b64 != NULL) {
-        size = json_string_length(b64) / 4 * 3;
-    }
-
-    owned = malloc(sizeof(ngx_eda_ce_owned_t) + size);
-    if (owned == NULL) {
-        *err = "out of memory";
-        return -1;
-    }
-
-    owned->root = root;
-    out->owned = owned;
-    p = (unsigned char *) (owned + 1);
-
-    if (serialise) {
-        if (json_dumpb(data, (char *) p, size,
-                       NGX_EDA_CE_JSON_DUMP | JSON_ENCODE_ANY)
-            != size)
-        {
-            *err = "out of memory";
-            return -1;
-        }
-
-        out->event.data.data = (const char *) p;
-        out->event.data.len = size;
-
-        if (ct == NULL) {
-            if (out->event.nattrs == NGX_EDA_CE_MAX_ATTRS) {
-                *err = "too many attributes";
-                return -1;
-            }
-
-            /* what the JSON format implies, made explicit for binary mode */
-            ngx_eda_ce_set(&out->event, "datacontenttype", 15,
-                           "application/json", 16);
-        }
-
-    } else if (data != NULL) {
-        out->event.data.data = json_string_value(data);
-        out->event.data.len = json_string_length(data);
-
-    } else if (b64 != NULL) {
-        s = json_string_value(b64);
-
-        if (ngx_eda_base64_decode(s, json_string_length(b64), p, &n,
-                                  NGX_EDA_BASE64_PADDED) != 0)
-        {
-            *err = "invalid base64 in data_base64";
-            ngx_eda_ce_static_name("data_base64", 11, attr);
-            return -1;
-        }
-
-        out->event.data.data = (const char *) p;
-        out->event.data.len = n;
-    }
-
-    return 0;
-}
-
-
-static void
-ngx_eda_ce_static_name(const char *name, size_t len, ngx_eda_ce_str_t *attr)
-{
-    int  idx;
-
-    idx = ngx_eda_ce_known_index(name, len);
-
-    if (idx < 0) {
-        attr->data = NULL;
-        attr->len = 0;
-        return;
-    }
-
-    attr->data = ngx_eda_ce_known[idx];
-    attr->len = len;
 }

@@ -13,10 +13,12 @@
 
 
 /*
- * CloudEvents 1.0: attribute rules, the JSON event format (structured
- * mode) in both directions, and the small formats the gateway generates
- * (RFC 3339 time, UUIDv4 ids, W3C traceparent).  No nginx types: the same
- * code is unit-tested (t/unit/test_ce.c) and fuzzed (t/fuzz/fuzz_ce.c).
+ * CloudEvents 1.0: the event and its attribute rules, and the small
+ * formats the gateway generates (RFC 3339 time, UUIDv4 ids, W3C
+ * traceparent).  No nginx types: the same code is unit-tested
+ * (t/unit/test_ce.c) and fuzzed (t/fuzz/fuzz_ce.c).  The JSON event format
+ * is in ngx_eda_ce_json.h and the Kafka binding in ngx_eda_ce_kafka.h,
+ * both included at the end of this header.
  *
  * Strings are (pointer, length) pairs and are never assumed to be
  * NUL-terminated.
@@ -28,6 +30,10 @@
 #define NGX_EDA_CE_MAX_VALUE       4096   /* bytes of one attribute value */
 #define NGX_EDA_CE_TIME_LEN        24     /* "2026-11-24T13:15:00.123Z" */
 #define NGX_EDA_CE_UUID_LEN        36
+
+/* the first entries of ngx_eda_ce_known[] */
+#define NGX_EDA_CE_NREQUIRED       4      /* specversion, id, source, type */
+#define NGX_EDA_CE_NCORE           8      /* and the spec's optional ones */
 
 
 typedef struct {
@@ -55,7 +61,7 @@ typedef struct {
 } ngx_eda_ce_event_t;
 
 
-/* a parsed structured event; buffers owned by it, see ..._parsed_free() */
+/* a parsed or decoded event; buffers owned by it, see ..._parsed_free() */
 typedef struct {
     ngx_eda_ce_event_t  event;
     void               *owned;      /* opaque: everything event points to */
@@ -110,44 +116,10 @@ int ngx_eda_ce_set(ngx_eda_ce_event_t *ev, const char *name, size_t name_len,
 int ngx_eda_ce_is_json_type(const char *type, size_t len);
 
 /*
- * Encodes the event in the JSON event format (structured content mode):
- * specversion, id, source and type first, the other attributes in event
- * order, the data last.  Data is embedded as JSON when datacontenttype is
- * a JSON type (or absent) and the bytes are valid JSON; as a JSON string
- * when it is textual (text/<any>, or a charset parameter; or a JSON type
- * or absent, with bytes that are not JSON) and valid UTF-8; otherwise as
- * data_base64.  Returns a malloc()ed buffer (not NUL-terminated, *len set)
- * the caller free()s, or NULL on allocation failure or for an event that
- * ngx_eda_ce_validate() would reject for an empty name or a value that is
- * not UTF-8 (validate first).
+ * 1 if the media type is textual: text/<any>, or any type with a charset
+ * parameter; 0 otherwise.
  */
-char *ngx_eda_ce_to_json(const ngx_eda_ce_event_t *ev, size_t *len);
-
-/*
- * Parses a structured event (application/cloudevents+json), at most
- * 16 MiB, duplicate members rejected.  Attribute values that are JSON
- * strings are taken as they are; numbers and booleans of extension
- * attributes are converted to their canonical string form (7, 1.5, true);
- * null means absent (for data and data_base64 too); objects and arrays are
- * rejected, and so is anything but a string for the spec's own attributes.
- * "data" that is a JSON value other than a string becomes its compact JSON
- * serialisation, and an absent datacontenttype is then set to
- * "application/json" (the JSON format's implied default, made explicit);
- * a string "data" becomes its UTF-8 bytes, unless datacontenttype is a
- * JSON type: then it is a JSON string value and becomes its serialisation
- * (quotes included), as ngx_eda_ce_to_json() expects; "data_base64" is
- * decoded (both together are an error).  The result is validated with
- * ngx_eda_ce_validate().  Input of any content never crashes.  Returns 0
- * (the caller later calls ngx_eda_ce_parsed_free), or -1 with *err
- * (static) and *attr set as in ngx_eda_ce_validate(), except that the
- * name is a static string: the spec's attributes, data, data_base64 and
- * the common extensions are named; any other name is {NULL, 0}, as the
- * parsed input is gone by then.  Nothing is to be freed after an error.
- */
-int ngx_eda_ce_from_json(const char *buf, size_t len,
-    ngx_eda_ce_parsed_t *out, const char **err, ngx_eda_ce_str_t *attr);
-
-void ngx_eda_ce_parsed_free(ngx_eda_ce_parsed_t *p);
+int ngx_eda_ce_is_text_type(const char *type, size_t len);
 
 /*
  * Writes an RFC 3339 UTC time with milliseconds, exactly
@@ -183,6 +155,31 @@ int ngx_eda_ce_valid_traceparent(const char *s, size_t len);
  * a malformed escape or a result that is not valid UTF-8.
  */
 long ngx_eda_ce_pct_decode(const char *in, size_t len, char *out);
+
+
+/*
+ * For the other CloudEvents cores (JSON format, Kafka binding).
+ *
+ * The names the cores know, NULL-terminated: NGX_EDA_CE_NREQUIRED
+ * required ones first, in the order the JSON format puts them, up to
+ * NGX_EDA_CE_NCORE the spec's own (values must be strings), then data,
+ * data_base64 and the common extensions, so that an error report names
+ * them with a string that outlives the input.
+ */
+extern const char *const  ngx_eda_ce_known[];
+
+/* the index of NAME in ngx_eda_ce_known[], or -1 */
+int ngx_eda_ce_known_index(const char *name, size_t len);
+
+/*
+ * 1 if S (LEN bytes) starts with LIT (NUL-terminated, lower case), ASCII
+ * letters of S compared in any case; 0 otherwise.
+ */
+int ngx_eda_ce_ci_prefix(const char *s, size_t len, const char *lit);
+
+
+#include "ngx_eda_ce_json.h"
+#include "ngx_eda_ce_kafka.h"
 
 
 #endif /* _NGX_EDA_CE_H_INCLUDED_ */

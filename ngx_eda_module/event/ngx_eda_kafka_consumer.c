@@ -388,9 +388,11 @@ ngx_eda_kafka_consumer_error(rd_kafka_t *rk, int err, const char *reason,
 
 
 /*
- * The record as an event: a structured CloudEvent as it is; binary mode
- * from its "ce_" headers and content-type; any other record as the data of
- * an event the gateway describes (type "eda.kafka.record").
+ * The record as an event, decoded by ngx_eda_ce_from_kafka() from its
+ * headers and value: a structured CloudEvent as it is; binary mode from
+ * its "ce_" headers and content-type; any other record as the data of an
+ * event the gateway describes.  What the event owns is in PARSED; ID and
+ * SOURCE are no longer written.
  */
 
 ngx_int_t
@@ -398,97 +400,81 @@ ngx_eda_kafka_record_event(const rd_kafka_message_t *msg,
     ngx_eda_ce_event_t *ev, ngx_eda_ce_parsed_t *parsed, u_char *id,
     u_char *source)
 {
-    u_char               *p;
-    size_t                size;
-    ngx_uint_t            idx, binary;
-    const char           *name, *err, *topic;
-    const void           *value;
-    const char           *ct;
-    size_t                ct_len;
-    ngx_eda_ce_str_t      attr;
-    rd_kafka_headers_t   *hdrs;
+    int                         rc;
+    size_t                      n, cnt, size;
+    ngx_uint_t                  structured;
+    const char                 *name, *err, *topic;
+    const void                 *value;
+    ngx_eda_ce_str_t            attr;
+    rd_kafka_headers_t         *hdrs;
+    ngx_eda_ce_kafka_record_t   rec;
+    ngx_eda_ce_kafka_header_t  *h, local[16];
 
-    ev->nattrs = 0;
-    ev->data.data = NULL;
-    ev->data.len = 0;
-
-    hdrs = NULL;
-    ct = NULL;
-    ct_len = 0;
-    binary = 0;
+    h = local;
+    n = 0;
 
     if (rd_kafka_message_headers(msg, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR) {
-        for (idx = 0;
-             rd_kafka_header_get_all(hdrs, idx, &name, &value, &size)
-             == RD_KAFKA_RESP_ERR_NO_ERROR;
-             idx++)
-        {
-            if (ngx_strcasecmp((u_char *) name, (u_char *) "content-type")
-                == 0)
-            {
-                ct = value;
-                ct_len = size;
+        cnt = rd_kafka_header_cnt(hdrs);
 
-            } else if (ngx_strcmp(name, "ce_specversion") == 0) {
-                binary = 1;
-            }
-        }
-    }
-
-    if (ct != NULL && ct_len >= sizeof("application/cloudevents") - 1
-        && ngx_strncasecmp((u_char *) ct, (u_char *) "application/cloudevents",
-                           sizeof("application/cloudevents") - 1) == 0)
-    {
-        if (ngx_eda_ce_from_json(msg->payload, msg->len, parsed, &err, &attr)
-            != 0)
-        {
-            ngx_log_error(NGX_LOG_WARN, ngx_cycle->log, 0,
-                          "eda: structured record %s/%d/%O is invalid (%s), "
-                          "skipped", rd_kafka_topic_name(msg->rkt),
-                          msg->partition, (off_t) msg->offset, err);
-            return NGX_DECLINED;
-        }
-
-        *ev = parsed->event;
-        return NGX_OK;
-    }
-
-    if (msg->payload != NULL) {
-        ev->data.data = msg->payload;
-        ev->data.len = msg->len;
-    }
-
-    if (ct != NULL) {
-        (void) ngx_eda_ce_set(ev, "datacontenttype", 15, ct, ct_len);
-    }
-
-    if (binary) {
-        for (idx = 0;
-             rd_kafka_header_get_all(hdrs, idx, &name, &value, &size)
-             == RD_KAFKA_RESP_ERR_NO_ERROR;
-             idx++)
-        {
-            if (ngx_strncmp(name, "ce_", 3) == 0 && value != NULL) {
-                (void) ngx_eda_ce_set(ev, name + 3, ngx_strlen(name + 3),
-                                      value, size);
+        /* a few on the stack, the rare record with more allocated */
+        if (cnt > sizeof(local) / sizeof(local[0])) {
+            h = ngx_alloc(cnt * sizeof(ngx_eda_ce_kafka_header_t),
+                          ngx_cycle->log);
+            if (h == NULL) {
+                return NGX_ERROR;
             }
         }
 
-        return NGX_OK;
+        for (n = 0;
+             n < cnt
+             && rd_kafka_header_get_all(hdrs, n, &name, &value, &size)
+                == RD_KAFKA_RESP_ERR_NO_ERROR;
+             n++)
+        {
+            h[n].name.data = name;
+            h[n].name.len = ngx_strlen(name);
+            h[n].value.data = value;
+            h[n].value.len = size;
+        }
     }
 
     topic = rd_kafka_topic_name(msg->rkt);
 
-    p = ngx_snprintf(id, NGX_INT64_LEN * 2 + 256, "%s-%d-%O", topic,
-                     msg->partition, (off_t) msg->offset);
-    (void) ngx_eda_ce_set(ev, "id", 2, (const char *) id, p - id);
+    rec.headers = h;
+    rec.nheaders = n;
+    rec.value.data = msg->payload;
+    rec.value.len = msg->len;
+    rec.topic.data = topic;
+    rec.topic.len = ngx_strlen(topic);
+    rec.partition = msg->partition;
+    rec.offset = msg->offset;
 
-    p = ngx_snprintf(source, 256, "/kafka/%s", topic);
-    (void) ngx_eda_ce_set(ev, "source", 6, (const char *) source,
-                          p - source);
+    rc = ngx_eda_ce_from_kafka(&rec, parsed, &err, &attr);
 
-    (void) ngx_eda_ce_set(ev, "specversion", 11, "1.0", 3);
-    (void) ngx_eda_ce_set(ev, "type", 4, "eda.kafka.record", 16);
+    /* the headers are read again, only to tell what failed */
+    structured = rc < 0 && ngx_eda_ce_kafka_mode(&rec)
+                           == NGX_EDA_CE_KAFKA_STRUCTURED;
+
+    if (h != local) {
+        ngx_free(h);
+    }
+
+    if (structured) {
+        ngx_log_error(NGX_LOG_WARN, ngx_cycle->log, 0,
+                      "eda: structured record %s/%d/%O is invalid (%s), "
+                      "skipped", topic, msg->partition, (off_t) msg->offset,
+                      err);
+        return NGX_DECLINED;
+    }
+
+    if (rc < 0) {
+        ngx_log_error(NGX_LOG_ERR, ngx_cycle->log, 0,
+                      "eda: record %s/%d/%O skipped: %s", topic,
+                      msg->partition, (off_t) msg->offset, err);
+        return NGX_ERROR;
+    }
+
+    *ev = parsed->event;
 
     return NGX_OK;
 }

@@ -2,52 +2,162 @@
 /*
  * Copyright (C) ngx_eda authors
  *
- * sources: core/ngx_eda_ce.c core/ngx_eda_base64.c core/ngx_eda_utf8.c
- * libs: -ljansson
+ * sources: core/ngx_eda_ce.c core/ngx_eda_utf8.c
  */
 
 
-#include <stdlib.h>
-
 #include "eda_unit.h"
-#include "ngx_eda_ce.h"
+#include "eda_ce_unit.h"
 
 
-#define TP_VALID "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+typedef struct {
+    const char  *s;
+    int          valid;
+} valid_case_t;
 
 
-static void set(ngx_eda_ce_event_t *ev, const char *name, const char *value);
-static void base_event(ngx_eda_ce_event_t *ev);
+typedef struct {
+    const char  *name;
+    const char  *value;
+    int          rc;            /* what ngx_eda_ce_check_value() returns */
+    const char  *err;           /* NULL: not checked */
+} check_case_t;
+
+
 static int check(const char *name, const char *value, const char **err);
 static int check_n(const char *name, const char *value, size_t len);
-static int from(const char *s, ngx_eda_ce_parsed_t *p, const char **err,
-    ngx_eda_ce_str_t *attr);
-static int attr_is(ngx_eda_ce_str_t *attr, const char *want);
-static int encodes_to(const ngx_eda_ce_event_t *ev, const char *want);
 static int valid_time(const char *s);
 static int valid_tp(const char *s);
 static long pct(const char *in, char *out);
-static void roundtrip(const ngx_eda_ce_event_t *ev, size_t extra);
 
 
-static void
-set(ngx_eda_ce_event_t *ev, const char *name, const char *value)
-{
-    EDA_CHECK(ngx_eda_ce_set(ev, name, strlen(name), value, strlen(value))
-              == 0);
-}
+/* RFC 3339 date-times, valid or not */
+static const valid_case_t  times[] = {
+    { "2026-11-24T13:15:00Z", 1 },
+    { "2026-11-24t13:15:00z", 1 },
+    { "2026-11-24T13:15:00.1Z", 1 },
+    { "2026-11-24T13:15:00.123456789Z", 1 },
+    { "2026-11-24T13:15:00+05:30", 1 },
+    { "2026-11-24T13:15:00.5-08:00", 1 },
+    { "2024-02-29T00:00:00Z", 1 },
+    { "2000-02-29T00:00:00Z", 1 },
+    { "2026-12-31T23:59:60Z", 1 },
+    { "", 0 },
+    { "2026-11-24T13:15:00", 0 },
+    { "2026-11-24", 0 },
+    { "2026-13-24T13:15:00Z", 0 },
+    { "2026-00-24T13:15:00Z", 0 },
+    { "2026-11-00T13:15:00Z", 0 },
+    { "2026-11-31T13:15:00Z", 0 },
+    { "2023-02-29T00:00:00Z", 0 },
+    { "1900-02-29T00:00:00Z", 0 },
+    { "2026-11-24T24:00:00Z", 0 },
+    { "2026-11-24T13:60:00Z", 0 },
+    { "2026-11-24T13:15:61Z", 0 },
+    { "2026-11-24 13:15:00Z", 0 },
+    { "2026-11-24T13:15:00.Z", 0 },
+    { "2026-11-24T13:15:00.123", 0 },
+    { "2026-11-24T13:15:00ZZ", 0 },
+    { "2026-11-24T13:15:00+0530", 0 },
+    { "2026-11-24T13:15:00+24:00", 0 },
+    { "2026-11-24T13:15:00+05:60", 0 },
+    { "2026-11-24T13:15:00+05:3a", 0 },
+    { "2026-11-24T13:15:00+05:30:00", 0 },
+    { "26-11-24T13:15:00Z", 0 },
+    { "2026/11/24T13:15:00Z", 0 },
+    { "2026-1a-24T13:15:00Z", 0 }
+};
 
 
-static void
-base_event(ngx_eda_ce_event_t *ev)
-{
-    memset(ev, 0, sizeof(ngx_eda_ce_event_t));
+/* traceparent values, valid or not */
+static const valid_case_t  traceparents[] = {
+    { TP_VALID, 1 },
+    { "00-4bf92f3577b34da6a3ce929d0e0e4736"
+      "-00f067aa0ba902b7-00", 1 },
+    { "01-4bf92f3577b34da6a3ce929d0e0e4736"
+      "-00f067aa0ba902b7-01", 1 },
+    { "cc-4bf92f3577b34da6a3ce929d0e0e4736"
+      "-00f067aa0ba902b7-01-what-ever", 1 },
+    { "", 0 },
+    { "00-4bf92f3577b34da6a3ce929d0e0e4736"
+      "-00f067aa0ba902b7-0", 0 },
+    { "00-4BF92F3577B34DA6A3CE929D0E0E4736"
+      "-00f067aa0ba902b7-01", 0 },
+    { "00-4bf92f3577b34da6a3ce929d0e0e4736"
+      "-00F067AA0BA902B7-01", 0 },
+    { "00-00000000000000000000000000000000"
+      "-00f067aa0ba902b7-01", 0 },
+    { "00-4bf92f3577b34da6a3ce929d0e0e4736"
+      "-0000000000000000-01", 0 },
+    { "ff-4bf92f3577b34da6a3ce929d0e0e4736"
+      "-00f067aa0ba902b7-01", 0 },
+    { "0g-4bf92f3577b34da6a3ce929d0e0e4736"
+      "-00f067aa0ba902b7-01", 0 },
+    { "00-4bf92f3577b34da6a3ce929d0e0e4736"
+      "-00f067aa0ba902b7-01-x", 0 },
+    { "01-4bf92f3577b34da6a3ce929d0e0e4736"
+      "-00f067aa0ba902b7-01x", 0 },
+    { "00_4bf92f3577b34da6a3ce929d0e0e4736"
+      "-00f067aa0ba902b7-01", 0 },
+    { "00-4bf92f3577b34da6a3ce929d0e0e4736"
+      "_00f067aa0ba902b7-01", 0 },
+    { "00-4bf92f3577b34da6a3ce929d0e0e4736"
+      "-00f067aa0ba902b7_01", 0 },
+    { "00-4bf92f3577b34da6a3ce929d0e0e4736"
+      "-00f067aa0ba902b7-0z", 0 }
+};
 
-    set(ev, "specversion", "1.0");
-    set(ev, "id", "1");
-    set(ev, "source", "/s");
-    set(ev, "type", "t");
-}
+
+static const check_case_t  check_cases[] = {
+    { "specversion", "1.0", 0, NULL },
+    { "specversion", "0.3", -1, "specversion must be \"1.0\"" },
+    { "specversion", "1.0 ", -1, NULL },
+    { "specversion", "", -1, NULL },
+    { "id", "x", 0, NULL },
+    { "id", "", -1, "attribute must not be empty" },
+    { "type", "com.example.thing", 0, NULL },
+    { "type", "", -1, NULL },
+    { "subject", "a b", 0, NULL },
+    { "subject", "", -1, NULL },
+    { "source", "https://example.com/a?b=c&d=%20#f", 0, NULL },
+    { "source", "/relative/path", 0, NULL },
+    { "source", "urn:uuid:6e8bc430-9c3a-11d9-9669", 0, NULL },
+    { "source", "[::1]:80!$'()*+,;=~_@", 0, NULL },
+    { "source", "", -1, "attribute must not be empty" },
+    { "source", "a b", -1, "source must be a URI-reference" },
+    { "source", "a\"b", -1, NULL },
+    { "source", "a<b>", -1, NULL },
+    { "source", "caf\xc3\xa9", -1, NULL },
+    { "dataschema", "https://example.com/s.json", 0, NULL },
+    { "dataschema", "urn:x", 0, NULL },
+    { "dataschema", "a+b-c.d:", 0, NULL },
+    { "dataschema", "/relative", -1, "dataschema must be an absolute URI" },
+    { "dataschema", "", -1, NULL },
+    { "dataschema", "http", -1, NULL },
+    { "dataschema", "1http://x", -1, NULL },
+    { "dataschema", "ht_tp://x", -1, NULL },
+    { "dataschema", "http://a b", -1, NULL },
+    { "time", "2026-11-24T13:15:00.123Z", 0, NULL },
+    { "time", "2026-11-24 13:15:00Z", -1,
+      "time must be an RFC 3339 timestamp" },
+    { "datacontenttype", "application/json", 0, NULL },
+    { "datacontenttype", "application/cloudevents+json", 0, NULL },
+    { "datacontenttype", "text/plain; charset=utf-8", 0, NULL },
+    { "datacontenttype", "text/plain;charset=\"a b\"", 0, NULL },
+    { "datacontenttype", "text/plain ;q=1", 0, NULL },
+    { "datacontenttype", "text/plain;", 0, NULL },
+    { "datacontenttype", "json", -1, "datacontenttype must be a media type" },
+    { "datacontenttype", "", -1, NULL },
+    { "datacontenttype", "/json", -1, NULL },
+    { "datacontenttype", "text/", -1, NULL },
+    { "datacontenttype", "text/plain extra", -1, NULL },
+    { "datacontenttype", "text /plain", -1, NULL },
+    { "datacontenttype", "text/pl@in", -1, NULL },
+    { "datacontenttype", "text/plain; a=\xc3\xa9", -1, NULL },
+
+    /* extensions: anything clean goes */
+    { "partitionkey", "a b \"c\"", 0, NULL }
+};
 
 
 static int
@@ -64,52 +174,6 @@ check_n(const char *name, const char *value, size_t len)
     const char  *err;
 
     return ngx_eda_ce_check_value(name, strlen(name), value, len, &err);
-}
-
-
-static int
-from(const char *s, ngx_eda_ce_parsed_t *p, const char **err,
-    ngx_eda_ce_str_t *attr)
-{
-    return ngx_eda_ce_from_json(s, strlen(s), p, err, attr);
-}
-
-
-static int
-attr_is(ngx_eda_ce_str_t *attr, const char *want)
-{
-    if (want == NULL) {
-        return attr->data == NULL && attr->len == 0;
-    }
-
-    return attr->data != NULL && attr->len == strlen(want)
-           && memcmp(attr->data, want, attr->len) == 0;
-}
-
-
-static int
-encodes_to(const ngx_eda_ce_event_t *ev, const char *want)
-{
-    int     ok;
-    char   *json;
-    size_t  len;
-
-    json = ngx_eda_ce_to_json(ev, &len);
-    if (json == NULL) {
-        printf("to_json failed, want %s\n", want);
-        return 0;
-    }
-
-    ok = len == strlen(want) && memcmp(json, want, len) == 0;
-
-    if (!ok) {
-        printf("to_json: got %.*s\n          want %s\n", (int) len, json,
-               want);
-    }
-
-    free(json);
-
-    return ok;
 }
 
 
@@ -192,72 +256,26 @@ test_check_common(void)
 static void
 test_check_rules(void)
 {
+    int          failed;
+    size_t       i;
     const char  *err;
 
-    EDA_CHECK(check("specversion", "1.0", &err) == 0);
-    EDA_CHECK(check("specversion", "0.3", &err) == -1);
-    EDA_CHECK(strcmp(err, "specversion must be \"1.0\"") == 0);
-    EDA_CHECK(check("specversion", "1.0 ", &err) == -1);
-    EDA_CHECK(check("specversion", "", &err) == -1);
+    for (i = 0; i < sizeof(check_cases) / sizeof(check_cases[0]); i++) {
+        failed = eda_unit_failed;
+        err = NULL;
 
-    EDA_CHECK(check("id", "x", &err) == 0);
-    EDA_CHECK(check("id", "", &err) == -1);
-    EDA_CHECK(strcmp(err, "attribute must not be empty") == 0);
-    EDA_CHECK(check("type", "com.example.thing", &err) == 0);
-    EDA_CHECK(check("type", "", &err) == -1);
-    EDA_CHECK(check("subject", "a b", &err) == 0);
-    EDA_CHECK(check("subject", "", &err) == -1);
+        EDA_CHECK(check(check_cases[i].name, check_cases[i].value, &err)
+                  == check_cases[i].rc);
 
-    EDA_CHECK(check("source", "https://example.com/a?b=c&d=%20#f", &err)
-              == 0);
-    EDA_CHECK(check("source", "/relative/path", &err) == 0);
-    EDA_CHECK(check("source", "urn:uuid:6e8bc430-9c3a-11d9-9669", &err) == 0);
-    EDA_CHECK(check("source", "[::1]:80!$'()*+,;=~_@", &err) == 0);
-    EDA_CHECK(check("source", "", &err) == -1);
-    EDA_CHECK(strcmp(err, "attribute must not be empty") == 0);
-    EDA_CHECK(check("source", "a b", &err) == -1);
-    EDA_CHECK(strcmp(err, "source must be a URI-reference") == 0);
-    EDA_CHECK(check("source", "a\"b", &err) == -1);
-    EDA_CHECK(check("source", "a<b>", &err) == -1);
-    EDA_CHECK(check("source", "caf\xc3\xa9", &err) == -1);
+        if (check_cases[i].err != NULL) {
+            EDA_CHECK(err != NULL && strcmp(err, check_cases[i].err) == 0);
+        }
 
-    EDA_CHECK(check("dataschema", "https://example.com/s.json", &err) == 0);
-    EDA_CHECK(check("dataschema", "urn:x", &err) == 0);
-    EDA_CHECK(check("dataschema", "a+b-c.d:", &err) == 0);
-    EDA_CHECK(check("dataschema", "/relative", &err) == -1);
-    EDA_CHECK(strcmp(err, "dataschema must be an absolute URI") == 0);
-    EDA_CHECK(check("dataschema", "", &err) == -1);
-    EDA_CHECK(check("dataschema", "http", &err) == -1);
-    EDA_CHECK(check("dataschema", "1http://x", &err) == -1);
-    EDA_CHECK(check("dataschema", "ht_tp://x", &err) == -1);
-    EDA_CHECK(check("dataschema", "http://a b", &err) == -1);
-
-    EDA_CHECK(check("time", "2026-11-24T13:15:00.123Z", &err) == 0);
-    EDA_CHECK(check("time", "2026-11-24 13:15:00Z", &err) == -1);
-    EDA_CHECK(strcmp(err, "time must be an RFC 3339 timestamp") == 0);
-
-    EDA_CHECK(check("datacontenttype", "application/json", &err) == 0);
-    EDA_CHECK(check("datacontenttype", "application/cloudevents+json", &err)
-              == 0);
-    EDA_CHECK(check("datacontenttype", "text/plain; charset=utf-8", &err)
-              == 0);
-    EDA_CHECK(check("datacontenttype", "text/plain;charset=\"a b\"", &err)
-              == 0);
-    EDA_CHECK(check("datacontenttype", "text/plain ;q=1", &err) == 0);
-    EDA_CHECK(check("datacontenttype", "text/plain;", &err) == 0);
-    EDA_CHECK(check("datacontenttype", "json", &err) == -1);
-    EDA_CHECK(strcmp(err, "datacontenttype must be a media type") == 0);
-    EDA_CHECK(check("datacontenttype", "", &err) == -1);
-    EDA_CHECK(check("datacontenttype", "/json", &err) == -1);
-    EDA_CHECK(check("datacontenttype", "text/", &err) == -1);
-    EDA_CHECK(check("datacontenttype", "text/plain extra", &err) == -1);
-    EDA_CHECK(check("datacontenttype", "text /plain", &err) == -1);
-    EDA_CHECK(check("datacontenttype", "text/pl@in", &err) == -1);
-    EDA_CHECK(check("datacontenttype", "text/plain; a=\xc3\xa9", &err)
-              == -1);
-
-    /* extensions: anything clean goes */
-    EDA_CHECK(check("partitionkey", "a b \"c\"", &err) == 0);
+        if (eda_unit_failed != failed) {
+            printf("  in case %s \"%s\"\n", check_cases[i].name,
+                   check_cases[i].value);
+        }
+    }
 }
 
 
@@ -395,512 +413,11 @@ test_is_json_type(void)
 
 
 static void
-test_to_json(void)
-{
-    ngx_eda_ce_event_t  ev;
-
-    /* the required four first whatever the event order, data last */
-    memset(&ev, 0, sizeof(ngx_eda_ce_event_t));
-    set(&ev, "ext", "x");
-    set(&ev, "type", "t");
-    set(&ev, "datacontenttype", "application/json");
-    set(&ev, "source", "/s");
-    set(&ev, "id", "1");
-    set(&ev, "specversion", "1.0");
-    ev.data.data = "{ \"a\" : [1, 2.5, \"x\"] }";
-    ev.data.len = strlen(ev.data.data);
-    EDA_CHECK(encodes_to(&ev, "{\"specversion\":\"1.0\",\"id\":\"1\","
-                         "\"source\":\"/s\",\"type\":\"t\",\"ext\":\"x\","
-                         "\"datacontenttype\":\"application/json\","
-                         "\"data\":{\"a\":[1,2.5,\"x\"]}}"));
-
-    /* absent data, absent type */
-    base_event(&ev);
-    EDA_CHECK(encodes_to(&ev, "{\"specversion\":\"1.0\",\"id\":\"1\","
-                         "\"source\":\"/s\",\"type\":\"t\"}"));
-
-    /* absent type: JSON if it parses */
-    ev.data.data = "42";
-    ev.data.len = 2;
-    EDA_CHECK(encodes_to(&ev, "{\"specversion\":\"1.0\",\"id\":\"1\","
-                         "\"source\":\"/s\",\"type\":\"t\",\"data\":42}"));
-
-    /* absent type: a string if not */
-    ev.data.data = "hello \"you\"";
-    ev.data.len = strlen(ev.data.data);
-    EDA_CHECK(encodes_to(&ev, "{\"specversion\":\"1.0\",\"id\":\"1\","
-                         "\"source\":\"/s\",\"type\":\"t\","
-                         "\"data\":\"hello \\\"you\\\"\"}"));
-
-    /* absent type, not UTF-8 */
-    ev.data.data = "\xff\x00";
-    ev.data.len = 2;
-    EDA_CHECK(encodes_to(&ev, "{\"specversion\":\"1.0\",\"id\":\"1\","
-                         "\"source\":\"/s\",\"type\":\"t\","
-                         "\"data_base64\":\"/wA=\"}"));
-
-    /* present but empty */
-    ev.data.data = "";
-    ev.data.len = 0;
-    EDA_CHECK(encodes_to(&ev, "{\"specversion\":\"1.0\",\"id\":\"1\","
-                         "\"source\":\"/s\",\"type\":\"t\",\"data\":\"\"}"));
-
-    base_event(&ev);
-    set(&ev, "datacontenttype", "text/plain");
-    ev.data.data = "caf\xc3\xa9\n";
-    ev.data.len = strlen(ev.data.data);
-    EDA_CHECK(encodes_to(&ev, "{\"specversion\":\"1.0\",\"id\":\"1\","
-                         "\"source\":\"/s\",\"type\":\"t\","
-                         "\"datacontenttype\":\"text/plain\","
-                         "\"data\":\"caf\xc3\xa9\\n\"}"));
-
-    /* text that is valid JSON stays text */
-    ev.data.data = "{}";
-    ev.data.len = 2;
-    EDA_CHECK(encodes_to(&ev, "{\"specversion\":\"1.0\",\"id\":\"1\","
-                         "\"source\":\"/s\",\"type\":\"t\","
-                         "\"datacontenttype\":\"text/plain\","
-                         "\"data\":\"{}\"}"));
-
-    /* text that is not UTF-8 */
-    ev.data.data = "a\xff";
-    ev.data.len = 2;
-    EDA_CHECK(encodes_to(&ev, "{\"specversion\":\"1.0\",\"id\":\"1\","
-                         "\"source\":\"/s\",\"type\":\"t\","
-                         "\"datacontenttype\":\"text/plain\","
-                         "\"data_base64\":\"Yf8=\"}"));
-
-    base_event(&ev);
-    set(&ev, "datacontenttype", "application/xml; charset=utf-8");
-    ev.data.data = "<a/>";
-    ev.data.len = 4;
-    EDA_CHECK(encodes_to(&ev, "{\"specversion\":\"1.0\",\"id\":\"1\","
-                         "\"source\":\"/s\",\"type\":\"t\","
-                         "\"datacontenttype\":"
-                         "\"application/xml; charset=utf-8\","
-                         "\"data\":\"<a/>\"}"));
-
-    /* binary, and the three padding cases */
-    base_event(&ev);
-    set(&ev, "datacontenttype", "application/octet-stream");
-    ev.data.data = "\x00\x01\xff";
-    ev.data.len = 3;
-    EDA_CHECK(encodes_to(&ev, "{\"specversion\":\"1.0\",\"id\":\"1\","
-                         "\"source\":\"/s\",\"type\":\"t\","
-                         "\"datacontenttype\":\"application/octet-stream\","
-                         "\"data_base64\":\"AAH/\"}"));
-
-    ev.data.data = "a";
-    ev.data.len = 1;
-    EDA_CHECK(encodes_to(&ev, "{\"specversion\":\"1.0\",\"id\":\"1\","
-                         "\"source\":\"/s\",\"type\":\"t\","
-                         "\"datacontenttype\":\"application/octet-stream\","
-                         "\"data_base64\":\"YQ==\"}"));
-
-    ev.data.data = "ab";
-    ev.data.len = 2;
-    EDA_CHECK(encodes_to(&ev, "{\"specversion\":\"1.0\",\"id\":\"1\","
-                         "\"source\":\"/s\",\"type\":\"t\","
-                         "\"datacontenttype\":\"application/octet-stream\","
-                         "\"data_base64\":\"YWI=\"}"));
-
-    ev.data.data = "abcd>?";
-    ev.data.len = 6;
-    EDA_CHECK(encodes_to(&ev, "{\"specversion\":\"1.0\",\"id\":\"1\","
-                         "\"source\":\"/s\",\"type\":\"t\","
-                         "\"datacontenttype\":\"application/octet-stream\","
-                         "\"data_base64\":\"YWJjZD4/\"}"));
-
-    ev.data.data = "";
-    ev.data.len = 0;
-    EDA_CHECK(encodes_to(&ev, "{\"specversion\":\"1.0\",\"id\":\"1\","
-                         "\"source\":\"/s\",\"type\":\"t\","
-                         "\"datacontenttype\":\"application/octet-stream\","
-                         "\"data_base64\":\"\"}"));
-
-    /* a JSON type with bytes that are not JSON */
-    base_event(&ev);
-    set(&ev, "datacontenttype", "application/json");
-    ev.data.data = "{oops";
-    ev.data.len = 5;
-    EDA_CHECK(encodes_to(&ev, "{\"specversion\":\"1.0\",\"id\":\"1\","
-                         "\"source\":\"/s\",\"type\":\"t\","
-                         "\"datacontenttype\":\"application/json\","
-                         "\"data\":\"{oops\"}"));
-
-    ev.data.data = "\"\xff\"";
-    ev.data.len = 3;
-    EDA_CHECK(encodes_to(&ev, "{\"specversion\":\"1.0\",\"id\":\"1\","
-                         "\"source\":\"/s\",\"type\":\"t\","
-                         "\"datacontenttype\":\"application/json\","
-                         "\"data_base64\":\"Iv8i\"}"));
-
-    /* duplicate keys are not JSON we would embed */
-    ev.data.data = "{\"a\":1,\"a\":2}";
-    ev.data.len = strlen(ev.data.data);
-    EDA_CHECK(encodes_to(&ev, "{\"specversion\":\"1.0\",\"id\":\"1\","
-                         "\"source\":\"/s\",\"type\":\"t\","
-                         "\"datacontenttype\":\"application/json\","
-                         "\"data\":\"{\\\"a\\\":1,\\\"a\\\":2}\"}"));
-}
-
-
-static void
-roundtrip(const ngx_eda_ce_event_t *ev, size_t extra)
-{
-    char                    *json;
-    size_t                   i, len;
-    const char              *err;
-    ngx_eda_ce_str_t         attr;
-    ngx_eda_ce_parsed_t      p;
-    const ngx_eda_ce_str_t  *v;
-
-    json = ngx_eda_ce_to_json(ev, &len);
-    EDA_CHECK(json != NULL);
-    if (json == NULL) {
-        return;
-    }
-
-    EDA_CHECK(ngx_eda_ce_from_json(json, len, &p, &err, &attr) == 0);
-    free(json);
-
-    if (p.owned == NULL) {
-        return;
-    }
-
-    EDA_CHECK(p.event.nattrs == ev->nattrs + extra);
-
-    for (i = 0; i < ev->nattrs; i++) {
-        v = ngx_eda_ce_get(&p.event, ev->attrs[i].name.data,
-                           ev->attrs[i].name.len);
-        EDA_CHECK(v != NULL && v->len == ev->attrs[i].value.len
-                  && memcmp(v->data, ev->attrs[i].value.data, v->len) == 0);
-    }
-
-    if (ev->data.data == NULL) {
-        EDA_CHECK(p.event.data.data == NULL);
-
-    } else {
-        EDA_CHECK(p.event.data.data != NULL);
-        EDA_CHECK(p.event.data.len == ev->data.len
-                  && memcmp(p.event.data.data, ev->data.data,
-                            ev->data.len) == 0);
-    }
-
-    ngx_eda_ce_parsed_free(&p);
-    EDA_CHECK(p.owned == NULL);
-}
-
-
-static void
-test_roundtrip(void)
-{
-    ngx_eda_ce_event_t  ev;
-
-    base_event(&ev);
-    set(&ev, "time", "2026-11-24T13:15:00.123Z");
-    set(&ev, "subject", "sub \"quoted\" \xc3\xa9");
-    set(&ev, "traceparent", TP_VALID);
-    roundtrip(&ev, 0);
-
-    set(&ev, "datacontenttype", "application/json");
-    ev.data.data = "{\"a\":[1,2.5,\"x\",null,true],\"b\":{}}";
-    ev.data.len = strlen(ev.data.data);
-    roundtrip(&ev, 0);
-
-    /* a JSON string value keeps its quotes */
-    ev.data.data = "\"str\"";
-    ev.data.len = 5;
-    roundtrip(&ev, 0);
-
-    set(&ev, "datacontenttype", "text/plain; charset=utf-8");
-    ev.data.data = "line 1\nline 2 \"\xe2\x82\xac\"";
-    ev.data.len = strlen(ev.data.data);
-    roundtrip(&ev, 0);
-
-    ev.data.data = "nul \0 inside";
-    ev.data.len = 12;
-    roundtrip(&ev, 0);
-
-    set(&ev, "datacontenttype", "application/octet-stream");
-    ev.data.data = "\x00\x01\x02\xfe\xff";
-    ev.data.len = 5;
-    roundtrip(&ev, 0);
-
-    ev.data.data = "";
-    ev.data.len = 0;
-    roundtrip(&ev, 0);
-
-    /* JSON data without a type gets the implied one on the way back */
-    base_event(&ev);
-    ev.data.data = "[1,2]";
-    ev.data.len = 5;
-    roundtrip(&ev, 1);
-
-    ev.data.data = "plain";
-    ev.data.len = 5;
-    roundtrip(&ev, 0);
-}
-
-
-static void
-test_from_json(void)
-{
-    const char              *err;
-    ngx_eda_ce_str_t         attr;
-    ngx_eda_ce_parsed_t      p;
-    const ngx_eda_ce_str_t  *v;
-
-    EDA_CHECK(from("{\"specversion\":\"1.0\",\"id\":\"1\",\"source\":\"/s\","
-                   "\"type\":\"t\",\"subject\":null,\"data\":{\"k\":[1]},"
-                   "\"ext\":\"v\"}", &p, &err, &attr) == 0);
-    EDA_CHECK(p.event.nattrs == 6);
-    EDA_CHECK(ngx_eda_ce_get(&p.event, "subject", 7) == NULL);
-    v = ngx_eda_ce_get(&p.event, "datacontenttype", 15);
-    EDA_CHECK(v != NULL);
-    if (v != NULL) {
-        EDA_CHECK_STR(v->data, v->len, "application/json");
-    }
-    v = ngx_eda_ce_get(&p.event, "ext", 3);
-    EDA_CHECK(v != NULL);
-    if (v != NULL) {
-        EDA_CHECK_STR(v->data, v->len, "v");
-    }
-    EDA_CHECK_STR(p.event.data.data, p.event.data.len, "{\"k\":[1]}");
-    ngx_eda_ce_parsed_free(&p);
-
-    /* a string without a type is text; with a JSON type it is JSON */
-    EDA_CHECK(from("{\"specversion\":\"1.0\",\"id\":\"1\",\"source\":\"/s\","
-                   "\"type\":\"t\",\"data\":\"hi\\n\"}", &p, &err, &attr)
-              == 0);
-    EDA_CHECK(p.event.nattrs == 4);
-    EDA_CHECK_STR(p.event.data.data, p.event.data.len, "hi\n");
-    ngx_eda_ce_parsed_free(&p);
-
-    EDA_CHECK(from("{\"specversion\":\"1.0\",\"id\":\"1\",\"source\":\"/s\","
-                   "\"type\":\"t\",\"datacontenttype\":\"text/json\","
-                   "\"data\":\"hi\"}", &p, &err, &attr) == 0);
-    EDA_CHECK_STR(p.event.data.data, p.event.data.len, "\"hi\"");
-    ngx_eda_ce_parsed_free(&p);
-
-    EDA_CHECK(from("{\"specversion\":\"1.0\",\"id\":\"1\",\"source\":\"/s\","
-                   "\"type\":\"t\",\"data\":7}", &p, &err, &attr) == 0);
-    EDA_CHECK_STR(p.event.data.data, p.event.data.len, "7");
-    ngx_eda_ce_parsed_free(&p);
-
-    /* null data is absent data */
-    EDA_CHECK(from("{\"specversion\":\"1.0\",\"id\":\"1\",\"source\":\"/s\","
-                   "\"type\":\"t\",\"data\":null,\"data_base64\":null}",
-                   &p, &err, &attr) == 0);
-    EDA_CHECK(p.event.data.data == NULL && p.event.nattrs == 4);
-    ngx_eda_ce_parsed_free(&p);
-
-    EDA_CHECK(from("{\"specversion\":\"1.0\",\"id\":\"1\",\"source\":\"/s\","
-                   "\"type\":\"t\",\"data_base64\":\"AAH/YQ==\"}",
-                   &p, &err, &attr) == 0);
-    EDA_CHECK(p.event.data.len == 4
-              && memcmp(p.event.data.data, "\x00\x01\xff" "a", 4) == 0);
-    EDA_CHECK(p.event.nattrs == 4);
-    ngx_eda_ce_parsed_free(&p);
-
-    EDA_CHECK(from("{\"specversion\":\"1.0\",\"id\":\"1\",\"source\":\"/s\","
-                   "\"type\":\"t\",\"data_base64\":\"\"}", &p, &err, &attr)
-              == 0);
-    EDA_CHECK(p.event.data.data != NULL && p.event.data.len == 0);
-    ngx_eda_ce_parsed_free(&p);
-
-    /* extension numbers and booleans become strings */
-    EDA_CHECK(from("{\"specversion\":\"1.0\",\"id\":\"1\",\"source\":\"/s\","
-                   "\"type\":\"t\",\"num\":42,\"neg\":-7,\"real\":1.5,"
-                   "\"yes\":true,\"no\":false}", &p, &err, &attr) == 0);
-    EDA_CHECK(p.event.nattrs == 9);
-    v = ngx_eda_ce_get(&p.event, "num", 3);
-    EDA_CHECK(v != NULL && v->len == 2 && memcmp(v->data, "42", 2) == 0);
-    v = ngx_eda_ce_get(&p.event, "neg", 3);
-    EDA_CHECK(v != NULL && v->len == 2 && memcmp(v->data, "-7", 2) == 0);
-    v = ngx_eda_ce_get(&p.event, "real", 4);
-    EDA_CHECK(v != NULL && v->len == 3 && memcmp(v->data, "1.5", 3) == 0);
-    v = ngx_eda_ce_get(&p.event, "yes", 3);
-    EDA_CHECK(v != NULL && v->len == 4 && memcmp(v->data, "true", 4) == 0);
-    v = ngx_eda_ce_get(&p.event, "no", 2);
-    EDA_CHECK(v != NULL && v->len == 5 && memcmp(v->data, "false", 5) == 0);
-    ngx_eda_ce_parsed_free(&p);
-
-    /* freeing twice, or a zeroed result, is harmless */
-    ngx_eda_ce_parsed_free(&p);
-}
-
-
-static void
-test_from_json_errors(void)
-{
-    int                  i;
-    char                *big, many[2048];
-    size_t               n;
-    const char          *err;
-    ngx_eda_ce_str_t     attr;
-    ngx_eda_ce_parsed_t  p;
-
-#define EV_HEAD "{\"specversion\":\"1.0\",\"source\":\"/s\",\"type\":\"t\","
-
-    EDA_CHECK(from("[]", &p, &err, &attr) == -1);
-    EDA_CHECK(strcmp(err, "event must be a JSON object") == 0);
-    EDA_CHECK(p.owned == NULL && attr_is(&attr, NULL));
-
-    EDA_CHECK(from("\"x\"", &p, &err, &attr) == -1);
-    EDA_CHECK(strcmp(err, "event must be a JSON object") == 0);
-
-    EDA_CHECK(from("", &p, &err, &attr) == -1);
-    EDA_CHECK(strcmp(err, "invalid JSON") == 0);
-
-    EDA_CHECK(from(EV_HEAD "\"id\":\"1\"", &p, &err, &attr) == -1);
-    EDA_CHECK(strcmp(err, "invalid JSON") == 0);
-
-    EDA_CHECK(from(EV_HEAD "\"id\":\"1\"} x", &p, &err, &attr) == -1);
-    EDA_CHECK(strcmp(err, "invalid JSON") == 0);
-
-    EDA_CHECK(from(EV_HEAD "\"id\":\"\xff\"}", &p, &err, &attr) == -1);
-    EDA_CHECK(strcmp(err, "invalid UTF-8") == 0);
-
-    EDA_CHECK(from(EV_HEAD "\"id\":\"1\",\"id\":\"2\"}", &p, &err, &attr)
-              == -1);
-    EDA_CHECK(strcmp(err, "duplicate attribute") == 0);
-
-    EDA_CHECK(from(EV_HEAD "\"id\":{}}", &p, &err, &attr) == -1);
-    EDA_CHECK(strcmp(err, "attribute must be a string") == 0);
-    EDA_CHECK(attr_is(&attr, "id"));
-
-    EDA_CHECK(from(EV_HEAD "\"id\":1}", &p, &err, &attr) == -1);
-    EDA_CHECK(strcmp(err, "attribute must be a string") == 0);
-    EDA_CHECK(attr_is(&attr, "id"));
-
-    EDA_CHECK(from(EV_HEAD "\"id\":\"1\",\"time\":true}", &p, &err, &attr)
-              == -1);
-    EDA_CHECK(attr_is(&attr, "time"));
-
-    EDA_CHECK(from(EV_HEAD "\"id\":\"1\",\"ext\":[\"a\"]}", &p, &err, &attr)
-              == -1);
-    EDA_CHECK(strcmp(err, "extension must be a string, number or boolean")
-              == 0);
-    EDA_CHECK(attr_is(&attr, NULL));
-
-    EDA_CHECK(from(EV_HEAD "\"id\":\"1\",\"tracestate\":{}}", &p, &err,
-                   &attr) == -1);
-    EDA_CHECK(attr_is(&attr, "tracestate"));
-
-    EDA_CHECK(from("{\"specversion\":\"0.3\",\"id\":\"1\",\"source\":\"/s\","
-                   "\"type\":\"t\"}", &p, &err, &attr) == -1);
-    EDA_CHECK(strcmp(err, "specversion must be \"1.0\"") == 0);
-    EDA_CHECK(attr_is(&attr, "specversion"));
-
-    EDA_CHECK(from("{\"specversion\":1.0,\"id\":\"1\",\"source\":\"/s\","
-                   "\"type\":\"t\"}", &p, &err, &attr) == -1);
-    EDA_CHECK(strcmp(err, "attribute must be a string") == 0);
-
-    EDA_CHECK(from(EV_HEAD "\"data\":1}", &p, &err, &attr) == -1);
-    EDA_CHECK(strcmp(err, "missing required attribute") == 0);
-    EDA_CHECK(attr_is(&attr, "id"));
-    EDA_CHECK(p.owned == NULL);
-
-    EDA_CHECK(from(EV_HEAD "\"id\":null}", &p, &err, &attr) == -1);
-    EDA_CHECK(strcmp(err, "missing required attribute") == 0);
-    EDA_CHECK(attr_is(&attr, "id"));
-
-    EDA_CHECK(from(EV_HEAD "\"id\":\"\"}", &p, &err, &attr) == -1);
-    EDA_CHECK(strcmp(err, "attribute must not be empty") == 0);
-    EDA_CHECK(attr_is(&attr, "id"));
-
-    EDA_CHECK(from(EV_HEAD "\"id\":\"a\\u0000b\"}", &p, &err, &attr) == -1);
-    EDA_CHECK(strcmp(err, "attribute value contains a control character")
-              == 0);
-
-    EDA_CHECK(from(EV_HEAD "\"id\":\"1\",\"Bad\":\"x\"}", &p, &err, &attr)
-              == -1);
-    EDA_CHECK(strcmp(err, "invalid attribute name") == 0);
-    EDA_CHECK(attr_is(&attr, NULL));
-
-    /* jansson itself refuses NUL in member names */
-    EDA_CHECK(from(EV_HEAD "\"id\":\"1\",\"a\\u0000\":\"x\"}", &p, &err,
-                   &attr) == -1);
-    EDA_CHECK(strcmp(err, "invalid JSON") == 0);
-
-    EDA_CHECK(from(EV_HEAD "\"id\":\"1\",\"data\":\"x\","
-                   "\"data_base64\":\"eA==\"}", &p, &err, &attr) == -1);
-    EDA_CHECK(strcmp(err, "data and data_base64 are exclusive") == 0);
-    EDA_CHECK(attr_is(&attr, "data_base64"));
-
-    EDA_CHECK(from(EV_HEAD "\"id\":\"1\",\"data_base64\":\"abc\"}", &p, &err,
-                   &attr) == -1);
-    EDA_CHECK(strcmp(err, "invalid base64 in data_base64") == 0);
-    EDA_CHECK(attr_is(&attr, "data_base64"));
-    EDA_CHECK(p.owned == NULL);
-
-    EDA_CHECK(from(EV_HEAD "\"id\":\"1\",\"data_base64\":\"ab=c\"}", &p,
-                   &err, &attr) == -1);
-    EDA_CHECK(strcmp(err, "invalid base64 in data_base64") == 0);
-
-    EDA_CHECK(from(EV_HEAD "\"id\":\"1\",\"data_base64\":\"a===\"}", &p,
-                   &err, &attr) == -1);
-    EDA_CHECK(from(EV_HEAD "\"id\":\"1\",\"data_base64\":\"YQ==YQ==\"}", &p,
-                   &err, &attr) == -1);
-    EDA_CHECK(from(EV_HEAD "\"id\":\"1\",\"data_base64\":\"YW-_\"}", &p,
-                   &err, &attr) == -1);
-    EDA_CHECK(from(EV_HEAD "\"id\":\"1\",\"data_base64\":\"YWJj\\n\"}", &p,
-                   &err, &attr) == -1);
-
-    EDA_CHECK(from(EV_HEAD "\"id\":\"1\",\"data_base64\":1}", &p, &err,
-                   &attr) == -1);
-    EDA_CHECK(strcmp(err, "data_base64 must be a string") == 0);
-
-    /* 4 required + 61 extensions: one too many */
-    n = (size_t) snprintf(many, sizeof(many), EV_HEAD "\"id\":\"1\"");
-    for (i = 0; i < NGX_EDA_CE_MAX_ATTRS - 3; i++) {
-        n += (size_t) snprintf(many + n, sizeof(many) - n, ",\"e%d\":\"v\"",
-                               i);
-    }
-    snprintf(many + n, sizeof(many) - n, "}");
-    EDA_CHECK(from(many, &p, &err, &attr) == -1);
-    EDA_CHECK(strcmp(err, "too many attributes") == 0);
-
-    /* 64 fit */
-    n = (size_t) snprintf(many, sizeof(many), EV_HEAD "\"id\":\"1\"");
-    for (i = 0; i < NGX_EDA_CE_MAX_ATTRS - 4; i++) {
-        n += (size_t) snprintf(many + n, sizeof(many) - n, ",\"e%d\":\"v\"",
-                               i);
-    }
-    snprintf(many + n, sizeof(many) - n, "}");
-    EDA_CHECK(from(many, &p, &err, &attr) == 0);
-    ngx_eda_ce_parsed_free(&p);
-
-    /* ... but not with the implied datacontenttype on top */
-    snprintf(many + n, sizeof(many) - n, ",\"data\":{}}");
-    EDA_CHECK(from(many, &p, &err, &attr) == -1);
-    EDA_CHECK(strcmp(err, "too many attributes") == 0);
-    EDA_CHECK(p.owned == NULL);
-
-    n = 16 * 1024 * 1024 + 1;
-    big = malloc(n);
-    EDA_CHECK(big != NULL);
-    if (big != NULL) {
-        memset(big, ' ', n);
-        big[0] = '{';
-        big[n - 1] = '}';
-        EDA_CHECK(ngx_eda_ce_from_json(big, n, &p, &err, &attr) == -1);
-        EDA_CHECK(strcmp(err, "event too large") == 0);
-        EDA_CHECK(ngx_eda_ce_from_json(big + 1, n - 1, &p, &err, &attr)
-                  == -1);
-        EDA_CHECK(strcmp(err, "invalid JSON") == 0);
-        free(big);
-    }
-
-#undef EV_HEAD
-}
-
-
-static void
 test_time(void)
 {
-    char  out[NGX_EDA_CE_TIME_LEN];
+    int     ok;
+    char    out[NGX_EDA_CE_TIME_LEN];
+    size_t  i;
 
     ngx_eda_ce_format_time(0, 0, out);
     EDA_CHECK_STR(out, sizeof(out), "1970-01-01T00:00:00.000Z");
@@ -933,40 +450,14 @@ test_time(void)
         EDA_CHECK_STR(out, sizeof(out), "9999-12-31T23:59:59.999Z");
     }
 
-    EDA_CHECK(valid_time("2026-11-24T13:15:00Z"));
-    EDA_CHECK(valid_time("2026-11-24t13:15:00z"));
-    EDA_CHECK(valid_time("2026-11-24T13:15:00.1Z"));
-    EDA_CHECK(valid_time("2026-11-24T13:15:00.123456789Z"));
-    EDA_CHECK(valid_time("2026-11-24T13:15:00+05:30"));
-    EDA_CHECK(valid_time("2026-11-24T13:15:00.5-08:00"));
-    EDA_CHECK(valid_time("2024-02-29T00:00:00Z"));
-    EDA_CHECK(valid_time("2000-02-29T00:00:00Z"));
-    EDA_CHECK(valid_time("2026-12-31T23:59:60Z"));
+    for (i = 0; i < sizeof(times) / sizeof(times[0]); i++) {
+        ok = valid_time(times[i].s) != 0;
+        EDA_CHECK(ok == times[i].valid);
 
-    EDA_CHECK(!valid_time(""));
-    EDA_CHECK(!valid_time("2026-11-24T13:15:00"));
-    EDA_CHECK(!valid_time("2026-11-24"));
-    EDA_CHECK(!valid_time("2026-13-24T13:15:00Z"));
-    EDA_CHECK(!valid_time("2026-00-24T13:15:00Z"));
-    EDA_CHECK(!valid_time("2026-11-00T13:15:00Z"));
-    EDA_CHECK(!valid_time("2026-11-31T13:15:00Z"));
-    EDA_CHECK(!valid_time("2023-02-29T00:00:00Z"));
-    EDA_CHECK(!valid_time("1900-02-29T00:00:00Z"));
-    EDA_CHECK(!valid_time("2026-11-24T24:00:00Z"));
-    EDA_CHECK(!valid_time("2026-11-24T13:60:00Z"));
-    EDA_CHECK(!valid_time("2026-11-24T13:15:61Z"));
-    EDA_CHECK(!valid_time("2026-11-24 13:15:00Z"));
-    EDA_CHECK(!valid_time("2026-11-24T13:15:00.Z"));
-    EDA_CHECK(!valid_time("2026-11-24T13:15:00.123"));
-    EDA_CHECK(!valid_time("2026-11-24T13:15:00ZZ"));
-    EDA_CHECK(!valid_time("2026-11-24T13:15:00+0530"));
-    EDA_CHECK(!valid_time("2026-11-24T13:15:00+24:00"));
-    EDA_CHECK(!valid_time("2026-11-24T13:15:00+05:60"));
-    EDA_CHECK(!valid_time("2026-11-24T13:15:00+05:3a"));
-    EDA_CHECK(!valid_time("2026-11-24T13:15:00+05:30:00"));
-    EDA_CHECK(!valid_time("26-11-24T13:15:00Z"));
-    EDA_CHECK(!valid_time("2026/11/24T13:15:00Z"));
-    EDA_CHECK(!valid_time("2026-1a-24T13:15:00Z"));
+        if (ok != times[i].valid) {
+            printf("  in case \"%s\"\n", times[i].s);
+        }
+    }
 }
 
 
@@ -1005,41 +496,17 @@ test_uuid4(void)
 static void
 test_traceparent(void)
 {
-    EDA_CHECK(valid_tp(TP_VALID));
-    EDA_CHECK(valid_tp("00-4bf92f3577b34da6a3ce929d0e0e4736"
-                       "-00f067aa0ba902b7-00"));
-    EDA_CHECK(valid_tp("01-4bf92f3577b34da6a3ce929d0e0e4736"
-                       "-00f067aa0ba902b7-01"));
-    EDA_CHECK(valid_tp("cc-4bf92f3577b34da6a3ce929d0e0e4736"
-                       "-00f067aa0ba902b7-01-what-ever"));
+    int     ok;
+    size_t  i;
 
-    EDA_CHECK(!valid_tp(""));
-    EDA_CHECK(!valid_tp("00-4bf92f3577b34da6a3ce929d0e0e4736"
-                        "-00f067aa0ba902b7-0"));
-    EDA_CHECK(!valid_tp("00-4BF92F3577B34DA6A3CE929D0E0E4736"
-                        "-00f067aa0ba902b7-01"));
-    EDA_CHECK(!valid_tp("00-4bf92f3577b34da6a3ce929d0e0e4736"
-                        "-00F067AA0BA902B7-01"));
-    EDA_CHECK(!valid_tp("00-00000000000000000000000000000000"
-                        "-00f067aa0ba902b7-01"));
-    EDA_CHECK(!valid_tp("00-4bf92f3577b34da6a3ce929d0e0e4736"
-                        "-0000000000000000-01"));
-    EDA_CHECK(!valid_tp("ff-4bf92f3577b34da6a3ce929d0e0e4736"
-                        "-00f067aa0ba902b7-01"));
-    EDA_CHECK(!valid_tp("0g-4bf92f3577b34da6a3ce929d0e0e4736"
-                        "-00f067aa0ba902b7-01"));
-    EDA_CHECK(!valid_tp("00-4bf92f3577b34da6a3ce929d0e0e4736"
-                        "-00f067aa0ba902b7-01-x"));
-    EDA_CHECK(!valid_tp("01-4bf92f3577b34da6a3ce929d0e0e4736"
-                        "-00f067aa0ba902b7-01x"));
-    EDA_CHECK(!valid_tp("00_4bf92f3577b34da6a3ce929d0e0e4736"
-                        "-00f067aa0ba902b7-01"));
-    EDA_CHECK(!valid_tp("00-4bf92f3577b34da6a3ce929d0e0e4736"
-                        "_00f067aa0ba902b7-01"));
-    EDA_CHECK(!valid_tp("00-4bf92f3577b34da6a3ce929d0e0e4736"
-                        "-00f067aa0ba902b7_01"));
-    EDA_CHECK(!valid_tp("00-4bf92f3577b34da6a3ce929d0e0e4736"
-                        "-00f067aa0ba902b7-0z"));
+    for (i = 0; i < sizeof(traceparents) / sizeof(traceparents[0]); i++) {
+        ok = valid_tp(traceparents[i].s) != 0;
+        EDA_CHECK(ok == traceparents[i].valid);
+
+        if (ok != traceparents[i].valid) {
+            printf("  in case \"%s\"\n", traceparents[i].s);
+        }
+    }
 }
 
 
@@ -1093,10 +560,6 @@ main(void)
     test_validate();
     test_get_set();
     test_is_json_type();
-    test_to_json();
-    test_roundtrip();
-    test_from_json();
-    test_from_json_errors();
     test_time();
     test_uuid4();
     test_traceparent();

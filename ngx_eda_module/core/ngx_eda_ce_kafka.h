@@ -1,0 +1,89 @@
+
+/*
+ * Copyright (C) ngx_eda authors
+ */
+
+
+#ifndef _NGX_EDA_CE_KAFKA_H_INCLUDED_
+#define _NGX_EDA_CE_KAFKA_H_INCLUDED_
+
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ngx_eda_ce.h"
+
+
+/*
+ * A Kafka record as a CloudEvent (the Kafka protocol binding, consumer
+ * side), whatever the producer wrote.  No nginx or librdkafka types:
+ * unit-tested (t/unit/test_ce_kafka.c) and fuzzed (t/fuzz/fuzz_ce_kafka.c).
+ * ngx_eda_ce.h includes this header.
+ */
+
+
+/* how a record is read, by its headers */
+#define NGX_EDA_CE_KAFKA_PLAIN       0    /* data of an event we describe */
+#define NGX_EDA_CE_KAFKA_BINARY      1    /* a ce_specversion header */
+#define NGX_EDA_CE_KAFKA_STRUCTURED  2    /* application/cloudevents... */
+
+/*
+ * The id and source of a plain record are cut to these many bytes, as the
+ * consumer's buffers always cut them; a real topic name (at most 249
+ * bytes) never comes near.
+ */
+#define NGX_EDA_CE_KAFKA_MAX_ID      296
+#define NGX_EDA_CE_KAFKA_MAX_SOURCE  256
+
+
+/* a record header; value.data NULL: a header without a value */
+typedef struct {
+    ngx_eda_ce_str_t  name;
+    ngx_eda_ce_str_t  value;
+} ngx_eda_ce_kafka_header_t;
+
+
+typedef struct {
+    const ngx_eda_ce_kafka_header_t  *headers;    /* in record order */
+    size_t                            nheaders;
+    ngx_eda_ce_str_t                  value;      /* data NULL: no value */
+    ngx_eda_ce_str_t                  topic;
+    int32_t                           partition;
+    int64_t                           offset;
+} ngx_eda_ce_kafka_record_t;
+
+
+/*
+ * The mode of a record.  The content type is the value of the last
+ * "content-type" header (name in any case); one with no value means none.
+ * Structured: a content type that starts with "application/cloudevents"
+ * (any case).  Binary: otherwise, if any header is named exactly
+ * "ce_specversion".  Plain: any other record.
+ */
+int ngx_eda_ce_kafka_mode(const ngx_eda_ce_kafka_record_t *rec);
+
+/*
+ * Decodes a record into OUT->event by its mode:
+ * - structured: the value parsed by ngx_eda_ce_from_json() (validated);
+ * - binary: the value as the data (absent without a value), the content
+ *   type as datacontenttype, then every header "ce_<name>" that has a
+ *   value as attribute <name>, in record order, a later one replacing an
+ *   earlier one of the same name and past NGX_EDA_CE_MAX_ATTRS dropped;
+ *   names and values are taken as they are, neither decoded nor
+ *   validated (validate before trusting them);
+ * - plain: the value as the data and the content type as datacontenttype,
+ *   as in binary mode, then id "<topic>-<partition>-<offset>", source
+ *   "/kafka/<topic>" (cut as NGX_EDA_CE_KAFKA_MAX_* say), specversion
+ *   "1.0" and type "eda.kafka.record".
+ * The event points into REC's header values and value, which must outlive
+ * it, and into memory OUT owns: release it with ngx_eda_ce_parsed_free()
+ * (OUT->owned is NULL when nothing is owned).  Returns the mode, or -1 with
+ * *err (static) and *attr set as ngx_eda_ce_from_json() sets them for a
+ * structured record it refuses, or *err "out of memory"; nothing is to be
+ * freed after an error.  Input of any content and size never crashes.
+ */
+int ngx_eda_ce_from_kafka(const ngx_eda_ce_kafka_record_t *rec,
+    ngx_eda_ce_parsed_t *out, const char **err, ngx_eda_ce_str_t *attr);
+
+
+#endif /* _NGX_EDA_CE_KAFKA_H_INCLUDED_ */
