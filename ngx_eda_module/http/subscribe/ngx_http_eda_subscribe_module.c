@@ -25,6 +25,7 @@
 #include "ngx_eda_module.h"
 #include "ngx_eda_ce.h"
 #include "ngx_eda_ws_codec.h"
+#include "ngx_eda_filter.h"
 #include "ngx_eda_sse.h"
 #include "ngx_eda_kafka_consumer.h"
 #include "ngx_eda_kafka_producer.h"
@@ -33,10 +34,6 @@
 #include "ngx_http_eda_jwt_module.h"
 #include "ngx_http_eda_publish_module.h"
 
-
-#define NGX_HTTP_EDA_SUB_EQ         0
-#define NGX_HTTP_EDA_SUB_PREFIX     1
-#define NGX_HTTP_EDA_SUB_SUFFIX     2
 
 #define NGX_HTTP_EDA_WS_RING        512      /* frames queued per client */
 #define NGX_HTTP_EDA_WS_RING_MIN    8        /* ... until it needs more */
@@ -59,16 +56,9 @@
 
 typedef struct {
     ngx_str_t                   attr;
-    ngx_uint_t                  op;
+    int                         op;            /* NGX_EDA_FILTER_* */
     ngx_http_complex_value_t   *value;
 } ngx_http_eda_sub_filter_conf_t;
-
-
-typedef struct {
-    ngx_str_t                   attr;
-    ngx_uint_t                  op;
-    ngx_str_t                   value;
-} ngx_http_eda_sub_filter_t;
 
 
 typedef struct {
@@ -129,7 +119,7 @@ typedef struct {
     ngx_http_eda_sub_loc_conf_t *conf;
     ngx_http_eda_sub_main_conf_t *smcf;
 
-    ngx_array_t                *filters;       /* ..._filter_t */
+    ngx_array_t                *filters;       /* ngx_eda_filter_t */
     ngx_uint_t                  enc;           /* NGX_HTTP_EDA_ENC_* */
 
     ngx_eda_ws_parser_t         parser;
@@ -174,7 +164,7 @@ static ngx_int_t ngx_http_eda_sse_header(ngx_http_request_t *r);
 static ngx_int_t ngx_http_eda_ws_filters(ngx_http_request_t *r,
     ngx_http_eda_ws_ctx_t *ctx);
 static ngx_int_t ngx_http_eda_ws_client_filter(ngx_http_request_t *r,
-    ngx_http_eda_ws_ctx_t *ctx, char *arg, const char *attr, ngx_uint_t op);
+    ngx_http_eda_ws_ctx_t *ctx, const ngx_eda_filter_arg_t *arg);
 static void ngx_http_eda_ws_read_handler(ngx_event_t *ev);
 static void ngx_http_eda_ws_write_handler(ngx_event_t *ev);
 static void ngx_http_eda_ws_read(ngx_http_request_t *r);
@@ -363,14 +353,6 @@ ngx_module_t  ngx_http_eda_subscribe_module = {
     ngx_http_eda_sub_exit_process,         /* exit process */
     NULL,                                  /* exit master */
     NGX_MODULE_V1_PADDING
-};
-
-
-static ngx_str_t  ngx_http_eda_sub_ops[] = {
-    ngx_string("eq"),
-    ngx_string("prefix"),
-    ngx_string("suffix"),
-    ngx_null_string
 };
 
 
@@ -875,12 +857,13 @@ ngx_http_eda_sse_header(ngx_http_request_t *r)
 static ngx_int_t
 ngx_http_eda_ws_filters(ngx_http_request_t *r, ngx_http_eda_ws_ctx_t *ctx)
 {
+    ngx_str_t                        value;
     ngx_uint_t                       i;
-    ngx_http_eda_sub_filter_t       *f;
+    ngx_eda_filter_t                *f;
+    const ngx_eda_filter_arg_t      *arg;
     ngx_http_eda_sub_filter_conf_t  *fc;
 
-    ctx->filters = ngx_array_create(r->pool, 4,
-                                    sizeof(ngx_http_eda_sub_filter_t));
+    ctx->filters = ngx_array_create(r->pool, 4, sizeof(ngx_eda_filter_t));
     if (ctx->filters == NULL) {
         return NGX_ERROR;
     }
@@ -894,25 +877,23 @@ ngx_http_eda_ws_filters(ngx_http_request_t *r, ngx_http_eda_ws_ctx_t *ctx)
                 return NGX_ERROR;
             }
 
-            f->attr = fc[i].attr;
+            f->attr = (const char *) fc[i].attr.data;
+            f->attr_len = fc[i].attr.len;
             f->op = fc[i].op;
 
-            if (ngx_http_complex_value(r, fc[i].value, &f->value) != NGX_OK) {
+            if (ngx_http_complex_value(r, fc[i].value, &value) != NGX_OK) {
                 return NGX_ERROR;
             }
+
+            f->value = (const char *) value.data;
+            f->value_len = value.len;
         }
     }
 
-    if (ngx_http_eda_ws_client_filter(r, ctx, "type", "type",
-                                      NGX_HTTP_EDA_SUB_EQ) != NGX_OK
-        || ngx_http_eda_ws_client_filter(r, ctx, "subject", "subject",
-                                         NGX_HTTP_EDA_SUB_EQ) != NGX_OK
-        || ngx_http_eda_ws_client_filter(r, ctx, "type_prefix", "type",
-                                         NGX_HTTP_EDA_SUB_PREFIX) != NGX_OK
-        || ngx_http_eda_ws_client_filter(r, ctx, "subject_prefix", "subject",
-                                         NGX_HTTP_EDA_SUB_PREFIX) != NGX_OK)
-    {
-        return NGX_ERROR;
+    for (arg = ngx_eda_filter_client_args; arg->arg != NULL; arg++) {
+        if (ngx_http_eda_ws_client_filter(r, ctx, arg) != NGX_OK) {
+            return NGX_ERROR;
+        }
     }
 
     return NGX_OK;
@@ -921,13 +902,15 @@ ngx_http_eda_ws_filters(ngx_http_request_t *r, ngx_http_eda_ws_ctx_t *ctx)
 
 static ngx_int_t
 ngx_http_eda_ws_client_filter(ngx_http_request_t *r,
-    ngx_http_eda_ws_ctx_t *ctx, char *arg, const char *attr, ngx_uint_t op)
+    ngx_http_eda_ws_ctx_t *ctx, const ngx_eda_filter_arg_t *arg)
 {
-    u_char                     *dst, *src;
-    ngx_str_t                   value;
-    ngx_http_eda_sub_filter_t  *f;
+    u_char            *dst, *src, *p;
+    ngx_str_t          value;
+    ngx_eda_filter_t  *f;
 
-    if (ngx_http_arg(r, (u_char *) arg, ngx_strlen(arg), &value) != NGX_OK) {
+    if (ngx_http_arg(r, (u_char *) arg->arg, ngx_strlen(arg->arg), &value)
+        != NGX_OK)
+    {
         return NGX_OK;
     }
 
@@ -936,19 +919,21 @@ ngx_http_eda_ws_client_filter(ngx_http_request_t *r,
         return NGX_ERROR;
     }
 
-    f->attr.data = (u_char *) attr;
-    f->attr.len = ngx_strlen(attr);
-    f->op = op;
+    f->attr = arg->attr;
+    f->attr_len = ngx_strlen(arg->attr);
+    f->op = arg->op;
 
-    f->value.data = ngx_pnalloc(r->pool, value.len);
-    if (f->value.data == NULL) {
+    p = ngx_pnalloc(r->pool, value.len);
+    if (p == NULL) {
         return NGX_ERROR;
     }
 
     src = value.data;
-    dst = f->value.data;
+    dst = p;
     ngx_unescape_uri(&dst, &src, value.len, 0);
-    f->value.len = dst - f->value.data;
+
+    f->value = (const char *) p;
+    f->value_len = dst - p;
 
     return NGX_OK;
 }
@@ -1884,84 +1869,22 @@ static ngx_uint_t
 ngx_http_eda_sub_match(ngx_http_eda_ws_ctx_t *ctx, ngx_str_t *topic,
     ngx_eda_ce_event_t *ev, ngx_str_t *key)
 {
-    size_t                      len;
-    ngx_str_t                  *t;
-    ngx_uint_t                  i, found;
-    const u_char               *v;
-    const ngx_eda_ce_str_t     *a;
-    ngx_http_eda_sub_filter_t  *f;
+    ngx_str_t   *t;
+    ngx_uint_t   i;
 
     t = ctx->conf->topics->elts;
-    found = 0;
 
     for (i = 0; i < ctx->conf->topics->nelts; i++) {
         if (t[i].len == topic->len
             && ngx_strncmp(t[i].data, topic->data, topic->len) == 0)
         {
-            found = 1;
-            break;
+            return ngx_eda_filter_match(ctx->filters->elts,
+                                        ctx->filters->nelts, ev,
+                                        (const char *) key->data, key->len);
         }
     }
 
-    if (!found) {
-        return 0;
-    }
-
-    f = ctx->filters->elts;
-
-    for (i = 0; i < ctx->filters->nelts; i++) {
-
-        if (f[i].attr.len == 3 && ngx_strncmp(f[i].attr.data, "key", 3) == 0)
-        {
-            v = key->data;
-            len = key->len;
-
-            if (v == NULL) {
-                return 0;
-            }
-
-        } else {
-            a = ngx_eda_ce_get(ev, (const char *) f[i].attr.data,
-                               f[i].attr.len);
-            if (a == NULL) {
-                return 0;
-            }
-
-            v = (const u_char *) a->data;
-            len = a->len;
-        }
-
-        if (len < f[i].value.len) {
-            return 0;
-        }
-
-        switch (f[i].op) {
-
-        case NGX_HTTP_EDA_SUB_EQ:
-            if (len != f[i].value.len
-                || ngx_memcmp(v, f[i].value.data, len) != 0)
-            {
-                return 0;
-            }
-            break;
-
-        case NGX_HTTP_EDA_SUB_PREFIX:
-            if (ngx_memcmp(v, f[i].value.data, f[i].value.len) != 0) {
-                return 0;
-            }
-            break;
-
-        default: /* NGX_HTTP_EDA_SUB_SUFFIX */
-            if (ngx_memcmp(v + len - f[i].value.len, f[i].value.data,
-                           f[i].value.len) != 0)
-            {
-                return 0;
-            }
-            break;
-        }
-    }
-
-    return 1;
+    return 0;
 }
 
 
@@ -2836,16 +2759,15 @@ ngx_http_eda_subscribe_filter(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_eda_sub_loc_conf_t *slcf = conf;
 
+    int                                op;
     ngx_str_t                         *value;
-    ngx_uint_t                         op;
     ngx_http_eda_sub_filter_conf_t    *f;
     ngx_http_compile_complex_value_t   ccv;
 
     value = cf->args->elts;
 
-    if (!(value[1].len == 3 && ngx_strncmp(value[1].data, "key", 3) == 0)
-        && !ngx_eda_ce_valid_name((const char *) value[1].data,
-                                  value[1].len))
+    if (!ngx_eda_filter_attr_valid((const char *) value[1].data,
+                                   value[1].len))
     {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "invalid attribute \"%V\" in \"%V\": a CloudEvents "
@@ -2854,16 +2776,9 @@ ngx_http_eda_subscribe_filter(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         return NGX_CONF_ERROR;
     }
 
-    for (op = 0; ngx_http_eda_sub_ops[op].len; op++) {
-        if (ngx_http_eda_sub_ops[op].len == value[2].len
-            && ngx_strncmp(ngx_http_eda_sub_ops[op].data, value[2].data,
-                           value[2].len) == 0)
-        {
-            break;
-        }
-    }
+    op = ngx_eda_filter_op((const char *) value[2].data, value[2].len);
 
-    if (ngx_http_eda_sub_ops[op].len == 0) {
+    if (op == -1) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "invalid operator \"%V\" in \"%V\": expected "
                            "\"eq\", \"prefix\" or \"suffix\"", &value[2],
