@@ -30,6 +30,12 @@
 #define NGX_HTTP_EDA_WS_IOV         64       /* frames per send */
 
 
+static void ngx_http_eda_sub_deliver(ngx_http_eda_sub_main_conf_t *smcf,
+    ngx_http_eda_sub_ring_t *ring, ngx_str_t *topic, ngx_eda_ce_event_t *ev,
+    const rd_kafka_message_t *msg);
+static ngx_uint_t ngx_http_eda_sub_fanout(ngx_http_eda_sub_main_conf_t *smcf,
+    ngx_str_t *topic, ngx_eda_ce_event_t *ev, ngx_str_t *key,
+    ngx_http_eda_ws_frame_t **frames, size_t len);
 static ngx_int_t ngx_http_eda_ws_grow(ngx_http_eda_ws_ctx_t *ctx);
 static ssize_t ngx_http_eda_ws_send(ngx_connection_t *c,
     ngx_http_eda_ws_ctx_t *ctx);
@@ -45,18 +51,12 @@ ngx_http_eda_sub_record(const rd_kafka_message_t *msg, void *data)
 {
     ngx_http_eda_sub_main_conf_t *smcf = data;
 
-    char                     *json;
     u_char                    id[NGX_INT64_LEN * 2 + 256];
     u_char                    source[256];
-    size_t                    len, hlen;
-    ngx_str_t                 topic, key;
-    ngx_uint_t                n, i;
-    ngx_queue_t              *q, *next;
+    ngx_str_t                 topic;
     ngx_eda_ce_event_t        ev;
-    ngx_http_eda_sub_ring_t  *ring;
     ngx_eda_ce_parsed_t       parsed;
-    ngx_http_eda_ws_ctx_t    *ctx;
-    ngx_http_eda_ws_frame_t  *frame, *frames[NGX_HTTP_EDA_ENC_N];
+    ngx_http_eda_sub_ring_t  *ring;
 
     topic.data = (u_char *) rd_kafka_topic_name(msg->rkt);
     topic.len = ngx_strlen(topic.data);
@@ -73,13 +73,34 @@ ngx_http_eda_sub_record(const rd_kafka_message_t *msg, void *data)
         return;
     }
 
-    json = ngx_eda_ce_to_json(&ev, &len);
+    ngx_http_eda_sub_deliver(smcf, ring, &topic, &ev, msg);
+
+    if (parsed.owned != NULL) {
+        ngx_eda_ce_parsed_free(&parsed);
+    }
+}
+
+
+/* the event's frame goes to the history (RING, if any) and the clients */
+
+static void
+ngx_http_eda_sub_deliver(ngx_http_eda_sub_main_conf_t *smcf,
+    ngx_http_eda_sub_ring_t *ring, ngx_str_t *topic, ngx_eda_ce_event_t *ev,
+    const rd_kafka_message_t *msg)
+{
+    char                     *json;
+    size_t                    len;
+    ngx_str_t                 key;
+    ngx_uint_t                i, n;
+    ngx_http_eda_ws_frame_t  *frame, *frames[NGX_HTTP_EDA_ENC_N];
+
+    json = ngx_eda_ce_to_json(ev, &len);
 
     if (json == NULL) {
         ngx_log_error(NGX_LOG_WARN, ngx_cycle->log, 0,
                       "eda: record %V/%d/%O is not a valid event, skipped",
-                      &topic, msg->partition, (off_t) msg->offset);
-        goto done;
+                      topic, msg->partition, (off_t) msg->offset);
+        return;
     }
 
     frame = ngx_http_eda_ws_message(NGX_EDA_WS_OP_TEXT, (u_char *) json,
@@ -87,10 +108,8 @@ ngx_http_eda_sub_record(const rd_kafka_message_t *msg, void *data)
     free(json);
 
     if (frame == NULL) {
-        goto done;
+        return;
     }
-
-    hlen = frame->len - len;
 
     /* the other encodings are made for the first client that needs one */
 
@@ -100,11 +119,44 @@ ngx_http_eda_sub_record(const rd_kafka_message_t *msg, void *data)
     smcf->seq++;
 
     if (ring != NULL) {
-        ngx_http_eda_sub_remember(ring, frame, hlen, smcf->seq, &ev, msg);
+        ngx_http_eda_sub_remember(ring, frame, frame->len - len, smcf->seq,
+                                  ev, msg);
     }
 
     key.data = msg->key;
     key.len = msg->key_len;
+
+    n = ngx_http_eda_sub_fanout(smcf, topic, ev, &key, frames, len);
+
+    ngx_eda_metrics_count(smcf->emcf, NGX_EDA_M_WS_DELIVERED, n);
+
+    for (i = 0; i < NGX_HTTP_EDA_ENC_N; i++) {
+        if (frames[i] != NULL) {
+            ngx_http_eda_ws_release(frames[i]);
+        }
+    }
+}
+
+
+/*
+ * Queues the event for every client whose filters it passes, in the
+ * client's encoding; FRAMES holds one frame per encoding, made on demand
+ * from the first (the JSON of LEN bytes behind a frame header).  Returns
+ * the number of clients.
+ */
+
+static ngx_uint_t
+ngx_http_eda_sub_fanout(ngx_http_eda_sub_main_conf_t *smcf,
+    ngx_str_t *topic, ngx_eda_ce_event_t *ev, ngx_str_t *key,
+    ngx_http_eda_ws_frame_t **frames, size_t len)
+{
+    u_char                 *json;
+    ngx_uint_t              n;
+    ngx_queue_t            *q, *next;
+    ngx_http_eda_ws_ctx_t  *ctx;
+
+    json = frames[NGX_HTTP_EDA_ENC_WS_EVENT]->data
+           + frames[NGX_HTTP_EDA_ENC_WS_EVENT]->len - len;
     n = 0;
 
     for (q = ngx_queue_head(&smcf->clients);
@@ -116,14 +168,13 @@ ngx_http_eda_sub_record(const rd_kafka_message_t *msg, void *data)
         ctx = ngx_queue_data(q, ngx_http_eda_ws_ctx_t, queue);
 
         if (ctx->closing
-            || !ngx_http_eda_sub_match(ctx, &topic, &ev, &key))
+            || !ngx_http_eda_sub_match(ctx, topic, ev, key))
         {
             continue;
         }
 
         if (frames[ctx->enc] == NULL) {
-            frames[ctx->enc] = ngx_http_eda_sub_encode(ctx->enc, &ev,
-                                                       frame->data + hlen,
+            frames[ctx->enc] = ngx_http_eda_sub_encode(ctx->enc, ev, json,
                                                        len);
             if (frames[ctx->enc] == NULL) {
                 continue;
@@ -142,19 +193,7 @@ ngx_http_eda_sub_record(const rd_kafka_message_t *msg, void *data)
         }
     }
 
-    ngx_eda_metrics_count(smcf->emcf, NGX_EDA_M_WS_DELIVERED, n);
-
-    for (i = 0; i < NGX_HTTP_EDA_ENC_N; i++) {
-        if (frames[i] != NULL) {
-            ngx_http_eda_ws_release(frames[i]);
-        }
-    }
-
-done:
-
-    if (parsed.owned != NULL) {
-        ngx_eda_ce_parsed_free(&parsed);
-    }
+    return n;
 }
 
 

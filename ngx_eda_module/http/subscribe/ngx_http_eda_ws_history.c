@@ -20,6 +20,16 @@
 
 static void ngx_http_eda_ws_resume(ngx_http_eda_ws_ctx_t *ctx,
     ngx_str_t *since);
+static ngx_int_t ngx_http_eda_ws_history_find(ngx_http_eda_ws_ctx_t *ctx,
+    ngx_str_t *since, uint64_t *from);
+static void ngx_http_eda_ws_resume_unavailable(ngx_http_eda_ws_ctx_t *ctx,
+    ngx_str_t *since);
+static ngx_array_t *ngx_http_eda_ws_history_after(ngx_http_eda_ws_ctx_t *ctx,
+    uint64_t from);
+static void ngx_http_eda_ws_replay(ngx_http_eda_ws_ctx_t *ctx,
+    ngx_http_eda_sub_hist_t *h);
+static ngx_str_t *ngx_http_eda_ws_history_topic(ngx_http_eda_ws_ctx_t *ctx,
+    ngx_http_eda_sub_hist_t *h);
 static int ngx_http_eda_sub_seq_cmp(const void *one, const void *two);
 
 
@@ -237,23 +247,45 @@ ngx_http_eda_ws_resume_request(ngx_http_eda_ws_ctx_t *ctx,
 static void
 ngx_http_eda_ws_resume(ngx_http_eda_ws_ctx_t *ctx, ngx_str_t *since)
 {
-    u_char                    *p, *buf;
     uint64_t                   from;
-    ngx_str_t                 *t;
-    ngx_uint_t                 i, j, found;
-    const char                *err;
+    ngx_uint_t                 i;
     ngx_array_t               *todo;
-    ngx_eda_ce_str_t           attr;
-    ngx_eda_ce_parsed_t        parsed;
-    ngx_http_eda_sub_ring_t   *ring;
-    ngx_http_eda_sub_hist_t   *h, **hp;
-    ngx_http_eda_ws_frame_t   *frame, *other;
+    ngx_http_eda_sub_hist_t  **hp;
+
+    if (ngx_http_eda_ws_history_find(ctx, since, &from) != NGX_OK) {
+        ngx_http_eda_ws_resume_unavailable(ctx, since);
+        return;
+    }
+
+    todo = ngx_http_eda_ws_history_after(ctx, from);
+    if (todo == NULL) {
+        return;
+    }
+
+    hp = todo->elts;
+
+    for (i = 0; i < todo->nelts && !ctx->closing; i++) {
+        ngx_http_eda_ws_replay(ctx, hp[i]);
+    }
+
+    ngx_http_eda_ws_write(ctx->request);
+}
+
+
+/* the arrival number of event SINCE in the location's rings */
+
+static ngx_int_t
+ngx_http_eda_ws_history_find(ngx_http_eda_ws_ctx_t *ctx, ngx_str_t *since,
+    uint64_t *from)
+{
+    ngx_str_t                *t;
+    ngx_uint_t                i, j;
+    ngx_http_eda_sub_ring_t  *ring;
+    ngx_http_eda_sub_hist_t  *h;
 
     t = ctx->conf->topics->elts;
-    found = 0;
-    from = 0;
 
-    for (i = 0; i < ctx->conf->topics->nelts && !found; i++) {
+    for (i = 0; i < ctx->conf->topics->nelts; i++) {
         ring = ngx_http_eda_sub_ring(ctx->smcf, &t[i]);
         if (ring == NULL || ring->entries == NULL) {
             continue;
@@ -265,40 +297,64 @@ ngx_http_eda_ws_resume(ngx_http_eda_ws_ctx_t *ctx, ngx_str_t *since)
             if (h->id.len == since->len
                 && ngx_memcmp(h->id.data, since->data, since->len) == 0)
             {
-                found = 1;
-                from = h->seq;
-                break;
+                *from = h->seq;
+                return NGX_OK;
             }
         }
     }
 
-    if (!found) {
-        if (since->len > 256) {
-            since->len = 256;
-        }
+    return NGX_DECLINED;
+}
 
-        buf = ngx_pnalloc(ctx->request->pool, 256 + 6 * since->len);
-        if (buf == NULL) {
-            return;
-        }
 
-        p = ngx_sprintf(buf, "{\"specversion\":\"1.0\","
-                        "\"id\":\"eda-resume-%uL\",\"source\":\"/eda/ws\","
-                        "\"type\":"
-                        "\"eda.ws.resume.unavailable\",\"datacontenttype\":"
-                        "\"application/json\",\"data\":{\"since\":\"",
-                        ctx->smcf->seq);
-        p = (u_char *) ngx_escape_json(p, since->data, since->len);
-        p = ngx_cpymem(p, "\"}}", 3);
+static void
+ngx_http_eda_ws_resume_unavailable(ngx_http_eda_ws_ctx_t *ctx,
+    ngx_str_t *since)
+{
+    u_char  *p, *buf;
 
-        ngx_http_eda_ws_text(ctx, buf, p - buf);
+    if (since->len > 256) {
+        since->len = 256;
+    }
+
+    buf = ngx_pnalloc(ctx->request->pool, 256 + 6 * since->len);
+    if (buf == NULL) {
         return;
     }
+
+    p = ngx_sprintf(buf, "{\"specversion\":\"1.0\","
+                    "\"id\":\"eda-resume-%uL\",\"source\":\"/eda/ws\","
+                    "\"type\":"
+                    "\"eda.ws.resume.unavailable\",\"datacontenttype\":"
+                    "\"application/json\",\"data\":{\"since\":\"",
+                    ctx->smcf->seq);
+    p = (u_char *) ngx_escape_json(p, since->data, since->len);
+    p = ngx_cpymem(p, "\"}}", 3);
+
+    ngx_http_eda_ws_text(ctx, buf, p - buf);
+}
+
+
+/*
+ * The entries of the location's rings that arrived after FROM, in arrival
+ * order; NULL on allocation failure.
+ */
+
+static ngx_array_t *
+ngx_http_eda_ws_history_after(ngx_http_eda_ws_ctx_t *ctx, uint64_t from)
+{
+    ngx_str_t                 *t;
+    ngx_uint_t                 i, j;
+    ngx_array_t               *todo;
+    ngx_http_eda_sub_ring_t   *ring;
+    ngx_http_eda_sub_hist_t   *h, **hp;
 
     todo = ngx_array_create(ctx->request->pool, 16, sizeof(void *));
     if (todo == NULL) {
-        return;
+        return NULL;
     }
+
+    t = ctx->conf->topics->elts;
 
     for (i = 0; i < ctx->conf->topics->nelts; i++) {
         ring = ngx_http_eda_sub_ring(ctx->smcf, &t[i]);
@@ -312,7 +368,7 @@ ngx_http_eda_ws_resume(ngx_http_eda_ws_ctx_t *ctx, ngx_str_t *since)
             if (h->seq > from) {
                 hp = ngx_array_push(todo);
                 if (hp == NULL) {
-                    return;
+                    return NULL;
                 }
 
                 *hp = h;
@@ -323,52 +379,80 @@ ngx_http_eda_ws_resume(ngx_http_eda_ws_ctx_t *ctx, ngx_str_t *since)
     ngx_qsort(todo->elts, todo->nelts, sizeof(void *),
               ngx_http_eda_sub_seq_cmp);
 
-    hp = todo->elts;
+    return todo;
+}
 
-    for (i = 0; i < todo->nelts && !ctx->closing; i++) {
-        h = hp[i];
-        frame = h->frame;
 
-        /* the filters need the attributes: the frame holds the JSON */
+/*
+ * One past event, if it passes the client's filters: the filters need the
+ * attributes, and the frame holds the JSON.
+ */
 
-        if (ngx_eda_ce_from_json((const char *) frame->data + h->hlen,
-                                 frame->len - h->hlen, &parsed, &err, &attr)
-            != 0)
-        {
-            continue;
-        }
+static void
+ngx_http_eda_ws_replay(ngx_http_eda_ws_ctx_t *ctx,
+    ngx_http_eda_sub_hist_t *h)
+{
+    ngx_str_t                *topic;
+    const char               *err;
+    ngx_eda_ce_str_t          attr;
+    ngx_eda_ce_parsed_t       parsed;
+    ngx_http_eda_ws_frame_t  *frame, *other;
 
-        for (j = 0; j < ctx->conf->topics->nelts; j++) {
-            ring = ngx_http_eda_sub_ring(ctx->smcf, &t[j]);
+    frame = h->frame;
 
-            if (ring != NULL && h >= ring->entries
-                && h < ring->entries + ring->size)
-            {
-                break;
-            }
-        }
-
-        if (j < ctx->conf->topics->nelts
-            && ngx_http_eda_sub_match(ctx, &t[j], &parsed.event, &h->key))
-        {
-            if (ctx->enc == NGX_HTTP_EDA_ENC_WS_EVENT) {
-                (void) ngx_http_eda_ws_enqueue(ctx, frame, 0);
-
-            } else {
-                other = ngx_http_eda_sub_encode(ctx->enc, &parsed.event,
-                                                frame->data + h->hlen,
-                                                frame->len - h->hlen);
-                if (other != NULL) {
-                    (void) ngx_http_eda_ws_enqueue(ctx, other, 0);
-                    ngx_http_eda_ws_release(other);
-                }
-            }
-        }
-
-        ngx_eda_ce_parsed_free(&parsed);
+    if (ngx_eda_ce_from_json((const char *) frame->data + h->hlen,
+                             frame->len - h->hlen, &parsed, &err, &attr)
+        != 0)
+    {
+        return;
     }
 
-    ngx_http_eda_ws_write(ctx->request);
+    topic = ngx_http_eda_ws_history_topic(ctx, h);
+
+    if (topic != NULL
+        && ngx_http_eda_sub_match(ctx, topic, &parsed.event, &h->key))
+    {
+        if (ctx->enc == NGX_HTTP_EDA_ENC_WS_EVENT) {
+            (void) ngx_http_eda_ws_enqueue(ctx, frame, 0);
+
+        } else {
+            other = ngx_http_eda_sub_encode(ctx->enc, &parsed.event,
+                                            frame->data + h->hlen,
+                                            frame->len - h->hlen);
+            if (other != NULL) {
+                (void) ngx_http_eda_ws_enqueue(ctx, other, 0);
+                ngx_http_eda_ws_release(other);
+            }
+        }
+    }
+
+    ngx_eda_ce_parsed_free(&parsed);
+}
+
+
+/* the topic, of the location's, whose ring holds the entry */
+
+static ngx_str_t *
+ngx_http_eda_ws_history_topic(ngx_http_eda_ws_ctx_t *ctx,
+    ngx_http_eda_sub_hist_t *h)
+{
+    ngx_str_t                *t;
+    ngx_uint_t                i;
+    ngx_http_eda_sub_ring_t  *ring;
+
+    t = ctx->conf->topics->elts;
+
+    for (i = 0; i < ctx->conf->topics->nelts; i++) {
+        ring = ngx_http_eda_sub_ring(ctx->smcf, &t[i]);
+
+        if (ring != NULL && h >= ring->entries
+            && h < ring->entries + ring->size)
+        {
+            return &t[i];
+        }
+    }
+
+    return NULL;
 }
 
 

@@ -26,6 +26,11 @@
 #define NGX_HTTP_EDA_WS_INFLIGHT    64       /* client events unacked */
 
 
+static void ngx_http_eda_ws_message_event(ngx_eda_ce_event_t *ev,
+    ngx_eda_ws_event_t *wev, u_char *id, u_char *tm);
+static ngx_eda_kafka_refusal_e ngx_http_eda_ws_produce(
+    ngx_http_eda_ws_ctx_t *ctx, ngx_eda_ce_event_t *ev,
+    ngx_eda_kafka_dr_t *dr, ngx_pool_t *scratch);
 static void ngx_http_eda_ws_published(ngx_eda_kafka_dr_t *dr);
 static void ngx_http_eda_ws_reply(ngx_http_eda_ws_ctx_t *ctx,
     const char *type, ngx_str_t *id, ngx_uint_t status, const char *detail,
@@ -83,25 +88,16 @@ ngx_http_eda_ws_publish_init(ngx_http_eda_ws_ctx_t *ctx)
 void
 ngx_http_eda_ws_publish(ngx_http_eda_ws_ctx_t *ctx, ngx_eda_ws_event_t *wev)
 {
-    u_char                  id[NGX_EDA_CE_UUID_LEN], rnd[16];
-    u_char                  tm[NGX_EDA_CE_TIME_LEN];
-    ngx_int_t               rc;
-    ngx_str_t               sid;
-    json_t                 *json;
-    ngx_pool_t             *scratch, *saved;
-    ngx_time_t             *tp;
-    const char             *err;
-    json_error_t            jerr;
-    ngx_eda_ce_str_t        attr;
-    ngx_http_request_t     *r;
-    ngx_eda_ce_event_t      ev;
-    ngx_eda_kafka_dr_t     *dr;
-    ngx_eda_kafka_msg_t     msg;
-    ngx_eda_main_conf_t    *emcf;
+    u_char                   id[NGX_EDA_CE_UUID_LEN], rnd[16];
+    u_char                   tm[NGX_EDA_CE_TIME_LEN];
+    ngx_str_t                sid;
+    ngx_pool_t              *scratch;
+    const char              *err;
+    ngx_eda_ce_str_t         attr;
+    ngx_eda_ce_event_t       ev;
+    ngx_eda_kafka_dr_t      *dr;
     ngx_eda_kafka_refusal_e  refusal;
 
-    r = ctx->request;
-    emcf = ctx->smcf->emcf;
     ngx_str_null(&sid);
 
     if (ctx->ninflight == NGX_HTTP_EDA_WS_INFLIGHT) {
@@ -111,45 +107,16 @@ ngx_http_eda_ws_publish(ngx_http_eda_ws_ctx_t *ctx, ngx_eda_ws_event_t *wev)
         return;
     }
 
-    if (ngx_eda_random(emcf, rnd, sizeof(rnd)) != NGX_OK) {
+    if (ngx_eda_random(ctx->smcf->emcf, rnd, sizeof(rnd)) != NGX_OK) {
         return;
     }
-
-    /* a fresh id and time for every message */
-
-    ev = *ctx->tmpl;
 
     ngx_eda_ce_format_uuid4(rnd, (char *) id);
     sid.data = id;
     sid.len = NGX_EDA_CE_UUID_LEN;
-    (void) ngx_eda_ce_set(&ev, "id", 2, (const char *) id, sid.len);
 
-    tp = ngx_timeofday();
-    ngx_eda_ce_format_time(tp->sec, tp->msec, (char *) tm);
-    (void) ngx_eda_ce_set(&ev, "time", 4, (const char *) tm,
-                          NGX_EDA_CE_TIME_LEN);
-
-    ev.data.data = (const char *) wev->data;
-    ev.data.len = wev->len;
-
-    if (wev->opcode == NGX_EDA_WS_OP_BINARY) {
-        (void) ngx_eda_ce_set(&ev, "datacontenttype", 15,
-                              "application/octet-stream", 24);
-
-    } else {
-        json = json_loadb((const char *) wev->data, wev->len,
-                          JSON_DECODE_ANY, &jerr);
-
-        if (json != NULL) {
-            json_decref(json);
-            (void) ngx_eda_ce_set(&ev, "datacontenttype", 15,
-                                  "application/json", 16);
-
-        } else {
-            (void) ngx_eda_ce_set(&ev, "datacontenttype", 15,
-                                  "text/plain; charset=utf-8", 25);
-        }
-    }
+    ev = *ctx->tmpl;
+    ngx_http_eda_ws_message_event(&ev, wev, id, tm);
 
     if (ngx_eda_ce_validate(&ev, &err, &attr) != 0) {
         ngx_http_eda_ws_reply(ctx, "eda.ws.problem", &sid,
@@ -157,12 +124,12 @@ ngx_http_eda_ws_publish(ngx_http_eda_ws_ctx_t *ctx, ngx_eda_ws_event_t *wev)
         return;
     }
 
-    scratch = ngx_create_pool(4096, r->connection->log);
+    scratch = ngx_create_pool(4096, ctx->request->connection->log);
     if (scratch == NULL) {
         return;
     }
 
-    dr = ngx_eda_kafka_dr_create(r->connection->log);
+    dr = ngx_eda_kafka_dr_create(ctx->request->connection->log);
     if (dr == NULL) {
         ngx_destroy_pool(scratch);
         return;
@@ -171,20 +138,8 @@ ngx_http_eda_ws_publish(ngx_http_eda_ws_ctx_t *ctx, ngx_eda_ws_event_t *wev)
     dr->handler = ngx_http_eda_ws_published;
     dr->data = ctx;
 
-    saved = r->pool;
-    r->pool = scratch;
+    refusal = ngx_http_eda_ws_produce(ctx, &ev, dr, scratch);
 
-    ngx_memzero(&msg, sizeof(ngx_eda_kafka_msg_t));
-    rc = ngx_http_eda_event_message(r, &ev, &msg);
-
-    refusal = NGX_EDA_KAFKA_FAILED;
-
-    if (rc == NGX_OK) {
-        msg.topic = (const char *) ctx->conf->publish.data;
-        refusal = ngx_eda_kafka_produce(emcf, &msg, dr, r->connection->log);
-    }
-
-    r->pool = saved;
     ngx_destroy_pool(scratch);
 
     if (refusal != NGX_EDA_KAFKA_OK) {
@@ -199,6 +154,90 @@ ngx_http_eda_ws_publish(ngx_http_eda_ws_ctx_t *ctx, ngx_eda_ws_event_t *wev)
 
     ngx_memcpy(ctx->inflight_id[ctx->ninflight], id, NGX_EDA_CE_UUID_LEN);
     ctx->inflight[ctx->ninflight++] = dr;
+}
+
+
+/*
+ * A client message as the data of the location's event, with a fresh id
+ * (ID) and time (written to TM): binary messages are
+ * application/octet-stream, text that parses as JSON application/json,
+ * other text text/plain.
+ */
+
+static void
+ngx_http_eda_ws_message_event(ngx_eda_ce_event_t *ev,
+    ngx_eda_ws_event_t *wev, u_char *id, u_char *tm)
+{
+    json_t        *json;
+    ngx_time_t    *tp;
+    json_error_t   jerr;
+
+    (void) ngx_eda_ce_set(ev, "id", 2, (const char *) id,
+                          NGX_EDA_CE_UUID_LEN);
+
+    tp = ngx_timeofday();
+    ngx_eda_ce_format_time(tp->sec, tp->msec, (char *) tm);
+    (void) ngx_eda_ce_set(ev, "time", 4, (const char *) tm,
+                          NGX_EDA_CE_TIME_LEN);
+
+    ev->data.data = (const char *) wev->data;
+    ev->data.len = wev->len;
+
+    if (wev->opcode == NGX_EDA_WS_OP_BINARY) {
+        (void) ngx_eda_ce_set(ev, "datacontenttype", 15,
+                              "application/octet-stream", 24);
+        return;
+    }
+
+    json = json_loadb((const char *) wev->data, wev->len, JSON_DECODE_ANY,
+                      &jerr);
+
+    if (json != NULL) {
+        json_decref(json);
+        (void) ngx_eda_ce_set(ev, "datacontenttype", 15,
+                              "application/json", 16);
+
+    } else {
+        (void) ngx_eda_ce_set(ev, "datacontenttype", 15,
+                              "text/plain; charset=utf-8", 25);
+    }
+}
+
+
+/*
+ * The record is built in SCRATCH, a pool freed right after: a socket's
+ * memory does not grow with the messages it sends.
+ */
+
+static ngx_eda_kafka_refusal_e
+ngx_http_eda_ws_produce(ngx_http_eda_ws_ctx_t *ctx, ngx_eda_ce_event_t *ev,
+    ngx_eda_kafka_dr_t *dr, ngx_pool_t *scratch)
+{
+    ngx_int_t                rc;
+    ngx_pool_t              *saved;
+    ngx_http_request_t      *r;
+    ngx_eda_kafka_msg_t      msg;
+    ngx_eda_kafka_refusal_e  refusal;
+
+    r = ctx->request;
+
+    saved = r->pool;
+    r->pool = scratch;
+
+    ngx_memzero(&msg, sizeof(ngx_eda_kafka_msg_t));
+    rc = ngx_http_eda_event_message(r, ev, &msg);
+
+    refusal = NGX_EDA_KAFKA_FAILED;
+
+    if (rc == NGX_OK) {
+        msg.topic = (const char *) ctx->conf->publish.data;
+        refusal = ngx_eda_kafka_produce(ctx->smcf->emcf, &msg, dr,
+                                        r->connection->log);
+    }
+
+    r->pool = saved;
+
+    return refusal;
 }
 
 
