@@ -25,7 +25,6 @@
 #include <ngx_http.h>
 
 #include "ngx_eda_module.h"
-#include "ngx_eda_ce.h"
 #include "ngx_eda_filter.h"
 #include "ngx_eda_kafka_consumer.h"
 #include "ngx_eda_kafka_producer.h"

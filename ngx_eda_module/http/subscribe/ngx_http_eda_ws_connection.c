@@ -46,9 +46,9 @@ static void ngx_http_eda_ws_cleanup(void *data);
 ngx_http_eda_ws_ctx_t *
 ngx_http_eda_ws_create(ngx_http_request_t *r, ngx_uint_t sse)
 {
-    ngx_pool_cleanup_t            *cln;
-    ngx_http_eda_ws_ctx_t         *ctx;
-    ngx_http_eda_sub_loc_conf_t   *slcf;
+    ngx_pool_cleanup_t           *cln;
+    ngx_http_eda_ws_ctx_t        *ctx;
+    ngx_http_eda_sub_loc_conf_t  *slcf;
 
     slcf = ngx_http_get_module_loc_conf(r, ngx_http_eda_subscribe_module);
 
