@@ -210,12 +210,9 @@ ngx_http_eda_ws_frame_t *
 ngx_http_eda_sub_encode(ngx_uint_t enc, ngx_eda_ce_event_t *ev,
     const u_char *json, size_t len)
 {
-    ngx_str_t                 data, b64;
-    ngx_uint_t                text;
-    const ngx_eda_ce_str_t   *id, *type, *ct;
-    ngx_http_eda_ws_frame_t  *frame;
-
-    b64.data = NULL;
+    ngx_str_t                data;
+    ngx_uint_t               text;
+    const ngx_eda_ce_str_t  *ct;
 
     if (enc == NGX_HTTP_EDA_ENC_WS_EVENT || enc == NGX_HTTP_EDA_ENC_SSE_EVENT)
     {
@@ -247,30 +244,7 @@ ngx_http_eda_sub_encode(ngx_uint_t enc, ngx_eda_ce_event_t *ev,
                                        data.data, data.len);
     }
 
-    if (!text) {
-        b64.len = ngx_base64_encoded_length(data.len);
-        b64.data = ngx_alloc(b64.len, ngx_cycle->log);
-        if (b64.data == NULL) {
-            return NULL;
-        }
-
-        ngx_encode_base64(&b64, &data);
-        data = b64;
-    }
-
-    id = ngx_eda_ce_get(ev, "id", 2);
-    type = (enc == NGX_HTTP_EDA_ENC_SSE_DATA)
-           ? ngx_eda_ce_get(ev, "type", 4) : NULL;
-
-    frame = ngx_http_eda_sse_frame(id ? (u_char *) id->data : NULL,
-                                   id ? id->len : 0,
-                                   type ? type->data : NULL,
-                                   data.data, data.len, 0);
-    if (b64.data != NULL) {
-        ngx_free(b64.data);
-    }
-
-    return frame;
+    return ngx_http_eda_sse_event(enc, ev, &data, text);
 }
 
 

@@ -3,8 +3,10 @@
  * Copyright (C) ngx_eda authors
  *
  * The event stream (text/event-stream, Server-Sent Events) of
- * eda_subscribe: its 200 response, and its events, each one HTTP/1.1
- * chunk written by the module itself (ngx_eda_sse.c writes the event).
+ * eda_subscribe: its 200 response, its events (the CloudEvent, or its
+ * data alone, with the event's id and type) and its last event, each one
+ * HTTP/1.1 chunk written by the module itself (ngx_eda_sse.c writes the
+ * event).
  * The frames go through the same queue and writes as WebSocket frames.
  */
 
@@ -13,6 +15,7 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
+#include "ngx_eda_ce.h"
 #include "ngx_eda_sse.h"
 #include "ngx_eda_ws_codec.h"
 #include "ngx_http_eda_subscribe.h"
@@ -88,6 +91,51 @@ ngx_http_eda_sse_frame(const u_char *id, size_t id_len, const char *name,
 
     frame->refs = 1;
     frame->len = p - frame->data;
+
+    return frame;
+}
+
+
+/*
+ * An event in the stream's encoding ENC: its id as the event's id and,
+ * for the data alone (eda_ws_format data), its type as the event's name.
+ * A stream carries only text: DATA that is not TEXT goes in base64.  A new
+ * frame with one reference, or NULL.
+ */
+
+ngx_http_eda_ws_frame_t *
+ngx_http_eda_sse_event(ngx_uint_t enc, ngx_eda_ce_event_t *ev,
+    ngx_str_t *data, ngx_uint_t text)
+{
+    ngx_str_t                 b64, *out;
+    const ngx_eda_ce_str_t   *id, *type;
+    ngx_http_eda_ws_frame_t  *frame;
+
+    b64.data = NULL;
+    out = data;
+
+    if (!text) {
+        b64.len = ngx_base64_encoded_length(data->len);
+        b64.data = ngx_alloc(b64.len, ngx_cycle->log);
+        if (b64.data == NULL) {
+            return NULL;
+        }
+
+        ngx_encode_base64(&b64, data);
+        out = &b64;
+    }
+
+    id = ngx_eda_ce_get(ev, "id", 2);
+    type = (enc == NGX_HTTP_EDA_ENC_SSE_DATA)
+           ? ngx_eda_ce_get(ev, "type", 4) : NULL;
+
+    frame = ngx_http_eda_sse_frame(id ? (u_char *) id->data : NULL,
+                                   id ? id->len : 0,
+                                   type ? type->data : NULL,
+                                   out->data, out->len, 0);
+    if (b64.data != NULL) {
+        ngx_free(b64.data);
+    }
 
     return frame;
 }

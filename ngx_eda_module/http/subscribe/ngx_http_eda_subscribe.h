@@ -205,6 +205,8 @@ ngx_int_t ngx_http_eda_sse_header(ngx_http_request_t *r);
 ngx_http_eda_ws_frame_t *ngx_http_eda_sse_frame(const u_char *id,
     size_t id_len, const char *name, const u_char *data, size_t len,
     ngx_uint_t last);
+ngx_http_eda_ws_frame_t *ngx_http_eda_sse_event(ngx_uint_t enc,
+    ngx_eda_ce_event_t *ev, ngx_str_t *data, ngx_uint_t text);
 ngx_http_eda_ws_frame_t *ngx_http_eda_sse_close(unsigned int code,
     const char *reason);
 
