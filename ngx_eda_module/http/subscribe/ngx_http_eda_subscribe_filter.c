@@ -112,6 +112,8 @@ ngx_http_eda_ws_client_filter(ngx_http_request_t *r,
 }
 
 
+/* 1 if an event of TOPIC is for the connection: its topic, its filters */
+
 ngx_uint_t
 ngx_http_eda_sub_match(ngx_http_eda_ws_ctx_t *ctx, ngx_str_t *topic,
     ngx_eda_ce_event_t *ev, ngx_str_t *key)
