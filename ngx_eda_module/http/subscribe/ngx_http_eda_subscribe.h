@@ -1,0 +1,214 @@
+
+/*
+ * Copyright (C) ngx_eda authors
+ */
+
+
+#ifndef _NGX_HTTP_EDA_SUBSCRIBE_H_INCLUDED_
+#define _NGX_HTTP_EDA_SUBSCRIBE_H_INCLUDED_
+
+
+/*
+ * What the files of eda_subscribe share, and nothing outside this folder
+ * needs: the configuration, the per-worker state, a connection's context
+ * and the frames they pass around.
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include <librdkafka/rdkafka.h>
+
+#include "ngx_eda_module.h"
+#include "ngx_eda_ce.h"
+#include "ngx_eda_ws_codec.h"
+#include "ngx_eda_kafka_producer.h"
+
+
+/* eda_ws_format */
+#define NGX_HTTP_EDA_FORMAT_EVENT   0
+#define NGX_HTTP_EDA_FORMAT_DATA    1
+
+/* the bytes a client receives for an event: protocol + format */
+#define NGX_HTTP_EDA_ENC_WS_EVENT   0
+#define NGX_HTTP_EDA_ENC_WS_DATA    1
+#define NGX_HTTP_EDA_ENC_SSE_EVENT  2
+#define NGX_HTTP_EDA_ENC_SSE_DATA   3
+#define NGX_HTTP_EDA_ENC_N          4
+
+
+typedef struct {
+    ngx_str_t                   attr;
+    int                         op;            /* NGX_EDA_FILTER_* */
+    ngx_http_complex_value_t   *value;
+} ngx_http_eda_sub_filter_conf_t;
+
+
+typedef struct {
+    ngx_array_t                *topics;        /* ngx_str_t */
+    ngx_array_t                *filters;       /* ..._filter_conf_t */
+    ngx_msec_t                  ping;
+    size_t                      max_message;
+    size_t                      send_buffer;
+    ngx_uint_t                  history;
+    ngx_uint_t                  format;
+    ngx_str_t                   publish;       /* eda_ws_publish topic */
+    ngx_array_t                *origins;       /* ngx_str_t, eda_ws_origin */
+    ngx_array_t                *protocols;     /* eda_ws_subprotocols */
+} ngx_http_eda_sub_loc_conf_t;
+
+
+/* one frame, shared by every client it goes to and by the history */
+typedef struct {
+    ngx_uint_t                  refs;
+    size_t                      len;
+    u_char                      data[1];
+} ngx_http_eda_ws_frame_t;
+
+
+/* a past event of a topic, for clients that resume */
+typedef struct {
+    ngx_http_eda_ws_frame_t    *frame;
+    size_t                      hlen;          /* frame header bytes */
+    uint64_t                    seq;
+    ngx_str_t                   id;            /* ngx_alloc()ed, with key */
+    ngx_str_t                   key;
+} ngx_http_eda_sub_hist_t;
+
+
+typedef struct {
+    ngx_str_t                   topic;
+    ngx_uint_t                  size;          /* eda_ws_history */
+    ngx_uint_t                  head;
+    ngx_uint_t                  count;
+    ngx_http_eda_sub_hist_t    *entries;
+} ngx_http_eda_sub_ring_t;
+
+
+/* per worker, set up in init_process */
+typedef struct {
+    ngx_queue_t                 clients;
+    ngx_uint_t                  nclients;
+    ngx_uint_t                  used;          /* any eda_subscribe */
+    ngx_array_t                *rings;         /* ngx_http_eda_sub_ring_t */
+    uint64_t                    seq;
+    ngx_eda_main_conf_t        *emcf;
+} ngx_http_eda_sub_main_conf_t;
+
+
+typedef struct {
+    ngx_http_request_t         *request;
+    ngx_queue_t                 queue;
+    ngx_http_eda_sub_loc_conf_t *conf;
+    ngx_http_eda_sub_main_conf_t *smcf;
+
+    ngx_array_t                *filters;       /* ngx_eda_filter_t */
+    ngx_uint_t                  enc;           /* NGX_HTTP_EDA_ENC_* */
+
+    ngx_eda_ws_parser_t         parser;
+
+    /*
+     * The queue: a ring that grows by doubling, up to NGX_HTTP_EDA_WS_RING
+     * frames, and is given back once drained, so an idle client holds
+     * none of it.
+     */
+    ngx_http_eda_ws_frame_t   **out;
+    ngx_uint_t                  out_size;
+    ngx_uint_t                  out_head;
+    ngx_uint_t                  out_count;
+    size_t                      out_sent;      /* of out[out_head] */
+    size_t                      queued;        /* bytes not yet sent */
+
+    ngx_event_t                 ping;
+    ngx_event_t                 linger;
+    ngx_event_t                 fin;           /* posted by ..._finish() */
+    ngx_event_t                 expiry;        /* the token's exp */
+
+    /* eda_ws_publish: the location's attributes, evaluated once */
+    ngx_eda_ce_event_t         *tmpl;
+
+    /* client events waiting for Kafka's acknowledgement, and their ids */
+    ngx_eda_kafka_dr_t        **inflight;
+    u_char                    (*inflight_id)[NGX_EDA_CE_UUID_LEN];
+    ngx_uint_t                  ninflight;
+
+    unsigned                    registered:1;
+    unsigned                    sse:1;         /* text/event-stream */
+    unsigned                    pinged:1;
+    unsigned                    closing:1;
+    unsigned                    done:1;
+} ngx_http_eda_ws_ctx_t;
+
+
+extern ngx_module_t  ngx_http_eda_subscribe_module;
+
+
+/* ngx_http_eda_ws_handshake.c: the content handler of eda_subscribe */
+ngx_int_t ngx_http_eda_subscribe_handler(ngx_http_request_t *r);
+ngx_int_t ngx_http_eda_sub_header(ngx_http_request_t *r, char *name,
+    char *value, size_t len);
+
+/* ngx_http_eda_ws_connection.c: a connection after its handshake */
+ngx_http_eda_ws_ctx_t *ngx_http_eda_ws_create(ngx_http_request_t *r,
+    ngx_uint_t sse);
+void ngx_http_eda_ws_start(ngx_http_eda_ws_ctx_t *ctx);
+void ngx_http_eda_ws_control(ngx_http_eda_ws_ctx_t *ctx, u_char *frame,
+    size_t len);
+void ngx_http_eda_ws_text(ngx_http_eda_ws_ctx_t *ctx, u_char *json,
+    size_t len);
+void ngx_http_eda_ws_close(ngx_http_eda_ws_ctx_t *ctx, unsigned int code,
+    const char *reason);
+void ngx_http_eda_ws_finish(ngx_http_eda_ws_ctx_t *ctx);
+
+/* ngx_http_eda_subscribe_filter.c: which events a connection gets */
+ngx_int_t ngx_http_eda_ws_filters(ngx_http_request_t *r,
+    ngx_http_eda_ws_ctx_t *ctx);
+ngx_uint_t ngx_http_eda_sub_match(ngx_http_eda_ws_ctx_t *ctx,
+    ngx_str_t *topic, ngx_eda_ce_event_t *ev, ngx_str_t *key);
+
+/* ngx_http_eda_fanout.c: records to frames, frames to the sockets */
+void ngx_http_eda_sub_record(const rd_kafka_message_t *msg, void *data);
+ngx_http_eda_ws_frame_t *ngx_http_eda_sub_encode(ngx_uint_t enc,
+    ngx_eda_ce_event_t *ev, const u_char *json, size_t len);
+ngx_http_eda_ws_frame_t *ngx_http_eda_ws_frame(const u_char *data,
+    size_t len);
+ngx_http_eda_ws_frame_t *ngx_http_eda_ws_message(ngx_uint_t opcode,
+    const u_char *data, size_t len);
+void ngx_http_eda_ws_release(ngx_http_eda_ws_frame_t *frame);
+ngx_int_t ngx_http_eda_ws_enqueue(ngx_http_eda_ws_ctx_t *ctx,
+    ngx_http_eda_ws_frame_t *frame, ngx_uint_t force);
+void ngx_http_eda_ws_write(ngx_http_request_t *r);
+
+/* ngx_http_eda_ws_history.c: eda_ws_history and resuming clients */
+char *ngx_http_eda_ws_history_conf(ngx_conf_t *cf,
+    ngx_http_eda_sub_loc_conf_t *conf);
+ngx_int_t ngx_http_eda_ws_history_init(ngx_cycle_t *cycle,
+    ngx_http_eda_sub_main_conf_t *smcf);
+void ngx_http_eda_ws_history_exit(ngx_http_eda_sub_main_conf_t *smcf);
+ngx_http_eda_sub_ring_t *ngx_http_eda_sub_ring(
+    ngx_http_eda_sub_main_conf_t *smcf, ngx_str_t *topic);
+void ngx_http_eda_sub_remember(ngx_http_eda_sub_ring_t *ring,
+    ngx_http_eda_ws_frame_t *frame, size_t hlen, uint64_t seq,
+    ngx_eda_ce_event_t *ev, const rd_kafka_message_t *msg);
+void ngx_http_eda_ws_resume_request(ngx_http_eda_ws_ctx_t *ctx,
+    ngx_str_t *last_event_id);
+
+/* ngx_http_eda_ws_publish.c: eda_ws_publish, client messages to Kafka */
+ngx_int_t ngx_http_eda_ws_publish_init(ngx_http_eda_ws_ctx_t *ctx);
+void ngx_http_eda_ws_publish(ngx_http_eda_ws_ctx_t *ctx,
+    ngx_eda_ws_event_t *wev);
+
+/* ngx_http_eda_sse.c: the event stream (text/event-stream) */
+ngx_int_t ngx_http_eda_sse_header(ngx_http_request_t *r);
+ngx_http_eda_ws_frame_t *ngx_http_eda_sse_frame(const u_char *id,
+    size_t id_len, const char *name, const u_char *data, size_t len,
+    ngx_uint_t last);
+ngx_http_eda_ws_frame_t *ngx_http_eda_sse_event(ngx_uint_t enc,
+    ngx_eda_ce_event_t *ev, ngx_str_t *data, ngx_uint_t text);
+ngx_http_eda_ws_frame_t *ngx_http_eda_sse_close(unsigned int code,
+    const char *reason);
+
+
+#endif /* _NGX_HTTP_EDA_SUBSCRIBE_H_INCLUDED_ */

@@ -1,0 +1,502 @@
+
+/*
+ * Copyright (C) ngx_eda authors
+ *
+ * The handshake of eda_subscribe: a GET over HTTP/1.1, from an allowed
+ * Origin, that is either an RFC 6455 WebSocket upgrade (version 13, a
+ * valid key; answered 101 with the first subprotocol both sides speak) or
+ * a request for text/event-stream (answered 200).  Anything else is
+ * refused with a problem response saying why.  An accepted connection is
+ * handed over to ngx_http_eda_ws_connection.c, after the replay a
+ * resuming client asked for.
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "ngx_eda_ws_codec.h"
+#include "ngx_http_eda_problem.h"
+#include "ngx_http_eda_subscribe.h"
+
+
+#if !defined NGX_HTTP_UPGRADE_REQUIRED
+#define NGX_HTTP_UPGRADE_REQUIRED  426
+#endif
+
+
+/* the request headers the handshake looks at */
+typedef struct {
+    ngx_str_t                  *key;           /* Sec-WebSocket-Key */
+    ngx_str_t                  *version;       /* Sec-WebSocket-Version */
+    ngx_str_t                  *last_event_id;
+    ngx_str_t                  *types;         /* Accept */
+    ngx_str_t                  *origin;
+    ngx_uint_t                  upgrade;       /* Connection: upgrade */
+} ngx_http_eda_ws_headers_t;
+
+
+static ngx_int_t ngx_http_eda_ws_check_request(ngx_http_request_t *r);
+static void ngx_http_eda_ws_read_headers(ngx_http_request_t *r,
+    ngx_http_eda_ws_headers_t *hs);
+static ngx_int_t ngx_http_eda_ws_check_origin(ngx_http_request_t *r,
+    ngx_http_eda_ws_headers_t *hs);
+static ngx_uint_t ngx_http_eda_ws_is_upgrade(ngx_http_request_t *r,
+    ngx_http_eda_ws_headers_t *hs);
+static ngx_int_t ngx_http_eda_sse_check(ngx_http_request_t *r,
+    ngx_http_eda_ws_headers_t *hs);
+static ngx_int_t ngx_http_eda_ws_check_key(ngx_http_request_t *r,
+    ngx_http_eda_ws_headers_t *hs, u_char **accept);
+static ngx_int_t ngx_http_eda_ws_switch(ngx_http_request_t *r,
+    u_char *accept);
+static ngx_int_t ngx_http_eda_ws_origin_allowed(
+    ngx_http_eda_sub_loc_conf_t *slcf, ngx_str_t *origin);
+static ngx_str_t *ngx_http_eda_ws_subprotocol(
+    ngx_http_eda_sub_loc_conf_t *slcf, ngx_http_request_t *r);
+
+
+/*
+ * The steps that may refuse the request return NGX_DECLINED when they let
+ * it through, or what answering it returned.
+ */
+
+ngx_int_t
+ngx_http_eda_subscribe_handler(ngx_http_request_t *r)
+{
+    u_char                     *accept;
+    ngx_int_t                   rc;
+    ngx_uint_t                  sse;
+    ngx_http_eda_ws_ctx_t      *ctx;
+    ngx_http_eda_ws_headers_t   hs;
+
+    rc = ngx_http_eda_ws_check_request(r);
+    if (rc != NGX_DECLINED) {
+        return rc;
+    }
+
+    ngx_http_eda_ws_read_headers(r, &hs);
+
+    rc = ngx_http_eda_ws_check_origin(r, &hs);
+    if (rc != NGX_DECLINED) {
+        return rc;
+    }
+
+    accept = NULL;
+    sse = !ngx_http_eda_ws_is_upgrade(r, &hs);
+
+    rc = sse ? ngx_http_eda_sse_check(r, &hs)
+             : ngx_http_eda_ws_check_key(r, &hs, &accept);
+    if (rc != NGX_DECLINED) {
+        return rc;
+    }
+
+    ctx = ngx_http_eda_ws_create(r, sse);
+    if (ctx == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (!sse && ctx->conf->publish.len
+        && ngx_http_eda_ws_publish_init(ctx) != NGX_OK)
+    {
+        return ngx_http_eda_problem(r, NGX_HTTP_INTERNAL_SERVER_ERROR,
+                                    "the events of this socket cannot be "
+                                    "described: check eda_ce_*", 0);
+    }
+
+    if (ngx_http_discard_request_body(r) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    rc = sse ? ngx_http_eda_sse_header(r) : ngx_http_eda_ws_switch(r, accept);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    if (ngx_http_send_special(r, NGX_HTTP_FLUSH) == NGX_ERROR) {
+        return NGX_ERROR;
+    }
+
+    ngx_http_eda_ws_start(ctx);
+    ngx_http_eda_ws_resume_request(ctx, hs.last_event_id);
+
+    /* frames sent right behind the handshake are read from header_in */
+    ngx_post_event(r->connection->read, &ngx_posted_events);
+
+    return NGX_DONE;
+}
+
+
+/*
+ * The module writes to the socket itself (HTTP/1.1 chunks for an event
+ * stream), so HTTP/2 and HTTP/1.0 are not served.
+ */
+
+static ngx_int_t
+ngx_http_eda_ws_check_request(ngx_http_request_t *r)
+{
+    if (r->method != NGX_HTTP_GET) {
+        return ngx_http_eda_not_allowed(r, "GET",
+                                        "a subscription is a GET: a "
+                                        "WebSocket handshake or an event "
+                                        "stream");
+    }
+
+    if (r != r->main || r->http_version != NGX_HTTP_VERSION_11) {
+        return ngx_http_eda_problem(r, NGX_HTTP_BAD_REQUEST,
+                                    "WebSocket and event streams need "
+                                    "HTTP/1.1", 0);
+    }
+
+    return NGX_DECLINED;
+}
+
+
+static void
+ngx_http_eda_ws_read_headers(ngx_http_request_t *r,
+    ngx_http_eda_ws_headers_t *hs)
+{
+    ngx_uint_t        i;
+    ngx_list_part_t  *part;
+    ngx_table_elt_t  *h;
+
+    ngx_memzero(hs, sizeof(ngx_http_eda_ws_headers_t));
+
+    part = &r->headers_in.headers.part;
+    h = part->elts;
+
+    for (i = 0; /* void */; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                break;
+            }
+
+            part = part->next;
+            h = part->elts;
+            i = 0;
+        }
+
+        if (h[i].key.len == sizeof("Sec-WebSocket-Key") - 1
+            && ngx_strncasecmp(h[i].key.data, (u_char *) "Sec-WebSocket-Key",
+                               h[i].key.len) == 0)
+        {
+            hs->key = &h[i].value;
+
+        } else if (h[i].key.len == sizeof("Sec-WebSocket-Version") - 1
+                   && ngx_strncasecmp(h[i].key.data,
+                                      (u_char *) "Sec-WebSocket-Version",
+                                      h[i].key.len) == 0)
+        {
+            hs->version = &h[i].value;
+
+        } else if (h[i].key.len == sizeof("Last-Event-ID") - 1
+                   && ngx_strncasecmp(h[i].key.data,
+                                      (u_char *) "Last-Event-ID",
+                                      h[i].key.len) == 0)
+        {
+            hs->last_event_id = &h[i].value;
+
+        } else if (h[i].key.len == sizeof("Accept") - 1
+                   && ngx_strncasecmp(h[i].key.data, (u_char *) "Accept",
+                                      h[i].key.len) == 0)
+        {
+            hs->types = &h[i].value;
+
+        } else if (h[i].key.len == sizeof("Origin") - 1
+                   && ngx_strncasecmp(h[i].key.data, (u_char *) "Origin",
+                                      h[i].key.len) == 0)
+        {
+            hs->origin = &h[i].value;
+
+        } else if (h[i].key.len == sizeof("Connection") - 1
+                   && ngx_strncasecmp(h[i].key.data, (u_char *) "Connection",
+                                      h[i].key.len) == 0
+                   && ngx_strlcasestrn(h[i].value.data,
+                                       h[i].value.data + h[i].value.len,
+                                       (u_char *) "upgrade", 7 - 1)
+                      != NULL)
+        {
+            /* nginx 1.22 keeps no pointer to the Connection header */
+            hs->upgrade = 1;
+        }
+    }
+}
+
+
+/*
+ * A browser always names the page's origin: a page of another site cannot
+ * open the socket with the user's cookies.  Clients that are not browsers
+ * send no Origin and are not concerned.
+ */
+
+static ngx_int_t
+ngx_http_eda_ws_check_origin(ngx_http_request_t *r,
+    ngx_http_eda_ws_headers_t *hs)
+{
+    ngx_http_eda_sub_loc_conf_t  *slcf;
+
+    slcf = ngx_http_get_module_loc_conf(r, ngx_http_eda_subscribe_module);
+
+    if (hs->origin != NULL
+        && ngx_http_eda_ws_origin_allowed(slcf, hs->origin) != NGX_OK)
+    {
+        return ngx_http_eda_problem(r, NGX_HTTP_FORBIDDEN,
+                                    "this Origin is not allowed "
+                                    "(eda_ws_origin)", 0);
+    }
+
+    return NGX_DECLINED;
+}
+
+
+/* "Upgrade: websocket" and "Connection: Upgrade" */
+
+static ngx_uint_t
+ngx_http_eda_ws_is_upgrade(ngx_http_request_t *r,
+    ngx_http_eda_ws_headers_t *hs)
+{
+    ngx_table_elt_t  *h;
+
+    h = r->headers_in.upgrade;
+
+    return hs->upgrade
+           && h != NULL
+           && ngx_strlcasestrn(h->value.data, h->value.data + h->value.len,
+                               (u_char *) "websocket", 9 - 1)
+              != NULL;
+}
+
+
+/* not an upgrade: then a request for an event stream */
+
+static ngx_int_t
+ngx_http_eda_sse_check(ngx_http_request_t *r, ngx_http_eda_ws_headers_t *hs)
+{
+    ngx_str_t                 *types;
+    ngx_http_core_loc_conf_t  *clcf;
+
+    types = hs->types;
+
+    if (types == NULL
+        || ngx_strlcasestrn(types->data, types->data + types->len,
+                            (u_char *) "text/event-stream", 17 - 1)
+           == NULL)
+    {
+        return ngx_http_eda_problem(r, NGX_HTTP_BAD_REQUEST,
+                                    "expected \"Upgrade: websocket\" "
+                                    "and \"Connection: Upgrade\", or "
+                                    "\"Accept: text/event-stream\"", 0);
+    }
+
+    clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
+
+    if (!clcf->chunked_transfer_encoding) {
+        return ngx_http_eda_problem(r, NGX_HTTP_INTERNAL_SERVER_ERROR,
+                                    "an event stream needs "
+                                    "chunked_transfer_encoding on", 0);
+    }
+
+    return NGX_DECLINED;
+}
+
+
+/* version 13 and a valid key, whose answer goes in *ACCEPT */
+
+static ngx_int_t
+ngx_http_eda_ws_check_key(ngx_http_request_t *r,
+    ngx_http_eda_ws_headers_t *hs, u_char **accept)
+{
+    ngx_str_t  *key, *version;
+
+    key = hs->key;
+    version = hs->version;
+
+    if (version == NULL || version->len != 2
+        || ngx_strncmp(version->data, "13", 2) != 0)
+    {
+        if (ngx_http_eda_sub_header(r, "Sec-WebSocket-Version", "13", 2)
+            != NGX_OK)
+        {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        return ngx_http_eda_problem(r, NGX_HTTP_UPGRADE_REQUIRED,
+                                    "only WebSocket version 13", 0);
+    }
+
+    *accept = ngx_pnalloc(r->pool, NGX_EDA_WS_ACCEPT_LEN);
+    if (*accept == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (key == NULL
+        || ngx_eda_ws_accept_key((const char *) key->data, key->len,
+                                 (char *) *accept) != 0)
+    {
+        return ngx_http_eda_problem(r, NGX_HTTP_BAD_REQUEST,
+                                    "invalid Sec-WebSocket-Key", 0);
+    }
+
+    return NGX_DECLINED;
+}
+
+
+/* 101 Switching Protocols; nginx adds "Connection: upgrade" */
+
+static ngx_int_t
+ngx_http_eda_ws_switch(ngx_http_request_t *r, u_char *accept)
+{
+    ngx_str_t                    *protocol;
+    ngx_http_eda_sub_loc_conf_t  *slcf;
+
+    slcf = ngx_http_get_module_loc_conf(r, ngx_http_eda_subscribe_module);
+
+    if (ngx_http_eda_sub_header(r, "Upgrade", "websocket", 9) != NGX_OK
+        || ngx_http_eda_sub_header(r, "Sec-WebSocket-Accept",
+                                   (char *) accept, NGX_EDA_WS_ACCEPT_LEN)
+           != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    protocol = ngx_http_eda_ws_subprotocol(slcf, r);
+
+    if (protocol != NULL
+        && ngx_http_eda_sub_header(r, "Sec-WebSocket-Protocol",
+                                   (char *) protocol->data, protocol->len)
+           != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    r->headers_out.status = NGX_HTTP_SWITCHING_PROTOCOLS;
+    ngx_str_set(&r->headers_out.status_line, "101 Switching Protocols");
+    r->headers_out.content_length_n = -1;
+    r->keepalive = 0;
+
+    if (ngx_http_send_header(r) == NGX_ERROR) {
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+/* an origin is compared as a whole, ignoring case (RFC 6454) */
+
+static ngx_int_t
+ngx_http_eda_ws_origin_allowed(ngx_http_eda_sub_loc_conf_t *slcf,
+    ngx_str_t *origin)
+{
+    ngx_str_t   *o;
+    ngx_uint_t   i;
+
+    if (slcf->origins == NULL) {
+        return NGX_OK;
+    }
+
+    o = slcf->origins->elts;
+
+    for (i = 0; i < slcf->origins->nelts; i++) {
+        if (o[i].len == origin->len
+            && ngx_strncasecmp(o[i].data, origin->data, origin->len) == 0)
+        {
+            return NGX_OK;
+        }
+    }
+
+    return NGX_DECLINED;
+}
+
+
+/*
+ * The first subprotocol the client offers (Sec-WebSocket-Protocol, in its
+ * order of preference, over one or more header lines) that the location
+ * speaks; NULL when none: the response then names none (RFC 6455 4.2.2),
+ * and a client that insists closes the connection itself.
+ */
+
+static ngx_str_t *
+ngx_http_eda_ws_subprotocol(ngx_http_eda_sub_loc_conf_t *slcf,
+    ngx_http_request_t *r)
+{
+    u_char           *p, *end, *start;
+    ngx_str_t        *proto;
+    ngx_uint_t        i, j;
+    ngx_list_part_t  *part;
+    ngx_table_elt_t  *h;
+
+    if (slcf->protocols == NULL) {
+        return NULL;
+    }
+
+    proto = slcf->protocols->elts;
+    part = &r->headers_in.headers.part;
+    h = part->elts;
+
+    for (i = 0; /* void */; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                return NULL;
+            }
+
+            part = part->next;
+            h = part->elts;
+            i = 0;
+        }
+
+        if (h[i].key.len != sizeof("Sec-WebSocket-Protocol") - 1
+            || ngx_strncasecmp(h[i].key.data,
+                               (u_char *) "Sec-WebSocket-Protocol",
+                               h[i].key.len) != 0)
+        {
+            continue;
+        }
+
+        p = h[i].value.data;
+        end = p + h[i].value.len;
+
+        while (p < end) {
+            while (p < end && (*p == ' ' || *p == '\t' || *p == ',')) {
+                p++;
+            }
+
+            start = p;
+
+            while (p < end && *p != ',' && *p != ' ' && *p != '\t') {
+                p++;
+            }
+
+            for (j = 0; j < slcf->protocols->nelts; j++) {
+                if (proto[j].len == (size_t) (p - start)
+                    && ngx_strncmp(proto[j].data, start, p - start) == 0)
+                {
+                    return &proto[j];
+                }
+            }
+        }
+    }
+}
+
+
+ngx_int_t
+ngx_http_eda_sub_header(ngx_http_request_t *r, char *name, char *value,
+    size_t len)
+{
+    ngx_table_elt_t  *h;
+
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    h->hash = 1;
+    h->key.data = (u_char *) name;
+    h->key.len = ngx_strlen(name);
+    h->value.data = (u_char *) value;
+    h->value.len = len;
+
+    return NGX_OK;
+}
