@@ -23,19 +23,19 @@
 
 #include <ngx_config.h>
 #include <ngx_core.h>
-#include <ngx_http.h>
+#include <ngx_event.h>
 
 #include <hiredis/hiredis.h>
 #include <librdkafka/rdkafka.h>
 
-#include "ngx_eda_module.h"
 #include "ngx_eda_ce.h"
 #include "ngx_eda_saga.h"
 #include "ngx_eda_redis.h"
 #include "ngx_eda_kafka_producer.h"
 #include "ngx_eda_kafka_consumer.h"
 #include "ngx_eda_metrics.h"
-#include "ngx_http_eda_saga_module.h"
+#include "ngx_eda_saga_store.h"
+#include "ngx_eda_saga_coordinator.h"
 
 
 #define NGX_EDA_SAGA_TICK         50       /* ms between timer polls */
@@ -51,7 +51,6 @@
 #define NGX_EDA_SAGA_MAX_JOBS     2048     /* inputs in progress */
 #define NGX_EDA_SAGA_RETRY        500      /* ms before retrying Redis */
 #define NGX_EDA_SAGA_CONFLICTS    16       /* re-reads on a version race */
-#define NGX_EDA_SAGA_KEEP         "604800" /* s a finished instance stays */
 
 
 typedef struct ngx_eda_saga_coord_s  ngx_eda_saga_coord_t;
@@ -74,7 +73,7 @@ typedef struct {
     int64_t                     offset;
     ngx_uint_t                  tries;
     ngx_str_t                   version;
-    ngx_str_t                   items[NGX_EDA_SAGA_MAX_RECORDS + 64];
+    ngx_str_t                   items[NGX_EDA_SAGA_OUTBOX_MAX];
     ngx_uint_t                  nitems;
     ngx_uint_t                  waiting;       /* delivery reports */
     ngx_uint_t                  failed;
@@ -85,7 +84,7 @@ typedef struct {
 
 
 struct ngx_eda_saga_coord_s {
-    ngx_http_eda_saga_main_conf_t  *smcf;
+    ngx_eda_saga_conf_t            *conf;
     ngx_eda_main_conf_t            *emcf;
     ngx_eda_kafka_consumer_t       *consumer;
     ngx_array_t                    *parts;      /* ngx_eda_saga_part_t * */
@@ -99,12 +98,14 @@ struct ngx_eda_saga_coord_s {
 };
 
 
-static ngx_int_t ngx_eda_saga_start(ngx_http_eda_saga_main_conf_t *smcf);
+static ngx_int_t ngx_eda_saga_start(ngx_eda_saga_conf_t *conf);
 static void ngx_eda_saga_record(const rd_kafka_message_t *msg, void *data);
 static ngx_eda_saga_job_t *ngx_eda_saga_job(ngx_eda_saga_coord_t *coord,
     size_t extra);
 static void ngx_eda_saga_run(ngx_eda_saga_job_t *job);
 static void ngx_eda_saga_read(void *reply, void *data);
+static ngx_int_t ngx_eda_saga_commit(ngx_eda_saga_job_t *job,
+    ngx_eda_saga_result_t *res, redisReply *v, int64_t now);
 static void ngx_eda_saga_committed(void *reply, void *data);
 static void ngx_eda_saga_produce(ngx_eda_saga_job_t *job);
 static void ngx_eda_saga_delivered(ngx_eda_kafka_dr_t *dr);
@@ -120,15 +121,9 @@ static void ngx_eda_saga_tick(ngx_event_t *ev);
 static void ngx_eda_saga_claimed(void *reply, void *data);
 static void ngx_eda_saga_sweep(ngx_event_t *ev);
 static void ngx_eda_saga_swept(void *reply, void *data);
-static ngx_int_t ngx_eda_saga_claim(ngx_eda_saga_coord_t *coord, char *set,
-    int64_t upto, int64_t lease, ngx_uint_t limit,
-    ngx_eda_redis_handler_pt handler);
 static void ngx_eda_saga_outbox(void *reply, void *data);
 static ngx_eda_saga_job_t *ngx_eda_saga_claimed_job(
     ngx_eda_saga_coord_t *coord, redisReply *e);
-static ngx_int_t ngx_eda_saga_command(ngx_eda_saga_coord_t *coord,
-    ngx_eda_redis_handler_pt handler, void *data, int argc,
-    const char **argv, const size_t *lens);
 static void ngx_eda_saga_count(ngx_eda_saga_coord_t *coord,
     const char *status);
 static ngx_eda_saga_part_t *ngx_eda_saga_part(ngx_eda_saga_coord_t *coord,
@@ -138,9 +133,9 @@ static ngx_eda_saga_part_t *ngx_eda_saga_part(ngx_eda_saga_coord_t *coord,
 ngx_msec_t
 ngx_eda_saga_coordinator(void *data)
 {
-    ngx_http_eda_saga_main_conf_t *smcf = data;
+    ngx_eda_saga_conf_t *conf = data;
 
-    if (smcf->coordinator == NULL && ngx_eda_saga_start(smcf) != NGX_OK) {
+    if (conf->coordinator == NULL && ngx_eda_saga_start(conf) != NGX_OK) {
         /* the log says why; the next call tries again */
         return 5000;
     }
@@ -150,7 +145,7 @@ ngx_eda_saga_coordinator(void *data)
 
 
 static ngx_int_t
-ngx_eda_saga_start(ngx_http_eda_saga_main_conf_t *smcf)
+ngx_eda_saga_start(ngx_eda_saga_conf_t *conf)
 {
     u_char                         group[256], instance[256], *p;
     ngx_eda_saga_coord_t          *coord;
@@ -159,14 +154,14 @@ ngx_eda_saga_start(ngx_http_eda_saga_main_conf_t *smcf)
 
     ngx_setproctitle("eda saga coordinator");
 
-    emcf = smcf->emcf;
+    emcf = conf->emcf;
 
     coord = ngx_pcalloc(ngx_cycle->pool, sizeof(ngx_eda_saga_coord_t));
     if (coord == NULL) {
         return NGX_ERROR;
     }
 
-    coord->smcf = smcf;
+    coord->conf = conf;
     coord->emcf = emcf;
 
     coord->parts = ngx_array_create(ngx_cycle->pool, 16,
@@ -196,7 +191,7 @@ ngx_eda_saga_start(ngx_http_eda_saga_main_conf_t *smcf)
      * time out.
      */
 
-    p = ngx_snprintf(group, sizeof(group) - 1, "%V", &smcf->group);
+    p = ngx_snprintf(group, sizeof(group) - 1, "%V", &conf->group);
     *p = '\0';
 
     p = ngx_snprintf(instance, sizeof(instance) - 1, "eda-saga-%V-%08xD",
@@ -209,7 +204,7 @@ ngx_eda_saga_start(ngx_http_eda_saga_main_conf_t *smcf)
     opts.group = (char *) group;
     opts.instance = (char *) instance;
     opts.offset_reset = "earliest";
-    opts.topics = smcf->topics;
+    opts.topics = conf->topics;
     opts.store = 1;
 
     coord->consumer = ngx_eda_kafka_consumer_create((ngx_cycle_t *) ngx_cycle,
@@ -233,7 +228,7 @@ ngx_eda_saga_start(ngx_http_eda_saga_main_conf_t *smcf)
     ngx_add_timer(&coord->tick, NGX_EDA_SAGA_TICK);
     ngx_add_timer(&coord->sweep, NGX_EDA_SAGA_SWEEP);
 
-    smcf->coordinator = coord;
+    conf->coordinator = coord;
 
     ngx_log_error(NGX_LOG_NOTICE, ngx_cycle->log, 0,
                   "eda: saga coordinator started (group %s, member %s)",
@@ -377,24 +372,9 @@ ngx_eda_saga_job(ngx_eda_saga_coord_t *coord, size_t extra)
 static void
 ngx_eda_saga_run(ngx_eda_saga_job_t *job)
 {
-    u_char       key[300];
-    size_t       lens[4];
-    const char  *argv[4];
-
-    ngx_eda_saga_key(job->coord->emcf, key, &job->id, "");
-
-    argv[0] = "HMGET";
-    argv[1] = (char *) key;
-    argv[2] = "state";
-    argv[3] = "v";
-    lens[0] = 5;
-    lens[1] = ngx_strlen(key);
-    lens[2] = 5;
-    lens[3] = 1;
-
-    if (ngx_eda_saga_command(job->coord, ngx_eda_saga_read, job, 4, argv,
-                             lens)
-        != NGX_OK)
+    if (ngx_eda_saga_store_read(job->coord->emcf, &job->id, ngx_eda_saga_read,
+                                job)
+        == NULL)
     {
         ngx_eda_saga_later(job);
     }
@@ -406,15 +386,9 @@ ngx_eda_saga_read(void *reply, void *data)
 {
     ngx_eda_saga_job_t *job = data;
 
-    u_char                  key[300], okey[300], tkey[300], oskey[300];
-    u_char                  due[32], now[32], *p;
     char                    err[256];
-    size_t                  lens[13 + NGX_EDA_SAGA_MAX_RECORDS], n, dlen;
-    int64_t                 ms;
-    ngx_str_t               name;
-    ngx_uint_t              i;
+    int64_t                 now;
     redisReply             *rep = reply, *state, *v;
-    const char             *argv[13 + NGX_EDA_SAGA_MAX_RECORDS];
     ngx_eda_saga_coord_t   *coord;
     ngx_eda_saga_result_t   res;
 
@@ -428,30 +402,21 @@ ngx_eda_saga_read(void *reply, void *data)
     state = rep->element[0];
     v = rep->element[1];
 
-    ngx_str_set(&name, "timers");
-    ngx_eda_saga_key(coord->emcf, tkey, &name, "");
-
     if (state->type != REDIS_REPLY_STRING || v->type != REDIS_REPLY_STRING) {
         /* an instance that is gone (expired): forget its timer */
 
         if (job->in.kind == NGX_EDA_SAGA_TIMER) {
-            argv[0] = "ZREM";
-            argv[1] = (char *) tkey;
-            argv[2] = (char *) job->id.data;
-            lens[0] = 4;
-            lens[1] = ngx_strlen(tkey);
-            lens[2] = job->id.len;
-            (void) ngx_eda_saga_command(coord, NULL, NULL, 3, argv, lens);
+            (void) ngx_eda_saga_store_timer(coord->emcf, &job->id, 0);
         }
 
         ngx_eda_saga_done(job);
         return;
     }
 
-    ms = ngx_eda_saga_now_ms();
+    now = ngx_eda_saga_now_ms();
 
-    if (ngx_eda_saga_apply(coord->smcf->defs, state->str, state->len,
-                           &job->in, ms,
+    if (ngx_eda_saga_apply(coord->conf->defs, state->str, state->len,
+                           &job->in, now,
                            (double) ngx_random() / 2147483648.0, &res, err,
                            sizeof(err))
         != 0)
@@ -462,23 +427,11 @@ ngx_eda_saga_read(void *reply, void *data)
         return;
     }
 
-    p = ngx_snprintf(due, sizeof(due), "%L", res.due);
-    dlen = p - due;
-
     if (!res.changed) {
         /* a timer claimed early or a stale input: put the timer back */
 
         if (job->in.kind == NGX_EDA_SAGA_TIMER) {
-            argv[0] = res.due ? "ZADD" : "ZREM";
-            argv[1] = (char *) tkey;
-            argv[2] = res.due ? (char *) due : (char *) job->id.data;
-            argv[3] = (char *) job->id.data;
-            lens[0] = 4;
-            lens[1] = ngx_strlen(tkey);
-            lens[2] = res.due ? dlen : job->id.len;
-            lens[3] = job->id.len;
-            (void) ngx_eda_saga_command(coord, NULL, NULL, res.due ? 4 : 3,
-                                        argv, lens);
+            (void) ngx_eda_saga_store_timer(coord->emcf, &job->id, res.due);
         }
 
         ngx_eda_saga_result_free(&res);
@@ -486,88 +439,74 @@ ngx_eda_saga_read(void *reply, void *data)
         return;
     }
 
-    /* the records, as the outbox holds them: "topic\nkey\nvalue" */
-
-    job->nitems = 0;
-
-    for (i = 0; i < res.nrecords; i++) {
-        n = ngx_strlen(res.records[i].topic) + 1
-            + ngx_strlen(res.records[i].key) + 1 + res.records[i].value_len;
-
-        job->items[i].data = ngx_alloc(n, ngx_cycle->log);
-        if (job->items[i].data == NULL) {
-            ngx_eda_saga_result_free(&res);
-            ngx_eda_saga_later(job);
-            return;
-        }
-
-        p = ngx_sprintf(job->items[i].data, "%s\n%s\n",
-                        res.records[i].topic, res.records[i].key);
-        p = ngx_cpymem(p, res.records[i].value, res.records[i].value_len);
-        job->items[i].len = p - job->items[i].data;
-        job->nitems++;
-    }
-
-    job->version.data = ngx_alloc(v->len, ngx_cycle->log);
-    if (job->version.data == NULL) {
-        ngx_eda_saga_result_free(&res);
-        ngx_eda_saga_later(job);
-        return;
-    }
-
-    ngx_memcpy(job->version.data, v->str, v->len);
-    job->version.len = v->len;
-    job->status = res.status;
-
-    ngx_eda_saga_key(coord->emcf, key, &job->id, "");
-    ngx_eda_saga_key(coord->emcf, okey, &job->id, ":outbox");
-    ngx_str_set(&name, "outbox");
-    ngx_eda_saga_key(coord->emcf, oskey, &name, "");
-    p = ngx_snprintf(now, sizeof(now), "%L", ms);
-
-    argv[0] = "EVAL";
-    argv[1] = ngx_eda_saga_script_commit;
-    argv[2] = "4";
-    argv[3] = (char *) key;
-    argv[4] = (char *) okey;
-    argv[5] = (char *) tkey;
-    argv[6] = (char *) oskey;
-    argv[7] = (char *) job->version.data;
-    argv[8] = res.state;
-    argv[9] = res.due ? (char *) due : "0";
-    argv[10] = (char *) job->id.data;
-    argv[11] = (char *) now;
-    argv[12] = res.terminal ? NGX_EDA_SAGA_KEEP : "0";
-
-    lens[0] = 4;
-    lens[1] = ngx_strlen(ngx_eda_saga_script_commit);
-    lens[2] = 1;
-    lens[3] = ngx_strlen(key);
-    lens[4] = ngx_strlen(okey);
-    lens[5] = ngx_strlen(tkey);
-    lens[6] = ngx_strlen(oskey);
-    lens[7] = job->version.len;
-    lens[8] = res.state_len;
-    lens[9] = res.due ? dlen : 1;
-    lens[10] = job->id.len;
-    lens[11] = p - now;
-    lens[12] = res.terminal ? sizeof(NGX_EDA_SAGA_KEEP) - 1 : 1;
-
-    for (i = 0; i < job->nitems; i++) {
-        argv[13 + i] = (char *) job->items[i].data;
-        lens[13 + i] = job->items[i].len;
-    }
-
-    if (ngx_eda_saga_command(coord, ngx_eda_saga_committed, job,
-                             13 + job->nitems, argv, lens)
-        != NGX_OK)
-    {
+    if (ngx_eda_saga_commit(job, &res, v, now) != NGX_OK) {
         ngx_eda_saga_result_free(&res);
         ngx_eda_saga_later(job);
         return;
     }
 
     ngx_eda_saga_result_free(&res);
+}
+
+
+/* the transition RES of the state read at version V, with its records */
+
+static ngx_int_t
+ngx_eda_saga_commit(ngx_eda_saga_job_t *job, ngx_eda_saga_result_t *res,
+    redisReply *v, int64_t now)
+{
+    u_char                 *p;
+    size_t                  n;
+    ngx_uint_t              i;
+    ngx_eda_saga_commit_t   c;
+
+    /* the records, as the outbox holds them: "topic\nkey\nvalue" */
+
+    job->nitems = 0;
+
+    for (i = 0; i < res->nrecords; i++) {
+        n = ngx_strlen(res->records[i].topic) + 1
+            + ngx_strlen(res->records[i].key) + 1 + res->records[i].value_len;
+
+        job->items[i].data = ngx_alloc(n, ngx_cycle->log);
+        if (job->items[i].data == NULL) {
+            return NGX_ERROR;
+        }
+
+        p = ngx_sprintf(job->items[i].data, "%s\n%s\n",
+                        res->records[i].topic, res->records[i].key);
+        p = ngx_cpymem(p, res->records[i].value, res->records[i].value_len);
+        job->items[i].len = p - job->items[i].data;
+        job->nitems++;
+    }
+
+    job->version.data = ngx_alloc(v->len, ngx_cycle->log);
+    if (job->version.data == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_memcpy(job->version.data, v->str, v->len);
+    job->version.len = v->len;
+    job->status = res->status;
+
+    c.id = &job->id;
+    c.version = &job->version;
+    c.state = (u_char *) res->state;
+    c.state_len = res->state_len;
+    c.due = res->due;
+    c.now = now;
+    c.terminal = res->terminal;
+    c.records = job->items;
+    c.nrecords = job->nitems;
+
+    if (ngx_eda_saga_store_commit(job->coord->emcf, &c,
+                                  ngx_eda_saga_committed, job)
+        == NULL)
+    {
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
 }
 
 
@@ -726,38 +665,9 @@ ngx_eda_saga_delivered(ngx_eda_kafka_dr_t *dr)
 static void
 ngx_eda_saga_clear(ngx_eda_saga_job_t *job)
 {
-    u_char                 okey[300], oskey[300];
-    size_t                 lens[6 + NGX_EDA_SAGA_MAX_RECORDS + 64];
-    ngx_str_t              name;
-    ngx_uint_t             i;
-    const char            *argv[6 + NGX_EDA_SAGA_MAX_RECORDS + 64];
-
-    ngx_eda_saga_key(job->coord->emcf, okey, &job->id, ":outbox");
-    ngx_str_set(&name, "outbox");
-    ngx_eda_saga_key(job->coord->emcf, oskey, &name, "");
-
-    argv[0] = "EVAL";
-    argv[1] = ngx_eda_saga_script_done;
-    argv[2] = "2";
-    argv[3] = (char *) okey;
-    lens[0] = 4;
-    lens[1] = ngx_strlen(ngx_eda_saga_script_done);
-    lens[2] = 1;
-    lens[3] = ngx_strlen(okey);
-
-    argv[4] = (char *) oskey;
-    lens[4] = ngx_strlen(oskey);
-    argv[5] = (char *) job->id.data;
-    lens[5] = job->id.len;
-
-    for (i = 0; i < job->nitems; i++) {
-        argv[6 + i] = (char *) job->items[i].data;
-        lens[6 + i] = job->items[i].len;
-    }
-
-    if (ngx_eda_saga_command(job->coord, ngx_eda_saga_cleared, job,
-                             6 + job->nitems, argv, lens)
-        != NGX_OK)
+    if (ngx_eda_saga_store_clear(job->coord->emcf, &job->id, job->items,
+                                 job->nitems, ngx_eda_saga_cleared, job)
+        == NULL)
     {
         ngx_eda_saga_done(job);
     }
@@ -891,9 +801,10 @@ ngx_eda_saga_tick(ngx_event_t *ev)
     n = ngx_min(NGX_EDA_SAGA_CLAIM, NGX_EDA_SAGA_BUSY - coord->jobs);
     ms = ngx_eda_saga_now_ms();
 
-    if (ngx_eda_saga_claim(coord, "timers", ms, ms + NGX_EDA_SAGA_LEASE, n,
-                           ngx_eda_saga_claimed)
-        == NGX_OK)
+    if (ngx_eda_saga_store_claim_timers(coord->emcf, ms,
+                                        ms + NGX_EDA_SAGA_LEASE, n,
+                                        ngx_eda_saga_claimed, coord)
+        != NULL)
     {
         coord->polling = 1;
         coord->claimed = n;
@@ -960,51 +871,13 @@ ngx_eda_saga_sweep(ngx_event_t *ev)
 
     ms = ngx_eda_saga_now_ms();
 
-    if (ngx_eda_saga_claim(coord, "outbox", ms - NGX_EDA_SAGA_STALE, ms, 100,
-                           ngx_eda_saga_swept)
-        == NGX_OK)
+    if (ngx_eda_saga_store_claim_outboxes(coord->emcf,
+                                          ms - NGX_EDA_SAGA_STALE, ms, 100,
+                                          ngx_eda_saga_swept, coord)
+        != NULL)
     {
         coord->sweeping = 1;
     }
-}
-
-
-/* the ids of sorted set SET due by UPTO, at most LIMIT, pushed to LEASE */
-
-static ngx_int_t
-ngx_eda_saga_claim(ngx_eda_saga_coord_t *coord, char *set, int64_t upto,
-    int64_t lease, ngx_uint_t limit, ngx_eda_redis_handler_pt handler)
-{
-    u_char       key[300], a[32], b[32], c[16], *pa, *pb, *pc;
-    size_t       lens[7];
-    ngx_str_t    name;
-    const char  *argv[7];
-
-    name.data = (u_char *) set;
-    name.len = ngx_strlen(set);
-    ngx_eda_saga_key(coord->emcf, key, &name, "");
-
-    pa = ngx_snprintf(a, sizeof(a), "%L", upto);
-    pb = ngx_snprintf(b, sizeof(b), "%L", lease);
-    pc = ngx_snprintf(c, sizeof(c), "%ui", limit);
-
-    argv[0] = "EVAL";
-    argv[1] = ngx_eda_saga_script_claim;
-    argv[2] = "1";
-    argv[3] = (char *) key;
-    argv[4] = (char *) a;
-    argv[5] = (char *) b;
-    argv[6] = (char *) c;
-
-    lens[0] = 4;
-    lens[1] = ngx_strlen(ngx_eda_saga_script_claim);
-    lens[2] = 1;
-    lens[3] = ngx_strlen(key);
-    lens[4] = pa - a;
-    lens[5] = pb - b;
-    lens[6] = pc - c;
-
-    return ngx_eda_saga_command(coord, handler, coord, 7, argv, lens);
 }
 
 
@@ -1013,10 +886,8 @@ ngx_eda_saga_swept(void *reply, void *data)
 {
     ngx_eda_saga_coord_t *coord = data;
 
-    u_char               okey[300];
-    size_t               i, lens[4];
+    size_t               i;
     redisReply          *rep = reply;
-    const char          *argv[4];
     ngx_eda_saga_job_t  *job;
 
     coord->sweeping = 0;
@@ -1033,20 +904,9 @@ ngx_eda_saga_swept(void *reply, void *data)
 
         job->sweep = 1;
 
-        ngx_eda_saga_key(coord->emcf, okey, &job->id, ":outbox");
-
-        argv[0] = "LRANGE";
-        argv[1] = (char *) okey;
-        argv[2] = "0";
-        argv[3] = "63";
-        lens[0] = 6;
-        lens[1] = ngx_strlen(okey);
-        lens[2] = 1;
-        lens[3] = 2;
-
-        if (ngx_eda_saga_command(coord, ngx_eda_saga_outbox, job, 4, argv,
-                                 lens)
-            != NGX_OK)
+        if (ngx_eda_saga_store_outbox(coord->emcf, &job->id,
+                                      ngx_eda_saga_outbox, job)
+            == NULL)
         {
             ngx_eda_saga_done(job);
             return;
@@ -1068,7 +928,7 @@ ngx_eda_saga_outbox(void *reply, void *data)
         return;
     }
 
-    for (i = 0; i < rep->elements && i < NGX_EDA_SAGA_MAX_RECORDS + 64; i++) {
+    for (i = 0; i < rep->elements && i < NGX_EDA_SAGA_OUTBOX_MAX; i++) {
         e = rep->element[i];
 
         if (e->type != REDIS_REPLY_STRING) {
@@ -1123,21 +983,6 @@ ngx_eda_saga_claimed_job(ngx_eda_saga_coord_t *coord, redisReply *e)
     job->id.data[e->len] = '\0';
 
     return job;
-}
-
-
-static ngx_int_t
-ngx_eda_saga_command(ngx_eda_saga_coord_t *coord,
-    ngx_eda_redis_handler_pt handler, void *data, int argc,
-    const char **argv, const size_t *lens)
-{
-    if (ngx_eda_redis_command(coord->emcf, handler, data, argc, argv, lens)
-        == NULL)
-    {
-        return NGX_ERROR;
-    }
-
-    return NGX_OK;
 }
 
 
