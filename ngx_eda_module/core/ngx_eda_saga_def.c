@@ -43,6 +43,8 @@ static int ngx_eda_saga_parse_types(const char ***out, size_t *n,
     json_t *arr, const char *member, char *err, size_t errlen);
 static int ngx_eda_saga_parse_retry(ngx_eda_saga_cmd_t *cmd, json_t *obj,
     char *err, size_t errlen);
+static int ngx_eda_saga_retry_number(json_t *obj, const char *member,
+    double min, double max, double *out, char *err, size_t errlen);
 static int ngx_eda_saga_topic_member(json_t *obj, const char *member,
     const char **topic, const char *what, char *err, size_t errlen);
 static int ngx_eda_saga_duration(json_t *v, uint64_t *ms);
@@ -670,31 +672,40 @@ ngx_eda_saga_parse_retry(ngx_eda_saga_cmd_t *cmd, json_t *obj, char *err,
         return -1;
     }
 
-    v = json_object_get(obj, "multiplier");
-    if (v != NULL) {
-        if (!json_is_number(v) || json_number_value(v) < 1
-            || json_number_value(v) > 100)
-        {
-            ngx_eda_saga_err(err, errlen, "\"retry\": \"multiplier\" must be "
-                             "a number from 1 to 100");
-            return -1;
-        }
-
-        cmd->multiplier = json_number_value(v);
+    if (ngx_eda_saga_retry_number(obj, "multiplier", 1, 100,
+                                  &cmd->multiplier, err, errlen) != 0
+        || ngx_eda_saga_retry_number(obj, "jitter", 0, 1, &cmd->jitter, err,
+                                     errlen) != 0)
+    {
+        return -1;
     }
 
-    v = json_object_get(obj, "jitter");
-    if (v != NULL) {
-        if (!json_is_number(v) || json_number_value(v) < 0
-            || json_number_value(v) > 1)
-        {
-            ngx_eda_saga_err(err, errlen, "\"retry\": \"jitter\" must be a "
-                             "number from 0 to 1");
-            return -1;
-        }
+    return 0;
+}
 
-        cmd->jitter = json_number_value(v);
+
+/* an optional number of "retry": *OUT keeps its default when absent */
+
+static int
+ngx_eda_saga_retry_number(json_t *obj, const char *member, double min,
+    double max, double *out, char *err, size_t errlen)
+{
+    json_t  *v;
+
+    v = json_object_get(obj, member);
+    if (v == NULL) {
+        return 0;
     }
+
+    if (!json_is_number(v) || json_number_value(v) < min
+        || json_number_value(v) > max)
+    {
+        ngx_eda_saga_err(err, errlen, "\"retry\": \"%s\" must be a number "
+                         "from %g to %g", member, min, max);
+        return -1;
+    }
+
+    *out = json_number_value(v);
 
     return 0;
 }
