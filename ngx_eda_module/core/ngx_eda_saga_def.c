@@ -52,6 +52,7 @@ static int ngx_eda_saga_only(json_t *obj, const char *const *allowed,
     const char **unknown);
 static int ngx_eda_saga_valid_name(const char *s);
 static int ngx_eda_saga_valid_topic(const char *s);
+static size_t ngx_eda_saga_name_len(const char *s);
 static void ngx_eda_saga_err(char *err, size_t errlen, const char *fmt, ...);
 static void ngx_eda_saga_err_prefix(char *err, size_t errlen,
     const char *what);
@@ -813,14 +814,7 @@ ngx_eda_saga_valid_name(const char *s)
 {
     size_t  n;
 
-    for (n = 0; s[n] != '\0'; n++) {
-        if (!((s[n] >= 'a' && s[n] <= 'z') || (s[n] >= 'A' && s[n] <= 'Z')
-              || (s[n] >= '0' && s[n] <= '9') || s[n] == '.' || s[n] == '_'
-              || s[n] == '-'))
-        {
-            return 0;
-        }
-    }
+    n = ngx_eda_saga_name_len(s);
 
     return n > 0 && n <= NGX_EDA_SAGA_MAX_NAME;
 }
@@ -828,6 +822,19 @@ ngx_eda_saga_valid_name(const char *s)
 
 static int
 ngx_eda_saga_valid_topic(const char *s)
+{
+    size_t  n;
+
+    n = ngx_eda_saga_name_len(s);
+
+    return n > 0 && n <= 249 && strcmp(s, ".") != 0 && strcmp(s, "..") != 0;
+}
+
+
+/* the length of S if it is all of A-Z a-z 0-9 . _ -, else 0 */
+
+static size_t
+ngx_eda_saga_name_len(const char *s)
 {
     size_t  n;
 
@@ -840,7 +847,7 @@ ngx_eda_saga_valid_topic(const char *s)
         }
     }
 
-    return n > 0 && n <= 249 && strcmp(s, ".") != 0 && strcmp(s, "..") != 0;
+    return n;
 }
 
 
