@@ -11,61 +11,23 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ngx_eda_saga_def.h"
+
 
 /*
- * Sagas without nginx: the definitions file (eda_saga_definitions), parsed
- * and checked in full, and the state machine that drives one instance.
- * An instance's state is a JSON document (kept in Redis by the glue); an
- * input (start, a participant's reply, a due timer) gives the next state,
- * the records to produce (commands, progress events, dead letters) and
- * when the instance must be looked at again.  Everything random or timed
- * comes in as arguments, so the same input always gives the same output:
- * unit-tested (t/unit/test_saga.c) and fuzzed (t/fuzz/fuzz_saga.c).
+ * The saga state machine without nginx: it drives one instance of a saga
+ * of the definitions (ngx_eda_saga_def.h).  An instance's state is a JSON
+ * document (kept in Redis by the glue); an input (start, a participant's
+ * reply, a due timer) gives the next state, the records to produce
+ * (commands, progress events, dead letters) and when the instance must be
+ * looked at again.  Everything random or timed comes in as arguments, so
+ * the same input always gives the same output: unit-tested
+ * (t/unit/test_saga.c) and fuzzed (t/fuzz/fuzz_saga.c).
  */
 
 
 #define NGX_EDA_SAGA_MAX_RECORDS   4      /* per transition */
 #define NGX_EDA_SAGA_MAX_HISTORY   64     /* entries kept in a state */
-
-
-typedef struct {
-    const char         *topic;          /* NULL: no compensation */
-    const char         *type;
-    const char         *reply_topic;
-    const char        **success;        /* reply types */
-    size_t              nsuccess;
-    const char        **failure;
-    size_t              nfailure;
-    uint64_t            timeout;        /* ms */
-    unsigned            max_attempts;
-    uint64_t            initial_backoff;  /* ms */
-    uint64_t            max_backoff;      /* ms */
-    double              multiplier;
-    double              jitter;         /* 0..1, fraction of the backoff */
-} ngx_eda_saga_cmd_t;
-
-
-typedef struct {
-    const char         *name;
-    ngx_eda_saga_cmd_t  forward;
-    ngx_eda_saga_cmd_t  compensation;
-} ngx_eda_saga_step_t;
-
-
-typedef struct {
-    const char         *name;
-    const char         *events_topic;
-    const char         *dead_letter_topic;
-    ngx_eda_saga_step_t *steps;
-    size_t              nsteps;
-} ngx_eda_saga_def_t;
-
-
-typedef struct {
-    ngx_eda_saga_def_t *sagas;
-    size_t              nsagas;
-    void               *root;           /* the parsed JSON, owns strings */
-} ngx_eda_saga_defs_t;
 
 
 typedef enum {
@@ -108,16 +70,6 @@ typedef struct {
     const char         *status;         /* static: the status now */
 } ngx_eda_saga_result_t;
 
-
-/*
- * Parses and checks a definitions file.  Returns the definitions, or NULL
- * with ERR set to a message that names the saga, the step and the problem.
- */
-ngx_eda_saga_defs_t *ngx_eda_saga_defs_parse(const char *buf, size_t len,
-    char *err, size_t errlen);
-void ngx_eda_saga_defs_free(ngx_eda_saga_defs_t *defs);
-const ngx_eda_saga_def_t *ngx_eda_saga_find(const ngx_eda_saga_defs_t *defs,
-    const char *name, size_t len);
 
 /*
  * The state of a new instance, "pending" until its START: ID (at most 128

@@ -24,10 +24,10 @@
 #include "ngx_http_eda_problem.h"
 #include "ngx_http_eda_publish_module.h"
 #include "ngx_http_eda_saga_module.h"
+#include "ngx_eda_saga_store.h"
+#include "ngx_eda_saga_coordinator.h"
 
 
-#define NGX_HTTP_EDA_SAGA_IDEM_TTL   "86400"     /* s an Idempotency-Key
-                                                    keeps its saga */
 #define NGX_HTTP_EDA_SAGA_MAX_KEY    128
 
 
@@ -36,6 +36,12 @@ typedef struct {
     ngx_str_t                   file;
     ngx_uint_t                  line;
 } ngx_http_eda_saga_use_t;
+
+
+typedef struct {
+    ngx_eda_saga_conf_t         saga;          /* the coordinator's */
+    ngx_array_t                *uses;          /* eda_saga names to check */
+} ngx_http_eda_saga_main_conf_t;
 
 
 typedef struct {
@@ -52,6 +58,8 @@ typedef struct {
 
 static ngx_int_t ngx_http_eda_saga_handler(ngx_http_request_t *r);
 static void ngx_http_eda_saga_start(ngx_http_request_t *r);
+static ngx_int_t ngx_http_eda_saga_new_id(ngx_http_request_t *r,
+    ngx_eda_main_conf_t *emcf, ngx_str_t *id);
 static void ngx_http_eda_saga_started(void *reply, void *data);
 static ngx_int_t ngx_http_eda_saga_get(ngx_http_request_t *r);
 static void ngx_http_eda_saga_got(void *reply, void *data);
@@ -69,6 +77,16 @@ static char *ngx_http_eda_saga_merge_loc_conf(ngx_conf_t *cf, void *parent,
     void *child);
 static char *ngx_http_eda_saga_definitions(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
+static ngx_int_t ngx_http_eda_saga_params(ngx_conf_t *cf, ngx_command_t *cmd,
+    ngx_eda_saga_conf_t *sc, ngx_str_t *dir);
+static ngx_int_t ngx_http_eda_saga_load(ngx_conf_t *cf, ngx_command_t *cmd,
+    ngx_eda_saga_conf_t *sc);
+static u_char *ngx_http_eda_saga_read_file(ngx_conf_t *cf,
+    ngx_command_t *cmd, ngx_str_t *name, size_t *size);
+static ngx_array_t *ngx_http_eda_saga_reply_topics(ngx_conf_t *cf,
+    ngx_eda_saga_defs_t *defs);
+static ngx_int_t ngx_http_eda_saga_add_path(ngx_conf_t *cf,
+    ngx_eda_saga_conf_t *sc, ngx_str_t *dir);
 static char *ngx_http_eda_saga(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static void ngx_http_eda_saga_free_defs(void *data);
@@ -125,94 +143,6 @@ ngx_module_t  ngx_http_eda_saga_module = {
 };
 
 
-/*
- * A start: the Idempotency-Key, if any, keeps the first start's id for a
- * day; the instance is written "pending" with its timer due at once, so
- * whichever coordinator polls first starts it.
- *
- * KEYS: idempotency key, instance hash, timers.
- * ARGV: id, state, due, key TTL, "1" when there is an Idempotency-Key.
- */
-
-const char  *ngx_eda_saga_script_create =
-    "if ARGV[5] == '1' then "
-    "  local prev = redis.call('GET', KEYS[1]) "
-    "  if prev then return {0, prev} end "
-    "  redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[4]) "
-    "end "
-    "redis.call('HSET', KEYS[2], 'state', ARGV[2], 'v', '1') "
-    "redis.call('ZADD', KEYS[3], ARGV[3], ARGV[1]) "
-    "return {1, ARGV[1]}";
-
-
-/*
- * A transition: written only if the version it was computed from is still
- * the current one, with its timer and the records it must produce.
- *
- * KEYS: instance hash, its outbox, timers, outboxes.
- * ARGV: version read, new state, due ("0": none), id, now, TTL of a
- * finished instance ("0": not finished), records...
- */
-
-const char  *ngx_eda_saga_script_commit =
-    "if redis.call('HGET', KEYS[1], 'v') ~= ARGV[1] then return 0 end "
-    "redis.call('HSET', KEYS[1], 'state', ARGV[2], 'v', "
-    "           tostring(tonumber(ARGV[1]) + 1)) "
-    "if ARGV[3] == '0' then redis.call('ZREM', KEYS[3], ARGV[4]) "
-    "else redis.call('ZADD', KEYS[3], ARGV[3], ARGV[4]) end "
-    "if #ARGV > 6 then "
-    "  for i = 7, #ARGV do redis.call('RPUSH', KEYS[2], ARGV[i]) end "
-    "  redis.call('ZADD', KEYS[4], ARGV[5], ARGV[4]) "
-    "end "
-    "if ARGV[6] ~= '0' then "
-    "  redis.call('EXPIRE', KEYS[1], ARGV[6]) "
-    "  redis.call('EXPIRE', KEYS[2], ARGV[6]) "
-    "end "
-    "return 1";
-
-
-/*
- * Records Kafka acknowledged leave the outbox.
- * KEYS: the instance's outbox, outboxes.  ARGV: id, records...
- */
-
-const char  *ngx_eda_saga_script_done =
-    "for i = 2, #ARGV do redis.call('LREM', KEYS[1], 1, ARGV[i]) end "
-    "if redis.call('LLEN', KEYS[1]) == 0 then "
-    "  redis.call('ZREM', KEYS[2], ARGV[1]) "
-    "end "
-    "return 1";
-
-
-/*
- * The instances due by ARGV[1] in a sorted set, at most ARGV[3], each
- * pushed to ARGV[2]: a coordinator that dies holding them only delays
- * them until then.
- */
-
-const char  *ngx_eda_saga_script_claim =
-    "local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], "
-    "                       'LIMIT', 0, tonumber(ARGV[3])) "
-    "for _, id in ipairs(ids) do "
-    "  redis.call('ZADD', KEYS[1], ARGV[2], id) "
-    "end "
-    "return ids";
-
-
-size_t
-ngx_eda_saga_key(ngx_eda_main_conf_t *emcf, u_char *buf, ngx_str_t *id,
-    const char *suffix)
-{
-    u_char  *p;
-
-    p = ngx_snprintf(buf, 299, "%Vsaga:%V%s", ngx_eda_redis_prefix(emcf),
-                     id, suffix);
-    *p = '\0';
-
-    return p - buf;
-}
-
-
 static ngx_int_t
 ngx_http_eda_saga_handler(ngx_http_request_t *r)
 {
@@ -245,24 +175,21 @@ ngx_http_eda_saga_handler(ngx_http_request_t *r)
 static void
 ngx_http_eda_saga_start(ngx_http_request_t *r)
 {
-    u_char                         uuid[NGX_EDA_CE_UUID_LEN + 1], rnd[16];
-    u_char                         hkey[300], ikey[600], tkey[300], due[32];
-    u_char                        *p;
-    char                          *state;
-    size_t                         len, lens[11];
-    ngx_str_t                      body, idem;
-    const char                    *argv[11];
-    ngx_eda_main_conf_t           *emcf;
-    ngx_http_eda_saga_ctx_t       *ctx;
-    const ngx_eda_saga_def_t      *def;
-    ngx_http_eda_saga_loc_conf_t  *slcf;
-    ngx_http_eda_saga_main_conf_t *smcf;
+    u_char                         *state;
+    size_t                          len;
+    int64_t                         now;
+    ngx_str_t                       body, idem;
+    ngx_eda_main_conf_t            *emcf;
+    ngx_http_eda_saga_ctx_t        *ctx;
+    const ngx_eda_saga_def_t       *def;
+    ngx_http_eda_saga_loc_conf_t   *slcf;
+    ngx_http_eda_saga_main_conf_t  *smcf;
 
     slcf = ngx_http_get_module_loc_conf(r, ngx_http_eda_saga_module);
     smcf = ngx_http_get_module_main_conf(r, ngx_http_eda_saga_module);
     emcf = ngx_http_get_module_main_conf(r, ngx_eda_module);
 
-    def = ngx_eda_saga_find(smcf->defs, (char *) slcf->name.data,
+    def = ngx_eda_saga_find(smcf->saga.defs, (char *) slcf->name.data,
                             slcf->name.len);
 
     if (ngx_http_eda_request_body(r, &body) != NGX_OK) {
@@ -279,17 +206,17 @@ ngx_http_eda_saga_start(ngx_http_request_t *r)
     }
 
     ctx = ngx_http_eda_saga_ctx(r);
-    if (ctx == NULL || ngx_eda_random(emcf, rnd, sizeof(rnd)) != NGX_OK) {
+    if (ctx == NULL || ngx_http_eda_saga_new_id(r, emcf, &ctx->id) != NGX_OK)
+    {
         ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
         return;
     }
 
-    ngx_eda_ce_format_uuid4(rnd, (char *) uuid);
-    uuid[NGX_EDA_CE_UUID_LEN] = '\0';
+    now = ngx_eda_saga_now_ms();
 
-    state = ngx_eda_saga_new(def, (char *) uuid,
-                             body.len ? (char *) body.data : NULL, body.len,
-                             ngx_eda_saga_now_ms(), &len);
+    state = (u_char *) ngx_eda_saga_new(def, (char *) ctx->id.data,
+                                        body.len ? (char *) body.data : NULL,
+                                        body.len, now, &len);
     if (state == NULL) {
         ngx_http_finalize_request(r,
             ngx_http_eda_problem(r, NGX_HTTP_BAD_REQUEST,
@@ -298,49 +225,9 @@ ngx_http_eda_saga_start(ngx_http_request_t *r)
         return;
     }
 
-    ctx->id.data = ngx_pnalloc(r->pool, NGX_EDA_CE_UUID_LEN);
-    if (ctx->id.data == NULL) {
-        free(state);
-        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
-        return;
-    }
-
-    ngx_memcpy(ctx->id.data, uuid, NGX_EDA_CE_UUID_LEN);
-    ctx->id.len = NGX_EDA_CE_UUID_LEN;
-
-    p = ngx_snprintf(ikey, sizeof(ikey) - 1, "%Vsaga:idem:%V:%V",
-                     ngx_eda_redis_prefix(emcf), &slcf->name, &idem);
-    *p = '\0';
-    ngx_eda_saga_key(emcf, hkey, &ctx->id, "");
-    ngx_eda_saga_key(emcf, tkey, &(ngx_str_t) ngx_string("timers"), "");
-    p = ngx_snprintf(due, sizeof(due), "%L", ngx_eda_saga_now_ms());
-
-    argv[0] = "EVAL";
-    argv[1] = ngx_eda_saga_script_create;
-    argv[2] = "3";
-    argv[3] = (char *) ikey;
-    argv[4] = (char *) hkey;
-    argv[5] = (char *) tkey;
-    argv[6] = (char *) uuid;
-    argv[7] = state;
-    argv[8] = (char *) due;
-    argv[9] = NGX_HTTP_EDA_SAGA_IDEM_TTL;
-    argv[10] = idem.len ? "1" : "0";
-
-    lens[0] = 4;
-    lens[1] = ngx_strlen(ngx_eda_saga_script_create);
-    lens[2] = 1;
-    lens[3] = ngx_strlen(ikey);
-    lens[4] = ngx_strlen(hkey);
-    lens[5] = ngx_strlen(tkey);
-    lens[6] = NGX_EDA_CE_UUID_LEN;
-    lens[7] = len;
-    lens[8] = p - due;
-    lens[9] = sizeof(NGX_HTTP_EDA_SAGA_IDEM_TTL) - 1;
-    lens[10] = 1;
-
-    ctx->cmd = ngx_eda_redis_command(emcf, ngx_http_eda_saga_started, r, 11,
-                                     argv, lens);
+    ctx->cmd = ngx_eda_saga_store_create(emcf, &slcf->name, &idem, &ctx->id,
+                                         state, len, now,
+                                         ngx_http_eda_saga_started, r);
 
     free(state);
 
@@ -351,6 +238,29 @@ ngx_http_eda_saga_start(ngx_http_request_t *r)
                                  5));
         return;
     }
+}
+
+
+/* a random (version 4) UUID for a new instance, NUL-terminated */
+
+static ngx_int_t
+ngx_http_eda_saga_new_id(ngx_http_request_t *r, ngx_eda_main_conf_t *emcf,
+    ngx_str_t *id)
+{
+    u_char  rnd[16];
+
+    id->data = ngx_pnalloc(r->pool, NGX_EDA_CE_UUID_LEN + 1);
+    if (id->data == NULL
+        || ngx_eda_random(emcf, rnd, sizeof(rnd)) != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    ngx_eda_ce_format_uuid4(rnd, (char *) id->data);
+    id->data[NGX_EDA_CE_UUID_LEN] = '\0';
+    id->len = NGX_EDA_CE_UUID_LEN;
+
+    return NGX_OK;
 }
 
 
@@ -437,10 +347,8 @@ ngx_http_eda_saga_started(void *reply, void *data)
 static ngx_int_t
 ngx_http_eda_saga_get(ngx_http_request_t *r)
 {
-    u_char                   key[300], *p;
-    size_t                   lens[3];
+    u_char                  *p;
     ngx_str_t                id;
-    const char              *argv[3];
     ngx_eda_main_conf_t     *emcf;
     ngx_http_eda_saga_ctx_t *ctx;
 
@@ -467,17 +375,8 @@ ngx_http_eda_saga_get(ngx_http_request_t *r)
 
     ctx->id = id;
 
-    ngx_eda_saga_key(emcf, key, &id, "");
-
-    argv[0] = "HGET";
-    argv[1] = (char *) key;
-    argv[2] = "state";
-    lens[0] = 4;
-    lens[1] = ngx_strlen(key);
-    lens[2] = 5;
-
-    ctx->cmd = ngx_eda_redis_command(emcf, ngx_http_eda_saga_got, r, 3, argv,
-                                     lens);
+    ctx->cmd = ngx_eda_saga_store_state(emcf, &ctx->id, ngx_http_eda_saga_got,
+                                        r);
     if (ctx->cmd == NULL) {
         return ngx_http_eda_problem(r, NGX_HTTP_SERVICE_UNAVAILABLE,
                                     "the saga store (Redis) is not "
@@ -632,17 +531,6 @@ ngx_http_eda_saga_cleanup(void *data)
 }
 
 
-int64_t
-ngx_eda_saga_now_ms(void)
-{
-    ngx_time_t  *tp;
-
-    tp = ngx_timeofday();
-
-    return (int64_t) tp->sec * 1000 + tp->msec;
-}
-
-
 /* ------------------------------------------------------------------------
  * configuration
  */
@@ -665,7 +553,7 @@ ngx_http_eda_saga_init_main_conf(ngx_conf_t *cf, void *conf)
 
     emcf = ngx_http_conf_get_module_main_conf(cf, ngx_eda_module);
 
-    if (smcf->defs != NULL && emcf->redis == NULL) {
+    if (smcf->saga.defs != NULL && emcf->redis == NULL) {
         ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
                       "\"eda_saga_definitions\" requires \"eda_redis\" (the "
                       "sagas' state lives there)");
@@ -679,7 +567,7 @@ ngx_http_eda_saga_init_main_conf(ngx_conf_t *cf, void *conf)
     u = smcf->uses->elts;
 
     for (i = 0; i < smcf->uses->nelts; i++) {
-        if (smcf->defs == NULL) {
+        if (smcf->saga.defs == NULL) {
             ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
                           "\"eda_saga %V\" in %V:%ui requires "
                           "\"eda_saga_definitions\" in the http block",
@@ -687,13 +575,13 @@ ngx_http_eda_saga_init_main_conf(ngx_conf_t *cf, void *conf)
             return NGX_CONF_ERROR;
         }
 
-        if (ngx_eda_saga_find(smcf->defs, (char *) u[i].name.data,
+        if (ngx_eda_saga_find(smcf->saga.defs, (char *) u[i].name.data,
                               u[i].name.len) == NULL)
         {
             ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
                           "\"eda_saga %V\" in %V:%ui: no saga \"%V\" in "
                           "\"%V\"", &u[i].name, &u[i].file, u[i].line,
-                          &u[i].name, &smcf->file);
+                          &u[i].name, &smcf->saga.file);
             return NGX_CONF_ERROR;
         }
     }
@@ -730,65 +618,139 @@ ngx_http_eda_saga_definitions(ngx_conf_t *cf, ngx_command_t *cmd,
 {
     ngx_http_eda_saga_main_conf_t *smcf = conf;
 
-    char                  err[512];
-    u_char               *buf;
-    size_t                size;
-    ssize_t               n;
-    ngx_str_t            *value, dir, *t;
-    ngx_uint_t            i, j, k, c, found;
-    ngx_file_t            file;
-    ngx_file_info_t       fi;
-    ngx_pool_cleanup_t   *cln;
+    ngx_str_t             dir;
+    ngx_eda_saga_conf_t  *sc;
     ngx_eda_main_conf_t  *emcf;
-    ngx_eda_saga_cmd_t   *sc;
-    ngx_array_t          *topics;
 
-    if (smcf->defs != NULL) {
+    sc = &smcf->saga;
+
+    if (sc->defs != NULL) {
         return "is duplicate";
     }
 
+    if (ngx_http_eda_saga_params(cf, cmd, sc, &dir) != NGX_OK
+        || ngx_http_eda_saga_load(cf, cmd, sc) != NGX_OK)
+    {
+        return NGX_CONF_ERROR;
+    }
+
+    sc->topics = ngx_http_eda_saga_reply_topics(cf, sc->defs);
+    if (sc->topics == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    if (ngx_http_eda_saga_add_path(cf, sc, &dir) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    emcf = ngx_http_conf_get_module_main_conf(cf, ngx_eda_module);
+
+    sc->emcf = emcf;
+    emcf->redis_used = 1;
+    ngx_eda_require_producer(cf, emcf, &cmd->name);
+
+    return NGX_CONF_OK;
+}
+
+
+/* the file (as a full name) and the parameters after it */
+
+static ngx_int_t
+ngx_http_eda_saga_params(ngx_conf_t *cf, ngx_command_t *cmd,
+    ngx_eda_saga_conf_t *sc, ngx_str_t *dir)
+{
+    ngx_str_t   *value;
+    ngx_uint_t   i;
+
     value = cf->args->elts;
-    ngx_str_set(&dir, "eda_saga_temp");
-    ngx_str_set(&smcf->group, "eda-saga");
+    ngx_str_set(dir, "eda_saga_temp");
+    ngx_str_set(&sc->group, "eda-saga");
 
     for (i = 2; i < cf->args->nelts; i++) {
         if (ngx_strncmp(value[i].data, "work_dir=", 9) == 0
             && value[i].len > 9)
         {
-            dir.data = value[i].data + 9;
-            dir.len = value[i].len - 9;
+            dir->data = value[i].data + 9;
+            dir->len = value[i].len - 9;
 
         } else if (ngx_strncmp(value[i].data, "group=", 6) == 0
                    && value[i].len > 6)
         {
-            smcf->group.data = value[i].data + 6;
-            smcf->group.len = value[i].len - 6;
+            sc->group.data = value[i].data + 6;
+            sc->group.len = value[i].len - 6;
 
         } else {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                                "invalid parameter \"%V\" in \"%V\"",
                                &value[i], &cmd->name);
-            return NGX_CONF_ERROR;
+            return NGX_ERROR;
         }
     }
 
-    smcf->file = value[1];
+    sc->file = value[1];
 
-    if (ngx_conf_full_name(cf->cycle, &smcf->file, 1) != NGX_OK) {
-        return NGX_CONF_ERROR;
+    return ngx_conf_full_name(cf->cycle, &sc->file, 1);
+}
+
+
+/* the definitions, read and checked, freed with the configuration */
+
+static ngx_int_t
+ngx_http_eda_saga_load(ngx_conf_t *cf, ngx_command_t *cmd,
+    ngx_eda_saga_conf_t *sc)
+{
+    char                 err[512];
+    u_char              *buf;
+    size_t               size;
+    ngx_pool_cleanup_t  *cln;
+
+    buf = ngx_http_eda_saga_read_file(cf, cmd, &sc->file, &size);
+    if (buf == NULL) {
+        return NGX_ERROR;
     }
 
+    sc->defs = ngx_eda_saga_defs_parse((char *) buf, size, err, sizeof(err));
+
+    ngx_free(buf);
+
+    if (sc->defs == NULL) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "\"%V\": \"%V\": %s",
+                           &cmd->name, &sc->file, err);
+        return NGX_ERROR;
+    }
+
+    cln = ngx_pool_cleanup_add(cf->pool, 0);
+    if (cln == NULL) {
+        return NGX_ERROR;
+    }
+
+    cln->handler = ngx_http_eda_saga_free_defs;
+    cln->data = sc->defs;
+
+    return NGX_OK;
+}
+
+
+/* NAME's content (at most 4M) in a buffer to ngx_free(), or NULL */
+
+static u_char *
+ngx_http_eda_saga_read_file(ngx_conf_t *cf, ngx_command_t *cmd,
+    ngx_str_t *name, size_t *size)
+{
+    u_char           *buf;
+    ssize_t           n;
+    ngx_file_t        file;
+    ngx_file_info_t   fi;
+
     ngx_memzero(&file, sizeof(ngx_file_t));
-    file.name = smcf->file;
+    file.name = *name;
     file.log = cf->log;
 
-    file.fd = ngx_open_file(smcf->file.data, NGX_FILE_RDONLY, NGX_FILE_OPEN,
-                            0);
+    file.fd = ngx_open_file(name->data, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
     if (file.fd == NGX_INVALID_FILE) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
-                           "\"%V\": cannot open \"%V\"", &cmd->name,
-                           &smcf->file);
-        return NGX_CONF_ERROR;
+                           "\"%V\": cannot open \"%V\"", &cmd->name, name);
+        return NULL;
     }
 
     buf = NULL;
@@ -798,114 +760,27 @@ ngx_http_eda_saga_definitions(ngx_conf_t *cf, ngx_command_t *cmd,
     {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "\"%V\": \"%V\" is not a file of at most 4M",
-                           &cmd->name, &smcf->file);
+                           &cmd->name, name);
         goto failed;
     }
 
-    size = (size_t) ngx_file_size(&fi);
+    *size = (size_t) ngx_file_size(&fi);
 
-    buf = ngx_alloc(size + 1, cf->log);
+    buf = ngx_alloc(*size + 1, cf->log);
     if (buf == NULL) {
         goto failed;
     }
 
-    n = ngx_read_file(&file, buf, size, 0);
-    if (n != (ssize_t) size) {
+    n = ngx_read_file(&file, buf, *size, 0);
+    if (n != (ssize_t) *size) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "\"%V\": cannot read \"%V\"",
-                           &cmd->name, &smcf->file);
+                           &cmd->name, name);
         goto failed;
     }
 
-    smcf->defs = ngx_eda_saga_defs_parse((char *) buf, size, err,
-                                         sizeof(err));
-    if (smcf->defs == NULL) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "\"%V\": \"%V\": %s",
-                           &cmd->name, &smcf->file, err);
-        goto failed;
-    }
-
-    ngx_free(buf);
     (void) ngx_close_file(file.fd);
 
-    cln = ngx_pool_cleanup_add(cf->pool, 0);
-    if (cln == NULL) {
-        return NGX_CONF_ERROR;
-    }
-
-    cln->handler = ngx_http_eda_saga_free_defs;
-    cln->data = smcf->defs;
-
-    /* every reply topic, once: what the coordinator consumes */
-
-    topics = ngx_array_create(cf->pool, 8, sizeof(ngx_str_t));
-    if (topics == NULL) {
-        return NGX_CONF_ERROR;
-    }
-
-    for (i = 0; i < smcf->defs->nsagas; i++) {
-        for (j = 0; j < smcf->defs->sagas[i].nsteps; j++) {
-            for (c = 0; c < 2; c++) {
-                sc = c ? &smcf->defs->sagas[i].steps[j].compensation
-                       : &smcf->defs->sagas[i].steps[j].forward;
-
-                if (sc->topic == NULL) {
-                    continue;
-                }
-
-                t = topics->elts;
-                found = 0;
-
-                for (k = 0; k < topics->nelts; k++) {
-                    if (ngx_strcmp(t[k].data, sc->reply_topic) == 0) {
-                        found = 1;
-                    }
-                }
-
-                if (found) {
-                    continue;
-                }
-
-                t = ngx_array_push(topics);
-                if (t == NULL) {
-                    return NGX_CONF_ERROR;
-                }
-
-                t->data = (u_char *) sc->reply_topic;
-                t->len = ngx_strlen(sc->reply_topic);
-            }
-        }
-    }
-
-    /* the coordinator's process */
-
-    smcf->path = ngx_pcalloc(cf->pool, sizeof(ngx_path_t));
-    if (smcf->path == NULL) {
-        return NGX_CONF_ERROR;
-    }
-
-    smcf->path->name = dir;
-
-    if (ngx_conf_full_name(cf->cycle, &smcf->path->name, 0) != NGX_OK) {
-        return NGX_CONF_ERROR;
-    }
-
-    smcf->path->manager = ngx_eda_saga_coordinator;
-    smcf->path->data = smcf;
-    smcf->path->conf_file = cf->conf_file->file.name.data;
-    smcf->path->line = cf->conf_file->line;
-
-    if (ngx_add_path(cf, &smcf->path) != NGX_OK) {
-        return NGX_CONF_ERROR;
-    }
-
-    emcf = ngx_http_conf_get_module_main_conf(cf, ngx_eda_module);
-
-    smcf->emcf = emcf;
-    smcf->topics = topics;
-    emcf->redis_used = 1;
-    ngx_eda_require_producer(cf, emcf, &cmd->name);
-
-    return NGX_CONF_OK;
+    return buf;
 
 failed:
 
@@ -915,7 +790,89 @@ failed:
 
     (void) ngx_close_file(file.fd);
 
-    return NGX_CONF_ERROR;
+    return NULL;
+}
+
+
+/* every reply topic, once: what the coordinator consumes */
+
+static ngx_array_t *
+ngx_http_eda_saga_reply_topics(ngx_conf_t *cf, ngx_eda_saga_defs_t *defs)
+{
+    ngx_str_t           *t;
+    ngx_uint_t           i, j, k, c;
+    ngx_array_t         *topics;
+    ngx_eda_saga_cmd_t  *sc;
+
+    topics = ngx_array_create(cf->pool, 8, sizeof(ngx_str_t));
+    if (topics == NULL) {
+        return NULL;
+    }
+
+    for (i = 0; i < defs->nsagas; i++) {
+        for (j = 0; j < defs->sagas[i].nsteps; j++) {
+            for (c = 0; c < 2; c++) {
+                sc = c ? &defs->sagas[i].steps[j].compensation
+                       : &defs->sagas[i].steps[j].forward;
+
+                if (sc->topic == NULL) {
+                    continue;
+                }
+
+                t = topics->elts;
+
+                for (k = 0; k < topics->nelts; k++) {
+                    if (ngx_strcmp(t[k].data, sc->reply_topic) == 0) {
+                        break;
+                    }
+                }
+
+                if (k < topics->nelts) {
+                    continue;
+                }
+
+                t = ngx_array_push(topics);
+                if (t == NULL) {
+                    return NULL;
+                }
+
+                t->data = (u_char *) sc->reply_topic;
+                t->len = ngx_strlen(sc->reply_topic);
+            }
+        }
+    }
+
+    return topics;
+}
+
+
+/* the coordinator's process: the manager of a path of its own */
+
+static ngx_int_t
+ngx_http_eda_saga_add_path(ngx_conf_t *cf, ngx_eda_saga_conf_t *sc,
+    ngx_str_t *dir)
+{
+    sc->path = ngx_pcalloc(cf->pool, sizeof(ngx_path_t));
+    if (sc->path == NULL) {
+        return NGX_ERROR;
+    }
+
+    sc->path->name = *dir;
+
+    if (ngx_conf_full_name(cf->cycle, &sc->path->name, 0) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    sc->path->manager = ngx_eda_saga_coordinator;
+    sc->path->data = sc;
+    sc->path->conf_file = cf->conf_file->file.name.data;
+    sc->path->line = cf->conf_file->line;
+
+    if (ngx_add_path(cf, &sc->path) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
 }
 
 
