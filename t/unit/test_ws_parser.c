@@ -18,10 +18,49 @@
 #include "eda_ws_stream.h"
 
 
+#define STREAM_FRAMES  3
+
+/* a table's names for the opcodes, close codes and frame contents */
+#define OP_CONT        NGX_EDA_WS_OP_CONT
+#define OP_TEXT        NGX_EDA_WS_OP_TEXT
+#define OP_BINARY      NGX_EDA_WS_OP_BINARY
+#define OP_CLOSE       NGX_EDA_WS_OP_CLOSE
+#define OP_PING        NGX_EDA_WS_OP_PING
+#define OP_PONG        NGX_EDA_WS_OP_PONG
+#define RAW            0x100          /* the bytes as they are */
+#define PROTOCOL       NGX_EDA_WS_CLOSE_PROTOCOL
+#define INVALID        NGX_EDA_WS_CLOSE_INVALID
+
+#define S(s)           s, sizeof(s) - 1
+#define A(a)           a, sizeof(a)
+
+#define X25            "xxxxxxxxxxxxxxxxxxxxxxxxx"
+#define X125           X25 X25 X25 X25 X25
+
+
+/* a frame of a stream: masked like a client's, or RAW */
+typedef struct {
+    unsigned int    fin;
+    unsigned int    opcode;
+    const void     *data;             /* NULL: no more frames */
+    size_t          len;
+} stream_frame_t;
+
+
+typedef struct {
+    stream_frame_t  frames[STREAM_FRAMES];
+    size_t          max;
+    unsigned int    want;             /* a close code, 0: no error */
+} stream_case_t;
+
+
 static void test_rfc_examples(void);
 static void test_many_frames(void);
 static void test_interleaved(void);
 static void test_protocol_errors(void);
+static void test_protocol_streams(void);
+static void test_close_codes(void);
+static void run_streams(const stream_case_t *sc, size_t n);
 static void test_fail_fast(void);
 static void test_utf8_fragments(void);
 static void test_max_message(void);
@@ -221,21 +260,50 @@ test_interleaved(void)
 }
 
 
+/* RSV bits, reserved opcodes, fragmented control frames */
 static void
 test_protocol_errors(void)
 {
     size_t                i;
     unsigned int          op;
-    unsigned char         pl[200];
-    static unsigned int   bad_codes[] = {
-        0, 1, 999, 1004, 1005, 1006, 1015, 1016, 1100, 2000, 2999, 5000,
-        65535
-    };
-    static unsigned int   good_codes[] = {
-        1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013,
-        1014, 3000, 3999, 4000, 4999
-    };
     static unsigned char  rsv[] = { 0x40, 0x20, 0x10 };
+
+    /* RSV1, RSV2, RSV3: no extension was negotiated */
+    for (i = 0; i < sizeof(rsv); i++) {
+        stream_reset(&st);
+        add_str(&st, 1, NGX_EDA_WS_OP_TEXT, "ok");
+        add_str(&st, 1, NGX_EDA_WS_OP_TEXT, "rsv");
+        st.buf[8] |= rsv[i];
+        EDA_CHECK(fails_with(&st, 1024, NGX_EDA_WS_CLOSE_PROTOCOL));
+    }
+
+    /* reserved opcodes */
+    for (op = 0x3; op <= 0xf; op++) {
+        if (op >= NGX_EDA_WS_OP_CLOSE && op <= NGX_EDA_WS_OP_PONG) {
+            continue;
+        }
+
+        stream_reset(&st);
+        add_str(&st, 1, op, "x");
+        EDA_CHECK(fails_with(&st, 1024, NGX_EDA_WS_CLOSE_PROTOCOL));
+    }
+
+    /* control frames are never fragmented */
+    for (op = NGX_EDA_WS_OP_CLOSE; op <= NGX_EDA_WS_OP_PONG; op++) {
+        stream_reset(&st);
+        add_str(&st, 0, op, "");
+        EDA_CHECK(fails_with(&st, 1024, NGX_EDA_WS_CLOSE_PROTOCOL));
+    }
+
+    test_protocol_streams();
+    test_close_codes();
+}
+
+
+/* each stream and the close code it must fail with, or 0: none */
+static void
+test_protocol_streams(void)
+{
     static unsigned char  len16_short[] = {
         0x82, 0xfe, 0x00, 0x05, 1, 2, 3, 4, 'a', 'b', 'c', 'd', 'e'
     };
@@ -258,107 +326,77 @@ test_protocol_errors(void)
         0x89, 0xff, 0, 0, 0, 0, 0, 0, 0, 0x7e, 1, 2, 3, 4
     };
 
-    memset(pl, 'x', sizeof(pl));
+    static const stream_case_t  cases[] = {
 
-    /* RSV1, RSV2, RSV3: no extension was negotiated */
-    for (i = 0; i < sizeof(rsv); i++) {
-        stream_reset(&st);
-        add_str(&st, 1, NGX_EDA_WS_OP_TEXT, "ok");
-        add_str(&st, 1, NGX_EDA_WS_OP_TEXT, "rsv");
-        st.buf[8] |= rsv[i];
-        EDA_CHECK(fails_with(&st, 1024, NGX_EDA_WS_CLOSE_PROTOCOL));
-    }
+        /* unmasked, after a good frame */
+        { { { 1, OP_TEXT, S("ok") }, { 0, RAW, S("\x82\x01x") } },
+          1024, PROTOCOL },
 
-    /* reserved opcodes */
-    for (op = 0x3; op <= 0xf; op++) {
-        if (op >= NGX_EDA_WS_OP_CLOSE && op <= NGX_EDA_WS_OP_PONG) {
-            continue;
-        }
+        /* control frames: at most 125 bytes */
+        { { { 1, OP_PING, S(X125) }, { 1, OP_PONG, S(X125) },
+            { 1, OP_CLOSE, S("\x03\xe8") } },
+          1024, 0 },
+        { { { 0, RAW, A(ping126) } }, 1024, PROTOCOL },
+        { { { 0, RAW, A(ping127) } }, 1024, PROTOCOL },
 
-        stream_reset(&st);
-        add_str(&st, 1, op, "x");
-        EDA_CHECK(fails_with(&st, 1024, NGX_EDA_WS_CLOSE_PROTOCOL));
-    }
+        /* fragmentation out of order */
+        { { { 1, OP_CONT, S("x") } }, 1024, PROTOCOL },
+        { { { 1, OP_TEXT, S("done") }, { 0, OP_CONT, S("x") } },
+          1024, PROTOCOL },
+        { { { 0, OP_TEXT, S("a") }, { 1, OP_TEXT, S("b") } },
+          1024, PROTOCOL },
+        { { { 0, OP_BINARY, S("a") }, { 1, OP_PING, S("") },
+            { 0, OP_BINARY, S("b") } },
+          1024, PROTOCOL },
 
-    /* unmasked, after a good frame */
-    stream_reset(&st);
-    add_str(&st, 1, NGX_EDA_WS_OP_TEXT, "ok");
-    add_raw(&st, "\x82\x01x", 3);
-    EDA_CHECK(fails_with(&st, 1024, NGX_EDA_WS_CLOSE_PROTOCOL));
+        /* lengths: minimal encoding, the 64-bit high bit */
+        { { { 0, RAW, A(len16_short) } }, 1024, PROTOCOL },
+        { { { 0, RAW, A(len16_125) } }, 1024, PROTOCOL },
+        { { { 0, RAW, A(len64_short) } }, 1024, PROTOCOL },
+        { { { 0, RAW, A(len64_ffff) } }, 1 << 20, PROTOCOL },
+        { { { 0, RAW, A(len64_msb) } }, (size_t) -1, PROTOCOL },
 
-    /* control frames: at most 125 bytes, never fragmented */
-    stream_reset(&st);
-    add_frame(&st, 1, NGX_EDA_WS_OP_PING, pl, 125);
-    add_frame(&st, 1, NGX_EDA_WS_OP_PONG, pl, 125);
-    add_frame(&st, 1, NGX_EDA_WS_OP_CLOSE, "\x03\xe8", 2);
-    EDA_CHECK(parses_ok(&st, 1024));
+        /* close frames: a 1-byte payload ... */
+        { { { 1, OP_CLOSE, S("\x03") } }, 1024, PROTOCOL },
 
-    stream_reset(&st);
-    add_raw(&st, ping126, sizeof(ping126));
-    EDA_CHECK(fails_with(&st, 1024, NGX_EDA_WS_CLOSE_PROTOCOL));
+        /* ... even when the bytes of an earlier ping would make a code */
+        { { { 1, OP_PING, S("\x03\xe8") }, { 1, OP_CLOSE, S("\x03") } },
+          1024, PROTOCOL },
 
-    stream_reset(&st);
-    add_raw(&st, ping127, sizeof(ping127));
-    EDA_CHECK(fails_with(&st, 1024, NGX_EDA_WS_CLOSE_PROTOCOL));
+        /* a reason that is not UTF-8 (code 1000) */
+        { { { 1, OP_CLOSE,
+              S("\x03\xe8\xce\xba\xe1\xbd\xb9\xcf\x83\xed\xa0\x80") } },
+          1024, INVALID },
+        { { { 1, OP_CLOSE, S("\x03\xe8" "ok\xc3") } }, 1024, INVALID },
 
-    for (op = NGX_EDA_WS_OP_CLOSE; op <= NGX_EDA_WS_OP_PONG; op++) {
-        stream_reset(&st);
-        add_str(&st, 0, op, "");
-        EDA_CHECK(fails_with(&st, 1024, NGX_EDA_WS_CLOSE_PROTOCOL));
-    }
+        /* text that is not UTF-8 */
+        { { { 1, OP_TEXT, S("bad \xff byte") } }, 1024, INVALID },
 
-    /* fragmentation out of order */
-    stream_reset(&st);
-    add_str(&st, 1, NGX_EDA_WS_OP_CONT, "x");
-    EDA_CHECK(fails_with(&st, 1024, NGX_EDA_WS_CLOSE_PROTOCOL));
+        /* binary is not checked */
+        { { { 1, OP_BINARY, S("bad \xff byte") } }, 1024, 0 },
 
-    stream_reset(&st);
-    add_str(&st, 1, NGX_EDA_WS_OP_TEXT, "done");
-    add_str(&st, 0, NGX_EDA_WS_OP_CONT, "x");
-    EDA_CHECK(fails_with(&st, 1024, NGX_EDA_WS_CLOSE_PROTOCOL));
+        /* nor are ping and pong payloads */
+        { { { 1, OP_PING, S("\xff") }, { 1, OP_PONG, S("\xc0\x80") } },
+          1024, 0 }
+    };
 
-    stream_reset(&st);
-    add_str(&st, 0, NGX_EDA_WS_OP_TEXT, "a");
-    add_str(&st, 1, NGX_EDA_WS_OP_TEXT, "b");
-    EDA_CHECK(fails_with(&st, 1024, NGX_EDA_WS_CLOSE_PROTOCOL));
+    run_streams(cases, sizeof(cases) / sizeof(cases[0]));
+}
 
-    stream_reset(&st);
-    add_str(&st, 0, NGX_EDA_WS_OP_BINARY, "a");
-    add_str(&st, 1, NGX_EDA_WS_OP_PING, "");
-    add_str(&st, 0, NGX_EDA_WS_OP_BINARY, "b");
-    EDA_CHECK(fails_with(&st, 1024, NGX_EDA_WS_CLOSE_PROTOCOL));
 
-    /* lengths: minimal encoding, the 64-bit high bit */
-    stream_reset(&st);
-    add_raw(&st, len16_short, sizeof(len16_short));
-    EDA_CHECK(fails_with(&st, 1024, NGX_EDA_WS_CLOSE_PROTOCOL));
-
-    stream_reset(&st);
-    add_raw(&st, len16_125, sizeof(len16_125));
-    EDA_CHECK(fails_with(&st, 1024, NGX_EDA_WS_CLOSE_PROTOCOL));
-
-    stream_reset(&st);
-    add_raw(&st, len64_short, sizeof(len64_short));
-    EDA_CHECK(fails_with(&st, 1024, NGX_EDA_WS_CLOSE_PROTOCOL));
-
-    stream_reset(&st);
-    add_raw(&st, len64_ffff, sizeof(len64_ffff));
-    EDA_CHECK(fails_with(&st, 1 << 20, NGX_EDA_WS_CLOSE_PROTOCOL));
-
-    stream_reset(&st);
-    add_raw(&st, len64_msb, sizeof(len64_msb));
-    EDA_CHECK(fails_with(&st, (size_t) -1, NGX_EDA_WS_CLOSE_PROTOCOL));
-
-    /* close frames: a 1-byte payload, codes, the reason's UTF-8 */
-    stream_reset(&st);
-    add_frame(&st, 1, NGX_EDA_WS_OP_CLOSE, "\x03", 1);
-    EDA_CHECK(fails_with(&st, 1024, NGX_EDA_WS_CLOSE_PROTOCOL));
-
-    /* ... even when the bytes of an earlier ping would make a code */
-    stream_reset(&st);
-    add_frame(&st, 1, NGX_EDA_WS_OP_PING, "\x03\xe8", 2);
-    add_frame(&st, 1, NGX_EDA_WS_OP_CLOSE, "\x03", 1);
-    EDA_CHECK(fails_with(&st, 1024, NGX_EDA_WS_CLOSE_PROTOCOL));
+/* close codes: the reserved and unknown ones fail, the others parse */
+static void
+test_close_codes(void)
+{
+    size_t               i;
+    static unsigned int  bad_codes[] = {
+        0, 1, 999, 1004, 1005, 1006, 1015, 1016, 1100, 2000, 2999, 5000,
+        65535
+    };
+    static unsigned int  good_codes[] = {
+        1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013,
+        1014, 3000, 3999, 4000, 4999
+    };
 
     for (i = 0; i < sizeof(bad_codes) / sizeof(bad_codes[0]); i++) {
         stream_reset(&st);
@@ -373,30 +411,39 @@ test_protocol_errors(void)
         EDA_CHECK(parses_ok(&st, 1024));
         EDA_CHECK(ngx_eda_ws_close_code_valid(good_codes[i]));
     }
+}
 
-    stream_reset(&st);
-    add_close(&st, 1000, "\xce\xba\xe1\xbd\xb9\xcf\x83\xed\xa0\x80", 10);
-    EDA_CHECK(fails_with(&st, 1024, NGX_EDA_WS_CLOSE_INVALID));
 
-    stream_reset(&st);
-    add_close(&st, 1000, "ok\xc3", 3);
-    EDA_CHECK(fails_with(&st, 1024, NGX_EDA_WS_CLOSE_INVALID));
+/* each case's frames built into one stream, and its outcome judged */
+static void
+run_streams(const stream_case_t *sc, size_t n)
+{
+    int                   ok;
+    size_t                i, k;
+    const stream_frame_t  *f;
 
-    /* text that is not UTF-8 */
-    stream_reset(&st);
-    add_str(&st, 1, NGX_EDA_WS_OP_TEXT, "bad \xff byte");
-    EDA_CHECK(fails_with(&st, 1024, NGX_EDA_WS_CLOSE_INVALID));
+    for (i = 0; i < n; i++) {
+        stream_reset(&st);
 
-    /* binary is not checked */
-    stream_reset(&st);
-    add_str(&st, 1, NGX_EDA_WS_OP_BINARY, "bad \xff byte");
-    EDA_CHECK(parses_ok(&st, 1024));
+        for (k = 0; k < STREAM_FRAMES && sc[i].frames[k].data != NULL; k++) {
+            f = &sc[i].frames[k];
 
-    /* nor are ping and pong payloads */
-    stream_reset(&st);
-    add_str(&st, 1, NGX_EDA_WS_OP_PING, "\xff");
-    add_str(&st, 1, NGX_EDA_WS_OP_PONG, "\xc0\x80");
-    EDA_CHECK(parses_ok(&st, 1024));
+            if (f->opcode == RAW) {
+                add_raw(&st, f->data, f->len);
+
+            } else {
+                add_frame(&st, f->fin, f->opcode, f->data, f->len);
+            }
+        }
+
+        ok = sc[i].want == 0 ? parses_ok(&st, sc[i].max)
+                             : fails_with(&st, sc[i].max, sc[i].want);
+        if (!ok) {
+            printf("stream case %zu\n", i);
+        }
+
+        EDA_CHECK(ok);
+    }
 }
 
 
