@@ -55,6 +55,7 @@ typedef struct {
 
 
 static void test_rfc_examples(void);
+static void test_rfc_lengths(void);
 static void test_many_frames(void);
 static void test_interleaved(void);
 static void test_protocol_errors(void);
@@ -72,8 +73,6 @@ static void
 test_rfc_examples(void)
 {
     rec_t                 r;
-    size_t                i;
-    unsigned char        *big;
     static unsigned char  hello_masked[] = {
         0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58
     };
@@ -137,6 +136,16 @@ test_rfc_examples(void)
     EDA_CHECK(ev_is(&r, 0, NGX_EDA_WS_OP_PING, "Hello"));
     EDA_CHECK(ev_is(&r, 1, NGX_EDA_WS_OP_PONG, "Hello"));
     rec_free(&r);
+}
+
+
+/* the lengths of 16 and 64 bits, as the writer makes them */
+static void
+test_rfc_lengths(void)
+{
+    rec_t           r;
+    size_t          i;
+    unsigned char  *big;
 
     big = malloc(BIG + 1);
     if (big == NULL) {
@@ -762,6 +771,7 @@ main(void)
     }
 
     test_rfc_examples();
+    test_rfc_lengths();
     test_many_frames();
     test_interleaved();
     test_protocol_errors();

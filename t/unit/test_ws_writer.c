@@ -20,6 +20,7 @@
 static int accept_is(const char *key, const char *want);
 static void test_accept(void);
 static void test_writer(void);
+static void test_writer_control(void);
 static void test_roundtrip(void);
 
 
@@ -73,7 +74,6 @@ test_accept(void)
 static void
 test_writer(void)
 {
-    char           reason[200];
     size_t         n;
     unsigned char  out[NGX_EDA_WS_MAX_CONTROL_FRAME + 1];
 
@@ -105,6 +105,16 @@ test_writer(void)
 
     n = ngx_eda_ws_frame_header(out, NGX_EDA_WS_OP_CONT, 1, 3);
     EDA_CHECK(n == 2 && memcmp(out, "\x80\x03", 2) == 0);
+}
+
+
+/* close frames, their reasons cut to fit, ping and pong */
+static void
+test_writer_control(void)
+{
+    char           reason[200];
+    size_t         n;
+    unsigned char  out[NGX_EDA_WS_MAX_CONTROL_FRAME + 1];
 
     /* close frames */
     n = ngx_eda_ws_close_frame(out, 0, "ignored", 7);
@@ -238,6 +248,7 @@ main(void)
 
     test_accept();
     test_writer();
+    test_writer_control();
     test_roundtrip();
 
     free(st.buf);
