@@ -48,6 +48,18 @@ typedef struct {
 } fuzz_ws_expect_t;
 
 
+/* a round trip: the client stream built and the events it must give */
+typedef struct {
+    unsigned char     *s;
+    size_t             slen;
+    size_t             frag;
+    size_t             nexp;
+    uint32_t           rnd;
+    fuzz_ws_expect_t   want[FUZZ_WS_MAX_EXPECT];
+    unsigned char      cf[NGX_EDA_WS_MAX_CONTROL_FRAME];
+} fuzz_ws_trip_t;
+
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void fuzz_ws_run(const unsigned char *in, size_t len, size_t max,
@@ -55,6 +67,13 @@ static void fuzz_ws_run(const unsigned char *in, size_t len, size_t max,
 static void fuzz_ws_check_event(const ngx_eda_ws_event_t *ev, size_t max);
 static void fuzz_ws_roundtrip(const unsigned char *in, size_t len,
     uint32_t seed);
+static void fuzz_ws_trip_message(fuzz_ws_trip_t *t, const unsigned char *in,
+    size_t len, unsigned int op);
+static void fuzz_ws_trip_close(fuzz_ws_trip_t *t, const unsigned char *in,
+    size_t len, unsigned int op);
+static void fuzz_ws_trip_expect(fuzz_ws_trip_t *t, unsigned int opcode,
+    unsigned int code, const unsigned char *data, size_t len);
+static void fuzz_ws_trip_parse(fuzz_ws_trip_t *t, size_t max);
 static size_t fuzz_ws_client_frame(unsigned char *out, unsigned int fin,
     unsigned int opcode, const unsigned char *data, size_t len,
     uint32_t *rnd);
@@ -257,115 +276,151 @@ fuzz_ws_check_event(const ngx_eda_ws_event_t *ev, size_t max)
 static void
 fuzz_ws_roundtrip(const unsigned char *in, size_t len, uint32_t seed)
 {
-    int                   rc;
-    size_t                i, n, pos, off, chunk, cap, slen, cut, frag;
-    size_t                nexp, got, clen, rlen;
-    uint32_t              rnd;
-    unsigned int          op, fin;
-    unsigned char        *s;
-    unsigned char         cf[NGX_EDA_WS_MAX_CONTROL_FRAME];
-    fuzz_ws_expect_t      want[FUZZ_WS_MAX_EXPECT];
-    ngx_eda_ws_event_t    ev;
-    ngx_eda_ws_parser_t   p;
+    size_t          cap;
+    unsigned int    op;
+    fuzz_ws_trip_t  t;
 
-    rnd = seed ^ 0x5bd1e995u;
-    frag = 1 + fuzz_ws_next(&rnd) % 6;
+    t.rnd = seed ^ 0x5bd1e995u;
+    t.frag = 1 + fuzz_ws_next(&t.rnd) % 6;
 
     /* at most 6 data frames, 6 pings and a close, 14 + 125 bytes each */
     cap = len + 13 * (14 + NGX_EDA_WS_MAX_CONTROL);
 
-    s = malloc(cap);
-    if (s == NULL) {
+    t.s = malloc(cap);
+    if (t.s == NULL) {
         return;
     }
 
     op = ngx_eda_utf8_valid(in, len) ? NGX_EDA_WS_OP_TEXT
                                         : NGX_EDA_WS_OP_BINARY;
-    slen = 0;
-    nexp = 0;
+    t.slen = 0;
+    t.nexp = 0;
+
+    fuzz_ws_trip_message(&t, in, len, op);
+    fuzz_ws_trip_close(&t, in, len, op);
+
+    if (t.slen > cap) {
+        fuzz_ws_fail("round-trip buffer overflow");
+    }
+
+    fuzz_ws_trip_parse(&t, len);
+
+    free(t.s);
+}
+
+
+/* the input as one message of t->frag fragments, pings between them */
+static void
+fuzz_ws_trip_message(fuzz_ws_trip_t *t, const unsigned char *in,
+    size_t len, unsigned int op)
+{
+    size_t        i, n, off, cut;
+    unsigned int  fin;
+
     off = 0;
 
-    for (i = 0; i < frag; i++) {
-        if (i + 1 == frag) {
+    for (i = 0; i < t->frag; i++) {
+        if (i + 1 == t->frag) {
             cut = len - off;
 
         } else {
-            cut = len - off == 0 ? 0 : fuzz_ws_next(&rnd) % (len - off + 1);
+            cut = len - off == 0 ? 0
+                                 : fuzz_ws_next(&t->rnd) % (len - off + 1);
         }
 
-        fin = (i + 1 == frag);
-        slen += fuzz_ws_client_frame(s + slen, fin,
-                                     i == 0 ? op : NGX_EDA_WS_OP_CONT,
-                                     in + off, cut, &rnd);
+        fin = (i + 1 == t->frag);
+        t->slen += fuzz_ws_client_frame(t->s + t->slen, fin,
+                                        i == 0 ? op : NGX_EDA_WS_OP_CONT,
+                                        in + off, cut, &t->rnd);
         off += cut;
 
-        if (!fin && (fuzz_ws_next(&rnd) & 1)) {
+        if (!fin && (fuzz_ws_next(&t->rnd) & 1)) {
             n = len < NGX_EDA_WS_MAX_CONTROL ? len : NGX_EDA_WS_MAX_CONTROL;
-            n = fuzz_ws_next(&rnd) % (n + 1);
+            n = fuzz_ws_next(&t->rnd) % (n + 1);
 
-            slen += fuzz_ws_client_frame(s + slen, 1, NGX_EDA_WS_OP_PING,
-                                         in, n, &rnd);
-
-            want[nexp].opcode = NGX_EDA_WS_OP_PING;
-            want[nexp].code = 0;
-            want[nexp].data = in;
-            want[nexp].len = n;
-            nexp++;
+            t->slen += fuzz_ws_client_frame(t->s + t->slen, 1,
+                                            NGX_EDA_WS_OP_PING, in, n,
+                                            &t->rnd);
+            fuzz_ws_trip_expect(t, NGX_EDA_WS_OP_PING, 0, in, n);
         }
     }
 
-    want[nexp].opcode = op;
-    want[nexp].code = 0;
-    want[nexp].data = in;
-    want[nexp].len = len;
-    nexp++;
+    fuzz_ws_trip_expect(t, op, 0, in, len);
+}
 
-    /*
-     * The writer's close frame, as a client would send it: the reason is
-     * the input's longest valid prefix within 123 bytes, which for valid
-     * UTF-8 is all of it or falls short by less than one character.
-     */
-    clen = ngx_eda_ws_close_frame(cf, NGX_EDA_WS_CLOSE_NORMAL,
+
+/*
+ * The writer's close frame, as a client would send it: the reason is
+ * the input's longest valid prefix within 123 bytes, which for valid
+ * UTF-8 is all of it or falls short by less than one character.
+ */
+static void
+fuzz_ws_trip_close(fuzz_ws_trip_t *t, const unsigned char *in, size_t len,
+    unsigned int op)
+{
+    size_t  clen, rlen;
+
+    clen = ngx_eda_ws_close_frame(t->cf, NGX_EDA_WS_CLOSE_NORMAL,
                                   (const char *) in, len);
     rlen = ngx_eda_utf8_prefix(in, len, NGX_EDA_WS_MAX_REASON);
 
-    if (clen != 4 + rlen || cf[0] != (0x80 | NGX_EDA_WS_OP_CLOSE)
-        || cf[1] != clen - 2 || cf[2] != 0x03 || cf[3] != 0xe8
-        || (rlen != 0 && memcmp(cf + 4, in, rlen) != 0)
-        || !ngx_eda_utf8_valid(cf + 4, rlen)
+    if (clen != 4 + rlen || t->cf[0] != (0x80 | NGX_EDA_WS_OP_CLOSE)
+        || t->cf[1] != clen - 2 || t->cf[2] != 0x03 || t->cf[3] != 0xe8
+        || (rlen != 0 && memcmp(t->cf + 4, in, rlen) != 0)
+        || !ngx_eda_utf8_valid(t->cf + 4, rlen)
         || (op == NGX_EDA_WS_OP_TEXT && rlen != len
             && rlen + 4 <= NGX_EDA_WS_MAX_REASON))
     {
         fuzz_ws_fail("bad close frame from the writer");
     }
 
-    slen += fuzz_ws_client_frame(s + slen, 1, NGX_EDA_WS_OP_CLOSE,
-                                 cf + 2, clen - 2, &rnd);
+    t->slen += fuzz_ws_client_frame(t->s + t->slen, 1, NGX_EDA_WS_OP_CLOSE,
+                                    t->cf + 2, clen - 2, &t->rnd);
 
-    want[nexp].opcode = NGX_EDA_WS_OP_CLOSE;
-    want[nexp].code = NGX_EDA_WS_CLOSE_NORMAL;
-    want[nexp].data = cf + 4;
-    want[nexp].len = clen - 4;
-    nexp++;
+    fuzz_ws_trip_expect(t, NGX_EDA_WS_OP_CLOSE, NGX_EDA_WS_CLOSE_NORMAL,
+                        t->cf + 4, clen - 4);
+}
 
-    if (slen > cap) {
-        fuzz_ws_fail("round-trip buffer overflow");
-    }
 
-    ngx_eda_ws_parser_init(&p, len);
+static void
+fuzz_ws_trip_expect(fuzz_ws_trip_t *t, unsigned int opcode,
+    unsigned int code, const unsigned char *data, size_t len)
+{
+    fuzz_ws_expect_t  *e;
+
+    e = &t->want[t->nexp++];
+    e->opcode = opcode;
+    e->code = code;
+    e->data = data;
+    e->len = len;
+}
+
+
+/* the stream parsed in random pieces must give exactly the expected */
+static void
+fuzz_ws_trip_parse(fuzz_ws_trip_t *t, size_t max)
+{
+    int                   rc;
+    size_t                n, pos, off, chunk, got;
+    fuzz_ws_expect_t     *w;
+    ngx_eda_ws_event_t    ev;
+    ngx_eda_ws_parser_t   p;
+
+    ngx_eda_ws_parser_init(&p, max);
     got = 0;
 
-    for (off = 0; off < slen; off += chunk) {
-        chunk = 1 + fuzz_ws_next(&rnd) % 64;
+    for (off = 0; off < t->slen; off += chunk) {
+        chunk = 1 + fuzz_ws_next(&t->rnd) % 64;
 
-        if (chunk > slen - off) {
-            chunk = slen - off;
+        if (chunk > t->slen - off) {
+            chunk = t->slen - off;
         }
 
         pos = 0;
 
         for ( ;; ) {
-            rc = ngx_eda_ws_parse(&p, s + off + pos, chunk - pos, &n, &ev);
+            rc = ngx_eda_ws_parse(&p, t->s + off + pos, chunk - pos, &n,
+                                  &ev);
             pos += n;
 
             if (rc == NGX_EDA_WS_AGAIN) {
@@ -378,12 +433,11 @@ fuzz_ws_roundtrip(const unsigned char *in, size_t len, uint32_t seed)
                 fuzz_ws_fail("round trip failed to parse");
             }
 
-            if (got == nexp || ev.opcode != want[got].opcode
-                || ev.len != want[got].len
-                || (ev.len != 0
-                    && memcmp(ev.data, want[got].data, ev.len) != 0)
-                || (ev.opcode == NGX_EDA_WS_OP_CLOSE
-                    && ev.code != want[got].code))
+            w = &t->want[got];
+
+            if (got == t->nexp || ev.opcode != w->opcode || ev.len != w->len
+                || (ev.len != 0 && memcmp(ev.data, w->data, ev.len) != 0)
+                || (ev.opcode == NGX_EDA_WS_OP_CLOSE && ev.code != w->code))
             {
                 fprintf(stderr, "round trip: event %zu, opcode %u len %zu"
                         "\n", got, ev.opcode, ev.len);
@@ -394,12 +448,11 @@ fuzz_ws_roundtrip(const unsigned char *in, size_t len, uint32_t seed)
         }
     }
 
-    if (got != nexp) {
+    if (got != t->nexp) {
         fuzz_ws_fail("round trip lost events");
     }
 
     ngx_eda_ws_parser_destroy(&p);
-    free(s);
 }
 
 
