@@ -18,7 +18,7 @@
  * JSON Web Tokens (RFC 7519) in the JWS compact serialization (RFC 7515),
  * verified with keys and algorithms chosen by configuration, never by the
  * token.  No nginx types: only libc, OpenSSL 3 (libcrypto) and jansson, so
- * the same code is unit-tested (t/unit/test_jwt.c) and fuzzed
+ * the same code is unit-tested (t/unit/test_jwt_*.c) and fuzzed
  * (t/fuzz/fuzz_jwt.c).
  *
  * The order of work for one request:

@@ -18,7 +18,8 @@
  * The server side of RFC 6455 without nginx: the handshake's accept key,
  * an incremental parser of client frames, the writer of server frames and
  * the UTF-8 checks the protocol needs.  No nginx types: the same code is
- * unit-tested (t/unit/test_ws_codec.c) and fuzzed (t/fuzz/fuzz_ws.c).
+ * unit-tested (t/unit/test_ws_parser.c, test_ws_writer.c) and fuzzed
+ * (t/fuzz/fuzz_ws.c).
  *
  * Reading: the glue keeps one ngx_eda_ws_parser_t per connection and
  * feeds it whatever the socket gave, in chunks of any size:

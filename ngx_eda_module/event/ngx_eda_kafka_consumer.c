@@ -387,18 +387,11 @@ ngx_eda_kafka_consumer_error(rd_kafka_t *rk, int err, const char *reason,
 }
 
 
-/*
- * The record as an event, decoded by ngx_eda_ce_from_kafka() from its
- * headers and value: a structured CloudEvent as it is; binary mode from
- * its "ce_" headers and content-type; any other record as the data of an
- * event the gateway describes.  What the event owns is in PARSED; ID and
- * SOURCE are no longer written.
- */
+/* the record's headers and value, decoded by ngx_eda_ce_from_kafka() */
 
 ngx_int_t
 ngx_eda_kafka_record_event(const rd_kafka_message_t *msg,
-    ngx_eda_ce_event_t *ev, ngx_eda_ce_parsed_t *parsed, u_char *id,
-    u_char *source)
+    ngx_eda_ce_event_t *ev, ngx_eda_ce_parsed_t *parsed)
 {
     int                         rc;
     size_t                      n, cnt, size;

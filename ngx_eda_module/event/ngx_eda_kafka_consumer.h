@@ -53,17 +53,16 @@ void ngx_eda_kafka_consumer_pause(ngx_eda_kafka_consumer_t *kc,
     ngx_uint_t pause);
 
 /*
- * The record as a CloudEvent: a structured one as it is; binary mode from
- * its "ce_" headers and content-type; any other record as the data of an
- * event the gateway describes (type "eda.kafka.record", id
- * "topic-partition-offset" written to ID, at least NGX_INT64_LEN * 2 + 256
- * bytes; source "/kafka/<topic>" to SOURCE, 256 bytes).  The event points
- * into the message, and into PARSED (free with ngx_eda_ce_parsed_free when
- * PARSED->owned is set).  NGX_DECLINED for an invalid structured record.
+ * The record as a CloudEvent (ngx_eda_ce_from_kafka()): a structured one
+ * as it is; binary mode from its "ce_" headers and content-type; any other
+ * record as the data of an event the gateway describes (type
+ * "eda.kafka.record", id "topic-partition-offset", source
+ * "/kafka/<topic>").  The event points into the message, and into PARSED
+ * (free with ngx_eda_ce_parsed_free when PARSED->owned is set).
+ * NGX_DECLINED for an invalid structured record.
  */
 ngx_int_t ngx_eda_kafka_record_event(const rd_kafka_message_t *msg,
-    ngx_eda_ce_event_t *ev, ngx_eda_ce_parsed_t *parsed,
-    u_char *id, u_char *source);
+    ngx_eda_ce_event_t *ev, ngx_eda_ce_parsed_t *parsed);
 
 
 #endif /* _NGX_EDA_KAFKA_CONSUMER_H_INCLUDED_ */

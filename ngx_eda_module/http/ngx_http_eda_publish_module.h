@@ -14,10 +14,6 @@
 
 #include "ngx_http_eda_event_conf.h"
 
-/* what callers found here before the split, until they include them */
-#include "ngx_http_eda_event.h"
-#include "ngx_http_eda_request.h"
-
 
 extern ngx_module_t  ngx_http_eda_publish_module;
 

@@ -22,7 +22,7 @@
 #include "ngx_eda_redis.h"
 #include "ngx_eda_kafka_producer.h"
 #include "ngx_http_eda_problem.h"
-#include "ngx_http_eda_publish_module.h"
+#include "ngx_http_eda_request.h"
 #include "ngx_http_eda_saga_module.h"
 #include "ngx_eda_saga_store.h"
 #include "ngx_eda_saga_coordinator.h"

@@ -32,11 +32,10 @@ ngx_eda_saga_record(const rd_kafka_message_t *msg, void *data)
 {
     ngx_eda_saga_coord_t *coord = data;
 
-    u_char                     id[NGX_INT64_LEN * 2 + 256], source[256];
-    ngx_eda_ce_event_t         ev;
-    ngx_eda_saga_job_t        *job;
-    ngx_eda_saga_part_t       *part;
-    ngx_eda_ce_parsed_t        parsed;
+    ngx_eda_ce_event_t    ev;
+    ngx_eda_saga_job_t   *job;
+    ngx_eda_saga_part_t  *part;
+    ngx_eda_ce_parsed_t   parsed;
 
     part = ngx_eda_saga_part(coord, rd_kafka_topic_name(msg->rkt),
                              msg->partition);
@@ -47,7 +46,7 @@ ngx_eda_saga_record(const rd_kafka_message_t *msg, void *data)
     parsed.owned = NULL;
     job = NULL;
 
-    if (ngx_eda_kafka_record_event(msg, &ev, &parsed, id, source) == NGX_OK) {
+    if (ngx_eda_kafka_record_event(msg, &ev, &parsed) == NGX_OK) {
         job = ngx_eda_saga_reply_job(coord, &ev);
     }
 

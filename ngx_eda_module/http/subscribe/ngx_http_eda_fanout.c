@@ -51,8 +51,6 @@ ngx_http_eda_sub_record(const rd_kafka_message_t *msg, void *data)
 {
     ngx_http_eda_sub_main_conf_t *smcf = data;
 
-    u_char                    id[NGX_INT64_LEN * 2 + 256];
-    u_char                    source[256];
     ngx_str_t                 topic;
     ngx_eda_ce_event_t        ev;
     ngx_eda_ce_parsed_t       parsed;
@@ -69,7 +67,7 @@ ngx_http_eda_sub_record(const rd_kafka_message_t *msg, void *data)
 
     parsed.owned = NULL;
 
-    if (ngx_eda_kafka_record_event(msg, &ev, &parsed, id, source) != NGX_OK) {
+    if (ngx_eda_kafka_record_event(msg, &ev, &parsed) != NGX_OK) {
         return;
     }
 
