@@ -30,6 +30,9 @@
 
 #define NGX_EDA_CONSUMER_BATCH  256
 
+/* librdkafka's own default, should the configuration not answer */
+#define NGX_EDA_CONSUMER_MAX_POLL  300000
+
 
 struct ngx_eda_kafka_consumer_s {
     ngx_eda_kafka_opaque_t    base;
@@ -37,6 +40,11 @@ struct ngx_eda_kafka_consumer_s {
     ngx_eda_kafka_wake_t      wake;
     ngx_eda_kafka_record_pt   handler;
     void                     *data;
+
+    /* polls a quiet consumer well within max.poll.interval.ms */
+    ngx_event_t               keepalive;
+    ngx_msec_t                keepalive_every;
+
     unsigned                  paused:1;
 };
 
@@ -45,7 +53,9 @@ static rd_kafka_conf_t *ngx_eda_kafka_consumer_conf(ngx_cycle_t *cycle,
     ngx_eda_main_conf_t *emcf, ngx_eda_kafka_consumer_opts_t *opts);
 static ngx_int_t ngx_eda_kafka_consumer_subscribe(rd_kafka_t *rk,
     ngx_array_t *topics, ngx_log_t *log);
+static ngx_msec_t ngx_eda_kafka_consumer_max_poll(rd_kafka_conf_t *conf);
 static void ngx_eda_kafka_consumer_read(ngx_event_t *rev);
+static void ngx_eda_kafka_consumer_keepalive(ngx_event_t *ev);
 static void ngx_eda_kafka_consumer_error(rd_kafka_t *rk, int err,
     const char *reason, void *opaque);
 
@@ -140,6 +150,8 @@ ngx_eda_kafka_consumer_create(ngx_cycle_t *cycle, ngx_eda_main_conf_t *emcf,
         return NULL;
     }
 
+    kc->keepalive_every = ngx_eda_kafka_consumer_max_poll(conf) / 3;
+
     rk = ngx_eda_kafka_client(RD_KAFKA_CONSUMER, conf, kc, cycle->log);
     if (rk == NULL) {
         return NULL;
@@ -161,6 +173,13 @@ ngx_eda_kafka_consumer_create(ngx_cycle_t *cycle, ngx_eda_main_conf_t *emcf,
     {
         goto failed;
     }
+
+    kc->keepalive.handler = ngx_eda_kafka_consumer_keepalive;
+    kc->keepalive.data = kc;
+    kc->keepalive.log = cycle->log;
+    kc->keepalive.cancelable = 1;
+
+    ngx_add_timer(&kc->keepalive, kc->keepalive_every);
 
     ngx_log_error(NGX_LOG_INFO, cycle->log, 0,
                   "eda: Kafka consumer %s started (group %s)",
@@ -186,13 +205,17 @@ ngx_eda_kafka_consumer_conf(ngx_cycle_t *cycle, ngx_eda_main_conf_t *emcf,
 {
     char                      errstr[512];
     rd_kafka_conf_t          *conf;
-    ngx_eda_kafka_setting_t   defaults[3], settings[7];
+    ngx_eda_kafka_setting_t   defaults[4], settings[7];
 
     defaults[0].name = "auto.offset.reset";
     defaults[0].value = opts->offset_reset;
     defaults[1].name = "fetch.wait.max.ms";
     defaults[1].value = "50";
-    defaults[2].name = NULL;
+
+    /* a static member whose name is gone holds its partitions this long */
+    defaults[2].name = "session.timeout.ms";
+    defaults[2].value = opts->instance ? "10000" : NULL;
+    defaults[3].name = NULL;
 
     settings[0].name = "group.id";
     settings[0].value = opts->group;
@@ -325,6 +348,10 @@ ngx_eda_kafka_consumer_exit(ngx_cycle_t *cycle, ngx_eda_main_conf_t *emcf)
 
     emcf->consumer = NULL;
 
+    if (kc->keepalive.timer_set) {
+        ngx_del_timer(&kc->keepalive);
+    }
+
     ngx_eda_kafka_wake_stop(&kc->wake);
     rd_kafka_destroy_flags(kc->rk, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
 }
@@ -368,6 +395,49 @@ ngx_eda_kafka_consumer_read(ngx_event_t *rev)
 
     /* more than a batch: the rest on the next turn of the event loop */
     ngx_post_event(rev, &ngx_posted_events);
+}
+
+
+/*
+ * librdkafka takes a consumer that the application has not polled for
+ * max.poll.interval.ms for stuck: it leaves the group, and the group
+ * rebalances.  Records wake the event loop, a quiet topic does not, so a
+ * timer polls at a third of that interval.  A consumer paused for
+ * back-pressure is not polled (its records would have to be held here):
+ * its callers resume it within their own timeouts (a Redis command's).
+ */
+
+static void
+ngx_eda_kafka_consumer_keepalive(ngx_event_t *ev)
+{
+    ngx_eda_kafka_consumer_t  *kc = ev->data;
+
+    if (!kc->paused) {
+        ngx_eda_kafka_consumer_read(kc->wake.conn->read);
+    }
+
+    ngx_add_timer(ev, kc->keepalive_every);
+}
+
+
+static ngx_msec_t
+ngx_eda_kafka_consumer_max_poll(rd_kafka_conf_t *conf)
+{
+    char        buf[32];
+    size_t      size;
+    ngx_int_t   n;
+
+    size = sizeof(buf);
+
+    if (rd_kafka_conf_get(conf, "max.poll.interval.ms", buf, &size)
+        != RD_KAFKA_CONF_OK)
+    {
+        return NGX_EDA_CONSUMER_MAX_POLL;
+    }
+
+    n = ngx_atoi((u_char *) buf, ngx_strlen(buf));
+
+    return (n > 3) ? (ngx_msec_t) n : NGX_EDA_CONSUMER_MAX_POLL;
 }
 
 

@@ -34,6 +34,7 @@
 
 
 static ngx_int_t ngx_eda_saga_start(ngx_eda_saga_conf_t *conf);
+static uint32_t ngx_eda_saga_member(ngx_eda_saga_conf_t *conf);
 
 
 ngx_msec_t
@@ -90,20 +91,11 @@ ngx_eda_saga_start(ngx_eda_saga_conf_t *conf)
         return NGX_ERROR;
     }
 
-    /*
-     * A static member of the group, one per gateway (host and
-     * configuration): a coordinator that replaces a dead or reloaded one
-     * takes its partitions at once, without waiting for the session to
-     * time out.
-     */
-
     p = ngx_snprintf(group, sizeof(group) - 1, "%V", &conf->group);
     *p = '\0';
 
     p = ngx_snprintf(instance, sizeof(instance) - 1, "eda-saga-%V-%08xD",
-                     &ngx_cycle->hostname,
-                     ngx_crc32_short(ngx_cycle->conf_file.data,
-                                     ngx_cycle->conf_file.len));
+                     &ngx_cycle->hostname, ngx_eda_saga_member(conf));
     *p = '\0';
 
     ngx_memzero(&opts, sizeof(ngx_eda_kafka_consumer_opts_t));
@@ -130,4 +122,36 @@ ngx_eda_saga_start(ngx_eda_saga_conf_t *conf)
                   group, instance);
 
     return NGX_OK;
+}
+
+
+/*
+ * The coordinator is a static member of the group, one per gateway: one
+ * that replaces a dead or reloaded coordinator of the same configuration
+ * takes its partitions at once, without a rebalance.  That is also why
+ * the reply topics are part of its name: a static member that comes back
+ * with other topics is handed its old assignment as it is (the broker
+ * rebalances for a new member, not for a changed subscription), so the
+ * partitions of a new reply topic would reach no one.  Under a new name
+ * it joins as a new member and the group rebalances, once the old name's
+ * session has expired (session.timeout.ms, 10 s by default here).  The
+ * topics are summed so that their order does not matter.
+ */
+
+static uint32_t
+ngx_eda_saga_member(ngx_eda_saga_conf_t *conf)
+{
+    uint32_t     topics;
+    ngx_str_t   *t;
+    ngx_uint_t   i;
+
+    topics = 0;
+    t = conf->topics->elts;
+
+    for (i = 0; i < conf->topics->nelts; i++) {
+        topics += ngx_crc32_long(t[i].data, t[i].len);
+    }
+
+    return ngx_crc32_short(ngx_cycle->conf_file.data,
+                           ngx_cycle->conf_file.len) ^ topics;
 }
