@@ -29,7 +29,7 @@ my $PY = $ENV{TEST_PYTHON}
          || (-x '/usr/bin/python3' ? '/usr/bin/python3' : 'python3');
 my $CLIENT = dirname(abs_path(__FILE__)) . '/lib/ws_client.py';
 my $GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
-my $PORT = 19777;
+my $PORT;
 
 system($PY, '-c', 'import websockets') == 0
     or die "$PY cannot import websockets: install python3-websockets "
@@ -389,7 +389,6 @@ for my $t (sort keys %T) {
 
 $nginx = nginx_start(
     name => 'ws',
-    port => $PORT,
     http_config => <<"_EOC_",
     eda_kafka_brokers \$TEST_NGINX_KAFKA_BROKERS;
 _EOC_
@@ -443,6 +442,7 @@ _EOC_
         location = /f { eda_subscribe $T{f}; }
 _EOC_
 );
+$PORT = $nginx->{port};
 
 # --------------------------------------------------------------------------
 # a. the handshake and its refusals

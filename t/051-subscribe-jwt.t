@@ -22,7 +22,6 @@ END { nginx_stop($nginx) if $nginx }
 
 $nginx = nginx_start(
     name => 'wsjwt',
-    port => 19788,
     http_config => <<"_EOC_",
     eda_kafka_brokers \$TEST_NGINX_KAFKA_BROKERS;
 _EOC_

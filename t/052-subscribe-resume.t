@@ -24,7 +24,6 @@ kafka_produce($topic, 'seed', key => 'k');
 
 $nginx = nginx_start(
     name => 'wsresume',
-    port => 19789,
     http_config => <<"_EOC_",
     eda_kafka_brokers \$TEST_NGINX_KAFKA_BROKERS;
 _EOC_

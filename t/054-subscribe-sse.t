@@ -26,7 +26,6 @@ kafka_produce($topic, 'seed', key => 'k');
 
 $nginx = nginx_start(
     name => 'sse',
-    port => 19791,
     http_config => <<"_EOC_",
     eda_kafka_brokers \$TEST_NGINX_KAFKA_BROKERS;
     eda_ws_history 10;

@@ -25,7 +25,6 @@ kafka_produce($topic, 'seed', key => 'k');
 
 $nginx = nginx_start(
     name => 'wsworkers',
-    port => 19792,
     workers => 2,
     listen => 'reuseport',
     http_config => <<"_EOC_",

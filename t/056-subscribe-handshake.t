@@ -18,7 +18,6 @@ kafka_produce($topic, 'seed');
 
 $nginx = nginx_start(
     name => 'wshandshake',
-    port => 19793,
     http_config => <<"_EOC_",
     eda_kafka_brokers \$TEST_NGINX_KAFKA_BROKERS;
 _EOC_

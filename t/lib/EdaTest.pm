@@ -358,20 +358,22 @@ sub redis_start {
 # A private nginx for tests that must act between requests (stop the
 # broker, reload): nginx_start(http_config => ..., config => ...,
 # workers => N) writes a configuration under the servroot and starts the
-# binary Test::Nginx would use; returns { root, port, pid_file, log }.
+# binary Test::Nginx would use on a port nobody listens on; returns
+# { root, port, pid_file, log }: $n->{port} is the port it listens on.
 
-sub nginx_start {
-    my (%opt) = @_;
+# A loopback port free now: the kernel's choice for a bind to port 0.
+sub free_port {
+    my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
+                                  Proto => 'tcp', Listen => 1)
+        or die "no free port: $!\n";
+    my $port = $s->sockport;
+    close $s;
+    return $port;
+}
 
-    require File::Path;
+sub nginx_conf {
+    my ($root, $port, %opt) = @_;
 
-    my $root = ($ENV{TEST_NGINX_SERVROOT} || repo_root() . '/.eda/servroot')
-               . '-' . ($opt{name} || 'private');
-    File::Path::remove_tree($root);
-    File::Path::make_path("$root/conf", "$root/logs");
-
-    my $port = $opt{port} || 19840 + ($$ % 100) + ($opt{name} ? 100 : 0)
-               + ($opt{name} && $opt{name} eq 'b' ? 100 : 0);
     my $level = $opt{log_level} || 'info';
     my $workers = $opt{workers} || 1;
     my $listen = $opt{listen} ? " $opt{listen}" : '';
@@ -416,10 +418,39 @@ $config
 }
 _EOC_
     close $fh;
+}
 
+# Another process may take the free port before nginx binds it: nginx
+# then fails with "Address already in use" and starts again on another.
+sub nginx_start {
+    my (%opt) = @_;
+
+    require File::Path;
+
+    my $root = ($ENV{TEST_NGINX_SERVROOT} || repo_root() . '/.eda/servroot')
+               . '-' . ($opt{name} || 'private');
     my $bin = $ENV{TEST_NGINX_BINARY} || 'nginx';
-    system($bin, '-p', "$root/", '-c', "$root/conf/nginx.conf") == 0
-        or die "nginx did not start: see $root/logs/error.log\n";
+    my ($port, $started);
+
+    for my $try (1 .. 5) {
+        File::Path::remove_tree($root);
+        File::Path::make_path("$root/conf", "$root/logs");
+
+        $port = free_port();
+        nginx_conf($root, $port, %opt);
+
+        if (system($bin, '-p', "$root/", '-c', "$root/conf/nginx.conf")
+            == 0)
+        {
+            $started = 1;
+            last;
+        }
+
+        my $log = do { local (@ARGV, $/) = "$root/logs/error.log"; <> };
+        last unless defined $log && $log =~ /Address already in use/;
+    }
+
+    die "nginx did not start: see $root/logs/error.log\n" unless $started;
 
     my $n = { root => $root, port => $port, bin => $bin,
               pid_file => "$root/logs/nginx.pid",
