@@ -56,7 +56,8 @@ Commands:
   unit          build and run the unit tests of the nginx-free C cores
   bench NAME    run the benchmark t/bench/NAME.sh against the real stack
   fuzz NAME [S] run the libFuzzer target t/fuzz/fuzz_NAME.c for S seconds
-  lint          check C sources for tabs, trailing spaces, long lines
+  lint          check C sources for tabs, trailing spaces, long lines,
+                and the layering of ngx_eda_module/ (t/lint/layers.py)
   help          this text
 
 Environment:
@@ -629,8 +630,21 @@ cmd_lint() {
     done < <(cd "$ROOT" && git ls-files -co --exclude-standard \
                  '*.c' '*.h' | sed "s|^|$ROOT/|")
 
-    [ $bad -eq 0 ] || die "style check failed"
-    say "style check passed"
+    if [ $bad -eq 0 ]; then
+        say "style check passed"
+    else
+        say "style check failed"
+    fi
+
+    # which folder may include and call what (t/lint/layers.py says)
+    if python3 "$ROOT/t/lint/layers.py" "$ROOT" >&2; then
+        say "layer check passed"
+    else
+        say "layer check failed"
+        bad=1
+    fi
+
+    return $bad
 }
 
 cmd_unit() {
@@ -702,7 +716,8 @@ cmd_test() {
 
     cmd_deps
     cmd_build
-    cmd_lint
+    # a failed check fails the run, after the tests ran
+    cmd_lint || rc=1
 
     # a stack someone started before (./build.sh up) is left running
     if ! pid_alive "$STATE/kafka/kafka.pid" \
@@ -853,7 +868,7 @@ main() {
         unit)  cmd_unit ;;
         bench) cmd_bench "$@" ;;
         fuzz)  cmd_fuzz "$@" ;;
-        lint)  cmd_lint ;;
+        lint)  cmd_lint || die "lint failed" ;;
         help|-h|--help) usage ;;
         *) usage >&2; die "unknown command: $cmd" ;;
     esac
