@@ -50,6 +50,8 @@ ok
 --- no_error_log
 [error]
 [emerg]
+[alert]
+[crit]
 
 
 
@@ -65,3 +67,6 @@ GET /t
 --- error_code: 200
 --- no_error_log
 [emerg]
+[error]
+[alert]
+[crit]

@@ -229,7 +229,9 @@ invalid subprotocol "v1,v2" in "eda_ws_subprotocols": not a token
 GET /checkouts/none
 --- error_code: 404
 --- no_error_log
+[alert]
 [emerg]
+[crit]
 
 
 
