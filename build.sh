@@ -74,6 +74,7 @@ Environment:
   REDIS_URL          use this Redis (redis://host:port) instead
   NGINX_SRC          build against this nginx source tree
   TEST_FILES         test files for "test" (default: t/)
+  TEST_NGINX_PORT    port of the Test::Nginx server (default: a free one)
   TEST_NGINX_USE_VALGRIND=1  run the suite under valgrind
 EOF
 }
@@ -755,6 +756,15 @@ cmd_test() {
 
     local redis=${REDIS_URL#redis://}
     redis=${redis%%/*}
+
+    # Test::Nginx's own server: a port free now unless one was given, so
+    # that two runs on one machine do not meet (private instances pick
+    # theirs in t/lib/EdaTest.pm)
+    if [ -z "${TEST_NGINX_PORT:-}" ]; then
+        TEST_NGINX_PORT=$(python3 -c 'import socket; s = socket.socket()
+s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+        export TEST_NGINX_PORT
+    fi
 
     export TEST_NGINX_BINARY=$binary
     export TEST_NGINX_LOAD_MODULES=$modpath
