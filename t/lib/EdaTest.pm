@@ -98,18 +98,27 @@ sub kafka_read {
 
     open my $fh, '-|', @cmd or die "kcat: $!\n";
     while (my $line = <$fh>) {
-        my $r = eval { JSON::PP::decode_json($line) } or next;
-        my %h;
-        my @hv = @{ $r->{headers} || [] };
-        while (my ($k, $v) = splice @hv, 0, 2) {
-            $h{$k} = $v;
-        }
-        $r->{headers} = \%h;
+        my $r = kcat_record($line) or next;
         push @records, $r;
     }
     close $fh;
 
     return \@records;
+}
+
+# a record of kcat -J, its headers (a list of names and values) made a
+# hash; undef for a line that is not one
+sub kcat_record {
+    my ($line) = @_;
+
+    my $r = eval { JSON::PP::decode_json($line) } or return undef;
+    my %h;
+    my @hv = @{ $r->{headers} || [] };
+    while (my ($k, $v) = splice @hv, 0, 2) {
+        $h{$k} = $v;
+    }
+    $r->{headers} = \%h;
+    return $r;
 }
 
 # Reads the record at TOPIC/PARTITION/OFFSET once, without waiting: what
@@ -124,14 +133,7 @@ sub kafka_record_at {
     close $fh;
     return undef unless defined $line;
 
-    my $r = JSON::PP::decode_json($line);
-    my %h;
-    my @hv = @{ $r->{headers} || [] };
-    while (my ($k, $v) = splice @hv, 0, 2) {
-        $h{$k} = $v;
-    }
-    $r->{headers} = \%h;
-    return $r;
+    return kcat_record($line) // die "kcat: not a record: $line\n";
 }
 
 # The payload of the record at TOPIC/PARTITION/OFFSET as bytes, and its
@@ -446,7 +448,8 @@ sub nginx_start {
             last;
         }
 
-        my $log = do { local (@ARGV, $/) = "$root/logs/error.log"; <> };
+        open my $fh, '<', "$root/logs/error.log" or last;
+        my $log = do { local $/; <$fh> };
         last unless defined $log && $log =~ /Address already in use/;
     }
 
