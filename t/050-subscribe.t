@@ -7,7 +7,8 @@
 #
 # Clients are the Python websockets library (t/lib/ws_client.py, one line
 # per frame on its stdout) and raw sockets for what a library refuses to
-# send.  Records are written with kcat, independently of the module.
+# send, both driven through t/lib/EdaWs.pm.  Records are written with
+# kcat, independently of the module.
 
 use strict;
 use warnings;

@@ -13,7 +13,7 @@ use Time::HiRes qw(sleep);
 use EdaTest qw(unique_topic kafka_produce nginx_start nginx_stop
                nginx_reload nginx_workers http_get);
 use EdaWs qw(ws_server ws_base ws_open sse_open sse_finish client_lines
-             kafka_produce_ce);
+             kafka_produce_ce read_bytes);
 
 my $topic = unique_topic('sse');
 my $nginx;
@@ -149,13 +149,7 @@ is(JSON::PP::decode_json($events->[0]{data} // '{}')->{type} // '',
 my $s = IO::Socket::INET->new(PeerAddr => $base) or die;
 print $s "GET /events HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n";
 my $got = '';
-my $until = time + 3;
-while (time < $until && $got !~ /\r\n:\n\r\n/) {
-    my $rin = '';
-    vec($rin, fileno($s), 1) = 1;
-    next unless select($rin, undef, undef, 0.2);
-    sysread($s, $got, 4096, length $got) or last;
-}
+read_bytes($s, \$got, 3, sub { $got =~ /\r\n:\n\r\n/ });
 like($got, qr/\r\n2\r\n:\n\r\n/, 'eda_ws_ping sends a comment chunk');
 close $s;
 
