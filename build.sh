@@ -27,6 +27,8 @@ STACK_PACKAGES=(redis-server redis-tools kcat libtest-base-perl
     libtext-diff-perl liburi-perl libwww-perl liblist-moreutils-perl
     libtest-longstring-perl libipc-run-perl curl procps python3-jwt
     python3-cryptography openssl python3-websockets python3-confluent-kafka)
+# what the fuzz targets need (built and replayed on their corpus by "test")
+FUZZ_PACKAGES=(clang libclang-rt-14-dev libjansson-dev libssl-dev)
 
 say()  { printf '==> %s\n' "$*" >&2; }
 die()  { printf 'build.sh: error: %s\n' "$*" >&2; exit 1; }
@@ -47,16 +49,20 @@ Commands:
   down          stop what "up" started and remove its data
   run           deps + build + up + nginx in the foreground with
                 docs/examples/nginx.conf
-  test [--asan] deps + build + up + lint + unit tests + Test::Nginx suite
-                + down; --asan runs the suite on an nginx built with
-                AddressSanitizer and UndefinedBehaviorSanitizer
+  test [--asan] deps + build + up + lint + unit tests + every fuzz target
+                on its seed corpus + Test::Nginx suite + down; --asan
+                runs the suite on an nginx built with AddressSanitizer
+                and UndefinedBehaviorSanitizer
   kafka-stop    stop the local Kafka, keeping its data ("up" restarts it);
                 the fault-injection tests use it
   redis-stop    the same for the local Redis
   unit          build and run the unit tests of the nginx-free C cores
   bench NAME    run the benchmark t/bench/NAME.sh against the real stack
   fuzz NAME [S] run the libFuzzer target t/fuzz/fuzz_NAME.c for S seconds
-  lint          check C sources for tabs, trailing spaces, long lines
+  fuzz-replay   build every fuzz target and run it once on each input of
+                its seed corpus t/fuzz/corpus/NAME ("test" does it too)
+  lint          check C sources for tabs, trailing spaces, long lines,
+                and the layering of ngx_eda_module/ (t/lint/layers.py)
   help          this text
 
 Environment:
@@ -68,6 +74,7 @@ Environment:
   REDIS_URL          use this Redis (redis://host:port) instead
   NGINX_SRC          build against this nginx source tree
   TEST_FILES         test files for "test" (default: t/)
+  TEST_NGINX_PORT    port of the Test::Nginx server (default: a free one)
   TEST_NGINX_USE_VALGRIND=1  run the suite under valgrind
 EOF
 }
@@ -170,7 +177,7 @@ cmd_deps() {
     # --build-only: what an image needs to build the module, no test stack
     [ "${1:-}" = --build-only ] && return 0
 
-    apt_install "${STACK_PACKAGES[@]}"
+    apt_install "${STACK_PACKAGES[@]}" "${FUZZ_PACKAGES[@]}"
 
     if ! command -v java >/dev/null || ! command -v mvn >/dev/null; then
         apt_install default-jdk-headless maven
@@ -629,8 +636,21 @@ cmd_lint() {
     done < <(cd "$ROOT" && git ls-files -co --exclude-standard \
                  '*.c' '*.h' | sed "s|^|$ROOT/|")
 
-    [ $bad -eq 0 ] || die "style check failed"
-    say "style check passed"
+    if [ $bad -eq 0 ]; then
+        say "style check passed"
+    else
+        say "style check failed"
+    fi
+
+    # which folder may include and call what (t/lint/layers.py says)
+    if python3 "$ROOT/t/lint/layers.py" "$ROOT" >&2; then
+        say "layer check passed"
+    else
+        say "layer check failed"
+        bad=1
+    fi
+
+    return $bad
 }
 
 cmd_unit() {
@@ -702,7 +722,8 @@ cmd_test() {
 
     cmd_deps
     cmd_build
-    cmd_lint
+    # a failed check fails the run, after the tests ran
+    cmd_lint || rc=1
 
     # a stack someone started before (./build.sh up) is left running
     if ! pid_alive "$STATE/kafka/kafka.pid" \
@@ -715,6 +736,7 @@ cmd_test() {
     load_stack_env
 
     cmd_unit || rc=1
+    cmd_fuzz_replay || rc=1
 
     binary=$(command -v nginx)
     modpath=$(module_path)
@@ -734,6 +756,15 @@ cmd_test() {
 
     local redis=${REDIS_URL#redis://}
     redis=${redis%%/*}
+
+    # Test::Nginx's own server: a port free now unless one was given, so
+    # that two runs on one machine do not meet (private instances pick
+    # theirs in t/lib/EdaTest.pm)
+    if [ -z "${TEST_NGINX_PORT:-}" ]; then
+        TEST_NGINX_PORT=$(python3 -c 'import socket; s = socket.socket()
+s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+        export TEST_NGINX_PORT
+    fi
 
     export TEST_NGINX_BINARY=$binary
     export TEST_NGINX_LOAD_MODULES=$modpath
@@ -764,35 +795,91 @@ cmd_test() {
 # fuzzing: t/fuzz/fuzz_NAME.c, libFuzzer with ASan and UBSan, seeded from
 # t/fuzz/corpus/NAME (new inputs go to the state dir, not the repository)
 
+fuzz_names() {
+    (cd "$ROOT/t/fuzz" && ls fuzz_*.c) | sed 's/^fuzz_//; s/\.c$//'
+}
+
+# fuzz_build NAME: compiles t/fuzz/fuzz_NAME.c with the sources and libs
+# its header names into $STATE/fuzz/NAME/fuzz_NAME, again only when the
+# target, the sources or the core headers changed
+fuzz_build() {
+    local name=$1 src=$ROOT/t/fuzz/fuzz_$1.c dir=$STATE/fuzz/$1 s new
+    local srcs=() libs cmd
+
+    mkdir -p "$dir"
+    for s in $(sed -n 's/^ \* sources: //p' "$src"); do
+        srcs+=("$ROOT/ngx_eda_module/$s")
+    done
+    read -r -a libs <<<"$(sed -n 's/^ \* libs: //p' "$src")"
+
+    cmd=(clang -g -O1 -fsanitize=fuzzer,address,undefined
+         -fno-sanitize-recover=undefined -I"$ROOT/ngx_eda_module/core"
+         -o "$dir/fuzz_$name" "$src" "${srcs[@]}" "${libs[@]}")
+
+    new=$( { printf '%s\n' "${cmd[@]}"
+             cat "$src" "${srcs[@]}" "$ROOT"/ngx_eda_module/core/*.h; } \
+           | sha256sum)
+    if [ -x "$dir/fuzz_$name" ] && [ -f "$dir/built" ] \
+        && [ "$(cat "$dir/built")" = "$new" ]
+    then
+        return 0
+    fi
+
+    rm -f "$dir/built"
+    "${cmd[@]}" || return 1
+    echo "$new" > "$dir/built"
+}
+
 cmd_fuzz() {
-    local name=${1:-} secs=${2:-60} src dir s srcs=()
+    local name=${1:-} secs=${2:-60} dir
 
-    src=$ROOT/t/fuzz/fuzz_$name.c
-    [ -n "$name" ] && [ -f "$src" ] \
-        || die "usage: ./build.sh fuzz NAME [seconds] (NAME: $(cd \
-               "$ROOT/t/fuzz" && ls fuzz_*.c | sed 's/^fuzz_//; s/\.c$//' \
-               | tr '\n' ' '))"
+    [ -n "$name" ] && [ -f "$ROOT/t/fuzz/fuzz_$name.c" ] \
+        || die "usage: ./build.sh fuzz NAME [seconds] (NAME:" \
+               "$(fuzz_names | tr '\n' ' '))"
 
-    apt_install clang libclang-rt-14-dev libjansson-dev
+    apt_install "${FUZZ_PACKAGES[@]}"
 
     dir=$STATE/fuzz/$name
     mkdir -p "$dir/corpus"
     cp -n "$ROOT/t/fuzz/corpus/$name"/* "$dir/corpus/" 2>/dev/null || true
 
-    for s in $(sed -n 's/^ \* sources: //p' "$src"); do
-        srcs+=("$ROOT/ngx_eda_module/$s")
-    done
-
-    # shellcheck disable=SC2046
-    clang -g -O1 -fsanitize=fuzzer,address,undefined \
-        -fno-sanitize-recover=undefined -I"$ROOT/ngx_eda_module/core" \
-        -o "$dir/fuzz_$name" "$src" "${srcs[@]}" \
-        $(sed -n 's/^ \* libs: //p' "$src") \
-        || die "fuzz target $name does not build"
+    fuzz_build "$name" || die "fuzz target $name does not build"
 
     say "fuzzing $name for $secs s (corpus: $dir/corpus)"
     (cd "$dir" && "./fuzz_$name" -max_total_time="$secs" \
         -print_final_stats=1 corpus 2>&1 | tail -n 15)
+}
+
+# Every fuzz target builds and runs its seed corpus without a crash: each
+# file of t/fuzz/corpus/NAME once, given as an argument (nothing is
+# written back, no mutation).
+cmd_fuzz_replay() {
+    local name out passed=0 failed=0 seeds
+
+    for name in $(fuzz_names); do
+        if ! out=$(fuzz_build "$name" 2>&1); then
+            printf '%s\n' "$out" >&2
+            echo "fuzz $name: does not build" >&2
+            failed=$((failed + 1))
+            continue
+        fi
+        seeds=("$ROOT/t/fuzz/corpus/$name"/*)
+        if [ ! -f "${seeds[0]}" ]; then
+            echo "fuzz $name: no seed corpus t/fuzz/corpus/$name" >&2
+            failed=$((failed + 1))
+            continue
+        fi
+        if out=$("$STATE/fuzz/$name/fuzz_$name" "${seeds[@]}" 2>&1); then
+            passed=$((passed + 1))
+        else
+            printf '%s\n' "$out" | tail -n 40 >&2
+            echo "fuzz $name: crashed on its corpus" >&2
+            failed=$((failed + 1))
+        fi
+    done
+
+    echo "fuzz: $passed passed, $failed failed"
+    [ "$failed" -eq 0 ]
 }
 
 
@@ -853,7 +940,8 @@ main() {
         unit)  cmd_unit ;;
         bench) cmd_bench "$@" ;;
         fuzz)  cmd_fuzz "$@" ;;
-        lint)  cmd_lint ;;
+        fuzz-replay) apt_install "${FUZZ_PACKAGES[@]}"; cmd_fuzz_replay ;;
+        lint)  cmd_lint || die "lint failed" ;;
         help|-h|--help) usage ;;
         *) usage >&2; die "unknown command: $cmd" ;;
     esac

@@ -1,5 +1,5 @@
-# The module loads into the installed nginx and its http-level directives
-# are accepted.
+# The module loads into the installed nginx (a location of its own,
+# eda_metrics, answers) and its http-level directives are accepted.
 
 use Test::Nginx::Socket 'no_plan';
 
@@ -9,20 +9,25 @@ run_tests();
 
 __DATA__
 
-=== TEST 1: the module loads and nginx serves requests
+=== TEST 1: the module loads: its eda_metrics directive answers
 --- config
     location = /t {
-        return 200 "up\n";
+        eda_metrics;
     }
 --- request
 GET /t
 --- error_code: 200
---- response_body
-up
+--- response_headers
+Content-Type: text/plain; version=0.0.4; charset=utf-8
+--- response_body_like
+^# HELP eda_events_published_total .*
+# TYPE eda_events_published_total counter
+eda_events_published_total 0
 --- no_error_log
 [error]
 [alert]
 [emerg]
+[crit]
 
 
 
@@ -45,6 +50,8 @@ ok
 --- no_error_log
 [error]
 [emerg]
+[alert]
+[crit]
 
 
 
@@ -60,3 +67,6 @@ GET /t
 --- error_code: 200
 --- no_error_log
 [emerg]
+[error]
+[alert]
+[crit]

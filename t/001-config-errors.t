@@ -1,10 +1,28 @@
 # Broken configuration fails "nginx -t" with a message that names the
 # directive and the problem.
+#
+# A block without --- config has an empty server; "--- emerg" gives the
+# message nginx must die with, logged at [emerg] (--- must_die with an
+# --- error_log of its own for the rest).
 
 use Test::Nginx::Socket 'no_plan';
 
 repeat_each(1);
 no_shuffle();
+
+add_block_preprocessor(sub {
+    my $block = shift;
+
+    $block->set_value('config', '') unless defined $block->config;
+
+    if (defined $block->emerg) {
+        $block->set_value('must_die', '');
+        $block->set_value('error_log', "[emerg]\n" . $block->emerg);
+    }
+
+    $block->set_value('suppress_stderr', 1) if defined $block->must_die;
+});
+
 run_tests();
 
 __DATA__
@@ -12,11 +30,7 @@ __DATA__
 === TEST 1: a broker without a port
 --- http_config
     eda_kafka_brokers 127.0.0.1:9092,kafka-2;
---- config
---- must_die
---- suppress_stderr
---- error_log
-[emerg]
+--- emerg
 invalid broker list "127.0.0.1:9092,kafka-2" in "eda_kafka_brokers" at offset 15: missing port
 
 
@@ -24,11 +38,7 @@ invalid broker list "127.0.0.1:9092,kafka-2" in "eda_kafka_brokers" at offset 15
 === TEST 2: an empty entry in the broker list
 --- http_config
     eda_kafka_brokers a:1,,b:2;
---- config
---- must_die
---- suppress_stderr
---- error_log
-[emerg]
+--- emerg
 invalid broker list "a:1,,b:2" in "eda_kafka_brokers" at offset 4: empty entry
 
 
@@ -36,11 +46,7 @@ invalid broker list "a:1,,b:2" in "eda_kafka_brokers" at offset 4: empty entry
 === TEST 3: a port out of range
 --- http_config
     eda_kafka_brokers kafka:99999;
---- config
---- must_die
---- suppress_stderr
---- error_log
-[emerg]
+--- emerg
 in "eda_kafka_brokers" at offset 0: port out of range
 
 
@@ -49,11 +55,7 @@ in "eda_kafka_brokers" at offset 0: port out of range
 --- http_config
     eda_kafka_brokers a:1;
     eda_kafka_brokers b:1;
---- config
---- must_die
---- suppress_stderr
---- error_log
-[emerg]
+--- emerg
 "eda_kafka_brokers" directive is duplicate
 
 
@@ -63,10 +65,7 @@ in "eda_kafka_brokers" at offset 0: port out of range
     location / {
         eda_kafka_brokers a:1;
     }
---- must_die
---- suppress_stderr
---- error_log
-[emerg]
+--- emerg
 "eda_kafka_brokers" directive is not allowed here
 
 
@@ -74,11 +73,7 @@ in "eda_kafka_brokers" at offset 0: port out of range
 === TEST 6: an unknown librdkafka property
 --- http_config
     eda_kafka_property linger.mss 5;
---- config
---- must_die
---- suppress_stderr
---- error_log
-[emerg]
+--- emerg
 invalid "eda_kafka_property" "linger.mss" "5": No such configuration property: "linger.mss"
 
 
@@ -86,11 +81,7 @@ invalid "eda_kafka_property" "linger.mss" "5": No such configuration property: "
 === TEST 7: a bad value for a librdkafka property
 --- http_config
     eda_kafka_property acks sometimes;
---- config
---- must_die
---- suppress_stderr
---- error_log
-[emerg]
+--- emerg
 invalid "eda_kafka_property" "acks" "sometimes": Invalid value for configuration property "request.required.acks"
 
 
@@ -99,11 +90,7 @@ invalid "eda_kafka_property" "acks" "sometimes": Invalid value for configuration
 --- http_config
     eda_kafka_property linger.ms 5;
     eda_kafka_property linger.ms 10;
---- config
---- must_die
---- suppress_stderr
---- error_log
-[emerg]
+--- emerg
 duplicate "eda_kafka_property" property "linger.ms"
 
 
@@ -111,11 +98,7 @@ duplicate "eda_kafka_property" property "linger.ms"
 === TEST 9: the bootstrap list belongs to eda_kafka_brokers
 --- http_config
     eda_kafka_property bootstrap.servers a:1;
---- config
---- must_die
---- suppress_stderr
---- error_log
-[emerg]
+--- emerg
 "eda_kafka_property" cannot set "bootstrap.servers", use "eda_kafka_brokers"
 
 
@@ -123,11 +106,7 @@ duplicate "eda_kafka_property" property "linger.ms"
 === TEST 10: eda_redis with a relative unix socket path
 --- http_config
     eda_redis unix:redis.sock;
---- config
---- must_die
---- suppress_stderr
---- error_log
-[emerg]
+--- emerg
 invalid address "unix:redis.sock" in "eda_redis": unix socket path must be absolute
 
 
@@ -135,11 +114,7 @@ invalid address "unix:redis.sock" in "eda_redis": unix socket path must be absol
 === TEST 11: eda_redis with a bad db
 --- http_config
     eda_redis 127.0.0.1:6379 db=first;
---- config
---- must_die
---- suppress_stderr
---- error_log
-[emerg]
+--- emerg
 invalid parameter "db=first" in "eda_redis"
 
 
@@ -147,11 +122,7 @@ invalid parameter "db=first" in "eda_redis"
 === TEST 12: eda_redis with a zero timeout
 --- http_config
     eda_redis 127.0.0.1:6379 timeout=0;
---- config
---- must_die
---- suppress_stderr
---- error_log
-[emerg]
+--- emerg
 invalid parameter "timeout=0" in "eda_redis"
 
 
@@ -159,11 +130,7 @@ invalid parameter "timeout=0" in "eda_redis"
 === TEST 13: eda_redis with an unknown parameter
 --- http_config
     eda_redis 127.0.0.1:6379 tls=on;
---- config
---- must_die
---- suppress_stderr
---- error_log
-[emerg]
+--- emerg
 unknown parameter "tls=on" in "eda_redis"
 
 
@@ -176,10 +143,7 @@ unknown parameter "tls=on" in "eda_redis"
         eda_subscribe t;
         eda_ws_origin app.example.com;
     }
---- must_die
---- suppress_stderr
---- error_log
-[emerg]
+--- emerg
 invalid origin "app.example.com" in "eda_ws_origin": expected "https://host[:port]"
 
 
@@ -192,10 +156,7 @@ invalid origin "app.example.com" in "eda_ws_origin": expected "https://host[:por
         eda_subscribe t;
         eda_ws_origin https://app.example.com/;
     }
---- must_die
---- suppress_stderr
---- error_log
-[emerg]
+--- emerg
 invalid origin "https://app.example.com/" in "eda_ws_origin"
 
 
@@ -208,10 +169,7 @@ invalid origin "https://app.example.com/" in "eda_ws_origin"
         eda_subscribe t;
         eda_ws_subprotocols "v1,v2";
     }
---- must_die
---- suppress_stderr
---- error_log
-[emerg]
+--- emerg
 invalid subprotocol "v1,v2" in "eda_ws_subprotocols": not a token
 
 
@@ -229,7 +187,9 @@ invalid subprotocol "v1,v2" in "eda_ws_subprotocols": not a token
 GET /checkouts/none
 --- error_code: 404
 --- no_error_log
+[alert]
 [emerg]
+[crit]
 
 
 
@@ -238,7 +198,6 @@ GET /checkouts/none
     eda_kafka_brokers 127.0.0.1:9092;
     eda_redis 127.0.0.1:6379;
     eda_saga_definitions ../html/bad.json;
---- config
 --- user_files
 >>> bad.json
 {"sagas": {"checkout": {"steps": [
@@ -248,7 +207,6 @@ GET /checkouts/none
    "reply_topic": "pay.replies", "success": ["ok"], "failure": ["no"],
    "timeout": "ten seconds"}]}}}
 --- must_die
---- suppress_stderr
 --- error_log eval
 qr/\[emerg\] .*"eda_saga_definitions": ".*bad\.json": saga "checkout", step 2 \("charge"\): "timeout" must be a duration/
 
@@ -259,12 +217,10 @@ qr/\[emerg\] .*"eda_saga_definitions": ".*bad\.json": saga "checkout", step 2 \(
     eda_kafka_brokers 127.0.0.1:9092;
     eda_redis 127.0.0.1:6379;
     eda_saga_definitions ../html/bad.json;
---- config
 --- user_files
 >>> bad.json
 {"sagas": 
 --- must_die
---- suppress_stderr
 --- error_log eval
 qr/\[emerg\] .*bad\.json": invalid JSON at line/
 
@@ -274,11 +230,7 @@ qr/\[emerg\] .*bad\.json": invalid JSON at line/
 --- http_config
     eda_kafka_brokers 127.0.0.1:9092;
     eda_saga_definitions $TEST_NGINX_EDA_ROOT/docs/examples/sagas.json;
---- config
---- must_die
---- suppress_stderr
---- error_log
-[emerg]
+--- emerg
 "eda_saga_definitions" requires "eda_redis"
 
 
@@ -293,7 +245,6 @@ qr/\[emerg\] .*bad\.json": invalid JSON at line/
         eda_saga refund;
     }
 --- must_die
---- suppress_stderr
 --- error_log eval
 qr/\[emerg\] .*"eda_saga refund" in .*: no saga "refund" in ".*sagas\.json"/
 
@@ -307,6 +258,5 @@ qr/\[emerg\] .*"eda_saga refund" in .*: no saga "refund" in ".*sagas\.json"/
         eda_saga refund;
     }
 --- must_die
---- suppress_stderr
 --- error_log eval
 qr/\[emerg\] .*"eda_saga refund" in .* requires "eda_saga_definitions"/

@@ -60,6 +60,8 @@ Content-Type: application/json
 --- no_error_log
 [error]
 [alert]
+[emerg]
+[crit]
 
 
 
@@ -104,6 +106,9 @@ X-Request-Id: req-123
 }
 --- no_error_log
 [error]
+[alert]
+[emerg]
+[crit]
 
 
 
@@ -140,6 +145,11 @@ Content-Type: application/json
         time => qr/Z$/,
     },
 }
+--- no_error_log
+[error]
+[alert]
+[emerg]
+[crit]
 
 
 
@@ -163,6 +173,11 @@ Content-Type: application/octet-stream
         data => undef,
     },
 }
+--- no_error_log
+[error]
+[alert]
+[emerg]
+[crit]
 
 
 
@@ -200,6 +215,11 @@ ce-tenant: acme
     },
     payload => '{"x":1}',
 }
+--- no_error_log
+[error]
+[alert]
+[emerg]
+[crit]
 
 
 
@@ -228,6 +248,11 @@ Content-Type: application/cloudevents+json; charset=utf-8
     },
     payload => '{"a":[true,null]}',
 }
+--- no_error_log
+[error]
+[alert]
+[emerg]
+[crit]
 
 
 
@@ -252,6 +277,11 @@ ce-source: /trusted/client
     headers => { ce_source => '/trusted/client', ce_id => 'c-7' },
     no_headers => ['content-type'],
 }
+--- no_error_log
+[error]
+[alert]
+[emerg]
+[crit]
 
 
 
@@ -277,6 +307,11 @@ ce-tenant: forged
     headers => { ce_type => 'gw.type', ce_id => qr/^[0-9a-f-]{36}$/ },
     no_headers => ['ce_tenant'],
 }
+--- no_error_log
+[error]
+[alert]
+[emerg]
+[crit]
 
 
 
@@ -299,6 +334,11 @@ X-Event-Id: order-42-attempt
 ^\{"id":"order-42-attempt",
 --- kafka_record eval
 { headers => { ce_id => 'order-42-attempt' } }
+--- no_error_log
+[error]
+[alert]
+[emerg]
+[crit]
 
 
 
@@ -323,6 +363,11 @@ tracestate: vendor=opaque
         ce_tracestate => 'vendor=opaque',
     },
 }
+--- no_error_log
+[error]
+[alert]
+[emerg]
+[crit]
 
 
 
@@ -340,6 +385,11 @@ traceparent: 00-XYZ-00f067aa0ba902b7-01
 --- error_code: 202
 --- kafka_record eval
 { no_headers => ['ce_traceparent'] }
+--- no_error_log
+[error]
+[alert]
+[emerg]
+[crit]
 
 
 
@@ -356,6 +406,11 @@ traceparent: 00-XYZ-00f067aa0ba902b7-01
 [202, 202, 202]
 --- response_body_like eval
 [qr/"partition":(\d+)/, qr/"partition":(\d+)/, qr/"partition":(\d+)/]
+--- no_error_log
+[error]
+[alert]
+[emerg]
+[crit]
 
 
 
@@ -374,6 +429,11 @@ quick
 ^\{"id":"[0-9a-f-]{36}","topic":"publish-[^"]+"\}$
 --- kafka_record eval
 { headers => { ce_type => 't.fast' }, payload => 'quick' }
+--- no_error_log
+[error]
+[alert]
+[emerg]
+[crit]
 
 
 
@@ -399,6 +459,11 @@ hello\r
 --- error_code: 202
 --- kafka_record eval
 { payload => 'hello world' }
+--- no_error_log
+[error]
+[alert]
+[emerg]
+[crit]
 
 
 
@@ -414,6 +479,11 @@ hello\r
 --- error_code: 202
 --- kafka_record eval
 { payload => ("0123456789abcdef" x 1024) }
+--- no_error_log
+[error]
+[alert]
+[emerg]
+[crit]
 
 
 
@@ -431,6 +501,9 @@ hello\r
 [map { qr/^\{"id":"[0-9a-f-]{36}","topic":"publish-[^"]+","partition":\d+,"offset":\d+\}$/ } 1 .. 20]
 --- no_error_log
 [error]
+[alert]
+[emerg]
+[crit]
 
 
 
@@ -445,3 +518,8 @@ POST /ping
 --- error_code: 202
 --- kafka_record eval
 { payload => undef, no_headers => ['content-type'] }
+--- no_error_log
+[error]
+[alert]
+[emerg]
+[crit]

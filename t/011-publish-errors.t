@@ -1,5 +1,7 @@
 # eda_publish refuses bad requests with RFC 9457 problem documents, and
 # refuses bad configuration at "nginx -t".
+#
+# Every case has one location, /e: "--- location" lists its directives.
 
 use Test::Nginx::Socket 'no_plan';
 use EdaTest qw(unique_topic);
@@ -18,6 +20,12 @@ add_block_preprocessor(sub {
             "    eda_kafka_brokers \$TEST_NGINX_KAFKA_BROKERS;\n");
     }
 
+    if (defined $block->location) {
+        $block->set_value('config', "    location = /e {\n"
+            . join('', map { "        $_\n" } split /\n/, $block->location)
+            . "    }\n");
+    }
+
     if (defined $block->must_die) {
         $block->set_value('suppress_stderr', 1);
     }
@@ -28,11 +36,9 @@ run_tests();
 __DATA__
 
 === TEST 1: GET is not allowed
---- config
-    location = /e {
-        eda_publish $TEST_NGINX_TOPIC;
-        eda_ce_type t;
-    }
+--- location
+eda_publish $TEST_NGINX_TOPIC;
+eda_ce_type t;
 --- request
 GET /e
 --- error_code: 405
@@ -45,12 +51,10 @@ Allow: POST
 
 
 === TEST 2: a body over client_max_body_size
---- config
-    location = /e {
-        client_max_body_size 10;
-        eda_publish $TEST_NGINX_TOPIC;
-        eda_ce_type t;
-    }
+--- location
+client_max_body_size 10;
+eda_publish $TEST_NGINX_TOPIC;
+eda_ce_type t;
 --- request
 POST /e
 0123456789abcdef
@@ -63,12 +67,10 @@ Content-Type: application/problem+json
 
 
 === TEST 3: a chunked body over client_max_body_size
---- config
-    location = /e {
-        client_max_body_size 10;
-        eda_publish $TEST_NGINX_TOPIC;
-        eda_ce_type t;
-    }
+--- location
+client_max_body_size 10;
+eda_publish $TEST_NGINX_TOPIC;
+eda_ce_type t;
 --- raw_request eval
 "POST /e HTTP/1.1\r
 Host: localhost\r
@@ -91,10 +93,8 @@ Connection: close
 
 
 === TEST 4: batched CloudEvents
---- config
-    location = /e {
-        eda_publish $TEST_NGINX_TOPIC;
-    }
+--- location
+eda_publish $TEST_NGINX_TOPIC;
 --- request
 POST /e
 []
@@ -107,10 +107,8 @@ Content-Type: application/cloudevents-batch+json
 
 
 === TEST 5: a structured event in a format other than JSON
---- config
-    location = /e {
-        eda_publish $TEST_NGINX_TOPIC;
-    }
+--- location
+eda_publish $TEST_NGINX_TOPIC;
 --- request
 POST /e
 <event/>
@@ -123,10 +121,8 @@ Content-Type: application/cloudevents+xml
 
 
 === TEST 6: no type configured and none sent
---- config
-    location = /e {
-        eda_publish $TEST_NGINX_TOPIC;
-    }
+--- location
+eda_publish $TEST_NGINX_TOPIC;
 --- request
 POST /e
 x
@@ -139,10 +135,8 @@ Content-Type: application/problem+json
 
 
 === TEST 7: a wrong specversion in binary mode
---- config
-    location = /e {
-        eda_publish $TEST_NGINX_TOPIC;
-    }
+--- location
+eda_publish $TEST_NGINX_TOPIC;
 --- request
 POST /e
 x
@@ -157,10 +151,8 @@ ce-type: t
 
 
 === TEST 8: an invalid attribute name in binary mode
---- config
-    location = /e {
-        eda_publish $TEST_NGINX_TOPIC;
-    }
+--- location
+eda_publish $TEST_NGINX_TOPIC;
 --- request
 POST /e
 x
@@ -176,10 +168,8 @@ ce-Bad-Name: v
 
 
 === TEST 9: a bad time from the client
---- config
-    location = /e {
-        eda_publish $TEST_NGINX_TOPIC;
-    }
+--- location
+eda_publish $TEST_NGINX_TOPIC;
 --- request
 POST /e
 x
@@ -195,10 +185,8 @@ ce-time: yesterday
 
 
 === TEST 10: a bad percent-encoding
---- config
-    location = /e {
-        eda_publish $TEST_NGINX_TOPIC;
-    }
+--- location
+eda_publish $TEST_NGINX_TOPIC;
 --- request
 POST /e
 x
@@ -214,10 +202,8 @@ ce-subject: %zz
 
 
 === TEST 11: structured mode: not JSON
---- config
-    location = /e {
-        eda_publish $TEST_NGINX_TOPIC;
-    }
+--- location
+eda_publish $TEST_NGINX_TOPIC;
 --- request
 POST /e
 {"specversion":"1.0",
@@ -230,10 +216,8 @@ Content-Type: application/cloudevents+json
 
 
 === TEST 12: structured mode: data and data_base64 together
---- config
-    location = /e {
-        eda_publish $TEST_NGINX_TOPIC;
-    }
+--- location
+eda_publish $TEST_NGINX_TOPIC;
 --- request
 POST /e
 {"specversion":"1.0","id":"1","source":"/s","type":"t","data":1,"data_base64":"AA=="}
@@ -246,11 +230,9 @@ Content-Type: application/cloudevents+json
 
 
 === TEST 13: an Idempotency-Key too long to be an id
---- config
-    location = /e {
-        eda_publish $TEST_NGINX_TOPIC;
-        eda_ce_type t;
-    }
+--- location
+eda_publish $TEST_NGINX_TOPIC;
+eda_ce_type t;
 --- request
 POST /e
 x
@@ -264,10 +246,8 @@ x
 
 === TEST 14: eda_publish without eda_kafka_brokers
 --- http_config
---- config
-    location = /e {
-        eda_publish orders;
-    }
+--- location
+eda_publish orders;
 --- must_die
 --- error_log eval
 qr/\[emerg\] .*"eda_publish" in \S+:\d+ requires "eda_kafka_brokers" in the http block/
@@ -275,10 +255,8 @@ qr/\[emerg\] .*"eda_publish" in \S+:\d+ requires "eda_kafka_brokers" in the http
 
 
 === TEST 15: an invalid topic name
---- config
-    location = /e {
-        eda_publish orders/v1;
-    }
+--- location
+eda_publish orders/v1;
 --- must_die
 --- error_log eval
 qr/\[emerg\] .*invalid Kafka topic name "orders\/v1" in "eda_publish"/
@@ -286,11 +264,9 @@ qr/\[emerg\] .*invalid Kafka topic name "orders\/v1" in "eda_publish"/
 
 
 === TEST 16: an invalid extension name
---- config
-    location = /e {
-        eda_publish orders;
-        eda_ce_extension Tenant acme;
-    }
+--- location
+eda_publish orders;
+eda_ce_extension Tenant acme;
 --- must_die
 --- error_log eval
 qr/\[emerg\] .*invalid CloudEvents attribute name "Tenant" in "eda_ce_extension"/
@@ -298,11 +274,9 @@ qr/\[emerg\] .*invalid CloudEvents attribute name "Tenant" in "eda_ce_extension"
 
 
 === TEST 17: a standard attribute is not an extension
---- config
-    location = /e {
-        eda_publish orders;
-        eda_ce_extension subject x;
-    }
+--- location
+eda_publish orders;
+eda_ce_extension subject x;
 --- must_die
 --- error_log eval
 qr/\[emerg\] .*"eda_ce_extension" cannot set "subject"/
@@ -310,11 +284,9 @@ qr/\[emerg\] .*"eda_ce_extension" cannot set "subject"/
 
 
 === TEST 18: a Kafka header that belongs to the binding
---- config
-    location = /e {
-        eda_publish orders;
-        eda_kafka_header ce_id x;
-    }
+--- location
+eda_publish orders;
+eda_kafka_header ce_id x;
 --- must_die
 --- error_log eval
 qr/\[emerg\] .*invalid Kafka header name "ce_id" in "eda_kafka_header"/
@@ -322,11 +294,9 @@ qr/\[emerg\] .*invalid Kafka header name "ce_id" in "eda_kafka_header"/
 
 
 === TEST 19: an unknown eda_ce_mode
---- config
-    location = /e {
-        eda_publish orders;
-        eda_ce_mode json;
-    }
+--- location
+eda_publish orders;
+eda_ce_mode json;
 --- must_die
 --- error_log eval
 qr/\[emerg\] .*invalid value "json" in "eda_ce_mode": expected "binary" or "structured"/
@@ -334,11 +304,9 @@ qr/\[emerg\] .*invalid value "json" in "eda_ce_mode": expected "binary" or "stru
 
 
 === TEST 20: an unknown client attribute
---- config
-    location = /e {
-        eda_publish orders;
-        eda_ce_client_attributes id data;
-    }
+--- location
+eda_publish orders;
+eda_ce_client_attributes id data;
 --- must_die
 --- error_log eval
 qr/\[emerg\] .*invalid value "data" in "eda_ce_client_attributes"/
@@ -346,11 +314,9 @@ qr/\[emerg\] .*invalid value "data" in "eda_ce_client_attributes"/
 
 
 === TEST 21: eda_publish twice in a location
---- config
-    location = /e {
-        eda_publish orders;
-        eda_publish payments;
-    }
+--- location
+eda_publish orders;
+eda_publish payments;
 --- must_die
 --- error_log eval
 qr/\[emerg\] .*"eda_publish" directive is duplicate/

@@ -206,6 +206,8 @@ eda_emit_status=queued uri=/orders
 [error]
 [alert]
 [warn]
+[emerg]
+[crit]
 
 
 
@@ -239,6 +241,8 @@ GET /found
 --- no_error_log
 [error]
 [alert]
+[emerg]
+[crit]
 
 
 
@@ -265,6 +269,8 @@ GET /found
 --- no_error_log
 [error]
 [alert]
+[emerg]
+[crit]
 
 
 
@@ -283,6 +289,8 @@ eda_emit_status=skipped uri=/items/missing
 --- no_error_log
 [error]
 [alert]
+[emerg]
+[crit]
 
 
 
@@ -300,6 +308,8 @@ eda_emit_status=- uri=/plain
 --- no_error_log
 [error]
 [alert]
+[emerg]
+[crit]
 
 
 
@@ -328,6 +338,8 @@ GET /items/missing
 --- no_error_log
 [error]
 [alert]
+[emerg]
+[crit]
 
 
 
@@ -356,6 +368,8 @@ GET /orders
 --- no_error_log
 [error]
 [alert]
+[emerg]
+[crit]
 
 
 
@@ -382,6 +396,8 @@ Content-Length:
 --- no_error_log
 [error]
 [alert]
+[emerg]
+[crit]
 
 
 
@@ -418,6 +434,8 @@ qr/eda emit: \d+ bytes read from "[^"]+"/
 --- no_error_log
 [error]
 [alert]
+[emerg]
+[crit]
 --- timeout: 10
 
 
@@ -453,6 +471,8 @@ qr/eda emit: \d+ bytes read from/
 --- no_error_log
 [error]
 [alert]
+[emerg]
+[crit]
 
 
 
@@ -483,6 +503,8 @@ $::Big
 --- no_error_log
 [error]
 [alert]
+[emerg]
+[crit]
 --- timeout: 10
 
 
@@ -511,6 +533,8 @@ DELETE /orders/7
 --- no_error_log
 [error]
 [alert]
+[emerg]
+[crit]
 
 
 
@@ -535,6 +559,8 @@ Idempotency-Key must be 1 to 256 characters (attribute "id")
 --- no_error_log
 [error]
 [alert]
+[emerg]
+[crit]
 
 
 
@@ -588,6 +614,9 @@ GET /orders?x=1
 }
 --- no_error_log
 [error]
+[alert]
+[emerg]
+[crit]
 
 
 

@@ -1,5 +1,21 @@
 # eda_jwt: tokens made by other implementations (OpenSSL keys, PyJWT
 # tokens) are accepted exactly when the configuration says so.
+#
+# Most cases share one location shape, so a block names only what differs
+# (the preprocessor below writes the location):
+#
+#   --- jwt                     key file (in the test keys) and algorithms,
+#   hmac.key HS256              then any further directive of the location
+#   eda_jwt_leeway 60s;
+#   --- jwt_mode: optional      "eda_jwt on" unless given
+#   --- out: $eda_jwt_sub       what the location passes on ("in" unless
+#                               given), answered by /echo
+#   --- token eval              a token, or a list of them: one GET /t
+#                               each, "" for none ("--- config" lines go
+#                               before the location, at server level)
+#
+# Every block that starts nginx logs no [error], [alert], [emerg] or
+# [crit] unless it names its own no_error_log.
 
 use Test::Nginx::Socket 'no_plan';
 use EdaJwt qw(jwt_keys jwt_token jwt_raw slurp);
@@ -15,8 +31,52 @@ repeat_each(1);
 no_shuffle();
 no_long_string();
 
+sub jwt_location {
+    my ($block) = @_;
+
+    my ($keys, @extra) = grep { /\S/ } split /\n/, $block->jwt;
+    my ($file, @algs) = split ' ', $keys;
+    my $mode = $block->jwt_mode // 'on';
+    my $loc = "    location = /t {\n"
+              . "        eda_jwt $mode;\n"
+              . "        eda_jwt_key_file \$TEST_NGINX_JWT_KEYS/$file;\n";
+    $loc .= "        eda_jwt_algorithms @algs;\n" if @algs;
+    for my $d (@extra) {
+        $d =~ s/^\s*//;
+        $loc .= "        $d\n";
+    }
+
+    if (!defined $block->must_die) {
+        my $out = $block->out // 'in';
+        $loc .= "        proxy_set_header X-Out \"$out\";\n"
+                . "        proxy_pass http://127.0.0.1:\$server_port/echo;\n";
+    }
+
+    return ($block->config // '') . $loc . "    }\n";
+}
+
+sub bearer { $_[0] eq '' ? '' : "Authorization: Bearer $_[0]" }
+
 add_block_preprocessor(sub {
     my $block = shift;
+
+    $block->set_value('config', jwt_location($block))
+        if defined $block->jwt;
+
+    my $tokens = $block->token;
+    if (ref $tokens eq 'ARRAY') {
+        $block->set_value('more_headers', [map { bearer($_) } @$tokens]);
+        $block->set_value('pipelined_requests', [('GET /t') x @$tokens])
+            unless defined $block->pipelined_requests;
+    } elsif (defined $tokens) {
+        $block->set_value('more_headers', bearer($tokens));
+    }
+
+    if (!defined $block->request && !defined $block->pipelined_requests
+        && !defined $block->must_die)
+    {
+        $block->set_value('request', 'GET /t');
+    }
 
     # the locations under test pass their claims to this backend, which
     # answers with them: a content handler, so the access phase runs
@@ -30,6 +90,9 @@ _EOC_
 
     if (defined $block->must_die) {
         $block->set_value('suppress_stderr', 1);
+    } elsif (!defined $block->no_error_log) {
+        $block->set_value('no_error_log',
+                          "[error]\n[alert]\n[emerg]\n[crit]\n");
     }
 });
 
@@ -38,40 +101,29 @@ run_tests();
 __DATA__
 
 === TEST 1: RS256 token, claims in variables
---- config
-    location = /t {
-        eda_jwt on;
-        eda_jwt_key_file $TEST_NGINX_JWT_KEYS/rsa.pub;
-        eda_jwt_algorithms RS256;
-        proxy_set_header X-Out "$eda_jwt_sub $eda_jwt_claim_scope $eda_jwt_claim_roles $eda_jwt_claim_n [$eda_jwt_claim_absent]";
-        proxy_pass http://127.0.0.1:$server_port/echo;
-    }
---- request
-GET /t
---- more_headers eval
-"Authorization: Bearer $::rs"
+--- jwt
+rsa.pub RS256
+--- out: $eda_jwt_sub $eda_jwt_claim_scope $eda_jwt_claim_roles $eda_jwt_claim_n [$eda_jwt_claim_absent]
+--- token eval
+$::rs
 --- error_code: 200
 --- response_body
 alice orders a,b 7 []
 --- no_error_log
 [error]
 [warn]
+[alert]
+[emerg]
+[crit]
 
 
 
 === TEST 2: HS256 with a secret file
---- config
-    location = /t {
-        eda_jwt on;
-        eda_jwt_key_file $TEST_NGINX_JWT_KEYS/hmac.key;
-        eda_jwt_algorithms HS256;
-        proxy_set_header X-Out "$eda_jwt_sub";
-        proxy_pass http://127.0.0.1:$server_port/echo;
-    }
---- request
-GET /t
---- more_headers eval
-"Authorization: Bearer " . EdaJwt::jwt_token('HS256', "$::K/hmac.key", claims => '{"sub":"hs"}')
+--- jwt
+hmac.key HS256
+--- out: $eda_jwt_sub
+--- token eval
+EdaJwt::jwt_token('HS256', "$::K/hmac.key", claims => '{"sub":"hs"}')
 --- error_code: 200
 --- response_body
 hs
@@ -79,18 +131,11 @@ hs
 
 
 === TEST 3: ES256 (R||S signature from another library)
---- config
-    location = /t {
-        eda_jwt on;
-        eda_jwt_key_file $TEST_NGINX_JWT_KEYS/ec256.pub;
-        eda_jwt_algorithms ES256;
-        proxy_set_header X-Out "$eda_jwt_sub";
-        proxy_pass http://127.0.0.1:$server_port/echo;
-    }
---- request
-GET /t
---- more_headers eval
-"Authorization: Bearer " . EdaJwt::jwt_token('ES256', "$::K/ec256.pem", claims => '{"sub":"es"}')
+--- jwt
+ec256.pub ES256
+--- out: $eda_jwt_sub
+--- token eval
+EdaJwt::jwt_token('ES256', "$::K/ec256.pem", claims => '{"sub":"es"}')
 --- error_code: 200
 --- response_body
 es
@@ -98,16 +143,8 @@ es
 
 
 === TEST 4: no token: 401 with a bare Bearer challenge
---- config
-    location = /t {
-        eda_jwt on;
-        eda_jwt_key_file $TEST_NGINX_JWT_KEYS/rsa.pub;
-        eda_jwt_algorithms RS256;
-        proxy_set_header X-Out "in";
-        proxy_pass http://127.0.0.1:$server_port/echo;
-    }
---- request
-GET /t
+--- jwt
+rsa.pub RS256
 --- error_code: 401
 --- response_headers
 WWW-Authenticate: Bearer
@@ -118,18 +155,10 @@ Content-Type: application/problem+json
 
 
 === TEST 5: an expired token
---- config
-    location = /t {
-        eda_jwt on;
-        eda_jwt_key_file $TEST_NGINX_JWT_KEYS/rsa.pub;
-        eda_jwt_algorithms RS256;
-        proxy_set_header X-Out "in";
-        proxy_pass http://127.0.0.1:$server_port/echo;
-    }
---- request
-GET /t
---- more_headers eval
-"Authorization: Bearer " . EdaJwt::jwt_token('RS256', "$::K/rsa.pem", exp_in => -60)
+--- jwt
+rsa.pub RS256
+--- token eval
+EdaJwt::jwt_token('RS256', "$::K/rsa.pem", exp_in => -60)
 --- error_code: 401
 --- response_headers_like
 WWW-Authenticate: Bearer error="invalid_token", error_description="[^"]+"
@@ -137,36 +166,20 @@ WWW-Authenticate: Bearer error="invalid_token", error_description="[^"]+"
 
 
 === TEST 6: leeway accepts a token that expired a moment ago
---- config
-    location = /t {
-        eda_jwt on;
-        eda_jwt_key_file $TEST_NGINX_JWT_KEYS/rsa.pub;
-        eda_jwt_algorithms RS256;
-        eda_jwt_leeway 60s;
-        proxy_set_header X-Out "in";
-        proxy_pass http://127.0.0.1:$server_port/echo;
-    }
---- request
-GET /t
---- more_headers eval
-"Authorization: Bearer " . EdaJwt::jwt_token('RS256', "$::K/rsa.pem", exp_in => -10)
+--- jwt
+rsa.pub RS256
+eda_jwt_leeway 60s;
+--- token eval
+EdaJwt::jwt_token('RS256', "$::K/rsa.pem", exp_in => -10)
 --- error_code: 200
 
 
 
 === TEST 7: alg none is refused
---- config
-    location = /t {
-        eda_jwt on;
-        eda_jwt_key_file $TEST_NGINX_JWT_KEYS/rsa.pub;
-        eda_jwt_algorithms RS256;
-        proxy_set_header X-Out "in";
-        proxy_pass http://127.0.0.1:$server_port/echo;
-    }
---- request
-GET /t
---- more_headers eval
-"Authorization: Bearer " . EdaJwt::jwt_raw('{"alg":"none","typ":"JWT"}', qq({"sub":"mallory","exp":$::future}))
+--- jwt
+rsa.pub RS256
+--- token eval
+EdaJwt::jwt_raw('{"alg":"none","typ":"JWT"}', qq({"sub":"mallory","exp":$::future}))
 --- error_code: 401
 --- response_headers_like
 WWW-Authenticate: Bearer error="invalid_token", error_description="algorithm not allowed"
@@ -174,35 +187,19 @@ WWW-Authenticate: Bearer error="invalid_token", error_description="algorithm not
 
 
 === TEST 8: an algorithm outside the allow-list
---- config
-    location = /t {
-        eda_jwt on;
-        eda_jwt_key_file $TEST_NGINX_JWT_KEYS/rsa.pub;
-        eda_jwt_algorithms RS256;
-        proxy_set_header X-Out "in";
-        proxy_pass http://127.0.0.1:$server_port/echo;
-    }
---- request
-GET /t
---- more_headers eval
-"Authorization: Bearer " . EdaJwt::jwt_token('RS512', "$::K/rsa.pem")
+--- jwt
+rsa.pub RS256
+--- token eval
+EdaJwt::jwt_token('RS512', "$::K/rsa.pem")
 --- error_code: 401
 
 
 
 === TEST 9: HS256 keyed with the RSA public key's bytes (the known trap)
---- config
-    location = /t {
-        eda_jwt on;
-        eda_jwt_key_file $TEST_NGINX_JWT_KEYS/rsa.pub;
-        eda_jwt_algorithms RS256 HS256;
-        proxy_set_header X-Out "in";
-        proxy_pass http://127.0.0.1:$server_port/echo;
-    }
---- request
-GET /t
---- more_headers eval
-"Authorization: Bearer " . EdaJwt::jwt_raw('{"alg":"HS256","typ":"JWT"}', qq({"sub":"mallory","exp":$::future}), EdaJwt::slurp("$::K/rsa.pub"))
+--- jwt
+rsa.pub RS256 HS256
+--- token eval
+EdaJwt::jwt_raw('{"alg":"HS256","typ":"JWT"}', qq({"sub":"mallory","exp":$::future}), EdaJwt::slurp("$::K/rsa.pub"))
 --- error_code: 401
 --- response_body_unlike
 in
@@ -210,22 +207,15 @@ in
 
 
 === TEST 10: JWKS, keys chosen by kid
---- config
-    location = /t {
-        eda_jwt on;
-        eda_jwt_key_file $TEST_NGINX_JWT_KEYS/jwks.json;
-        eda_jwt_algorithms RS256 ES256;
-        proxy_set_header X-Out "$eda_jwt_sub";
-        proxy_pass http://127.0.0.1:$server_port/echo;
-    }
---- pipelined_requests eval
-["GET /t", "GET /t", "GET /t", "GET /t"]
---- more_headers eval
+--- jwt
+jwks.json RS256 ES256
+--- out: $eda_jwt_sub
+--- token eval
 [
-"Authorization: Bearer " . EdaJwt::jwt_token('RS256', "$::K/rsa.pem", kid => 'k1', claims => '{"sub":"one"}'),
-"Authorization: Bearer " . EdaJwt::jwt_token('RS256', "$::K/rsa2.pem", kid => 'k2', claims => '{"sub":"two"}'),
-"Authorization: Bearer " . EdaJwt::jwt_token('RS256', "$::K/rsa2.pem", kid => 'k1', claims => '{"sub":"swapped"}'),
-"Authorization: Bearer " . EdaJwt::jwt_token('RS256', "$::K/rsa.pem", kid => 'nope', claims => '{"sub":"unknown"}'),
+EdaJwt::jwt_token('RS256', "$::K/rsa.pem", kid => 'k1', claims => '{"sub":"one"}'),
+EdaJwt::jwt_token('RS256', "$::K/rsa2.pem", kid => 'k2', claims => '{"sub":"two"}'),
+EdaJwt::jwt_token('RS256', "$::K/rsa2.pem", kid => 'k1', claims => '{"sub":"swapped"}'),
+EdaJwt::jwt_token('RS256', "$::K/rsa.pem", kid => 'nope', claims => '{"sub":"unknown"}'),
 ]
 --- error_code eval
 [200, 200, 401, 401]
@@ -235,18 +225,10 @@ in
 
 
 === TEST 11: a crit header is refused
---- config
-    location = /t {
-        eda_jwt on;
-        eda_jwt_key_file $TEST_NGINX_JWT_KEYS/hmac.key;
-        eda_jwt_algorithms HS256;
-        proxy_set_header X-Out "in";
-        proxy_pass http://127.0.0.1:$server_port/echo;
-    }
---- request
-GET /t
---- more_headers eval
-"Authorization: Bearer " . EdaJwt::jwt_token('HS256', "$::K/hmac.key", header => '{"crit":["exp"]}')
+--- jwt
+hmac.key HS256
+--- token eval
+EdaJwt::jwt_token('HS256', "$::K/hmac.key", header => '{"crit":["exp"]}')
 --- error_code: 401
 
 
@@ -254,41 +236,26 @@ GET /t
 === TEST 12: malformed tokens
 --- config
     large_client_header_buffers 4 16k;
-    location = /t {
-        eda_jwt on;
-        eda_jwt_key_file $TEST_NGINX_JWT_KEYS/hmac.key;
-        eda_jwt_algorithms HS256;
-        proxy_set_header X-Out "in";
-        proxy_pass http://127.0.0.1:$server_port/echo;
-    }
---- pipelined_requests eval
-["GET /t", "GET /t", "GET /t", "GET /t"]
---- more_headers eval
-["Authorization: Bearer abc", "Authorization: Bearer a.b.c", "Authorization: Bearer e30.e30.@@@", "Authorization: Bearer " . ("x" x 9000)]
+--- jwt
+hmac.key HS256
+--- token eval
+["abc", "a.b.c", "e30.e30.@@@", "x" x 9000]
 --- error_code eval
 [401, 401, 401, 401]
 
 
 
 === TEST 13: issuer and audience
---- config
-    location = /t {
-        eda_jwt on;
-        eda_jwt_key_file $TEST_NGINX_JWT_KEYS/rsa.pub;
-        eda_jwt_algorithms RS256;
-        eda_jwt_issuer https://id.example.com/;
-        eda_jwt_audience orders-api;
-        proxy_set_header X-Out "in";
-        proxy_pass http://127.0.0.1:$server_port/echo;
-    }
---- pipelined_requests eval
-["GET /t", "GET /t", "GET /t", "GET /t"]
---- more_headers eval
+--- jwt
+rsa.pub RS256
+eda_jwt_issuer https://id.example.com/;
+eda_jwt_audience orders-api;
+--- token eval
 [
-"Authorization: Bearer " . EdaJwt::jwt_token('RS256', "$::K/rsa.pem", claims => '{"iss":"https://id.example.com/","aud":"orders-api"}'),
-"Authorization: Bearer " . EdaJwt::jwt_token('RS256', "$::K/rsa.pem", claims => '{"iss":"https://id.example.com/","aud":["x","orders-api"]}'),
-"Authorization: Bearer " . EdaJwt::jwt_token('RS256', "$::K/rsa.pem", claims => '{"iss":"https://evil.example.com/","aud":"orders-api"}'),
-"Authorization: Bearer " . EdaJwt::jwt_token('RS256', "$::K/rsa.pem", claims => '{"iss":"https://id.example.com/","aud":"billing"}'),
+EdaJwt::jwt_token('RS256', "$::K/rsa.pem", claims => '{"iss":"https://id.example.com/","aud":"orders-api"}'),
+EdaJwt::jwt_token('RS256', "$::K/rsa.pem", claims => '{"iss":"https://id.example.com/","aud":["x","orders-api"]}'),
+EdaJwt::jwt_token('RS256', "$::K/rsa.pem", claims => '{"iss":"https://evil.example.com/","aud":"orders-api"}'),
+EdaJwt::jwt_token('RS256', "$::K/rsa.pem", claims => '{"iss":"https://id.example.com/","aud":"billing"}'),
 ]
 --- error_code eval
 [200, 200, 401, 401]
@@ -296,21 +263,13 @@ GET /t
 
 
 === TEST 14: a required claim missing is 403
---- config
-    location = /t {
-        eda_jwt on;
-        eda_jwt_key_file $TEST_NGINX_JWT_KEYS/rsa.pub;
-        eda_jwt_algorithms RS256;
-        eda_jwt_require_claim scope orders;
-        proxy_set_header X-Out "in";
-        proxy_pass http://127.0.0.1:$server_port/echo;
-    }
---- pipelined_requests eval
-["GET /t", "GET /t"]
---- more_headers eval
+--- jwt
+rsa.pub RS256
+eda_jwt_require_claim scope orders;
+--- token eval
 [
-"Authorization: Bearer " . EdaJwt::jwt_token('RS256', "$::K/rsa.pem", claims => '{"scope":"orders"}'),
-"Authorization: Bearer " . EdaJwt::jwt_token('RS256', "$::K/rsa.pem", claims => '{"scope":"billing"}'),
+EdaJwt::jwt_token('RS256', "$::K/rsa.pem", claims => '{"scope":"orders"}'),
+EdaJwt::jwt_token('RS256', "$::K/rsa.pem", claims => '{"scope":"billing"}'),
 ]
 --- error_code eval
 [200, 403]
@@ -349,18 +308,12 @@ GET /t
 
 
 === TEST 16: optional: no token passes without claims, a bad one does not
---- config
-    location = /t {
-        eda_jwt optional;
-        eda_jwt_key_file $TEST_NGINX_JWT_KEYS/rsa.pub;
-        eda_jwt_algorithms RS256;
-        proxy_set_header X-Out "[$eda_jwt_sub]";
-        proxy_pass http://127.0.0.1:$server_port/echo;
-    }
---- pipelined_requests eval
-["GET /t", "GET /t"]
---- more_headers eval
-["", "Authorization: Bearer abc.def.ghi"]
+--- jwt
+rsa.pub RS256
+--- jwt_mode: optional
+--- out: [$eda_jwt_sub]
+--- token eval
+["", "abc.def.ghi"]
 --- error_code eval
 [200, 401]
 --- response_body_like eval
@@ -369,18 +322,11 @@ GET /t
 
 
 === TEST 17: the same token twice on one connection
---- config
-    location = /t {
-        eda_jwt on;
-        eda_jwt_key_file $TEST_NGINX_JWT_KEYS/rsa.pub;
-        eda_jwt_algorithms RS256;
-        proxy_set_header X-Out "$eda_jwt_sub";
-        proxy_pass http://127.0.0.1:$server_port/echo;
-    }
---- pipelined_requests eval
-["GET /t", "GET /t"]
---- more_headers eval
-["Authorization: Bearer $::rs", "Authorization: Bearer $::rs"]
+--- jwt
+rsa.pub RS256
+--- out: $eda_jwt_sub
+--- token eval
+[$::rs, $::rs]
 --- error_code eval
 [200, 200]
 --- response_body eval
@@ -390,31 +336,20 @@ GET /t
 
 === TEST 18: no token appears in the logs (above debug level)
 --- log_level: info
---- config
-    location = /t {
-        eda_jwt on;
-        eda_jwt_key_file $TEST_NGINX_JWT_KEYS/rsa.pub;
-        eda_jwt_algorithms RS256;
-        proxy_set_header X-Out "in";
-        proxy_pass http://127.0.0.1:$server_port/echo;
-    }
---- pipelined_requests eval
-["GET /t", "GET /t"]
---- more_headers eval
-["Authorization: Bearer $::rs", "Authorization: Bearer " . EdaJwt::jwt_token('RS256', "$::K/rsa.pem", exp_in => -60)]
+--- jwt
+rsa.pub RS256
+--- token eval
+[$::rs, EdaJwt::jwt_token('RS256', "$::K/rsa.pem", exp_in => -60)]
 --- error_code eval
 [200, 401]
 --- no_error_log eval
-[substr($::rs, -40)]
+[substr($::rs, -40), '[error]', '[alert]', '[emerg]', '[crit]']
 
 
 
 === TEST 19: config errors
---- config
-    location = /t {
-        eda_jwt on;
-        eda_jwt_key_file $TEST_NGINX_JWT_KEYS/rsa.pub;
-    }
+--- jwt
+rsa.pub
 --- must_die
 --- error_log eval
 qr/\[emerg\] .*"eda_jwt" requires "eda_jwt_algorithms"/
@@ -422,12 +357,8 @@ qr/\[emerg\] .*"eda_jwt" requires "eda_jwt_algorithms"/
 
 
 === TEST 20: alg none in the allow-list
---- config
-    location = /t {
-        eda_jwt on;
-        eda_jwt_key_file $TEST_NGINX_JWT_KEYS/rsa.pub;
-        eda_jwt_algorithms RS256 none;
-    }
+--- jwt
+rsa.pub RS256 none
 --- must_die
 --- error_log eval
 qr/\[emerg\] .*invalid algorithm "none" in "eda_jwt_algorithms".*"none" is never accepted/
@@ -435,12 +366,8 @@ qr/\[emerg\] .*invalid algorithm "none" in "eda_jwt_algorithms".*"none" is never
 
 
 === TEST 21: no key for the allowed algorithms
---- config
-    location = /t {
-        eda_jwt on;
-        eda_jwt_key_file $TEST_NGINX_JWT_KEYS/rsa.pub;
-        eda_jwt_algorithms ES256;
-    }
+--- jwt
+rsa.pub ES256
 --- must_die
 --- error_log eval
 qr/\[emerg\] .*no key in ".*rsa.pub" verifies any algorithm of "eda_jwt_algorithms"/
@@ -448,12 +375,8 @@ qr/\[emerg\] .*no key in ".*rsa.pub" verifies any algorithm of "eda_jwt_algorith
 
 
 === TEST 22: a private key as key file
---- config
-    location = /t {
-        eda_jwt on;
-        eda_jwt_key_file $TEST_NGINX_JWT_KEYS/rsa.pem;
-        eda_jwt_algorithms RS256;
-    }
+--- jwt
+rsa.pem RS256
 --- must_die
 --- error_log eval
 qr/\[emerg\] .*"eda_jwt_key_file" ".*rsa.pem": /
@@ -461,13 +384,9 @@ qr/\[emerg\] .*"eda_jwt_key_file" ".*rsa.pem": /
 
 
 === TEST 23: revocation without eda_redis
---- config
-    location = /t {
-        eda_jwt on;
-        eda_jwt_revocation on;
-        eda_jwt_key_file $TEST_NGINX_JWT_KEYS/rsa.pub;
-        eda_jwt_algorithms RS256;
-    }
+--- jwt
+rsa.pub RS256
+eda_jwt_revocation on;
 --- must_die
 --- error_log eval
 qr/\[emerg\] .*require "eda_redis"/

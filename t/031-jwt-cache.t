@@ -130,28 +130,36 @@ is((get($a, $pre))[0], 401, 'a token revoked before its first use: 401');
 
 # Redis hangs: tokens are still judged correctly, within the timeout
 
-my $pid = redis_pid();
-kill 'STOP', $pid;
-
-my $fresh = jwt_token('RS256', "$K/rsa.pem", kid => 'k1',
-                      claims => qq({"sub":"fresh","jti":"fresh-$$"}));
-my $t0 = time;
-($s, $body) = get($a, $fresh);
-my $took = time - $t0;
-is($s, 200, 'Redis hung: a valid token is accepted');
-ok($took < 1.5, sprintf('without waiting past the timeout (%.2f s)', $took));
-
 my $bad = jwt_token('RS256', "$K/rsa2.pem", kid => 'k1');
-is((get($a, $bad))[0], 401, 'Redis hung: a forged token is refused');
 
-my $es2 = jwt_token('ES256', "$K/ec256.pem", kid => 'e1',
-                    claims => qq({"sub":"es2","jti":"es2-$$"}));
-is((get($b, $es2))[0], 200, 'Redis hung: ES256 verified locally');
+SKIP: {
+    my $pid = redis_pid();
+    skip 'pausing Redis needs the local stack of ./build.sh', 5
+        unless $pid;
 
-kill 'CONT', $pid;
+    kill 'STOP', $pid;
 
-my $warned = log_count($a, qr/Redis .* unavailable/);
-ok($warned >= 1 && $warned <= 3, "the degradation is logged, not per request ($warned)");
+    my $fresh = jwt_token('RS256', "$K/rsa.pem", kid => 'k1',
+                          claims => qq({"sub":"fresh","jti":"fresh-$$"}));
+    my $t0 = time;
+    ($s, $body) = get($a, $fresh);
+    my $took = time - $t0;
+    is($s, 200, 'Redis hung: a valid token is accepted');
+    ok($took < 1.5,
+       sprintf('without waiting past the timeout (%.2f s)', $took));
+
+    is((get($a, $bad))[0], 401, 'Redis hung: a forged token is refused');
+
+    my $es2 = jwt_token('ES256', "$K/ec256.pem", kid => 'e1',
+                        claims => qq({"sub":"es2","jti":"es2-$$"}));
+    is((get($b, $es2))[0], 200, 'Redis hung: ES256 verified locally');
+
+    kill 'CONT', $pid;
+
+    my $warned = log_count($a, qr/Redis .* unavailable/);
+    ok($warned >= 1 && $warned <= 3,
+       "the degradation is logged, not per request ($warned)");
+}
 
 # Redis is back: revocation works again without a reload
 

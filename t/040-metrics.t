@@ -49,6 +49,9 @@ eda_delivery_latency_ms_count 3
 $/s]
 --- no_error_log
 [error]
+[alert]
+[emerg]
+[crit]
 
 
 
@@ -69,6 +72,11 @@ $/s]
 --- response_body_like eval
 ["", qr/eda_jwt_cache_total\{result="hit"\} 0\neda_jwt_cache_total\{result="miss"\} 1\n.*eda_jwt_rejected_total 1\n/s,
 qr/eda_jwt_cache_total\{result="hit"\} 1\neda_jwt_cache_total\{result="miss"\} 1\n.*eda_jwt_rejected_total 1\n/s]
+--- no_error_log
+[error]
+[alert]
+[emerg]
+[crit]
 
 
 
@@ -88,3 +96,8 @@ qr/eda_jwt_cache_total\{result="hit"\} 1\neda_jwt_cache_total\{result="miss"\} 1
 [400, 200]
 --- response_body_like eval
 ["", qr/eda_requests_rejected_total 1\n/s]
+--- no_error_log
+[error]
+[alert]
+[emerg]
+[crit]

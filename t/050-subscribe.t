@@ -7,43 +7,24 @@
 #
 # Clients are the Python websockets library (t/lib/ws_client.py, one line
 # per frame on its stdout) and raw sockets for what a library refuses to
-# send.  Records are written with kcat, independently of the module.
+# send, both driven through t/lib/EdaWs.pm.  Records are written with
+# kcat, independently of the module.
 
 use strict;
 use warnings;
 
-use Cwd qw(abs_path);
-use Digest::SHA qw(sha1_base64);
-use File::Basename qw(dirname);
-use IO::Select ();
-use IO::Socket::INET ();
 use JSON::PP ();
-use MIME::Base64 ();
 use Test::More;
 use Time::HiRes qw(time sleep);
-use EdaTest qw(unique_topic kafka_produce kafka_brokers nginx_start
-               nginx_stop nginx_reload nginx_workers nginx_pid
-               process_alive);
+use EdaTest qw(unique_topic nginx_start nginx_stop nginx_reload
+               nginx_workers nginx_pid process_alive);
+use EdaWs qw(:all);
 
-my $PY = $ENV{TEST_PYTHON}
-         || (-x '/usr/bin/python3' ? '/usr/bin/python3' : 'python3');
-my $CLIENT = dirname(abs_path(__FILE__)) . '/lib/ws_client.py';
-my $GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
-my $PORT = 19777;
-
-system($PY, '-c', 'import websockets') == 0
-    or die "$PY cannot import websockets: install python3-websockets "
-           . "(./build.sh deps)\n";
+ws_require();
 
 my $nginx;
-my @clients;
 
-END {
-    for my $c (@clients) {
-        kill 'TERM', $c->{pid} if $c->{pid} && !$c->{done};
-    }
-    nginx_stop($nginx) if $nginx;
-}
+END { nginx_stop($nginx) if $nginx }
 
 # --------------------------------------------------------------------------
 # Kafka records, written with kcat.  One key for everything of a case puts
@@ -52,137 +33,24 @@ END {
 my $KEY = "k-$$";
 my $SOURCE = '/t/050-subscribe';
 
-# a record in CloudEvents binary mode: attributes in ce_* headers
 sub produce_binary {
     my ($topic, %e) = @_;
 
-    my %h = (ce_specversion => '1.0', ce_id => $e{id},
-             ce_type => $e{type}, ce_source => $e{source} // $SOURCE,
-             'content-type' => $e{ct} // 'application/json');
-    $h{ce_subject} = $e{subject} if defined $e{subject};
-    $h{ce_time} = $e{time} if defined $e{time};
-    $h{"ce_$_"} = $e{ext}{$_} for keys %{ $e{ext} || {} };
-
-    kafka_produce($topic, $e{data}, key => $e{key} // $KEY, headers => \%h);
+    kafka_produce_ce($topic, key => $KEY, source => $SOURCE,
+                     ct => 'application/json', %e);
 }
 
-# records in CloudEvents structured mode, in one kcat run
 sub produce_structured {
     my ($topic, @events) = @_;
 
-    my $json = JSON::PP->new->canonical;
-    open my $fh, '|-', 'kcat', '-P', '-b', kafka_brokers(), '-t', $topic,
-         '-q', '-k', $KEY, '-H', 'content-type=application/cloudevents+json'
-        or die "kcat: $!\n";
-    print $fh join "\n", map { $json->encode($_) } @events;
-    close $fh or die "kcat -P failed for $topic\n";
-}
-
-# --------------------------------------------------------------------------
-# Library clients: ws_client.py as children, their lines read with a
-# deadline.
-
-sub ws_open {
-    my ($path, %o) = @_;
-
-    my @cmd = ($PY, $CLIENT, "ws://127.0.0.1:$PORT$path",
-               '--count', $o{count} // 100000,
-               '--timeout', $o{timeout} // 45);
-    push @cmd, '--slow', $o{slow} if $o{slow};
-    push @cmd, '--send', $o{send} if defined $o{send};
-    push @cmd, '--header', $_ for @{ $o{headers} || [] };
-
-    my $pid = open my $fh, '-|', @cmd or die "$CLIENT: $!\n";
-    my $c = { name => $o{name} || $path, pid => $pid, fh => $fh,
-              buf => '', lines => [], eof => 0, done => 0 };
-    push @clients, $c;
-    return $c;
-}
-
-sub read_some {
-    my ($c) = @_;
-
-    my $n = sysread $c->{fh}, $c->{buf}, 1 << 20, length $c->{buf};
-    if (!$n) {
-        $c->{eof} = 1;
-        return;
-    }
-    push @{ $c->{lines} }, $1 while $c->{buf} =~ s/^([^\n]*)\n//;
-}
-
-# reads the clients' output until COND is true (returns 1), the deadline
-# passes or every client has exited (returns COND then)
-sub pump_until {
-    my ($cond, $timeout, @cs) = @_;
-
-    my $deadline = time + $timeout;
-    while (1) {
-        return 1 if $cond->();
-        my @live = grep { !$_->{eof} } @cs;
-        my $left = $deadline - time;
-        return $cond->() ? 1 : 0 if !@live || $left <= 0;
-
-        my %by = map { fileno($_->{fh}) => $_ } @live;
-        my $sel = IO::Select->new(map { $_->{fh} } @live);
-        read_some($by{ fileno $_ }) for $sel->can_read($left < 0.2 ? $left : 0.2);
-    }
-}
-
-sub wait_connected {
-    my (@cs) = @_;
-
-    pump_until(sub { !grep { !@{ $_->{lines} } } @cs }, 15, @cs);
-    return !grep { ($_->{lines}[0] // '') ne 'CONNECTED' } @cs;
-}
-
-sub ws_finish {
-    my (@cs) = @_;
-
-    for my $c (grep { !$_->{done} } @cs) {
-        pump_until(sub { 0 }, 0, $c);
-        kill 'TERM', $c->{pid};
-        close $c->{fh};
-        $c->{done} = 1;
-    }
-}
-
-my $json = JSON::PP->new;
-
-sub is_frame_line {
-    my ($l) = @_;
-    return $l !~ /^(?:CONNECTED|CLOSE |CLIENT-CLOSE |TIMEOUT|HTTP |ERROR )/;
-}
-
-# the frames a client received, decoded; lines that are not JSON objects
-# come back as { _bad => LINE }
-sub events {
-    my ($c) = @_;
-
-    return map {
-        my $l = $_;
-        my $e = eval { $json->decode($l) };
-        ref $e eq 'HASH' ? $e : { _bad => $l };
-    } grep { is_frame_line($_) } @{ $c->{lines} };
+    kafka_produce_structured($topic, $KEY, @events);
 }
 
 sub is_warm { ($_[0]{type} // '') eq 't.warmup' }
 
-sub ids { map { $_->{id} // '(no id)' } @_ }
-
 sub real_ids {
     my ($c) = @_;
-    return [ ids(grep { !is_warm($_) } events($c)) ];
-}
-
-sub bad_lines {
-    my ($c) = @_;
-    return [ map { $_->{_bad} } grep { exists $_->{_bad} } events($c) ];
-}
-
-sub close_line {
-    my ($c) = @_;
-    my ($l) = grep { /^(?:CLOSE|CLIENT-CLOSE) / } @{ $c->{lines} };
-    return $l;
+    return [ ws_ids(grep { !is_warm($_) } ws_events($c)) ];
 }
 
 # The consumer of a worker starts at the end of its partitions only once
@@ -197,7 +65,7 @@ sub warm_up {
 
     my $seen = sub {
         for my $c (@sentinels) {
-            my @w = grep { is_warm($_) } events($c);
+            my @w = grep { is_warm($_) } ws_events($c);
             for my $t (@$topics) {
                 return 0 unless grep { $_->{id} =~ /^warm-\Q$t\E-/ } @w;
             }
@@ -218,165 +86,6 @@ sub warm_up {
 }
 
 # --------------------------------------------------------------------------
-# Raw sockets: handshakes by hand and frames a library would not send.
-
-sub read_bytes {
-    my ($s, $buf, $timeout, $want) = @_;
-
-    my $deadline = time + $timeout;
-    my $sel = IO::Select->new($s);
-    until ($want->()) {
-        my $left = $deadline - time;
-        return 'timeout' if $left <= 0;
-        next unless $sel->can_read($left);
-        my $n = sysread $s, $$buf, 65536, length $$buf;
-        return 'eof' unless $n;
-    }
-    return 'ok';
-}
-
-# one request on a fresh connection: { status, headers (lower-case names),
-# body, sock, in (bytes after a 101 response) }
-sub raw_request {
-    my ($method, $path, @headers) = @_;
-
-    my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$PORT",
-                                  Timeout => 5)
-        or die "connect 127.0.0.1:$PORT: $!\n";
-    my $req = "$method $path HTTP/1.1\r\nHost: 127.0.0.1:$PORT\r\n";
-    while (my ($k, $v) = splice @headers, 0, 2) {
-        $req .= "$k: $v\r\n";
-    }
-    syswrite $s, "$req\r\n";
-
-    my $buf = '';
-    read_bytes($s, \$buf, 5, sub { $buf =~ /\r\n\r\n/ });
-    my ($head, $rest) = split /\r\n\r\n/, $buf, 2;
-    $rest //= '';
-    my ($status) = ($head // '') =~ m{^HTTP/1\.[01] (\d{3})};
-    my %h;
-    for (split /\r\n/, $head // '') {
-        next unless /^([^:\s]+):\s*(.*?)\s*$/;
-        my $k = lc $1;
-        $h{$k} = defined $h{$k} ? "$h{$k}, $2" : $2;
-    }
-
-    my $res = { status => $status // 0, headers => \%h, sock => $s };
-    if (($status // 0) == 101) {
-        $res->{in} = $rest;
-        return $res;
-    }
-
-    my $cl = $h{'content-length'};
-    read_bytes($s, \$rest, 3,
-               sub { defined $cl && length $rest >= $cl });
-    $res->{body} = $rest;
-    close $s;
-    return $res;
-}
-
-sub ws_key {
-    return MIME::Base64::encode_base64(
-        join('', map { chr int rand 256 } 1 .. 16), '');
-}
-
-sub accept_of { sha1_base64($_[0] . $GUID) . '=' }
-
-sub upgrade_headers {
-    my ($key) = @_;
-    return (Upgrade => 'websocket', Connection => 'Upgrade',
-            'Sec-WebSocket-Version' => 13, 'Sec-WebSocket-Key' => $key);
-}
-
-# a client frame, masked unless unmasked => 1
-sub frame {
-    my ($op, $payload, %o) = @_;
-
-    my $len = length $payload;
-    my $m = $o{unmasked} ? 0 : 0x80;
-    my $f = chr(($o{fin} // 1 ? 0x80 : 0) | $op);
-    $f .= $len < 126   ? chr($m | $len)
-        : $len < 65536 ? chr($m | 126) . pack('n', $len)
-        :                chr($m | 127) . pack('Q>', $len);
-    return $f . $payload if $o{unmasked};
-
-    my $key = pack 'N', int rand 2**32;
-    return $f . $key . ($payload ^ substr($key x (int($len / 4) + 1), 0, $len));
-}
-
-sub parse_frame {
-    my ($buf) = @_;
-
-    return undef if length $$buf < 2;
-    my ($b0, $b1) = unpack 'CC', $$buf;
-    my ($len, $off) = ($b1 & 0x7f, 2);
-    if ($len == 126) {
-        return undef if length $$buf < 4;
-        ($len, $off) = (unpack('n', substr $$buf, 2, 2), 4);
-    } elsif ($len == 127) {
-        return undef if length $$buf < 10;
-        ($len, $off) = (unpack('Q>', substr $$buf, 2, 8), 10);
-    }
-    my $mask;
-    if ($b1 & 0x80) {
-        return undef if length $$buf < $off + 4;
-        $mask = substr $$buf, $off, 4;
-        $off += 4;
-    }
-    return undef if length $$buf < $off + $len;
-
-    my $payload = substr $$buf, $off, $len;
-    $payload ^= substr($mask x (int($len / 4) + 1), 0, $len) if $mask;
-    substr($$buf, 0, $off + $len) = '';
-    return { op => $b0 & 0x0f, fin => $b0 >> 7, masked => $mask ? 1 : 0,
-             payload => $payload };
-}
-
-# the next server frame whose opcode is in OPS (others are skipped)
-sub next_frame {
-    my ($ws, $timeout, @ops) = @_;
-
-    my $f;
-    read_bytes($ws->{sock}, \$ws->{in}, $timeout, sub {
-        while (my $g = parse_frame(\$ws->{in})) {
-            if (grep { $_ == $g->{op} } @ops) {
-                $f = $g;
-                return 1;
-            }
-        }
-        return 0;
-    });
-    return $f;
-}
-
-# the server's close frame: (code, reason, frame), code 0 for none
-sub close_of {
-    my ($ws, $timeout) = @_;
-
-    my $f = next_frame($ws, $timeout // 5, 0x8) or return (undef, undef);
-    return (0, '', $f) if length $f->{payload} < 2;
-    return (unpack('n', $f->{payload}), substr($f->{payload}, 2), $f);
-}
-
-sub raw_ws {
-    my ($path) = @_;
-
-    my $key = ws_key();
-    my $res = raw_request('GET', $path, upgrade_headers($key));
-    die "handshake on $path: $res->{status}\n" unless $res->{status} == 101;
-    return $res;
-}
-
-# after the closing handshake, the server ends the TCP connection
-sub server_hangs_up {
-    my ($ws) = @_;
-
-    syswrite $ws->{sock}, frame(0x8, pack('n', 1000));
-    my $junk = '';
-    return read_bytes($ws->{sock}, \$junk, 3, sub { 0 }) eq 'eof';
-}
-
-# --------------------------------------------------------------------------
 
 my %T = map { $_ => unique_topic("ws-$_") } qw(a b c d e f);
 
@@ -389,7 +98,6 @@ for my $t (sort keys %T) {
 
 $nginx = nginx_start(
     name => 'ws',
-    port => $PORT,
     http_config => <<"_EOC_",
     eda_kafka_brokers \$TEST_NGINX_KAFKA_BROKERS;
 _EOC_
@@ -443,6 +151,7 @@ _EOC_
         location = /f { eda_subscribe $T{f}; }
 _EOC_
 );
+ws_server($nginx);
 
 # --------------------------------------------------------------------------
 # a. the handshake and its refusals
@@ -484,7 +193,7 @@ _EOC_
 
     # the example of RFC 6455 section 1.3
     my $sample = 'dGhlIHNhbXBsZSBub25jZQ==';
-    is(accept_of($sample), 's3pPLMBiTxaQ9kYGzzhZRbK+xOo=',
+    is(ws_accept_of($sample), 's3pPLMBiTxaQ9kYGzzhZRbK+xOo=',
        'the test computes accept keys right');
     $r = raw_request('GET', '/a', upgrade_headers($sample));
     is($r->{status}, 101, 'a valid handshake: 101');
@@ -505,7 +214,7 @@ _EOC_
                      'Sec-WebSocket-Extensions' => 'permessage-deflate',
                      Origin => 'http://example.com');
     is($r->{status}, 101, 'Connection: keep-alive, Upgrade: 101');
-    is($r->{headers}{'sec-websocket-accept'}, accept_of($key),
+    is($r->{headers}{'sec-websocket-accept'}, ws_accept_of($key),
        'with the accept key of this request');
     close $r->{sock};
 
@@ -521,49 +230,49 @@ _EOC_
 
 {
     my $ws = raw_ws('/e');
-    syswrite $ws->{sock}, frame(0x1, 'hi', unmasked => 1);
+    syswrite $ws->{sock}, ws_frame(0x1, 'hi', unmasked => 1);
     my ($code, $reason, $f) = close_of($ws);
     is($code, 1002, 'unmasked client frame: close 1002');
     ok($f && !$f->{masked}, 'the server frame is not masked');
     ok(server_hangs_up($ws), 'then the server closes the connection');
 
     $ws = raw_ws('/e');
-    syswrite $ws->{sock}, frame(0x1, "\xC3\x28");
+    syswrite $ws->{sock}, ws_frame(0x1, "\xC3\x28");
     ($code) = close_of($ws);
     is($code, 1007, 'invalid UTF-8 text: close 1007');
 
     $ws = raw_ws('/e');
-    syswrite $ws->{sock}, frame(0x1, 'hel', fin => 0)
-                          . frame(0x0, "\xC3");
-    syswrite $ws->{sock}, frame(0x0, "\x28");
+    syswrite $ws->{sock}, ws_frame(0x1, 'hel', fin => 0)
+                          . ws_frame(0x0, "\xC3");
+    syswrite $ws->{sock}, ws_frame(0x0, "\x28");
     ($code) = close_of($ws);
     is($code, 1007, 'invalid UTF-8 across fragments: close 1007');
 
     $ws = raw_ws('/e');
-    syswrite $ws->{sock}, frame(0x1, 'hello');
+    syswrite $ws->{sock}, ws_frame(0x1, 'hello');
     ($code) = close_of($ws);
     is($code, 1003, 'a text message with no publish configured: close 1003');
 
     $ws = raw_ws('/e');
-    syswrite $ws->{sock}, frame(0x2, "\x00\x01");
+    syswrite $ws->{sock}, ws_frame(0x2, "\x00\x01");
     ($code) = close_of($ws);
     is($code, 1003, 'a binary message: close 1003');
 
     $ws = raw_ws('/e/small');
-    syswrite $ws->{sock}, frame(0x1, 'x' x 2000);
+    syswrite $ws->{sock}, ws_frame(0x1, 'x' x 2000);
     ($code) = close_of($ws);
     is($code, 1009, 'a message over eda_ws_max_message 1k: close 1009');
 
     $ws = raw_ws('/e/small');
-    syswrite $ws->{sock}, frame(0x1, 'x' x 1000);
+    syswrite $ws->{sock}, ws_frame(0x1, 'x' x 1000);
     ($code) = close_of($ws);
     is($code, 1003, 'one under it is read whole (then 1003)');
 
     $ws = raw_ws('/e');
-    syswrite $ws->{sock}, frame(0x9, 'p-1');
+    syswrite $ws->{sock}, ws_frame(0x9, 'p-1');
     $f = next_frame($ws, 5, 0xA);
     is($f && $f->{payload}, 'p-1', 'ping: pong with the same payload');
-    syswrite $ws->{sock}, frame(0x8, pack('n', 1000) . 'bye');
+    syswrite $ws->{sock}, ws_frame(0x8, pack('n', 1000) . 'bye');
     ($code, $reason) = close_of($ws);
     ok(defined $code && ($code == 1000 || $code == 0),
        'close 1000 from the client: the server answers close ('
@@ -581,8 +290,8 @@ _EOC_
     close $ws->{sock};
 
     my $c = ws_open('/e', send => 'hello', timeout => 5);
-    pump_until(sub { close_line($c) }, 6, $c);
-    like(close_line($c) // 'none', qr/^CLOSE 1003 /,
+    pump_until(sub { ws_close_line($c) }, 6, $c);
+    like(ws_close_line($c) // 'none', qr/^CLOSE 1003 /,
          'the library sees close 1003 for its message');
     ws_finish($c);
 }
@@ -636,13 +345,13 @@ _EOC_
 
     for my $c (@cs) {
         is_deeply(real_ids($c), \@want, "$c->{name}: all 8 records, in order");
-        is_deeply(bad_lines($c), [], "$c->{name}: every frame is a JSON object");
-        is(close_line($c), undef, "$c->{name}: not closed");
+        is_deeply(ws_bad_lines($c), [], "$c->{name}: every frame is a JSON object");
+        is(ws_close_line($c), undef, "$c->{name}: not closed");
     }
     is_deeply([sort @{ real_ids($multi) }], [sort @want, "a-$$-1"],
               'two topics: the records of both');
 
-    my %ev = map { $_->{id} => $_ } grep { !is_warm($_) } events($cs[0]);
+    my %ev = map { $_->{id} => $_ } grep { !is_warm($_) } ws_events($cs[0]);
     for my $i (1 .. 5) {
         my $e = $ev{"b-$$-$i"} || {};
         is($e->{specversion}, '1.0', "binary $i: specversion");
@@ -671,12 +380,12 @@ _EOC_
     is($o->{data_base64}, 'AQL+/w==', 'binary data: data_base64');
     ok(!exists $o->{data}, 'and no data');
 
-    ok(!grep({ ($_->{type} // '') eq 't.seed' } map { events($_) } @cs),
+    ok(!grep({ ($_->{type} // '') eq 't.seed' } map { ws_events($_) } @cs),
        'the record written before nginx started is not delivered');
     is_deeply([map { JSON::PP->new->canonical->encode($_) }
-                   grep { !is_warm($_) } events($cs[1])],
+                   grep { !is_warm($_) } ws_events($cs[1])],
               [map { JSON::PP->new->canonical->encode($_) }
-                   grep { !is_warm($_) } events($cs[0])],
+                   grep { !is_warm($_) } ws_events($cs[0])],
               'both clients received the same events');
 }
 
@@ -739,12 +448,12 @@ _EOC_
 
     for my $path (sort keys %want) {
         # warm-ups included: no filter here lets them through
-        is_deeply($num->(ids(events($c{$path}))), $want{$path},
+        is_deeply($num->(ws_ids(ws_events($c{$path}))), $want{$path},
                   "$path: records " . join(',', @{ $want{$path} }));
     }
 
     if (($anon->{lines}[0] // '') eq 'CONNECTED') {
-        is_deeply([ids(events($anon))], [],
+        is_deeply([ws_ids(ws_events($anon))], [],
                   '/c/user without ?user: the empty filter matches nothing');
     } else {
         like($anon->{lines}[0] // 'nothing', qr/^HTTP 4\d\d$/,
@@ -777,12 +486,12 @@ _EOC_
     is_deeply(real_ids($fast), \@want, "the fast client received all $n");
     ok($took < 5.5, sprintf 'while the slow one was not reading (%.1f s)',
                             $took);
-    is(close_line($fast), undef, 'the fast client stays open');
+    is(ws_close_line($fast), undef, 'the fast client stays open');
 
-    pump_until(sub { close_line($slow) }, 20, $slow);
+    pump_until(sub { ws_close_line($slow) }, 20, $slow);
     ws_finish($fast, $slow);
 
-    like(close_line($slow) // 'none', qr/^CLOSE 1008 .*buffer/i,
+    like(ws_close_line($slow) // 'none', qr/^CLOSE 1008 .*buffer/i,
          'the slow client: close 1008, send buffer');
     my $got = real_ids($slow);
     ok(@$got < $n, 'after fewer records than were written (' . @$got . ')');
@@ -798,9 +507,9 @@ _EOC_
     my @old = nginx_workers($nginx);
 
     nginx_reload($nginx);
-    pump_until(sub { close_line($c) }, 10, $c);
+    pump_until(sub { ws_close_line($c) }, 10, $c);
     ws_finish($c);
-    like(close_line($c) // 'none', qr/^CLOSE 1001\b/,
+    like(ws_close_line($c) // 'none', qr/^CLOSE 1001\b/,
          'SIGHUP: the open socket gets close 1001');
 
     my $deadline = time + 10;
@@ -827,9 +536,9 @@ _EOC_
     my $master = nginx_pid($nginx);
     nginx_stop($nginx);
     ok(!process_alive($master), 'nginx stopped (QUIT)');
-    pump_until(sub { close_line($last) }, 5, $last);
+    pump_until(sub { ws_close_line($last) }, 5, $last);
     ws_finish($last);
-    like(close_line($last) // 'none', qr/^CLOSE 1001\b/,
+    like(ws_close_line($last) // 'none', qr/^CLOSE 1001\b/,
          'QUIT: the open socket gets close 1001');
 
     my $log = do { local (@ARGV, $/) = $nginx->{log}; <> };

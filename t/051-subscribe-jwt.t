@@ -5,15 +5,12 @@
 use strict;
 use warnings;
 
-use Cwd qw(abs_path);
-use File::Basename qw(dirname);
 use Test::More;
 use Time::HiRes qw(time);
 use EdaTest qw(unique_topic nginx_start nginx_stop);
 use EdaJwt qw(jwt_keys jwt_token);
+use EdaWs qw(ws_server ws_run);
 
-my $py = $ENV{TEST_PYTHON} || '/usr/bin/python3';
-my $client = dirname(abs_path(__FILE__)) . '/lib/ws_client.py';
 my $K = jwt_keys();
 my $topic = unique_topic('ws-jwt');
 my $nginx;
@@ -22,7 +19,6 @@ END { nginx_stop($nginx) if $nginx }
 
 $nginx = nginx_start(
     name => 'wsjwt',
-    port => 19788,
     http_config => <<"_EOC_",
     eda_kafka_brokers \$TEST_NGINX_KAFKA_BROKERS;
 _EOC_
@@ -37,13 +33,15 @@ _EOC_
         }
 _EOC_
 );
+ws_server($nginx);
 
+# the client's output, one line per event, and how long it ran
 sub run_client {
     my ($query, $timeout) = @_;
 
     my $t0 = time;
-    my $out = `$py $client 'ws://127.0.0.1:$nginx->{port}/ws?$query' --count 100 --timeout $timeout 2>&1`;
-    return ($out, time - $t0);
+    my @lines = ws_run("/ws?$query", count => 100, timeout => $timeout);
+    return (join('', map { "$_\n" } @lines), time - $t0);
 }
 
 my $short = jwt_token('HS256', "$K/hmac.key", exp_in => 3,

@@ -6,15 +6,12 @@
 use strict;
 use warnings;
 
-use Cwd qw(abs_path);
-use File::Basename qw(dirname);
 use JSON::PP ();
 use Test::More;
 use Time::HiRes qw(time sleep);
 use EdaTest qw(unique_topic kafka_produce nginx_start nginx_stop);
+use EdaWs qw(ws_server ws_open ws_run client_lines kafka_produce_ce);
 
-my $py = $ENV{TEST_PYTHON} || '/usr/bin/python3';
-my $client = dirname(abs_path(__FILE__)) . '/lib/ws_client.py';
 my $topic = unique_topic('ws-resume');
 my $nginx;
 
@@ -24,7 +21,6 @@ kafka_produce($topic, 'seed', key => 'k');
 
 $nginx = nginx_start(
     name => 'wsresume',
-    port => 19789,
     http_config => <<"_EOC_",
     eda_kafka_brokers \$TEST_NGINX_KAFKA_BROKERS;
 _EOC_
@@ -40,35 +36,30 @@ _EOC_
         }
 _EOC_
 );
+ws_server($nginx);
 
 sub produce {
     my ($id, $subject) = @_;
 
-    kafka_produce($topic, qq({"n":"$id"}), key => 'k', headers => {
-        ce_specversion => '1.0', ce_id => $id, ce_type => 't.resume',
-        ce_source => '/test', ce_subject => $subject,
-        'content-type' => 'application/json' });
+    kafka_produce_ce($topic, id => $id, type => 't.resume', key => 'k',
+                     subject => $subject, ct => 'application/json',
+                     data => qq({"n":"$id"}));
 }
 
 # runs a client to its end: (ids of the events, other lines)
 sub client {
     my ($path, $count, $timeout, @headers) = @_;
 
-    my @cmd = ($py, $client, "ws://127.0.0.1:$nginx->{port}$path",
-               '--count', $count, '--timeout', $timeout);
-    push @cmd, '--header', $_ for @headers;
-
-    open my $fh, '-|', @cmd or die;
     my (@ids, @other);
-    while (my $line = <$fh>) {
-        chomp $line;
+    for my $line (ws_run($path, count => $count, timeout => $timeout,
+                         headers => \@headers))
+    {
         my $ev = eval { JSON::PP::decode_json($line) };
         if ($ev) {
             push @ids, $ev->{id};
             push @other, $ev if $ev->{type} ne 't.resume';
         }
     }
-    close $fh;
     return (\@ids, \@other);
 }
 
@@ -76,14 +67,10 @@ sub client {
 # with a live client until one event reaches it
 my $ready = 0;
 for my $i (1 .. 40) {
-    my $pid = open my $fh, '-|', $py, $client,
-        "ws://127.0.0.1:$nginx->{port}/ws", '--count', 1, '--timeout', 2
-        or die;
+    my $c = ws_open('/ws', count => 1, timeout => 2);
     sleep 0.3;
     produce("warm-$i", 'nobody');
-    my @out = <$fh>;
-    close $fh;
-    if (grep { /"id":"warm-$i"/ } @out) { $ready = 1; last }
+    if (grep { /"id":"warm-$i"/ } client_lines($c)) { $ready = 1; last }
 }
 ok($ready, 'the subscription is live');
 

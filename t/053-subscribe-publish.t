@@ -4,16 +4,12 @@
 use strict;
 use warnings;
 
-use Cwd qw(abs_path);
-use File::Basename qw(dirname);
-use IO::Socket::INET;
 use JSON::PP ();
 use Test::More;
 use EdaTest qw(unique_topic kafka_record_at kafka_payload_at nginx_start
                nginx_stop);
+use EdaWs qw(ws_server ws_run ws_frame raw_ws next_frame);
 
-my $py = $ENV{TEST_PYTHON} || '/usr/bin/python3';
-my $client = dirname(abs_path(__FILE__)) . '/lib/ws_client.py';
 my $in = unique_topic('ws-in');
 my $out = unique_topic('ws-out');
 my $nginx;
@@ -22,7 +18,6 @@ END { nginx_stop($nginx) if $nginx }
 
 $nginx = nginx_start(
     name => 'wspub',
-    port => 19790,
     http_config => <<"_EOC_",
     eda_kafka_brokers \$TEST_NGINX_KAFKA_BROKERS;
 _EOC_
@@ -37,17 +32,14 @@ _EOC_
         }
 _EOC_
 );
+ws_server($nginx);
 
 # sends MESSAGE, returns the decoded answer
 sub send_one {
     my ($message) = @_;
 
-    open my $fh, '-|', $py, $client,
-        "ws://127.0.0.1:$nginx->{port}/chat?room=7", '--count', 1,
-        '--timeout', 10, '--send', $message
-        or die;
-    my @lines = <$fh>;
-    close $fh;
+    my @lines = ws_run('/chat?room=7', count => 1, timeout => 10,
+                       send => $message);
     my ($json) = grep { /^\{/ } @lines;
     return $json ? JSON::PP::decode_json($json) : { lines => \@lines };
 }
@@ -76,55 +68,22 @@ is($rec->{payload}, 'plain words', 'as it was sent');
 
 # a message in fragments, a ping between them, straight on the socket
 
-sub frame {
-    my ($fin, $op, $payload) = @_;
-
-    my $mask = pack 'N', int rand 2**32;
-    my $len = length $payload;
-    my $head = pack('C', ($fin ? 0x80 : 0) | $op)
-               . ($len < 126 ? pack('C', 0x80 | $len)
-                             : pack('Cn', 0x80 | 126, $len));
-    my $masked = $payload ^ substr($mask x (int($len / 4) + 1), 0, $len);
-    return $head . $mask . $masked;
-}
-
+# sends FRAMES on a socket of its own: the server frames up to the first
+# text frame (the ack), as [opcode, payload]
 sub raw_message {
     my (@frames) = @_;
 
-    my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$nginx->{port}",
-                                  Timeout => 10) or die;
-    print $s join("\r\n", 'GET /chat?room=9 HTTP/1.1', 'Host: localhost',
-                  'Upgrade: websocket', 'Connection: Upgrade',
-                  'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==',
-                  'Sec-WebSocket-Version: 13', '', '');
-    my $got = '';
-    sysread($s, $got, 4096, length $got) until $got =~ /\r\n\r\n/;
-    $got =~ s/^.*?\r\n\r\n//s;
-    print $s join '', @frames;
-
-    # server frames: a pong, then the ack
-    my @seen;
-    my $deadline = time + 10;
-    while (time < $deadline && !grep { $_->[0] == 1 } @seen) {
-        if (length($got) >= 2) {
-            my ($b0, $b1) = unpack 'CC', $got;
-            my $len = $b1 & 0x7f;
-            my $h = 2;
-            ($len, $h) = (unpack('x2n', $got), 4) if $len == 126;
-            if (length($got) >= $h + $len) {
-                push @seen, [$b0 & 0x0f, substr($got, $h, $len)];
-                substr($got, 0, $h + $len) = '';
-                next;
-            }
-        }
-        sysread($s, $got, 4096, length $got) or last;
-    }
-    close $s;
-    return @seen;
+    my $ws = raw_ws('/chat?room=9');
+    syswrite $ws->{sock}, join '', @frames;
+    my $ack = next_frame($ws, 10, 0x1);
+    close $ws->{sock};
+    return map { [$_->{op}, $_->{payload}] }
+           @{ $ws->{skipped} || [] }, $ack ? $ack : ();
 }
 
-my @seen = raw_message(frame(0, 1, '{"te'), frame(1, 9, 'p1'),
-                       frame(0, 0, 'xt":'), frame(1, 0, '"frag"}'));
+my @seen = raw_message(ws_frame(0x1, '{"te', fin => 0), ws_frame(0x9, 'p1'),
+                       ws_frame(0x0, 'xt":', fin => 0),
+                       ws_frame(0x0, '"frag"}'));
 is_deeply($seen[0], [10, 'p1'], 'a ping between fragments is answered');
 my ($text) = map { $_->[1] } grep { $_->[0] == 1 } @seen;
 my $ack3 = JSON::PP::decode_json($text // '{}');
@@ -133,7 +92,7 @@ $rec = kafka_record_at($out, $ack3->{partition}, $ack3->{offset});
 is($rec->{payload}, '{"text":"frag"}', 'as one event, fragments joined');
 is($rec->{key}, '9', 'of its own socket');
 
-@seen = raw_message(frame(1, 2, "\x00\x01\xfe"));
+@seen = raw_message(ws_frame(0x2, "\x00\x01\xfe"));
 ($text) = map { $_->[1] } grep { $_->[0] == 1 } @seen;
 my $ack4 = JSON::PP::decode_json($text // '{}');
 my ($bytes, $headers) = kafka_payload_at($out, $ack4->{partition},

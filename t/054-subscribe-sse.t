@@ -6,17 +6,15 @@
 use strict;
 use warnings;
 
-use Cwd qw(abs_path);
-use File::Basename qw(dirname);
 use IO::Socket::INET;
 use JSON::PP ();
 use Test::More;
 use Time::HiRes qw(sleep);
 use EdaTest qw(unique_topic kafka_produce nginx_start nginx_stop
                nginx_reload nginx_workers http_get);
+use EdaWs qw(ws_server ws_base ws_open sse_open sse_finish client_lines
+             kafka_produce_ce read_bytes);
 
-my $py = $ENV{TEST_PYTHON} || '/usr/bin/python3';
-my $lib = dirname(abs_path(__FILE__)) . '/lib';
 my $topic = unique_topic('sse');
 my $nginx;
 
@@ -26,7 +24,6 @@ kafka_produce($topic, 'seed', key => 'k');
 
 $nginx = nginx_start(
     name => 'sse',
-    port => 19791,
     http_config => <<"_EOC_",
     eda_kafka_brokers \$TEST_NGINX_KAFKA_BROKERS;
     eda_ws_history 10;
@@ -51,50 +48,28 @@ _EOC_
 _EOC_
 );
 
-my $base = "127.0.0.1:$nginx->{port}";
+ws_server($nginx);
+my $base = ws_base();
 
-# starts an SSE client; its output is read later with finish()
+# an SSE client, its output read later with sse_finish()
 sub sse {
     my ($path, $count, $timeout, @headers) = @_;
 
-    my @cmd = ($py, "$lib/sse_client.py", "http://$base$path",
-               '--count', $count, '--timeout', $timeout);
-    push @cmd, '--header', $_ for @headers;
-    open my $fh, '-|', @cmd or die;
-    return { fh => $fh, sse => 1 };
+    return sse_open($path, count => $count, timeout => $timeout,
+                    headers => \@headers);
 }
 
 sub ws {
     my ($path, $count, $timeout) = @_;
 
-    open my $fh, '-|', $py, "$lib/ws_client.py", "ws://$base$path",
-        '--count', $count, '--timeout', $timeout or die;
-    return { fh => $fh };
-}
-
-# (head, events, end) of an SSE client; (lines) of a WebSocket client
-sub finish {
-    my ($c) = @_;
-
-    my $fh = $c->{fh};
-    my @lines = <$fh>;
-    close $fh;
-    chomp @lines;
-    return @lines unless $c->{sse};
-
-    my @objs = map { JSON::PP::decode_json($_) } @lines;
-    my $head = shift @objs;
-    my ($end) = grep { exists $_->{end} || exists $_->{error} } @objs;
-    return ($head, [grep { exists $_->{data} } @objs], $end);
+    return ws_open($path, count => $count, timeout => $timeout);
 }
 
 sub produce {
     my ($id, $subject, $type, $data) = @_;
 
-    kafka_produce($topic, $data, key => 'k', headers => {
-        ce_specversion => '1.0', ce_id => $id, ce_type => 't.sse',
-        ce_source => '/test', ce_subject => $subject,
-        'content-type' => $type });
+    kafka_produce_ce($topic, id => $id, type => 't.sse', key => 'k',
+                     subject => $subject, ct => $type, data => $data);
 }
 
 # the worker's consumer must be live before the real events
@@ -103,7 +78,7 @@ for my $i (1 .. 40) {
     my $c = sse('/events', 1, 2);
     sleep 0.3;
     produce("warm-$i", 'nobody', 'text/plain', 'warm');
-    my ($head, $events) = finish($c);
+    my ($head, $events) = sse_finish($c);
     if (@$events && $events->[0]{id} eq "warm-$i") { $ready = 1; last }
 }
 ok($ready, 'the subscription is live');
@@ -120,7 +95,7 @@ produce('e1', 'alice', 'application/json', '{"n":1}');
 produce('e2', 'bob', 'text/plain', "line1\nline2\r\nline3");
 produce('e3', 'alice', 'application/octet-stream', "\x00\xff\x01");
 
-my ($head, $events, $end) = finish($c{events});
+my ($head, $events, $end) = sse_finish($c{events});
 is($head->{status}, 200, 'SSE: 200');
 is($head->{headers}{'content-type'}, 'text/event-stream', 'content type');
 is($head->{headers}{'cache-control'}, 'no-cache', 'not cached');
@@ -137,7 +112,7 @@ is($ce[1]{data}, "line1\nline2\r\nline3", 'text data kept whole');
 is($ce[2]{data_base64}, 'AP8B', 'binary data as data_base64');
 is($ce[2]{subject}, 'alice', 'attributes carried');
 
-($head, $events) = finish($c{data});
+($head, $events) = sse_finish($c{data});
 is_deeply([map { $_->{id} } @$events], [qw(e1 e2 e3)], 'SSE data: ids');
 is_deeply([map { $_->{event} } @$events], [qw(t.sse t.sse t.sse)],
           'SSE data: the event name is the type');
@@ -146,26 +121,26 @@ is($events->[1]{data}, "line1\nline2\nline3",
    'SSE data: text over several lines (line ends as LF)');
 is($events->[2]{data}, 'AP8B', 'SSE data: binary data in base64');
 
-my @lines = finish($c{wsdata});
+my @lines = client_lines($c{wsdata});
 is_deeply(\@lines, ['CONNECTED', '{"n":1}', 'line1 line2  line3',
                     'BINARY 00ff01'],
           'WebSocket data: JSON and text in text frames, binary in binary');
 
-($head, $events) = finish($c{alice});
+($head, $events) = sse_finish($c{alice});
 is_deeply([map { $_->{id} } @$events], [qw(e1 e3)],
           'SSE: the server filter holds');
 
 # resume: a browser reconnects with Last-Event-ID
 
-($head, $events) = finish(sse('/events', 2, 3, 'Last-Event-ID: e1'));
+($head, $events) = sse_finish(sse('/events', 2, 3, 'Last-Event-ID: e1'));
 is_deeply([map { $_->{id} } @$events], [qw(e2 e3)],
           'SSE: Last-Event-ID e1 replays e2 e3');
 
-($head, $events) = finish(sse('/data?since=e2', 1, 3));
+($head, $events) = sse_finish(sse('/data?since=e2', 1, 3));
 is_deeply([map { [$_->{id}, $_->{data}] } @$events], [['e3', 'AP8B']],
           'SSE data: ?since=e2 replays e3 in the data format');
 
-($head, $events) = finish(sse('/events?since=gone', 1, 3));
+($head, $events) = sse_finish(sse('/events?since=gone', 1, 3));
 is(JSON::PP::decode_json($events->[0]{data} // '{}')->{type} // '',
    'eda.ws.resume.unavailable', 'SSE: an unknown id is said to be so');
 
@@ -174,13 +149,7 @@ is(JSON::PP::decode_json($events->[0]{data} // '{}')->{type} // '',
 my $s = IO::Socket::INET->new(PeerAddr => $base) or die;
 print $s "GET /events HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n";
 my $got = '';
-my $until = time + 3;
-while (time < $until && $got !~ /\r\n:\n\r\n/) {
-    my $rin = '';
-    vec($rin, fileno($s), 1) = 1;
-    next unless select($rin, undef, undef, 0.2);
-    sysread($s, $got, 4096, length $got) or last;
-}
+read_bytes($s, \$got, 3, sub { $got =~ /\r\n:\n\r\n/ });
 like($got, qr/\r\n2\r\n:\n\r\n/, 'eda_ws_ping sends a comment chunk');
 close $s;
 
@@ -206,7 +175,7 @@ my $c = sse('/events', 5, 10);
 sleep 0.5;
 my @before = nginx_workers($nginx);
 nginx_reload($nginx);
-($head, $events, $end) = finish($c);
+($head, $events, $end) = sse_finish($c);
 is($events->[-1]{event} // '', 'eda.close', 'reload: a last eda.close event');
 is_deeply(JSON::PP::decode_json($events->[-1]{data} // '{}'),
           { code => 1001, reason => 'server shutting down' },

@@ -5,16 +5,13 @@
 use strict;
 use warnings;
 
-use Cwd qw(abs_path);
-use File::Basename qw(dirname);
 use JSON::PP ();
 use Test::More;
 use Time::HiRes qw(sleep);
 use EdaTest qw(unique_topic kafka_produce kafka_produce_lines nginx_start
                nginx_stop nginx_workers);
+use EdaWs qw(ws_server ws_open sse_open client_lines kafka_produce_ce);
 
-my $py = $ENV{TEST_PYTHON} || '/usr/bin/python3';
-my $lib = dirname(abs_path(__FILE__)) . '/lib';
 my $topic = unique_topic('ws-workers');
 my $nginx;
 my $N = 300;
@@ -25,7 +22,6 @@ kafka_produce($topic, 'seed', key => 'k');
 
 $nginx = nginx_start(
     name => 'wsworkers',
-    port => 19792,
     workers => 2,
     listen => 'reuseport',
     http_config => <<"_EOC_",
@@ -45,6 +41,7 @@ _EOC_
         }
 _EOC_
 );
+ws_server($nginx);
 
 my @workers;
 for (1 .. 50) {
@@ -58,15 +55,11 @@ is(scalar @workers, 2, 'two workers');
 # served them
 my %live;
 for my $i (1 .. 80) {
-    open my $fh, '-|', $py, "$lib/sse_client.py",
-        "http://127.0.0.1:$nginx->{port}/all", '--count', 1,
-        '--timeout', 2 or die;
+    my $c = sse_open('/all', count => 1, timeout => 2);
     sleep 0.3;
-    kafka_produce($topic, 'warm', key => 'w', headers => {
-        ce_specversion => '1.0', ce_id => "warm-$i", ce_type => 'warm',
-        ce_source => '/test', ce_subject => 'nobody' });
-    my @out = map { JSON::PP::decode_json($_) } <$fh>;
-    close $fh;
+    kafka_produce_ce($topic, id => "warm-$i", type => 'warm', key => 'w',
+                     subject => 'nobody', data => 'warm');
+    my @out = map { JSON::PP::decode_json($_) } client_lines($c);
     my $pid = $out[0]{headers}{'x-worker'} // '';
     $live{$pid} = 1 if grep { ($_->{id} // '') eq "warm-$i" } @out;
     last if keys %live == 2;
@@ -106,11 +99,9 @@ my @running;
 for my $round (1 .. 2) {
     for my $c (@clients) {
         my ($path, $want) = @$c;
-        open my $fh, '-|', $py, "$lib/ws_client.py",
-            "ws://127.0.0.1:$nginx->{port}$path",
-            '--count', scalar(@$want) || 1,
-            '--timeout', @$want ? 40 : 8 or die;
-        push @running, [$path, $want, $fh];
+        push @running, [$path, $want,
+                        ws_open($path, count => scalar(@$want) || 1,
+                                timeout => @$want ? 40 : 8)];
     }
 }
 sleep 1;
@@ -120,18 +111,16 @@ kafka_produce_lines($topic, \@records,
                                  'application/cloudevents+json' });
 
 for my $r (@running) {
-    my ($path, $want, $fh) = @$r;
+    my ($path, $want, $c) = @$r;
     my (@got, %last, $ordered);
     $ordered = 1;
-    while (my $line = <$fh>) {
-        chomp $line;
+    for my $line (client_lines($c)) {
         my $ev = eval { JSON::PP::decode_json($line) } or next;
         push @got, $ev->{id};
         my ($k, $seq) = ($ev->{data}{key}, $ev->{data}{seq});
         $ordered = 0 if defined $last{$k} && $seq <= $last{$k};
         $last{$k} = $seq;
     }
-    close $fh;
     is_deeply([sort @got], [sort @$want],
               "$path: exactly its " . scalar(@$want) . ' events');
     ok($ordered, "$path: in order per key (so per partition)");

@@ -5,9 +5,9 @@
 use strict;
 use warnings;
 
-use IO::Socket::INET;
 use Test::More;
 use EdaTest qw(unique_topic kafka_produce nginx_start nginx_stop);
+use EdaWs qw(ws_server raw_request upgrade_headers);
 
 my $topic = unique_topic('ws-handshake');
 my $nginx;
@@ -18,7 +18,6 @@ kafka_produce($topic, 'seed');
 
 $nginx = nginx_start(
     name => 'wshandshake',
-    port => 19793,
     http_config => <<"_EOC_",
     eda_kafka_brokers \$TEST_NGINX_KAFKA_BROKERS;
 _EOC_
@@ -33,88 +32,71 @@ _EOC_
         }
 _EOC_
 );
+ws_server($nginx);
 
-# the response head to a request, the connection then closed
+# the response to a GET as received (a refusal's body after the head),
+# the connection then closed; HEADERS as name => value pairs
 sub head {
     my ($path, @headers) = @_;
 
-    my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$nginx->{port}",
-                                  Timeout => 5) or die;
-    print $s join("\r\n", "GET $path HTTP/1.1", 'Host: localhost',
-                  @headers, '', '');
-    my $got = '';
-    while ($got !~ /\r\n\r\n/) {
-        my $n = sysread($s, $got, 4096, length $got);
-        last unless $n;
-    }
-    # a refusal's body follows the head
-    if ($got =~ /^HTTP\/1\.1 [45]/ && $got =~ /Content-Length: (\d+)/i) {
-        my $want = $1;
-        my ($body) = $got =~ /\r\n\r\n(.*)/s;
-        while (length($body) < $want) {
-            sysread($s, $got, 4096, length $got) or last;
-            ($body) = $got =~ /\r\n\r\n(.*)/s;
-        }
-    }
-    close $s;
-    return $got;
+    my $r = raw_request('GET', $path, @headers);
+    close $r->{sock};
+    return $r->{raw};
 }
 
-my @ws = ('Upgrade: websocket', 'Connection: Upgrade',
-          'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==',
-          'Sec-WebSocket-Version: 13');
+my @ws = upgrade_headers('dGhlIHNhbXBsZSBub25jZQ==');
 
-my $r = head('/ws', @ws, 'Origin: https://app.example.com');
+my $r = head('/ws', @ws, Origin => 'https://app.example.com');
 like($r, qr{^HTTP/1\.1 101 }, 'an allowed Origin: 101');
 
-$r = head('/ws', @ws, 'Origin: HTTPS://APP.EXAMPLE.COM');
+$r = head('/ws', @ws, Origin => 'HTTPS://APP.EXAMPLE.COM');
 like($r, qr{^HTTP/1\.1 101 }, 'origins compare without case');
 
-$r = head('/ws', @ws, 'Origin: http://localhost:3000');
+$r = head('/ws', @ws, Origin => 'http://localhost:3000');
 like($r, qr{^HTTP/1\.1 101 }, 'the second allowed Origin: 101');
 
-$r = head('/ws', @ws, 'Origin: https://evil.example.net');
+$r = head('/ws', @ws, Origin => 'https://evil.example.net');
 like($r, qr{^HTTP/1\.1 403 }, 'another Origin: 403');
 like($r, qr{application/problem\+json}, 'as a problem document');
 like($r, qr{Origin is not allowed \(eda_ws_origin\)}, 'saying why');
 
-$r = head('/ws', @ws, 'Origin: https://app.example.com.evil.net');
+$r = head('/ws', @ws, Origin => 'https://app.example.com.evil.net');
 like($r, qr{^HTTP/1\.1 403 }, 'an Origin that only starts alike: 403');
 
 $r = head('/ws', @ws);
 like($r, qr{^HTTP/1\.1 101 }, 'no Origin (not a browser): 101');
 
-$r = head('/ws', 'Accept: text/event-stream',
-          'Origin: https://evil.example.net');
+$r = head('/ws', Accept => 'text/event-stream',
+          Origin => 'https://evil.example.net');
 like($r, qr{^HTTP/1\.1 403 }, 'event stream from another Origin: 403');
 
-$r = head('/open', @ws, 'Origin: https://anything.example');
+$r = head('/open', @ws, Origin => 'https://anything.example');
 like($r, qr{^HTTP/1\.1 101 }, 'no eda_ws_origin: any Origin');
 
 # subprotocols: the client's first choice that the server speaks
 
-$r = head('/ws', @ws, 'Sec-WebSocket-Protocol: chat, v2.events.example');
+$r = head('/ws', @ws, 'Sec-WebSocket-Protocol' => 'chat, v2.events.example');
 like($r, qr{\r\nSec-WebSocket-Protocol: v2\.events\.example\r\n}i,
      'the offered protocol the server speaks is chosen');
 
 $r = head('/ws', @ws,
-          'Sec-WebSocket-Protocol: v2.events.example, v1.events.example');
+          'Sec-WebSocket-Protocol' => 'v2.events.example, v1.events.example');
 like($r, qr{\r\nSec-WebSocket-Protocol: v2\.events\.example\r\n}i,
      "in the client's order of preference");
 
-$r = head('/ws', @ws, 'Sec-WebSocket-Protocol: chat',
-          'Sec-WebSocket-Protocol: v1.events.example');
+$r = head('/ws', @ws, 'Sec-WebSocket-Protocol' => 'chat',
+          'Sec-WebSocket-Protocol' => 'v1.events.example');
 like($r, qr{\r\nSec-WebSocket-Protocol: v1\.events\.example\r\n}i,
      'offers over several header lines');
 
-$r = head('/ws', @ws, 'Sec-WebSocket-Protocol: chat, v3');
+$r = head('/ws', @ws, 'Sec-WebSocket-Protocol' => 'chat, v3');
 like($r, qr{^HTTP/1\.1 101 }, 'no protocol in common: 101');
 unlike($r, qr{Sec-WebSocket-Protocol}i, 'naming none');
 
 $r = head('/ws', @ws);
 unlike($r, qr{Sec-WebSocket-Protocol}i, 'none offered: none named');
 
-$r = head('/open', @ws, 'Sec-WebSocket-Protocol: v1.events.example');
+$r = head('/open', @ws, 'Sec-WebSocket-Protocol' => 'v1.events.example');
 unlike($r, qr{Sec-WebSocket-Protocol}i,
        'no eda_ws_subprotocols: none named');
 

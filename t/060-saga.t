@@ -55,7 +55,7 @@ my $P = $S->{prefix};
 my %topic = %{ $S->{topics} };
 my %conf = (http_config => $S->{http_config}, config => $S->{config});
 
-$nginx = nginx_start(name => 'saga', port => 19794, %conf);
+$nginx = nginx_start(name => 'saga', %conf);
 
 like(saga_participant($S) // '', qr/READY/, 'the participant runs');
 is(EdaSaga::saga_warm_up($nginx->{port}, 'durable'), 'completed',
@@ -306,7 +306,7 @@ ok($gone, 'the old one is gone');
 # --------------------------------------------------------------------------
 # two gateways, one group: the work is shared
 
-$nginx_b = nginx_start(name => 'saga-b', port => 19795, %conf);
+$nginx_b = nginx_start(name => 'saga-b', %conf);
 sleep 2;
 @ids = map { durable($_, $_ % 2 ? $nginx->{port} : $nginx_b->{port}) }
       1 .. 40;

@@ -26,7 +26,7 @@ END {
 
 my $S = saga_setup(name => 'sagafault', timeout => '60s');
 
-$nginx = nginx_start(name => 'sagafault', port => 19796,
+$nginx = nginx_start(name => 'sagafault',
                      http_config => $S->{http_config},
                      config => $S->{config});
 

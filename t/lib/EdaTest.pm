@@ -98,18 +98,27 @@ sub kafka_read {
 
     open my $fh, '-|', @cmd or die "kcat: $!\n";
     while (my $line = <$fh>) {
-        my $r = eval { JSON::PP::decode_json($line) } or next;
-        my %h;
-        my @hv = @{ $r->{headers} || [] };
-        while (my ($k, $v) = splice @hv, 0, 2) {
-            $h{$k} = $v;
-        }
-        $r->{headers} = \%h;
+        my $r = kcat_record($line) or next;
         push @records, $r;
     }
     close $fh;
 
     return \@records;
+}
+
+# a record of kcat -J, its headers (a list of names and values) made a
+# hash; undef for a line that is not one
+sub kcat_record {
+    my ($line) = @_;
+
+    my $r = eval { JSON::PP::decode_json($line) } or return undef;
+    my %h;
+    my @hv = @{ $r->{headers} || [] };
+    while (my ($k, $v) = splice @hv, 0, 2) {
+        $h{$k} = $v;
+    }
+    $r->{headers} = \%h;
+    return $r;
 }
 
 # Reads the record at TOPIC/PARTITION/OFFSET once, without waiting: what
@@ -124,14 +133,7 @@ sub kafka_record_at {
     close $fh;
     return undef unless defined $line;
 
-    my $r = JSON::PP::decode_json($line);
-    my %h;
-    my @hv = @{ $r->{headers} || [] };
-    while (my ($k, $v) = splice @hv, 0, 2) {
-        $h{$k} = $v;
-    }
-    $r->{headers} = \%h;
-    return $r;
+    return kcat_record($line) // die "kcat: not a record: $line\n";
 }
 
 # The payload of the record at TOPIC/PARTITION/OFFSET as bytes, and its
@@ -358,20 +360,22 @@ sub redis_start {
 # A private nginx for tests that must act between requests (stop the
 # broker, reload): nginx_start(http_config => ..., config => ...,
 # workers => N) writes a configuration under the servroot and starts the
-# binary Test::Nginx would use; returns { root, port, pid_file, log }.
+# binary Test::Nginx would use on a port nobody listens on; returns
+# { root, port, pid_file, log }: $n->{port} is the port it listens on.
 
-sub nginx_start {
-    my (%opt) = @_;
+# A loopback port free now: the kernel's choice for a bind to port 0.
+sub free_port {
+    my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
+                                  Proto => 'tcp', Listen => 1)
+        or die "no free port: $!\n";
+    my $port = $s->sockport;
+    close $s;
+    return $port;
+}
 
-    require File::Path;
+sub nginx_conf {
+    my ($root, $port, %opt) = @_;
 
-    my $root = ($ENV{TEST_NGINX_SERVROOT} || repo_root() . '/.eda/servroot')
-               . '-' . ($opt{name} || 'private');
-    File::Path::remove_tree($root);
-    File::Path::make_path("$root/conf", "$root/logs");
-
-    my $port = $opt{port} || 19840 + ($$ % 100) + ($opt{name} ? 100 : 0)
-               + ($opt{name} && $opt{name} eq 'b' ? 100 : 0);
     my $level = $opt{log_level} || 'info';
     my $workers = $opt{workers} || 1;
     my $listen = $opt{listen} ? " $opt{listen}" : '';
@@ -416,10 +420,40 @@ $config
 }
 _EOC_
     close $fh;
+}
 
+# Another process may take the free port before nginx binds it: nginx
+# then fails with "Address already in use" and starts again on another.
+sub nginx_start {
+    my (%opt) = @_;
+
+    require File::Path;
+
+    my $root = ($ENV{TEST_NGINX_SERVROOT} || repo_root() . '/.eda/servroot')
+               . '-' . ($opt{name} || 'private');
     my $bin = $ENV{TEST_NGINX_BINARY} || 'nginx';
-    system($bin, '-p', "$root/", '-c', "$root/conf/nginx.conf") == 0
-        or die "nginx did not start: see $root/logs/error.log\n";
+    my ($port, $started);
+
+    for my $try (1 .. 5) {
+        File::Path::remove_tree($root);
+        File::Path::make_path("$root/conf", "$root/logs");
+
+        $port = free_port();
+        nginx_conf($root, $port, %opt);
+
+        if (system($bin, '-p', "$root/", '-c', "$root/conf/nginx.conf")
+            == 0)
+        {
+            $started = 1;
+            last;
+        }
+
+        open my $fh, '<', "$root/logs/error.log" or last;
+        my $log = do { local $/; <$fh> };
+        last unless defined $log && $log =~ /Address already in use/;
+    }
+
+    die "nginx did not start: see $root/logs/error.log\n" unless $started;
 
     my $n = { root => $root, port => $port, bin => $bin,
               pid_file => "$root/logs/nginx.pid",
