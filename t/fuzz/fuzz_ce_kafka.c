@@ -17,7 +17,11 @@
  * line the record has no value.  Partition and offset come from the
  * input's length.  Every byte the event points to is read (so ASan checks
  * it is still there), a structured event must be valid, and the event
- * must go through the JSON encoder as the fan-out sends it.
+ * must go through the JSON encoder as the fan-out sends it.  Then the
+ * event is encoded as a record and decoded again (the round trip): in
+ * binary mode it comes back the same whenever it can be read as binary;
+ * in structured mode a valid event keeps its attributes, and what comes
+ * back comes back the same from a second round.
  * Run it with "./build.sh fuzz ce_kafka [seconds]".
  */
 
@@ -30,6 +34,14 @@
 #include "ngx_eda_ce.h"
 
 
+/* the memory of one encoding: the ce_ names or the JSON value */
+typedef struct {
+    void                       *blocks[2];
+    size_t                      nblocks;
+    ngx_eda_ce_kafka_header_t   headers[NGX_EDA_CE_MAX_ATTRS];
+} fuzz_ce_kafka_pool_t;
+
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void fuzz_ce_kafka_split(const char *s, size_t size,
@@ -37,6 +49,14 @@ static void fuzz_ce_kafka_split(const char *s, size_t size,
 static size_t fuzz_ce_kafka_line(const char *s, size_t size, size_t i);
 static unsigned fuzz_ce_kafka_touch(const ngx_eda_ce_str_t *str);
 static void fuzz_ce_kafka_event(int mode, const ngx_eda_ce_event_t *ev);
+static void fuzz_ce_kafka_round(const ngx_eda_ce_event_t *ev);
+static void fuzz_ce_kafka_structured(const ngx_eda_ce_event_t *ev);
+static int fuzz_ce_kafka_again(const ngx_eda_ce_event_t *ev, int mode,
+    fuzz_ce_kafka_pool_t *pool, ngx_eda_ce_parsed_t *p);
+static void *fuzz_ce_kafka_alloc(void *ctx, size_t size);
+static void fuzz_ce_kafka_free(fuzz_ce_kafka_pool_t *pool);
+static int fuzz_ce_kafka_same(const ngx_eda_ce_event_t *a,
+    const ngx_eda_ce_event_t *b, int exact);
 static void fuzz_ce_kafka_fail(const char *what, const char *err);
 
 
@@ -95,6 +115,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
 
         fuzz_ce_kafka_event(mode, &p.event);
+        fuzz_ce_kafka_round(&p.event);
     }
 
     ngx_eda_ce_parsed_free(&p);
@@ -238,6 +259,210 @@ fuzz_ce_kafka_event(int mode, const ngx_eda_ce_event_t *ev)
     /* NULL is an answer too: an event with an empty name, say */
     json = ngx_eda_ce_to_json(ev, &len);
     free(json);
+}
+
+
+/*
+ * Binary mode gives the event back but for what the binding cannot tell
+ * apart: without specversion the record is plain, and a content type
+ * that says structured makes it structured.
+ */
+
+static void
+fuzz_ce_kafka_round(const ngx_eda_ce_event_t *ev)
+{
+    int                      rc;
+    ngx_eda_ce_parsed_t      p;
+    fuzz_ce_kafka_pool_t     pool;
+    const ngx_eda_ce_str_t  *ct;
+
+    rc = fuzz_ce_kafka_again(ev, NGX_EDA_CE_KAFKA_BINARY, &pool, &p);
+
+    if (rc == -2) {
+        fuzz_ce_kafka_fail("binary encoding failed", NULL);
+    }
+
+    ct = ngx_eda_ce_get(ev, "datacontenttype", 15);
+
+    if (ngx_eda_ce_get(ev, "specversion", 11) != NULL
+        && (ct == NULL
+            || !ngx_eda_ce_ci_prefix(ct->data, ct->len,
+                                     "application/cloudevents"))
+        && (rc != NGX_EDA_CE_KAFKA_BINARY
+            || !fuzz_ce_kafka_same(ev, &p.event, 1)))
+    {
+        fuzz_ce_kafka_fail("binary round trip", NULL);
+    }
+
+    ngx_eda_ce_parsed_free(&p);
+    fuzz_ce_kafka_free(&pool);
+
+    fuzz_ce_kafka_structured(ev);
+}
+
+
+/*
+ * Structured mode gives a valid event's attributes back; the data may
+ * change form (JSON made compact, a string of a JSON type quoted) and
+ * datacontenttype may be added.  Not for an extension named "data",
+ * which the JSON format cannot tell from the data, nor for a full event
+ * whose JSON data would add datacontenttype.
+ */
+
+static void
+fuzz_ce_kafka_structured(const ngx_eda_ce_event_t *ev)
+{
+    int                    rc, valid;
+    const char            *err;
+    ngx_eda_ce_str_t       attr;
+    ngx_eda_ce_parsed_t    p, again;
+    fuzz_ce_kafka_pool_t   pool, pool2;
+
+    valid = ngx_eda_ce_validate(ev, &err, &attr) == 0
+            && ngx_eda_ce_get(ev, "data", 4) == NULL
+            && (ev->nattrs < NGX_EDA_CE_MAX_ATTRS
+                || ngx_eda_ce_get(ev, "datacontenttype", 15) != NULL);
+
+    rc = fuzz_ce_kafka_again(ev, NGX_EDA_CE_KAFKA_STRUCTURED, &pool, &p);
+
+    if (valid
+        && (rc != NGX_EDA_CE_KAFKA_STRUCTURED
+            || !fuzz_ce_kafka_same(ev, &p.event, 0)))
+    {
+        fuzz_ce_kafka_fail("structured round trip of a valid event", NULL);
+    }
+
+    if (rc == NGX_EDA_CE_KAFKA_STRUCTURED) {
+        rc = fuzz_ce_kafka_again(&p.event, NGX_EDA_CE_KAFKA_STRUCTURED,
+                                 &pool2, &again);
+
+        if (rc != NGX_EDA_CE_KAFKA_STRUCTURED
+            || !fuzz_ce_kafka_same(&p.event, &again.event, 1))
+        {
+            fuzz_ce_kafka_fail("structured second round", NULL);
+        }
+
+        ngx_eda_ce_parsed_free(&again);
+        fuzz_ce_kafka_free(&pool2);
+    }
+
+    ngx_eda_ce_parsed_free(&p);
+    fuzz_ce_kafka_free(&pool);
+}
+
+
+/*
+ * EV encoded in MODE, then decoded into P: the mode decoded (P to be
+ * freed), -1 if decoding failed, -2 if encoding did.  The event may point
+ * into POOL, to be freed after it.
+ */
+
+static int
+fuzz_ce_kafka_again(const ngx_eda_ce_event_t *ev, int mode,
+    fuzz_ce_kafka_pool_t *pool, ngx_eda_ce_parsed_t *p)
+{
+    const char                 *err;
+    ngx_eda_ce_str_t            attr;
+    ngx_eda_ce_kafka_out_t      out;
+    ngx_eda_ce_kafka_record_t   rec;
+
+    memset(p, 0, sizeof(ngx_eda_ce_parsed_t));
+    pool->nblocks = 0;
+    out.headers = pool->headers;
+
+    if (ngx_eda_ce_to_kafka(ev, mode, 1, fuzz_ce_kafka_alloc, pool, &out)
+        != 0)
+    {
+        fuzz_ce_kafka_free(pool);
+        return -2;
+    }
+
+    if (out.nheaders > NGX_EDA_CE_MAX_ATTRS
+        || (mode == NGX_EDA_CE_KAFKA_STRUCTURED && out.nheaders != 1))
+    {
+        fuzz_ce_kafka_fail("headers written", NULL);
+    }
+
+    fuzz_ce_kafka_sum += fuzz_ce_kafka_touch(&out.value)
+                         + fuzz_ce_kafka_touch(&out.key);
+
+    memset(&rec, 0, sizeof(ngx_eda_ce_kafka_record_t));
+    rec.headers = out.headers;
+    rec.nheaders = out.nheaders;
+    rec.value = out.value;
+
+    return ngx_eda_ce_from_kafka(&rec, p, &err, &attr);
+}
+
+
+static void *
+fuzz_ce_kafka_alloc(void *ctx, size_t size)
+{
+    void                  *p;
+    fuzz_ce_kafka_pool_t  *pool;
+
+    pool = ctx;
+
+    if (pool->nblocks == 2 || size == 0) {
+        fuzz_ce_kafka_fail("allocations", NULL);
+    }
+
+    p = malloc(size);
+    if (p != NULL) {
+        pool->blocks[pool->nblocks++] = p;
+    }
+
+    return p;
+}
+
+
+static void
+fuzz_ce_kafka_free(fuzz_ce_kafka_pool_t *pool)
+{
+    size_t  i;
+
+    for (i = 0; i < pool->nblocks; i++) {
+        free(pool->blocks[i]);
+    }
+
+    pool->nblocks = 0;
+}
+
+
+/*
+ * 1 if every attribute of A is in B with the same value; EXACT: and B
+ * has no other, and the same data.
+ */
+
+static int
+fuzz_ce_kafka_same(const ngx_eda_ce_event_t *a, const ngx_eda_ce_event_t *b,
+    int exact)
+{
+    size_t                   i;
+    const ngx_eda_ce_str_t  *v;
+
+    if (exact
+        && (a->nattrs != b->nattrs
+            || (a->data.data == NULL) != (b->data.data == NULL)
+            || a->data.len != b->data.len
+            || (a->data.len != 0
+                && memcmp(a->data.data, b->data.data, a->data.len) != 0)))
+    {
+        return 0;
+    }
+
+    for (i = 0; i < a->nattrs; i++) {
+        v = ngx_eda_ce_get(b, a->attrs[i].name.data, a->attrs[i].name.len);
+
+        if (v == NULL || v->len != a->attrs[i].value.len
+            || (v->len != 0
+                && memcmp(v->data, a->attrs[i].value.data, v->len) != 0))
+        {
+            return 0;
+        }
+    }
+
+    return 1;
 }
 
 
