@@ -32,14 +32,7 @@
 #include <string.h>
 
 #include "ngx_eda_ce.h"
-
-
-/* the memory of one encoding: the ce_ names or the JSON value */
-typedef struct {
-    void                       *blocks[2];
-    size_t                      nblocks;
-    ngx_eda_ce_kafka_header_t   headers[NGX_EDA_CE_MAX_ATTRS];
-} fuzz_ce_kafka_pool_t;
+#include "../unit/eda_ce_kafka_round.h"
 
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -52,11 +45,7 @@ static void fuzz_ce_kafka_event(int mode, const ngx_eda_ce_event_t *ev);
 static void fuzz_ce_kafka_round(const ngx_eda_ce_event_t *ev);
 static void fuzz_ce_kafka_structured(const ngx_eda_ce_event_t *ev);
 static int fuzz_ce_kafka_again(const ngx_eda_ce_event_t *ev, int mode,
-    fuzz_ce_kafka_pool_t *pool, ngx_eda_ce_parsed_t *p);
-static void *fuzz_ce_kafka_alloc(void *ctx, size_t size);
-static void fuzz_ce_kafka_free(fuzz_ce_kafka_pool_t *pool);
-static int fuzz_ce_kafka_same(const ngx_eda_ce_event_t *a,
-    const ngx_eda_ce_event_t *b, int exact);
+    eda_ce_kafka_pool_t *pool, ngx_eda_ce_parsed_t *p);
 static void fuzz_ce_kafka_fail(const char *what, const char *err);
 
 
@@ -273,7 +262,7 @@ fuzz_ce_kafka_round(const ngx_eda_ce_event_t *ev)
 {
     int                      rc;
     ngx_eda_ce_parsed_t      p;
-    fuzz_ce_kafka_pool_t     pool;
+    eda_ce_kafka_pool_t      pool;
     const ngx_eda_ce_str_t  *ct;
 
     rc = fuzz_ce_kafka_again(ev, NGX_EDA_CE_KAFKA_BINARY, &pool, &p);
@@ -289,13 +278,13 @@ fuzz_ce_kafka_round(const ngx_eda_ce_event_t *ev)
             || !ngx_eda_ce_ci_prefix(ct->data, ct->len,
                                      "application/cloudevents"))
         && (rc != NGX_EDA_CE_KAFKA_BINARY
-            || !fuzz_ce_kafka_same(ev, &p.event, 1)))
+            || !eda_ce_kafka_same(ev, &p.event, 1)))
     {
         fuzz_ce_kafka_fail("binary round trip", NULL);
     }
 
     ngx_eda_ce_parsed_free(&p);
-    fuzz_ce_kafka_free(&pool);
+    eda_ce_kafka_pool_free(&pool);
 
     fuzz_ce_kafka_structured(ev);
 }
@@ -316,7 +305,7 @@ fuzz_ce_kafka_structured(const ngx_eda_ce_event_t *ev)
     const char            *err;
     ngx_eda_ce_str_t       attr;
     ngx_eda_ce_parsed_t    p, again;
-    fuzz_ce_kafka_pool_t   pool, pool2;
+    eda_ce_kafka_pool_t    pool, pool2;
 
     valid = ngx_eda_ce_validate(ev, &err, &attr) == 0
             && ngx_eda_ce_get(ev, "data", 4) == NULL
@@ -327,7 +316,7 @@ fuzz_ce_kafka_structured(const ngx_eda_ce_event_t *ev)
 
     if (valid
         && (rc != NGX_EDA_CE_KAFKA_STRUCTURED
-            || !fuzz_ce_kafka_same(ev, &p.event, 0)))
+            || !eda_ce_kafka_same(ev, &p.event, 0)))
     {
         fuzz_ce_kafka_fail("structured round trip of a valid event", NULL);
     }
@@ -337,132 +326,51 @@ fuzz_ce_kafka_structured(const ngx_eda_ce_event_t *ev)
                                  &pool2, &again);
 
         if (rc != NGX_EDA_CE_KAFKA_STRUCTURED
-            || !fuzz_ce_kafka_same(&p.event, &again.event, 1))
+            || !eda_ce_kafka_same(&p.event, &again.event, 1))
         {
             fuzz_ce_kafka_fail("structured second round", NULL);
         }
 
         ngx_eda_ce_parsed_free(&again);
-        fuzz_ce_kafka_free(&pool2);
+        eda_ce_kafka_pool_free(&pool2);
     }
 
     ngx_eda_ce_parsed_free(&p);
-    fuzz_ce_kafka_free(&pool);
+    eda_ce_kafka_pool_free(&pool);
 }
 
 
 /*
- * EV encoded in MODE, then decoded into P: the mode decoded (P to be
- * freed), -1 if decoding failed, -2 if encoding did.  The event may point
- * into POOL, to be freed after it.
+ * EV encoded in MODE and decoded into P, by eda_ce_kafka_again(), with
+ * what the record must look like checked on the way.
  */
 
 static int
 fuzz_ce_kafka_again(const ngx_eda_ce_event_t *ev, int mode,
-    fuzz_ce_kafka_pool_t *pool, ngx_eda_ce_parsed_t *p)
+    eda_ce_kafka_pool_t *pool, ngx_eda_ce_parsed_t *p)
 {
-    const char                 *err;
-    ngx_eda_ce_str_t            attr;
-    ngx_eda_ce_kafka_out_t      out;
-    ngx_eda_ce_kafka_record_t   rec;
+    int                        rc;
+    ngx_eda_ce_kafka_record_t  rec;
 
-    memset(p, 0, sizeof(ngx_eda_ce_parsed_t));
-    pool->nblocks = 0;
-    out.headers = pool->headers;
+    memset(pool, 0, sizeof(eda_ce_kafka_pool_t));
+    memset(&rec, 0, sizeof(ngx_eda_ce_kafka_record_t));
 
-    if (ngx_eda_ce_to_kafka(ev, mode, 1, fuzz_ce_kafka_alloc, pool, &out)
-        != 0)
-    {
-        fuzz_ce_kafka_free(pool);
-        return -2;
+    rc = eda_ce_kafka_again(ev, mode, pool, &rec, p);
+
+    if (pool->misused) {
+        fuzz_ce_kafka_fail("allocations", NULL);
     }
 
-    if (out.nheaders > NGX_EDA_CE_MAX_ATTRS
-        || (mode == NGX_EDA_CE_KAFKA_STRUCTURED && out.nheaders != 1))
+    if (rc != -2
+        && (rec.nheaders > NGX_EDA_CE_MAX_ATTRS
+            || (mode == NGX_EDA_CE_KAFKA_STRUCTURED && rec.nheaders != 1)))
     {
         fuzz_ce_kafka_fail("headers written", NULL);
     }
 
-    fuzz_ce_kafka_sum += fuzz_ce_kafka_touch(&out.value)
-                         + fuzz_ce_kafka_touch(&out.key);
+    fuzz_ce_kafka_sum += fuzz_ce_kafka_touch(&rec.value);
 
-    memset(&rec, 0, sizeof(ngx_eda_ce_kafka_record_t));
-    rec.headers = out.headers;
-    rec.nheaders = out.nheaders;
-    rec.value = out.value;
-
-    return ngx_eda_ce_from_kafka(&rec, p, &err, &attr);
-}
-
-
-static void *
-fuzz_ce_kafka_alloc(void *ctx, size_t size)
-{
-    void                  *p;
-    fuzz_ce_kafka_pool_t  *pool;
-
-    pool = ctx;
-
-    if (pool->nblocks == 2 || size == 0) {
-        fuzz_ce_kafka_fail("allocations", NULL);
-    }
-
-    p = malloc(size);
-    if (p != NULL) {
-        pool->blocks[pool->nblocks++] = p;
-    }
-
-    return p;
-}
-
-
-static void
-fuzz_ce_kafka_free(fuzz_ce_kafka_pool_t *pool)
-{
-    size_t  i;
-
-    for (i = 0; i < pool->nblocks; i++) {
-        free(pool->blocks[i]);
-    }
-
-    pool->nblocks = 0;
-}
-
-
-/*
- * 1 if every attribute of A is in B with the same value; EXACT: and B
- * has no other, and the same data.
- */
-
-static int
-fuzz_ce_kafka_same(const ngx_eda_ce_event_t *a, const ngx_eda_ce_event_t *b,
-    int exact)
-{
-    size_t                   i;
-    const ngx_eda_ce_str_t  *v;
-
-    if (exact
-        && (a->nattrs != b->nattrs
-            || (a->data.data == NULL) != (b->data.data == NULL)
-            || a->data.len != b->data.len
-            || (a->data.len != 0
-                && memcmp(a->data.data, b->data.data, a->data.len) != 0)))
-    {
-        return 0;
-    }
-
-    for (i = 0; i < a->nattrs; i++) {
-        v = ngx_eda_ce_get(b, a->attrs[i].name.data, a->attrs[i].name.len);
-
-        if (v == NULL || v->len != a->attrs[i].value.len
-            || (v->len != 0
-                && memcmp(v->data, a->attrs[i].value.data, v->len) != 0))
-        {
-            return 0;
-        }
-    }
-
-    return 1;
+    return rc;
 }
 
 

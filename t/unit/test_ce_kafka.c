@@ -12,11 +12,11 @@
 
 #include "eda_unit.h"
 #include "ngx_eda_ce.h"
+#include "eda_ce_kafka_round.h"
 
 
 #define MAX_HEADERS  8
 #define MAX_ATTRS    8
-#define MAX_BLOCKS   4
 
 #define CT           "content-type"
 #define STRUCT_CT    "application/cloudevents+json; charset=UTF-8"
@@ -81,27 +81,15 @@ typedef struct {
 } round_case_t;
 
 
-/* the memory ngx_eda_ce_to_kafka() asks for, freed after each case */
-typedef struct {
-    void        *blocks[MAX_BLOCKS];
-    size_t       nblocks;
-    size_t       fail_at;           /* the call that fails, from 1; 0: none */
-} test_pool_t;
-
-
 static void record(const pair_t *headers, const char *value,
     ngx_eda_ce_kafka_header_t *h, ngx_eda_ce_kafka_record_t *rec);
 static void check_case(const record_case_t *c);
 static void check_attrs(const record_case_t *c, const ngx_eda_ce_event_t *ev);
 static void event(const pair_t *attrs, const char *data,
     ngx_eda_ce_event_t *ev);
-static void *test_alloc(void *ctx, size_t size);
-static void test_pool_free(test_pool_t *pool);
 static void check_opt(const ngx_eda_ce_str_t *str, const char *want);
 static void check_encode(const encode_case_t *c);
 static void check_round(const round_case_t *c);
-static int same_event(const ngx_eda_ce_event_t *a,
-    const ngx_eda_ce_event_t *b);
 
 
 static const record_case_t  cases[] = {
@@ -515,43 +503,6 @@ event(const pair_t *attrs, const char *data, ngx_eda_ce_event_t *ev)
 }
 
 
-static void *
-test_alloc(void *ctx, size_t size)
-{
-    void         *p;
-    test_pool_t  *pool;
-
-    pool = ctx;
-
-    EDA_CHECK(size != 0);
-    EDA_CHECK(pool->nblocks < MAX_BLOCKS);
-
-    if (pool->nblocks == MAX_BLOCKS || pool->nblocks + 1 == pool->fail_at) {
-        return NULL;
-    }
-
-    p = malloc(size);
-    if (p != NULL) {
-        pool->blocks[pool->nblocks++] = p;
-    }
-
-    return p;
-}
-
-
-static void
-test_pool_free(test_pool_t *pool)
-{
-    size_t  i;
-
-    for (i = 0; i < pool->nblocks; i++) {
-        free(pool->blocks[i]);
-    }
-
-    pool->nblocks = 0;
-}
-
-
 /* STR is WANT; NULL: STR is absent */
 
 static void
@@ -570,44 +521,45 @@ check_opt(const ngx_eda_ce_str_t *str, const char *want)
 static void
 check_encode(const encode_case_t *c)
 {
-    int                        rc, failed;
-    size_t                     i, n;
-    test_pool_t                pool;
-    ngx_eda_ce_event_t         ev;
-    ngx_eda_ce_kafka_out_t     out;
-    ngx_eda_ce_kafka_header_t  h[NGX_EDA_CE_MAX_ATTRS];
+    int                     rc, failed;
+    size_t                  i, n;
+    ngx_eda_ce_event_t      ev;
+    eda_ce_kafka_pool_t     pool;
+    ngx_eda_ce_kafka_out_t  out;
 
     failed = eda_unit_failed;
 
     event(c->attrs, c->data, &ev);
 
-    memset(&pool, 0, sizeof(test_pool_t));
-    out.headers = h;
+    memset(&pool, 0, sizeof(eda_ce_kafka_pool_t));
+    out.headers = pool.headers;
 
-    rc = ngx_eda_ce_to_kafka(&ev, c->mode, c->keyed, test_alloc, &pool,
-                             &out);
+    rc = ngx_eda_ce_to_kafka(&ev, c->mode, c->keyed, eda_ce_kafka_alloc,
+                             &pool, &out);
     EDA_CHECK(rc == c->rc);
+    EDA_CHECK(!pool.misused);
 
     if (rc == 0) {
         for (n = 0; n < MAX_HEADERS && c->headers[n].name != NULL; n++) {
             /* void */
         }
 
-        EDA_CHECK(out.headers == h && out.nheaders == n);
+        EDA_CHECK(out.headers == pool.headers && out.nheaders == n);
 
         for (i = 0; i < n && i < out.nheaders; i++) {
-            EDA_CHECK_STR(h[i].name.data, h[i].name.len, c->headers[i].name);
-            check_opt(&h[i].value, c->headers[i].value);
+            EDA_CHECK_STR(out.headers[i].name.data, out.headers[i].name.len,
+                          c->headers[i].name);
+            check_opt(&out.headers[i].value, c->headers[i].value);
         }
 
         check_opt(&out.value, c->value);
         check_opt(&out.key, c->key);
 
-        /* the names in one block, the JSON in another */
+        /* the names in one block, or the JSON */
         EDA_CHECK(pool.nblocks <= 1);
     }
 
-    test_pool_free(&pool);
+    eda_ce_kafka_pool_free(&pool);
 
     if (eda_unit_failed != failed) {
         printf("  in encode case \"%s\"\n", c->what);
@@ -619,83 +571,40 @@ static void
 check_round(const round_case_t *c)
 {
     int                        rc, failed;
-    const char                *err;
-    test_pool_t                pool;
-    ngx_eda_ce_str_t           attr;
     ngx_eda_ce_event_t         ev, want;
+    eda_ce_kafka_pool_t        pool;
     ngx_eda_ce_parsed_t        p;
-    ngx_eda_ce_kafka_out_t     out;
     ngx_eda_ce_kafka_record_t  rec;
-    ngx_eda_ce_kafka_header_t  h[NGX_EDA_CE_MAX_ATTRS];
 
     failed = eda_unit_failed;
 
     event(c->attrs, c->data, &ev);
 
-    memset(&pool, 0, sizeof(test_pool_t));
-    out.headers = h;
-
-    EDA_CHECK(ngx_eda_ce_to_kafka(&ev, c->mode, 1, test_alloc, &pool, &out)
-              == 0);
-
+    memset(&pool, 0, sizeof(eda_ce_kafka_pool_t));
     memset(&rec, 0, sizeof(ngx_eda_ce_kafka_record_t));
-    rec.headers = out.headers;
-    rec.nheaders = out.nheaders;
-    rec.value = out.value;
     rec.topic.data = "orders";
     rec.topic.len = 6;
     rec.partition = 3;
     rec.offset = 42;
 
-    rc = ngx_eda_ce_from_kafka(&rec, &p, &err, &attr);
+    rc = eda_ce_kafka_again(&ev, c->mode, &pool, &rec, &p);
     EDA_CHECK(rc == c->decoded);
+    EDA_CHECK(!pool.misused);
 
     if (rc >= 0 && c->want[0].name == NULL) {
-        EDA_CHECK(same_event(&ev, &p.event));
+        EDA_CHECK(eda_ce_kafka_same(&ev, &p.event, 1));
 
     } else if (rc >= 0) {
         event(c->want, c->want_data, &want);
-        EDA_CHECK(same_event(&want, &p.event));
+        EDA_CHECK(eda_ce_kafka_same(&want, &p.event, 1));
     }
 
     ngx_eda_ce_parsed_free(&p);
-    test_pool_free(&pool);
+    eda_ce_kafka_pool_free(&pool);
 
     if (eda_unit_failed != failed) {
         printf("  in round trip case \"%s\"\n", c->what);
     }
-}
-
-
-/* the same attributes, in any order, and the same data */
-
-static int
-same_event(const ngx_eda_ce_event_t *a, const ngx_eda_ce_event_t *b)
-{
-    size_t                   i;
-    const ngx_eda_ce_str_t  *v;
-
-    if (a->nattrs != b->nattrs
-        || (a->data.data == NULL) != (b->data.data == NULL)
-        || a->data.len != b->data.len
-        || (a->data.len != 0
-            && memcmp(a->data.data, b->data.data, a->data.len) != 0))
-    {
-        return 0;
-    }
-
-    for (i = 0; i < a->nattrs; i++) {
-        v = ngx_eda_ce_get(b, a->attrs[i].name.data, a->attrs[i].name.len);
-
-        if (v == NULL || v->len != a->attrs[i].value.len
-            || (v->len != 0
-                && memcmp(v->data, a->attrs[i].value.data, v->len) != 0))
-        {
-            return 0;
-        }
-    }
-
-    return 1;
 }
 
 
@@ -719,27 +628,26 @@ test_encode(void)
 static void
 test_encode_no_memory(void)
 {
-    int                         i;
-    test_pool_t                 pool;
-    ngx_eda_ce_event_t          ev;
-    ngx_eda_ce_kafka_out_t      out;
-    ngx_eda_ce_kafka_header_t   h[NGX_EDA_CE_MAX_ATTRS];
+    int                      i;
+    ngx_eda_ce_event_t       ev;
+    eda_ce_kafka_pool_t      pool;
+    ngx_eda_ce_kafka_out_t   out;
 
-    static const pair_t         attrs[] = { REQ_ATTRS, { NULL, NULL } };
-    static const pair_t         ct_only[] = { { "datacontenttype", "a/b" },
-                                              { NULL, NULL } };
-    static const int            modes[] = { NGX_EDA_CE_KAFKA_BINARY,
-                                            NGX_EDA_CE_KAFKA_STRUCTURED };
+    static const pair_t      attrs[] = { REQ_ATTRS, { NULL, NULL } };
+    static const pair_t      ct_only[] = { { "datacontenttype", "a/b" },
+                                           { NULL, NULL } };
+    static const int         modes[] = { NGX_EDA_CE_KAFKA_BINARY,
+                                         NGX_EDA_CE_KAFKA_STRUCTURED };
+
+    memset(&pool, 0, sizeof(eda_ce_kafka_pool_t));
+    pool.fail_at = 1;
+    out.headers = pool.headers;
 
     for (i = 0; i < 2; i++) {
         event(attrs, "d", &ev);
 
-        memset(&pool, 0, sizeof(test_pool_t));
-        pool.fail_at = 1;
-        out.headers = h;
-
-        EDA_CHECK(ngx_eda_ce_to_kafka(&ev, modes[i], 1, test_alloc, &pool,
-                                      &out)
+        EDA_CHECK(ngx_eda_ce_to_kafka(&ev, modes[i], 1, eda_ce_kafka_alloc,
+                                      &pool, &out)
                   == -1);
         EDA_CHECK(pool.nblocks == 0);
     }
@@ -747,14 +655,11 @@ test_encode_no_memory(void)
     /* binary names that are all static need no memory */
     event(ct_only, "d", &ev);
 
-    memset(&pool, 0, sizeof(test_pool_t));
-    pool.fail_at = 1;
-
     EDA_CHECK(ngx_eda_ce_to_kafka(&ev, NGX_EDA_CE_KAFKA_BINARY, 0,
-                                  test_alloc, &pool, &out)
+                                  eda_ce_kafka_alloc, &pool, &out)
               == 0);
-    EDA_CHECK(out.nheaders == 1 && pool.nblocks == 0);
-    EDA_CHECK_STR(h[0].name.data, h[0].name.len, CT);
+    EDA_CHECK(out.nheaders == 1 && pool.nblocks == 0 && !pool.misused);
+    EDA_CHECK_STR(out.headers[0].name.data, out.headers[0].name.len, CT);
 }
 
 
@@ -766,14 +671,10 @@ test_round_full(void)
     int                         i;
     size_t                      k;
     char                        names[NGX_EDA_CE_MAX_ATTRS][8];
-    const char                 *err;
-    test_pool_t                 pool;
-    ngx_eda_ce_str_t            attr;
     ngx_eda_ce_event_t          ev;
+    eda_ce_kafka_pool_t         pool;
     ngx_eda_ce_parsed_t         p;
-    ngx_eda_ce_kafka_out_t      out;
     ngx_eda_ce_kafka_record_t   rec;
-    ngx_eda_ce_kafka_header_t   h[NGX_EDA_CE_MAX_ATTRS];
 
     static const pair_t         attrs[] = { REQ_ATTRS, { NULL, NULL } };
     static const int            modes[] = { NGX_EDA_CE_KAFKA_BINARY,
@@ -791,26 +692,18 @@ test_round_full(void)
     EDA_CHECK(ev.nattrs == NGX_EDA_CE_MAX_ATTRS);
 
     for (i = 0; i < 2; i++) {
-        memset(&pool, 0, sizeof(test_pool_t));
-        out.headers = h;
+        memset(&pool, 0, sizeof(eda_ce_kafka_pool_t));
+        memset(&rec, 0, sizeof(ngx_eda_ce_kafka_record_t));
 
-        EDA_CHECK(ngx_eda_ce_to_kafka(&ev, modes[i], 0, test_alloc, &pool,
-                                      &out)
-                  == 0);
-        EDA_CHECK(out.nheaders
+        EDA_CHECK(eda_ce_kafka_again(&ev, modes[i], &pool, &rec, &p)
+                  == modes[i]);
+        EDA_CHECK(rec.nheaders
                   == (modes[i] == NGX_EDA_CE_KAFKA_BINARY
                       ? NGX_EDA_CE_MAX_ATTRS : 1));
-
-        memset(&rec, 0, sizeof(ngx_eda_ce_kafka_record_t));
-        rec.headers = out.headers;
-        rec.nheaders = out.nheaders;
-        rec.value = out.value;
-
-        EDA_CHECK(ngx_eda_ce_from_kafka(&rec, &p, &err, &attr) == modes[i]);
-        EDA_CHECK(same_event(&ev, &p.event));
+        EDA_CHECK(eda_ce_kafka_same(&ev, &p.event, 1));
 
         ngx_eda_ce_parsed_free(&p);
-        test_pool_free(&pool);
+        eda_ce_kafka_pool_free(&pool);
     }
 }
 
