@@ -112,8 +112,8 @@ int ngx_eda_ce_from_kafka(const ngx_eda_ce_kafka_record_t *rec,
  *   NGX_EDA_CE_KAFKA_JSON_TYPE; ngx_eda_ce_to_json() as the value.
  * With KEYED, the partitionkey attribute, when the event has one, is the
  * key; otherwise there is no key.  OUT->headers must have room for
- * NGX_EDA_CE_MAX_ATTRS headers (as many as ev->nattrs, or 1 if more, is
- * enough).
+ * NGX_EDA_CE_MAX_ATTRS headers (ev->nattrs in binary mode and 1 in
+ * structured mode are enough).
  * Memory: the "ce_" names and the JSON value are written to memory from
  * ALLOC (called with CTX; at most twice); the caller owns and releases it.
  * Header values, the binary value and the key point into EV, which must
