@@ -5,16 +5,18 @@
 
 
 /*
- * The CloudEvents Kafka protocol binding, consumer side: a record, as
+ * The CloudEvents Kafka protocol binding.  Consumer side: a record, as
  * plain header and value buffers, becomes an event, structured (the value
  * is the JSON event), binary (ce_ headers and content-type) or plain (the
- * value is the data of an event the gateway describes).  Only libc and
- * the other CloudEvents cores, so it is unit-tested and fuzzed without
- * nginx or librdkafka.
+ * value is the data of an event the gateway describes).  Producer side:
+ * an event becomes the headers, value and key of a binary or structured
+ * record.  Only libc and the other CloudEvents cores, so it is
+ * unit-tested and fuzzed without nginx or librdkafka.
  */
 
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ngx_eda_ce.h"
@@ -24,6 +26,7 @@
 
 #define NGX_EDA_CE_KAFKA_STRUCTURED_TYPE  "application/cloudevents"
 #define NGX_EDA_CE_KAFKA_SOURCE           "/kafka/"
+#define NGX_EDA_CE_KAFKA_PREFIX           "ce_"
 
 /* "-<int32>-<int64>" */
 #define NGX_EDA_CE_KAFKA_NUMS_LEN         (2 + 11 + 20)
@@ -37,6 +40,10 @@ static void ngx_eda_ce_kafka_binary(const ngx_eda_ce_kafka_record_t *rec,
     ngx_eda_ce_event_t *ev);
 static int ngx_eda_ce_kafka_plain(const ngx_eda_ce_kafka_record_t *rec,
     ngx_eda_ce_parsed_t *out);
+static int ngx_eda_ce_kafka_to_binary(const ngx_eda_ce_event_t *ev,
+    ngx_eda_ce_kafka_alloc_pt alloc, void *ctx, ngx_eda_ce_kafka_out_t *out);
+static int ngx_eda_ce_kafka_to_structured(const ngx_eda_ce_event_t *ev,
+    ngx_eda_ce_kafka_alloc_pt alloc, void *ctx, ngx_eda_ce_kafka_out_t *out);
 
 
 int
@@ -227,6 +234,147 @@ ngx_eda_ce_kafka_plain(const ngx_eda_ce_kafka_record_t *rec,
 
     (void) ngx_eda_ce_set(&out->event, "specversion", 11, "1.0", 3);
     (void) ngx_eda_ce_set(&out->event, "type", 4, "eda.kafka.record", 16);
+
+    return 0;
+}
+
+
+int
+ngx_eda_ce_to_kafka(const ngx_eda_ce_event_t *ev, int mode, int keyed,
+    ngx_eda_ce_kafka_alloc_pt alloc, void *ctx, ngx_eda_ce_kafka_out_t *out)
+{
+    int                      rc;
+    const ngx_eda_ce_str_t  *key;
+
+    out->nheaders = 0;
+    out->value.data = NULL;
+    out->value.len = 0;
+    out->key.data = NULL;
+    out->key.len = 0;
+
+    if (mode == NGX_EDA_CE_KAFKA_BINARY) {
+        rc = ngx_eda_ce_kafka_to_binary(ev, alloc, ctx, out);
+
+    } else if (mode == NGX_EDA_CE_KAFKA_STRUCTURED) {
+        rc = ngx_eda_ce_kafka_to_structured(ev, alloc, ctx, out);
+
+    } else {
+        rc = -1;
+    }
+
+    if (rc != 0) {
+        return -1;
+    }
+
+    key = ngx_eda_ce_get(ev, "partitionkey", sizeof("partitionkey") - 1);
+
+    if (keyed && key != NULL) {
+        out->key = *key;
+    }
+
+    return 0;
+}
+
+
+/* binary mode: one header per attribute, the names in one buffer */
+
+static int
+ngx_eda_ce_kafka_to_binary(const ngx_eda_ce_event_t *ev,
+    ngx_eda_ce_kafka_alloc_pt alloc, void *ctx, ngx_eda_ce_kafka_out_t *out)
+{
+    char                       *p;
+    size_t                      i, n, size;
+    const ngx_eda_ce_attr_t    *a;
+    ngx_eda_ce_kafka_header_t  *h;
+
+    n = ev->nattrs < NGX_EDA_CE_MAX_ATTRS ? ev->nattrs : NGX_EDA_CE_MAX_ATTRS;
+
+    size = 0;
+
+    for (i = 0; i < n; i++) {
+        if (!ngx_eda_ce_kafka_name_is(&ev->attrs[i].name, "datacontenttype")) {
+            size += sizeof(NGX_EDA_CE_KAFKA_PREFIX) - 1
+                    + ev->attrs[i].name.len;
+        }
+    }
+
+    p = NULL;
+
+    if (size != 0) {
+        p = alloc(ctx, size);
+        if (p == NULL) {
+            return -1;
+        }
+    }
+
+    for (i = 0; i < n; i++) {
+        a = &ev->attrs[i];
+        h = &out->headers[i];
+
+        if (ngx_eda_ce_kafka_name_is(&a->name, "datacontenttype")) {
+            h->name.data = "content-type";
+            h->name.len = sizeof("content-type") - 1;
+
+        } else {
+            h->name.data = p;
+            h->name.len = sizeof(NGX_EDA_CE_KAFKA_PREFIX) - 1 + a->name.len;
+
+            memcpy(p, NGX_EDA_CE_KAFKA_PREFIX,
+                   sizeof(NGX_EDA_CE_KAFKA_PREFIX) - 1);
+
+            if (a->name.len != 0) {
+                memcpy(p + sizeof(NGX_EDA_CE_KAFKA_PREFIX) - 1, a->name.data,
+                       a->name.len);
+            }
+
+            p += h->name.len;
+        }
+
+        h->value = a->value;
+    }
+
+    out->nheaders = n;
+    out->value = ev->data;
+
+    return 0;
+}
+
+
+/* structured mode: the JSON event as the value, and its content type */
+
+static int
+ngx_eda_ce_kafka_to_structured(const ngx_eda_ce_event_t *ev,
+    ngx_eda_ce_kafka_alloc_pt alloc, void *ctx, ngx_eda_ce_kafka_out_t *out)
+{
+    char                       *json, *p;
+    size_t                      len;
+    ngx_eda_ce_kafka_header_t  *h;
+
+    json = ngx_eda_ce_to_json(ev, &len);
+    if (json == NULL) {
+        return -1;
+    }
+
+    p = alloc(ctx, len);
+    if (p == NULL) {
+        free(json);
+        return -1;
+    }
+
+    memcpy(p, json, len);
+    free(json);
+
+    out->value.data = p;
+    out->value.len = len;
+
+    h = &out->headers[0];
+
+    h->name.data = "content-type";
+    h->name.len = sizeof("content-type") - 1;
+    h->value.data = NGX_EDA_CE_KAFKA_JSON_TYPE;
+    h->value.len = sizeof(NGX_EDA_CE_KAFKA_JSON_TYPE) - 1;
+
+    out->nheaders = 1;
 
     return 0;
 }

@@ -15,9 +15,10 @@
 
 
 /*
- * A Kafka record as a CloudEvent (the Kafka protocol binding, consumer
- * side), whatever the producer wrote.  No nginx or librdkafka types:
- * unit-tested (t/unit/test_ce_kafka.c) and fuzzed (t/fuzz/fuzz_ce_kafka.c).
+ * The CloudEvents Kafka protocol binding both ways: a Kafka record as a
+ * CloudEvent, whatever the producer wrote, and the record the gateway
+ * produces for an event.  No nginx or librdkafka types: unit-tested
+ * (t/unit/test_ce_kafka.c) and fuzzed (t/fuzz/fuzz_ce_kafka.c).
  * ngx_eda_ce.h includes this header.
  */
 
@@ -35,6 +36,10 @@
 #define NGX_EDA_CE_KAFKA_MAX_ID      296
 #define NGX_EDA_CE_KAFKA_MAX_SOURCE  256
 
+/* the content type of the records the gateway produces in structured mode */
+#define NGX_EDA_CE_KAFKA_JSON_TYPE                                           \
+    "application/cloudevents+json; charset=UTF-8"
+
 
 /* a record header; value.data NULL: a header without a value */
 typedef struct {
@@ -51,6 +56,19 @@ typedef struct {
     int32_t                           partition;
     int64_t                           offset;
 } ngx_eda_ce_kafka_record_t;
+
+
+/* SIZE bytes of the caller's memory, or NULL; CTX is the caller's own */
+typedef void *(*ngx_eda_ce_kafka_alloc_pt)(void *ctx, size_t size);
+
+
+/* a record to produce; the topic is the caller's */
+typedef struct {
+    ngx_eda_ce_kafka_header_t  *headers;    /* the caller's, see below */
+    size_t                      nheaders;
+    ngx_eda_ce_str_t            value;      /* data NULL: no value */
+    ngx_eda_ce_str_t            key;        /* data NULL: no key */
+} ngx_eda_ce_kafka_out_t;
 
 
 /*
@@ -84,6 +102,27 @@ int ngx_eda_ce_kafka_mode(const ngx_eda_ce_kafka_record_t *rec);
  */
 int ngx_eda_ce_from_kafka(const ngx_eda_ce_kafka_record_t *rec,
     ngx_eda_ce_parsed_t *out, const char **err, ngx_eda_ce_str_t *attr);
+
+/*
+ * Encodes an event as the record to produce (the producer side), in MODE:
+ * - NGX_EDA_CE_KAFKA_BINARY: in the event's order, every attribute as
+ *   header "ce_<name>", except datacontenttype as "content-type"; the data
+ *   as the value (none when the data is absent);
+ * - NGX_EDA_CE_KAFKA_STRUCTURED: the one header "content-type" with
+ *   NGX_EDA_CE_KAFKA_JSON_TYPE; ngx_eda_ce_to_json() as the value.
+ * With KEYED, the partitionkey attribute, when the event has one, is the
+ * key; otherwise there is no key.  OUT->headers must have room for
+ * NGX_EDA_CE_MAX_ATTRS headers (ev->nattrs in binary mode and 1 in
+ * structured mode are enough).
+ * Memory: the "ce_" names and the JSON value are written to memory from
+ * ALLOC (called with CTX; at most twice); the caller owns and releases it.
+ * Header values, the binary value and the key point into EV, which must
+ * outlive the record; the other names and values are static.  Returns 0,
+ * or -1 when ALLOC or the JSON encoder fails (an event that is not valid,
+ * say) or MODE is neither; OUT is then not to be used.
+ */
+int ngx_eda_ce_to_kafka(const ngx_eda_ce_event_t *ev, int mode, int keyed,
+    ngx_eda_ce_kafka_alloc_pt alloc, void *ctx, ngx_eda_ce_kafka_out_t *out);
 
 
 #endif /* _NGX_EDA_CE_KAFKA_H_INCLUDED_ */

@@ -6,8 +6,9 @@
  * eda_kafka_key, eda_kafka_header: ngx_http_eda_event_conf.c) evaluated
  * for a request, merged with what a client sent where
  * eda_ce_client_attributes allows it, and the Kafka record of an event
- * (CloudEvents Kafka binding, binary or structured mode).  eda_publish,
- * the response tap and WebSocket publishing build their events here.
+ * (ngx_eda_ce_to_kafka() in the location's mode, and eda_kafka_header).
+ * eda_publish, the response tap and WebSocket publishing build their
+ * events here.
  */
 
 
@@ -64,10 +65,7 @@ static ngx_int_t ngx_http_eda_event_trace(ngx_http_request_t *r,
 static ngx_int_t ngx_http_eda_event_too_many(ngx_http_eda_problem_t *pb);
 static ngx_int_t ngx_http_eda_ce_set_str(ngx_http_request_t *r,
     ngx_eda_ce_event_t *ev, const char *name, ngx_str_t *value);
-static ngx_int_t ngx_http_eda_event_binary(ngx_http_request_t *r,
-    ngx_eda_ce_event_t *ev, ngx_eda_kafka_msg_t *msg);
-static ngx_int_t ngx_http_eda_event_structured(ngx_http_request_t *r,
-    ngx_eda_ce_event_t *ev, ngx_eda_kafka_msg_t *msg);
+static void *ngx_http_eda_event_alloc(void *ctx, size_t size);
 static ngx_int_t ngx_http_eda_event_kafka_headers(ngx_http_request_t *r,
     ngx_http_eda_event_conf_t *ecf, ngx_eda_kafka_msg_t *msg);
 
@@ -475,137 +473,76 @@ ngx_http_eda_event_too_many(ngx_http_eda_problem_t *pb)
 
 
 /*
- * The Kafka record: in binary mode the attributes become "ce_" headers and
- * the data the value; in structured mode the value is the JSON event.
- * eda_kafka_header adds headers in both.
+ * The Kafka record: the binding's headers, value and key from
+ * ngx_eda_ce_to_kafka() in the location's mode, then the eda_kafka_header
+ * headers.
  */
 
 ngx_int_t
 ngx_http_eda_event_message(ngx_http_request_t *r, ngx_eda_ce_event_t *ev,
     ngx_eda_kafka_msg_t *msg)
 {
-    ngx_int_t                   rc;
-    ngx_uint_t                  nh;
+    int                         mode;
+    ngx_uint_t                  i, nh;
     ngx_eda_kafka_header_t     *h;
-    const ngx_eda_ce_str_t     *key;
+    ngx_eda_ce_kafka_out_t      out;
     ngx_http_eda_event_conf_t  *ecf;
+    ngx_eda_ce_kafka_header_t   ceh[NGX_EDA_CE_MAX_ATTRS];
 
     ecf = ngx_http_eda_publish_event_conf(r);
 
+    mode = (ecf->ce_mode == NGX_HTTP_EDA_CE_BINARY)
+           ? NGX_EDA_CE_KAFKA_BINARY : NGX_EDA_CE_KAFKA_STRUCTURED;
+
+    out.headers = ceh;
+
+    if (ngx_eda_ce_to_kafka(ev, mode, ecf->kafka_key != NULL,
+                            ngx_http_eda_event_alloc, r->pool, &out)
+        != 0)
+    {
+        return NGX_ERROR;
+    }
+
     nh = (ecf->kafka_headers != NULL) ? ecf->kafka_headers->nelts : 0;
 
-    h = ngx_palloc(r->pool, (ev->nattrs + nh + 1)
+    h = ngx_palloc(r->pool, (out.nheaders + nh)
                             * sizeof(ngx_eda_kafka_header_t));
     if (h == NULL) {
         return NGX_ERROR;
     }
 
+    for (i = 0; i < out.nheaders; i++) {
+        h[i].name.data = (u_char *) ceh[i].name.data;
+        h[i].name.len = ceh[i].name.len;
+        h[i].value.data = (u_char *) ceh[i].value.data;
+        h[i].value.len = ceh[i].value.len;
+    }
+
     msg->headers = h;
-    msg->nheaders = 0;
+    msg->nheaders = out.nheaders;
 
-    if (ecf->ce_mode == NGX_HTTP_EDA_CE_BINARY) {
-        rc = ngx_http_eda_event_binary(r, ev, msg);
-
-    } else {
-        rc = ngx_http_eda_event_structured(r, ev, msg);
-    }
-
-    if (rc != NGX_OK) {
-        return NGX_ERROR;
-    }
+    msg->value.data = (u_char *) out.value.data;
+    msg->value.len = out.value.len;
 
     if (ngx_http_eda_event_kafka_headers(r, ecf, msg) != NGX_OK) {
         return NGX_ERROR;
     }
 
-    key = ngx_eda_ce_get(ev, "partitionkey", sizeof("partitionkey") - 1);
-
-    if (ecf->kafka_key != NULL && key != NULL) {
-        msg->key.data = (u_char *) key->data;
-        msg->key.len = key->len;
+    if (out.key.data != NULL) {
+        msg->key.data = (u_char *) out.key.data;
+        msg->key.len = out.key.len;
     }
 
     return NGX_OK;
 }
 
 
-/* binary mode: the headers after msg->headers, then the data as value */
+/* memory for ngx_eda_ce_to_kafka(): the request's pool */
 
-static ngx_int_t
-ngx_http_eda_event_binary(ngx_http_request_t *r, ngx_eda_ce_event_t *ev,
-    ngx_eda_kafka_msg_t *msg)
+static void *
+ngx_http_eda_event_alloc(void *ctx, size_t size)
 {
-    size_t                   len;
-    u_char                  *p;
-    ngx_uint_t               i;
-    ngx_eda_ce_attr_t       *attr;
-    ngx_eda_kafka_header_t  *h;
-
-    for (i = 0; i < ev->nattrs; i++) {
-        attr = &ev->attrs[i];
-        h = &msg->headers[msg->nheaders++];
-
-        if (attr->name.len == 15
-            && ngx_strncmp(attr->name.data, "datacontenttype", 15) == 0)
-        {
-            ngx_str_set(&h->name, "content-type");
-
-        } else {
-            len = sizeof("ce_") - 1 + attr->name.len;
-
-            p = ngx_pnalloc(r->pool, len);
-            if (p == NULL) {
-                return NGX_ERROR;
-            }
-
-            h->name.data = p;
-            h->name.len = len;
-            p = ngx_cpymem(p, "ce_", 3);
-            ngx_memcpy(p, attr->name.data, attr->name.len);
-        }
-
-        h->value.data = (u_char *) attr->value.data;
-        h->value.len = attr->value.len;
-    }
-
-    msg->value.data = (u_char *) ev->data.data;
-    msg->value.len = ev->data.len;
-
-    return NGX_OK;
-}
-
-
-/* structured mode: the JSON event as value, and its content-type */
-
-static ngx_int_t
-ngx_http_eda_event_structured(ngx_http_request_t *r, ngx_eda_ce_event_t *ev,
-    ngx_eda_kafka_msg_t *msg)
-{
-    char                    *json;
-    size_t                   len;
-    ngx_eda_kafka_header_t  *h;
-
-    json = ngx_eda_ce_to_json(ev, &len);
-    if (json == NULL) {
-        return NGX_ERROR;
-    }
-
-    msg->value.data = ngx_pnalloc(r->pool, len);
-    if (msg->value.data == NULL) {
-        free(json);
-        return NGX_ERROR;
-    }
-
-    ngx_memcpy(msg->value.data, json, len);
-    msg->value.len = len;
-    free(json);
-
-    h = &msg->headers[msg->nheaders++];
-
-    ngx_str_set(&h->name, "content-type");
-    ngx_str_set(&h->value, "application/cloudevents+json; charset=UTF-8");
-
-    return NGX_OK;
+    return ngx_pnalloc(ctx, size);
 }
 
 

@@ -17,7 +17,11 @@
  * line the record has no value.  Partition and offset come from the
  * input's length.  Every byte the event points to is read (so ASan checks
  * it is still there), a structured event must be valid, and the event
- * must go through the JSON encoder as the fan-out sends it.
+ * must go through the JSON encoder as the fan-out sends it.  Then the
+ * event is encoded as a record and decoded again (the round trip): in
+ * binary mode it comes back the same whenever it can be read as binary;
+ * in structured mode a valid event keeps its attributes, and what comes
+ * back comes back the same from a second round.
  * Run it with "./build.sh fuzz ce_kafka [seconds]".
  */
 
@@ -28,6 +32,7 @@
 #include <string.h>
 
 #include "ngx_eda_ce.h"
+#include "../unit/eda_ce_kafka_round.h"
 
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -37,6 +42,10 @@ static void fuzz_ce_kafka_split(const char *s, size_t size,
 static size_t fuzz_ce_kafka_line(const char *s, size_t size, size_t i);
 static unsigned fuzz_ce_kafka_touch(const ngx_eda_ce_str_t *str);
 static void fuzz_ce_kafka_event(int mode, const ngx_eda_ce_event_t *ev);
+static void fuzz_ce_kafka_round(const ngx_eda_ce_event_t *ev);
+static void fuzz_ce_kafka_structured(const ngx_eda_ce_event_t *ev);
+static int fuzz_ce_kafka_again(const ngx_eda_ce_event_t *ev, int mode,
+    eda_ce_kafka_pool_t *pool, ngx_eda_ce_parsed_t *p);
 static void fuzz_ce_kafka_fail(const char *what, const char *err);
 
 
@@ -95,6 +104,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
 
         fuzz_ce_kafka_event(mode, &p.event);
+        fuzz_ce_kafka_round(&p.event);
     }
 
     ngx_eda_ce_parsed_free(&p);
@@ -238,6 +248,129 @@ fuzz_ce_kafka_event(int mode, const ngx_eda_ce_event_t *ev)
     /* NULL is an answer too: an event with an empty name, say */
     json = ngx_eda_ce_to_json(ev, &len);
     free(json);
+}
+
+
+/*
+ * Binary mode gives the event back but for what the binding cannot tell
+ * apart: without specversion the record is plain, and a content type
+ * that says structured makes it structured.
+ */
+
+static void
+fuzz_ce_kafka_round(const ngx_eda_ce_event_t *ev)
+{
+    int                      rc;
+    ngx_eda_ce_parsed_t      p;
+    eda_ce_kafka_pool_t      pool;
+    const ngx_eda_ce_str_t  *ct;
+
+    rc = fuzz_ce_kafka_again(ev, NGX_EDA_CE_KAFKA_BINARY, &pool, &p);
+
+    if (rc == -2) {
+        fuzz_ce_kafka_fail("binary encoding failed", NULL);
+    }
+
+    ct = ngx_eda_ce_get(ev, "datacontenttype", 15);
+
+    if (ngx_eda_ce_get(ev, "specversion", 11) != NULL
+        && (ct == NULL
+            || !ngx_eda_ce_ci_prefix(ct->data, ct->len,
+                                     "application/cloudevents"))
+        && (rc != NGX_EDA_CE_KAFKA_BINARY
+            || !eda_ce_kafka_same(ev, &p.event, 1)))
+    {
+        fuzz_ce_kafka_fail("binary round trip", NULL);
+    }
+
+    ngx_eda_ce_parsed_free(&p);
+    eda_ce_kafka_pool_free(&pool);
+
+    fuzz_ce_kafka_structured(ev);
+}
+
+
+/*
+ * Structured mode gives a valid event's attributes back; the data may
+ * change form (JSON made compact, a string of a JSON type quoted) and
+ * datacontenttype may be added.  Not for an extension named "data",
+ * which the JSON format cannot tell from the data, nor for a full event
+ * whose JSON data would add datacontenttype.
+ */
+
+static void
+fuzz_ce_kafka_structured(const ngx_eda_ce_event_t *ev)
+{
+    int                    rc, valid;
+    const char            *err;
+    ngx_eda_ce_str_t       attr;
+    ngx_eda_ce_parsed_t    p, again;
+    eda_ce_kafka_pool_t    pool, pool2;
+
+    valid = ngx_eda_ce_validate(ev, &err, &attr) == 0
+            && ngx_eda_ce_get(ev, "data", 4) == NULL
+            && (ev->nattrs < NGX_EDA_CE_MAX_ATTRS
+                || ngx_eda_ce_get(ev, "datacontenttype", 15) != NULL);
+
+    rc = fuzz_ce_kafka_again(ev, NGX_EDA_CE_KAFKA_STRUCTURED, &pool, &p);
+
+    if (valid
+        && (rc != NGX_EDA_CE_KAFKA_STRUCTURED
+            || !eda_ce_kafka_same(ev, &p.event, 0)))
+    {
+        fuzz_ce_kafka_fail("structured round trip of a valid event", NULL);
+    }
+
+    if (rc == NGX_EDA_CE_KAFKA_STRUCTURED) {
+        rc = fuzz_ce_kafka_again(&p.event, NGX_EDA_CE_KAFKA_STRUCTURED,
+                                 &pool2, &again);
+
+        if (rc != NGX_EDA_CE_KAFKA_STRUCTURED
+            || !eda_ce_kafka_same(&p.event, &again.event, 1))
+        {
+            fuzz_ce_kafka_fail("structured second round", NULL);
+        }
+
+        ngx_eda_ce_parsed_free(&again);
+        eda_ce_kafka_pool_free(&pool2);
+    }
+
+    ngx_eda_ce_parsed_free(&p);
+    eda_ce_kafka_pool_free(&pool);
+}
+
+
+/*
+ * EV encoded in MODE and decoded into P, by eda_ce_kafka_again(), with
+ * what the record must look like checked on the way.
+ */
+
+static int
+fuzz_ce_kafka_again(const ngx_eda_ce_event_t *ev, int mode,
+    eda_ce_kafka_pool_t *pool, ngx_eda_ce_parsed_t *p)
+{
+    int                        rc;
+    ngx_eda_ce_kafka_record_t  rec;
+
+    memset(pool, 0, sizeof(eda_ce_kafka_pool_t));
+    memset(&rec, 0, sizeof(ngx_eda_ce_kafka_record_t));
+
+    rc = eda_ce_kafka_again(ev, mode, pool, &rec, p);
+
+    if (pool->misused) {
+        fuzz_ce_kafka_fail("allocations", NULL);
+    }
+
+    if (rc != -2
+        && (rec.nheaders > NGX_EDA_CE_MAX_ATTRS
+            || (mode == NGX_EDA_CE_KAFKA_STRUCTURED && rec.nheaders != 1)))
+    {
+        fuzz_ce_kafka_fail("headers written", NULL);
+    }
+
+    fuzz_ce_kafka_sum += fuzz_ce_kafka_touch(&rec.value);
+
+    return rc;
 }
 
 
