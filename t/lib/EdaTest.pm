@@ -19,7 +19,8 @@ our @EXPORT_OK = qw(kafka_brokers redis_host redis_port unique_topic
                     nginx_pid nginx_workers process_alive redis_stop
                     redis_start
                     http_get nginx_start nginx_stop nginx_reload
-                    http_post kafka_produce_lines kafka_payload_at);
+                    http_post kafka_produce_lines kafka_payload_at
+                    repo_root);
 
 sub stack_env {
     my ($name) = @_;
