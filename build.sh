@@ -653,24 +653,59 @@ cmd_lint() {
     return $bad
 }
 
+# core_archive DIR CC FLAGS...: every file of ngx_eda_module/core compiled
+# with CC and FLAGS into DIR/libeda_core.a (again only when a core file or
+# the flags changed).  Unit tests and fuzz targets link against it, so the
+# linker takes what each needs, and a core that comes to use another core
+# needs no change to any test.
+core_archive() {
+    local dir=$1 cc=$2 new f pids=() rc=0
+    shift 2
+
+    new=$( { printf '%s\n' "$cc" "$@"
+             cat "$ROOT"/ngx_eda_module/core/*.[ch]; } | sha256sum)
+    if [ -f "$dir/libeda_core.a" ] && [ "$(cat "$dir/built" 2>/dev/null)" \
+        = "$new" ]
+    then
+        return 0
+    fi
+
+    rm -rf "$dir" && mkdir -p "$dir"
+    for f in "$ROOT"/ngx_eda_module/core/*.c; do
+        "$cc" "$@" -I"$ROOT/ngx_eda_module/core" -c \
+            -o "$dir/$(basename "$f" .c).o" "$f" &
+        pids+=($!)
+        if [ ${#pids[@]} -ge "$(nproc)" ]; then
+            wait "${pids[0]}" || rc=1
+            pids=("${pids[@]:1}")
+        fi
+    done
+    for f in "${pids[@]}"; do
+        wait "$f" || rc=1
+    done
+    [ $rc -eq 0 ] || return 1
+    ar rcs "$dir/libeda_core.a" "$dir"/*.o || return 1
+    echo "$new" > "$dir/built"
+}
+
+# what the cores link against
+CORE_LIBS=(-ljansson -lcrypto -lm)
+
 cmd_unit() {
-    local bin=$ROOT/t/unit/bin t srcs s name out passed=0 failed=0 r
+    local bin=$ROOT/t/unit/bin t name out passed=0 failed=0 r
     local cflags=(-std=c99 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror
         -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined
         -fno-sanitize-recover=undefined)
 
     mkdir -p "$bin"
+    core_archive "$STATE/unit-core" cc "${cflags[@]}" \
+        || die "the cores do not compile"
 
     for t in "$ROOT"/t/unit/test_*.c; do
         name=$(basename "$t" .c)
-        srcs=()
-        for s in $(sed -n 's/^ \* sources: //p' "$t"); do
-            srcs+=("$ROOT/ngx_eda_module/$s")
-        done
-        # shellcheck disable=SC2046
         cc "${cflags[@]}" -I"$ROOT/ngx_eda_module/core" -I"$ROOT/t/unit" \
-            -o "$bin/$name" "$t" "${srcs[@]}" \
-            $(sed -n 's/^ \* libs: //p' "$t") \
+            -o "$bin/$name" "$t" "$STATE/unit-core/libeda_core.a" \
+            "${CORE_LIBS[@]}" \
             || die "unit test $name does not compile"
 
         out=$("$bin/$name" 2>&1) || true
@@ -803,22 +838,19 @@ fuzz_names() {
 # its header names into $STATE/fuzz/NAME/fuzz_NAME, again only when the
 # target, the sources or the core headers changed
 fuzz_build() {
-    local name=$1 src=$ROOT/t/fuzz/fuzz_$1.c dir=$STATE/fuzz/$1 s new
-    local srcs=() libs cmd
+    local name=$1 src=$ROOT/t/fuzz/fuzz_$1.c dir=$STATE/fuzz/$1 new cmd
+    local core=$STATE/fuzz-core
+    local flags=(-g -O1 -fsanitize=fuzzer,address,undefined
+                 -fno-sanitize-recover=undefined)
 
     mkdir -p "$dir"
-    for s in $(sed -n 's/^ \* sources: //p' "$src"); do
-        srcs+=("$ROOT/ngx_eda_module/$s")
-    done
-    read -r -a libs <<<"$(sed -n 's/^ \* libs: //p' "$src")"
+    core_archive "$core" clang "${flags[@]}" || return 1
 
-    cmd=(clang -g -O1 -fsanitize=fuzzer,address,undefined
-         -fno-sanitize-recover=undefined -I"$ROOT/ngx_eda_module/core"
-         -o "$dir/fuzz_$name" "$src" "${srcs[@]}" "${libs[@]}")
+    cmd=(clang "${flags[@]}" -I"$ROOT/ngx_eda_module/core" -I"$ROOT/t/unit"
+         -o "$dir/fuzz_$name" "$src" "$core/libeda_core.a" "${CORE_LIBS[@]}")
 
     new=$( { printf '%s\n' "${cmd[@]}"
-             cat "$src" "${srcs[@]}" "$ROOT"/ngx_eda_module/core/*.h; } \
-           | sha256sum)
+             cat "$src" "$core/built" "$ROOT"/t/unit/*.h; } | sha256sum)
     if [ -x "$dir/fuzz_$name" ] && [ -f "$dir/built" ] \
         && [ "$(cat "$dir/built")" = "$new" ]
     then

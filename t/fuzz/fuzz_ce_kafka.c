@@ -1,10 +1,6 @@
 
 /*
  * Copyright (C) ngx_eda authors
- *
- * sources: core/ngx_eda_ce_kafka.c core/ngx_eda_ce.c core/ngx_eda_ce_json.c
- * sources: core/ngx_eda_base64.c core/ngx_eda_utf8.c
- * libs: -ljansson
  */
 
 

@@ -1,9 +1,6 @@
 
 /*
  * Copyright (C) ngx_eda authors
- *
- * sources: core/ngx_eda_ws_codec.c core/ngx_eda_base64.c core/ngx_eda_utf8.c
- * libs: -lcrypto
  */
 
 

@@ -1,12 +1,6 @@
 
 /*
  * Copyright (C) ngx_eda authors
- *
- * sources: core/ngx_eda_jwt.c core/ngx_eda_jwt_keys.c
- * sources: core/ngx_eda_jwt_jwk.c core/ngx_eda_jwt_verify.c
- * sources: core/ngx_eda_jwt_claims.c core/ngx_eda_jwt_cache_entry.c
- * sources: core/ngx_eda_base64.c
- * libs: -ljansson -lcrypto
  */
 
 

@@ -1,8 +1,6 @@
 
 /*
  * Copyright (C) ngx_eda authors
- *
- * sources: core/ngx_eda_sse.c
  */
 
 
