@@ -6,7 +6,8 @@
  * checks the definitions file and makes nginx run the coordinator process
  * (ngx_eda_saga_coordinator.c); eda_saga answers POST (start an instance:
  * its state is written to Redis, where the coordinator finds it) and GET
- * (the state of an instance).
+ * (the state of an instance).  An Idempotency-Key is its caller's: the
+ * token's subject, the client address or eda_saga_key_scope.
  */
 
 
@@ -15,6 +16,7 @@
 #include <ngx_http.h>
 
 #include <hiredis/hiredis.h>
+#include <openssl/evp.h>
 
 #include "ngx_eda_module.h"
 #include "ngx_eda_ce.h"
@@ -29,6 +31,8 @@
 
 
 #define NGX_HTTP_EDA_SAGA_MAX_KEY    128
+#define NGX_HTTP_EDA_SAGA_MAX_INPUT  (64 * 1024)
+#define NGX_HTTP_EDA_SAGA_DIGEST     (2 * 32)       /* SHA-256, in hex */
 
 
 typedef struct {
@@ -41,18 +45,22 @@ typedef struct {
 typedef struct {
     ngx_eda_saga_conf_t         saga;          /* the coordinator's */
     ngx_array_t                *uses;          /* eda_saga names to check */
+    ngx_int_t                   jwt_sub;       /* $eda_jwt_sub's index */
 } ngx_http_eda_saga_main_conf_t;
 
 
 typedef struct {
     ngx_str_t                   name;          /* eda_saga */
+    ngx_str_t                   base;          /* the location's, "/" ended */
+    size_t                      max_input;
+    ngx_http_complex_value_t   *key_scope;
 } ngx_http_eda_saga_loc_conf_t;
 
 
 typedef struct {
     ngx_eda_redis_cmd_t        *cmd;
     ngx_str_t                   id;
-    ngx_uint_t                  created;
+    ngx_str_t                   href;          /* base and id */
 } ngx_http_eda_saga_ctx_t;
 
 
@@ -60,11 +68,24 @@ static ngx_int_t ngx_http_eda_saga_handler(ngx_http_request_t *r);
 static void ngx_http_eda_saga_start(ngx_http_request_t *r);
 static ngx_int_t ngx_http_eda_saga_new_id(ngx_http_request_t *r,
     ngx_eda_main_conf_t *emcf, ngx_str_t *id);
+static ngx_int_t ngx_http_eda_saga_idem(ngx_http_request_t *r,
+    ngx_str_t *body, ngx_eda_saga_start_t *s);
+static ngx_int_t ngx_http_eda_saga_scope(ngx_http_request_t *r,
+    ngx_str_t *scope);
+static ngx_int_t ngx_http_eda_saga_digest(ngx_http_request_t *r,
+    u_char *data, size_t len, ngx_str_t *hex);
 static void ngx_http_eda_saga_started(void *reply, void *data);
+static ngx_int_t ngx_http_eda_saga_accepted(ngx_http_request_t *r,
+    ngx_http_eda_saga_ctx_t *ctx, ngx_uint_t created);
+static ngx_int_t ngx_http_eda_saga_href(ngx_http_request_t *r,
+    ngx_http_eda_saga_ctx_t *ctx);
+static ngx_int_t ngx_http_eda_saga_unknown(ngx_http_request_t *r,
+    ngx_http_eda_saga_ctx_t *ctx);
 static ngx_int_t ngx_http_eda_saga_get(ngx_http_request_t *r);
 static void ngx_http_eda_saga_got(void *reply, void *data);
 static ngx_int_t ngx_http_eda_saga_send(ngx_http_request_t *r,
     ngx_uint_t status, u_char *body, size_t len);
+static ngx_int_t ngx_http_eda_saga_too_large(ngx_http_request_t *r);
 static ngx_int_t ngx_http_eda_saga_idem_key(ngx_http_request_t *r,
     ngx_str_t *key);
 static ngx_http_eda_saga_ctx_t *ngx_http_eda_saga_ctx(ngx_http_request_t *r);
@@ -89,7 +110,12 @@ static ngx_int_t ngx_http_eda_saga_add_path(ngx_conf_t *cf,
     ngx_eda_saga_conf_t *sc, ngx_str_t *dir);
 static char *ngx_http_eda_saga(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static ngx_int_t ngx_http_eda_saga_base(ngx_conf_t *cf,
+    ngx_http_eda_saga_loc_conf_t *slcf);
 static void ngx_http_eda_saga_free_defs(void *data);
+
+
+static ngx_str_t  ngx_http_eda_saga_sub = ngx_string("eda_jwt_sub");
 
 
 static ngx_command_t  ngx_http_eda_saga_commands[] = {
@@ -106,6 +132,20 @@ static ngx_command_t  ngx_http_eda_saga_commands[] = {
       ngx_http_eda_saga,
       NGX_HTTP_LOC_CONF_OFFSET,
       0,
+      NULL },
+
+    { ngx_string("eda_saga_max_input"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_size_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_eda_saga_loc_conf_t, max_input),
+      NULL },
+
+    { ngx_string("eda_saga_key_scope"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_set_complex_value_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_eda_saga_loc_conf_t, key_scope),
       NULL },
 
       ngx_null_command
@@ -146,9 +186,16 @@ ngx_module_t  ngx_http_eda_saga_module = {
 static ngx_int_t
 ngx_http_eda_saga_handler(ngx_http_request_t *r)
 {
-    ngx_int_t  rc;
+    ngx_int_t                      rc;
+    ngx_http_eda_saga_loc_conf_t  *slcf;
+
+    slcf = ngx_http_get_module_loc_conf(r, ngx_http_eda_saga_module);
 
     if (r->method == NGX_HTTP_POST) {
+        if (r->headers_in.content_length_n > (off_t) slcf->max_input) {
+            return ngx_http_eda_saga_too_large(r);
+        }
+
         rc = ngx_http_read_client_request_body(r, ngx_http_eda_saga_start);
 
         if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
@@ -177,9 +224,9 @@ ngx_http_eda_saga_start(ngx_http_request_t *r)
 {
     u_char                         *state;
     size_t                          len;
-    int64_t                         now;
-    ngx_str_t                       body, idem;
+    ngx_str_t                       body, idem, scope, digest;
     ngx_eda_main_conf_t            *emcf;
+    ngx_eda_saga_start_t            s;
     ngx_http_eda_saga_ctx_t        *ctx;
     const ngx_eda_saga_def_t       *def;
     ngx_http_eda_saga_loc_conf_t   *slcf;
@@ -197,11 +244,17 @@ ngx_http_eda_saga_start(ngx_http_request_t *r)
         return;
     }
 
-    if (ngx_http_eda_saga_idem_key(r, &idem) != NGX_OK) {
-        ngx_http_finalize_request(r,
-            ngx_http_eda_problem(r, NGX_HTTP_BAD_REQUEST,
-                                 "Idempotency-Key: 1 to 128 visible ASCII "
-                                 "characters", 0));
+    if (body.len > slcf->max_input) {
+        ngx_http_finalize_request(r, ngx_http_eda_saga_too_large(r));
+        return;
+    }
+
+    ngx_memzero(&s, sizeof(ngx_eda_saga_start_t));
+    s.idem = &idem;
+    s.scope = &scope;
+    s.digest = &digest;
+
+    if (ngx_http_eda_saga_idem(r, &body, &s) != NGX_OK) {
         return;
     }
 
@@ -212,11 +265,11 @@ ngx_http_eda_saga_start(ngx_http_request_t *r)
         return;
     }
 
-    now = ngx_eda_saga_now_ms();
+    s.due = ngx_eda_saga_now_ms();
 
     state = (u_char *) ngx_eda_saga_new(def, (char *) ctx->id.data,
                                         body.len ? (char *) body.data : NULL,
-                                        body.len, now, &len);
+                                        body.len, s.due, &len);
     if (state == NULL) {
         ngx_http_finalize_request(r,
             ngx_http_eda_problem(r, NGX_HTTP_BAD_REQUEST,
@@ -225,9 +278,13 @@ ngx_http_eda_saga_start(ngx_http_request_t *r)
         return;
     }
 
-    ctx->cmd = ngx_eda_saga_store_create(emcf, &slcf->name, &idem, &ctx->id,
-                                         state, len, now,
-                                         ngx_http_eda_saga_started, r);
+    s.saga = &slcf->name;
+    s.id = &ctx->id;
+    s.state = state;
+    s.state_len = len;
+
+    ctx->cmd = ngx_eda_saga_store_create(emcf, &s, ngx_http_eda_saga_started,
+                                         r);
 
     free(state);
 
@@ -238,6 +295,125 @@ ngx_http_eda_saga_start(ngx_http_request_t *r)
                                  5));
         return;
     }
+}
+
+
+/*
+ * The Idempotency-Key, whose it is and the digest of the input it comes
+ * with; the request is finalized when the key is bad.
+ */
+
+static ngx_int_t
+ngx_http_eda_saga_idem(ngx_http_request_t *r, ngx_str_t *body,
+    ngx_eda_saga_start_t *s)
+{
+    if (ngx_http_eda_saga_idem_key(r, s->idem) != NGX_OK) {
+        ngx_http_finalize_request(r,
+            ngx_http_eda_problem(r, NGX_HTTP_BAD_REQUEST,
+                                 "Idempotency-Key: 1 to 128 visible ASCII "
+                                 "characters", 0));
+        return NGX_ERROR;
+    }
+
+    if (s->idem->len == 0) {
+        ngx_str_null(s->scope);
+        ngx_str_null(s->digest);
+        return NGX_OK;
+    }
+
+    if (ngx_http_eda_saga_scope(r, s->scope) != NGX_OK
+        || ngx_http_eda_saga_digest(r, body->data, body->len, s->digest)
+           != NGX_OK)
+    {
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * Whose an Idempotency-Key is, as a digest: eda_saga_key_scope's value;
+ * else (or when that is empty) the subject of the token eda_jwt admitted
+ * the request with; else the client address.  Each kind has its own tag,
+ * so a subject never names the same scope as an address.
+ */
+
+static ngx_int_t
+ngx_http_eda_saga_scope(ngx_http_request_t *r, ngx_str_t *scope)
+{
+    u_char                         *p;
+    ngx_str_t                       value, tagged;
+    const char                     *tag;
+    ngx_http_variable_value_t      *vv;
+    ngx_http_eda_saga_loc_conf_t   *slcf;
+    ngx_http_eda_saga_main_conf_t  *smcf;
+
+    slcf = ngx_http_get_module_loc_conf(r, ngx_http_eda_saga_module);
+    smcf = ngx_http_get_module_main_conf(r, ngx_http_eda_saga_module);
+
+    ngx_str_null(&value);
+    tag = "scope:";
+
+    if (slcf->key_scope != NULL
+        && ngx_http_complex_value(r, slcf->key_scope, &value) != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    if (value.len == 0) {
+        vv = ngx_http_get_indexed_variable(r, smcf->jwt_sub);
+
+        if (vv != NULL && !vv->not_found && vv->len) {
+            tag = "sub:";
+            value.data = vv->data;
+            value.len = vv->len;
+
+        } else {
+            tag = "addr:";
+            value = r->connection->addr_text;
+        }
+    }
+
+    tagged.len = ngx_strlen(tag) + value.len;
+    tagged.data = ngx_pnalloc(r->pool, tagged.len);
+    if (tagged.data == NULL) {
+        return NGX_ERROR;
+    }
+
+    p = ngx_cpymem(tagged.data, tag, ngx_strlen(tag));
+    ngx_memcpy(p, value.data, value.len);
+
+    return ngx_http_eda_saga_digest(r, tagged.data, tagged.len, scope);
+}
+
+
+/* SHA-256 of DATA in hex */
+
+static ngx_int_t
+ngx_http_eda_saga_digest(ngx_http_request_t *r, u_char *data, size_t len,
+    ngx_str_t *hex)
+{
+    u_char        md[EVP_MAX_MD_SIZE];
+    unsigned int  n;
+
+    hex->data = ngx_pnalloc(r->pool, NGX_HTTP_EDA_SAGA_DIGEST);
+    if (hex->data == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (EVP_Digest(len ? data : (u_char *) "", len, md, &n, EVP_sha256(),
+                   NULL)
+        != 1
+        || n * 2 != NGX_HTTP_EDA_SAGA_DIGEST)
+    {
+        return NGX_ERROR;
+    }
+
+    hex->len = ngx_hex_dump(hex->data, md, n) - hex->data;
+
+    return NGX_OK;
 }
 
 
@@ -269,20 +445,23 @@ ngx_http_eda_saga_started(void *reply, void *data)
 {
     ngx_http_request_t *r = data;
 
-    u_char                   *body, *p;
-    size_t                    len;
     redisReply               *rep = reply;
     ngx_str_t                 id;
-    ngx_table_elt_t          *h;
     ngx_http_eda_saga_ctx_t  *ctx;
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_eda_saga_module);
     ctx->cmd = NULL;
 
-    if (rep == NULL || rep->type != REDIS_REPLY_ARRAY || rep->elements != 2
+    if (rep == NULL) {
+        ngx_http_finalize_request(r, ngx_http_eda_saga_unknown(r, ctx));
+        return;
+    }
+
+    if (rep->type != REDIS_REPLY_ARRAY || rep->elements != 2
+        || rep->element[0]->type != REDIS_REPLY_INTEGER
         || rep->element[1]->type != REDIS_REPLY_STRING)
     {
-        if (rep != NULL && rep->type == REDIS_REPLY_ERROR) {
+        if (rep->type == REDIS_REPLY_ERROR) {
             ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                           "eda: saga start: Redis: %*s", (size_t) rep->len,
                           rep->str);
@@ -295,6 +474,15 @@ ngx_http_eda_saga_started(void *reply, void *data)
         return;
     }
 
+    if (rep->element[0]->integer == 2) {
+        ngx_http_finalize_request(r,
+            ngx_http_eda_problem(r, NGX_HTTP_CONFLICT,
+                                 "this Idempotency-Key started a saga with "
+                                 "another input: use a new key for a new "
+                                 "saga", 0));
+        return;
+    }
+
     id.data = (u_char *) rep->element[1]->str;
     id.len = rep->element[1]->len;
 
@@ -303,44 +491,123 @@ ngx_http_eda_saga_started(void *reply, void *data)
         return;
     }
 
-    /* Location: the location's URI and the id */
-
-    len = r->uri.len + 1 + id.len;
-    p = ngx_pnalloc(r->pool, len);
-    body = ngx_pnalloc(r->pool, 128 + 2 * len);
-
-    if (p == NULL || body == NULL) {
+    ctx->id.data = ngx_pstrdup(r->pool, &id);
+    if (ctx->id.data == NULL) {
         ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
         return;
+    }
+
+    ctx->id.len = id.len;
+
+    ngx_http_finalize_request(r,
+        ngx_http_eda_saga_accepted(r, ctx, rep->element[0]->integer == 1));
+}
+
+
+/*
+ * The href of ctx->id: the location's name as configured (checked then)
+ * and the id, never the request's URI.
+ */
+
+static ngx_int_t
+ngx_http_eda_saga_href(ngx_http_request_t *r, ngx_http_eda_saga_ctx_t *ctx)
+{
+    u_char                        *p;
+    ngx_http_eda_saga_loc_conf_t  *slcf;
+
+    slcf = ngx_http_get_module_loc_conf(r, ngx_http_eda_saga_module);
+
+    ctx->href.len = slcf->base.len + ctx->id.len;
+    ctx->href.data = ngx_pnalloc(r->pool, ctx->href.len);
+    if (ctx->href.data == NULL) {
+        return NGX_ERROR;
+    }
+
+    p = ngx_cpymem(ctx->href.data, slcf->base.data, slcf->base.len);
+    ngx_memcpy(p, ctx->id.data, ctx->id.len);
+
+    return NGX_OK;
+}
+
+
+/* 202, Location and {"id", "saga", "href", "created"} */
+
+static ngx_int_t
+ngx_http_eda_saga_accepted(ngx_http_request_t *r,
+    ngx_http_eda_saga_ctx_t *ctx, ngx_uint_t created)
+{
+    u_char                        *body, *p;
+    size_t                         len;
+    ngx_table_elt_t               *h;
+    ngx_http_eda_saga_loc_conf_t  *slcf;
+
+    slcf = ngx_http_get_module_loc_conf(r, ngx_http_eda_saga_module);
+
+    if (ngx_http_eda_saga_href(r, ctx) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
     h = ngx_list_push(&r->headers_out.headers);
     if (h == NULL) {
-        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
-        return;
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
     h->hash = 1;
     ngx_str_set(&h->key, "Location");
-    h->value.data = p;
-    p = ngx_cpymem(p, r->uri.data, r->uri.len);
-    if (r->uri.len == 0 || r->uri.data[r->uri.len - 1] != '/') {
-        *p++ = '/';
+    h->value = ctx->href;
+
+    len = sizeof("{\"id\":\"\",\"saga\":\"\",\"href\":\"\","
+                 "\"created\":false}\n") - 1
+          + ctx->id.len
+          + slcf->name.len + ngx_escape_json(NULL, slcf->name.data,
+                                             slcf->name.len)
+          + ctx->href.len + ngx_escape_json(NULL, ctx->href.data,
+                                            ctx->href.len);
+
+    body = ngx_pnalloc(r->pool, len);
+    if (body == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
-    p = ngx_cpymem(p, id.data, id.len);
-    h->value.len = p - h->value.data;
 
-    p = ngx_sprintf(body, "{\"id\":\"%V\",\"saga\":\"%V\",\"href\":\"%V\","
-                    "\"created\":%s}\n", &id,
-                    &((ngx_http_eda_saga_loc_conf_t *)
-                      ngx_http_get_module_loc_conf(r,
-                          ngx_http_eda_saga_module))->name,
-                    &h->value,
-                    rep->element[0]->type == REDIS_REPLY_INTEGER
-                    && rep->element[0]->integer == 1 ? "true" : "false");
+    p = ngx_sprintf(body, "{\"id\":\"%V\",\"saga\":\"", &ctx->id);
+    p = (u_char *) ngx_escape_json(p, slcf->name.data, slcf->name.len);
+    p = ngx_cpymem(p, "\",\"href\":\"", sizeof("\",\"href\":\"") - 1);
+    p = (u_char *) ngx_escape_json(p, ctx->href.data, ctx->href.len);
+    p = ngx_sprintf(p, "\",\"created\":%s}\n", created ? "true" : "false");
 
-    ngx_http_finalize_request(r,
-        ngx_http_eda_saga_send(r, NGX_HTTP_ACCEPTED, body, p - body));
+    return ngx_http_eda_saga_send(r, NGX_HTTP_ACCEPTED, body, p - body);
+}
+
+
+/*
+ * No answer from Redis once the start was sent: the script may have run
+ * or not.  The client is told so, and which id it would have, rather than
+ * a 503 that invites a retry starting it twice.
+ */
+
+static ngx_int_t
+ngx_http_eda_saga_unknown(ngx_http_request_t *r,
+    ngx_http_eda_saga_ctx_t *ctx)
+{
+    u_char  *detail;
+
+    if (ngx_http_eda_saga_href(r, ctx) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    detail = ngx_pnalloc(r->pool, 256 + ctx->href.len);
+    if (detail == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    (void) ngx_sprintf(detail, "the saga store (Redis) did not answer: the "
+                       "saga may or may not have started, as %V; a retry "
+                       "with the same Idempotency-Key and body is safe (it "
+                       "answers the saga the key started, or starts it)%Z",
+                       &ctx->href);
+
+    return ngx_http_eda_problem(r, NGX_HTTP_GATEWAY_TIME_OUT,
+                                (const char *) detail, 0);
 }
 
 
@@ -458,6 +725,27 @@ ngx_http_eda_saga_send(ngx_http_request_t *r, ngx_uint_t status, u_char *body,
     b->memory = 1;
 
     return ngx_http_eda_send(r, status, "application/json", b);
+}
+
+
+static ngx_int_t
+ngx_http_eda_saga_too_large(ngx_http_request_t *r)
+{
+    u_char                        *detail;
+    ngx_http_eda_saga_loc_conf_t  *slcf;
+
+    slcf = ngx_http_get_module_loc_conf(r, ngx_http_eda_saga_module);
+
+    detail = ngx_pnalloc(r->pool, 80 + NGX_SIZE_T_LEN);
+    if (detail == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    (void) ngx_sprintf(detail, "a saga's input is at most %uz bytes "
+                       "(eda_saga_max_input)%Z", slcf->max_input);
+
+    return ngx_http_eda_problem(r, NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
+                                (const char *) detail, 0);
 }
 
 
@@ -593,13 +881,40 @@ ngx_http_eda_saga_init_main_conf(ngx_conf_t *cf, void *conf)
 static void *
 ngx_http_eda_saga_create_loc_conf(ngx_conf_t *cf)
 {
-    return ngx_pcalloc(cf->pool, sizeof(ngx_http_eda_saga_loc_conf_t));
+    ngx_http_eda_saga_loc_conf_t  *slcf;
+
+    slcf = ngx_pcalloc(cf->pool, sizeof(ngx_http_eda_saga_loc_conf_t));
+    if (slcf == NULL) {
+        return NULL;
+    }
+
+    /*
+     * set by ngx_pcalloc():
+     *
+     *     slcf->name = { 0, NULL };
+     *     slcf->base = { 0, NULL };
+     *     slcf->key_scope = NULL;
+     */
+
+    slcf->max_input = NGX_CONF_UNSET_SIZE;
+
+    return slcf;
 }
 
 
 static char *
 ngx_http_eda_saga_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 {
+    ngx_http_eda_saga_loc_conf_t *prev = parent;
+    ngx_http_eda_saga_loc_conf_t *conf = child;
+
+    ngx_conf_merge_size_value(conf->max_input, prev->max_input,
+                              NGX_HTTP_EDA_SAGA_MAX_INPUT);
+
+    if (conf->key_scope == NULL) {
+        conf->key_scope = prev->key_scope;
+    }
+
     return NGX_CONF_OK;
 }
 
@@ -914,10 +1229,73 @@ ngx_http_eda_saga(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     u->file = cf->conf_file->file.name;
     u->line = cf->conf_file->line;
 
+    if (ngx_http_eda_saga_base(cf, slcf) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    smcf->jwt_sub = ngx_http_get_variable_index(cf, &ngx_http_eda_saga_sub);
+    if (smcf->jwt_sub == NGX_ERROR) {
+        return NGX_CONF_ERROR;
+    }
+
     clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
     clcf->handler = ngx_http_eda_saga_handler;
 
     return NGX_CONF_OK;
+}
+
+
+/*
+ * The base of the instances' hrefs: the location's name, so Location and
+ * href never carry what a client put in the URI.  It must be a path that
+ * can go into a header as it is.
+ */
+
+static ngx_int_t
+ngx_http_eda_saga_base(ngx_conf_t *cf, ngx_http_eda_saga_loc_conf_t *slcf)
+{
+    u_char                    *p;
+    ngx_uint_t                 i;
+    ngx_http_core_loc_conf_t  *clcf;
+
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+
+    for (i = 0; i < clcf->name.len; i++) {
+        if (clcf->name.data[i] <= ' ' || clcf->name.data[i] >= 0x7f) {
+            break;
+        }
+    }
+
+    if (clcf->named
+#if (NGX_PCRE)
+        || clcf->regex != NULL
+#endif
+        || clcf->name.len == 0 || clcf->name.data[0] != '/'
+        || i < clcf->name.len)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"eda_saga\" needs a prefix or exact location "
+                           "whose name is a path of visible ASCII (the base "
+                           "of its instances' hrefs), not \"%V\"",
+                           &clcf->name);
+        return NGX_ERROR;
+    }
+
+    slcf->base.len = clcf->name.len + 1;
+    slcf->base.data = ngx_pnalloc(cf->pool, slcf->base.len);
+    if (slcf->base.data == NULL) {
+        return NGX_ERROR;
+    }
+
+    p = ngx_cpymem(slcf->base.data, clcf->name.data, clcf->name.len);
+
+    if (p[-1] != '/') {
+        *p++ = '/';
+    }
+
+    slcf->base.len = p - slcf->base.data;
+
+    return NGX_OK;
 }
 
 
