@@ -4,9 +4,8 @@
  *
  * Sagas, the configuration and HTTP side: eda_saga_definitions loads and
  * checks the definitions file and makes nginx run the coordinator process
- * (ngx_eda_saga_coordinator.c); eda_saga answers POST (start an instance:
- * its state is written to Redis, where the coordinator finds it) and GET
- * (the state of an instance).
+ * (ngx_eda_saga_coordinator.c); eda_saga answers POST (a start, in
+ * ngx_http_eda_saga_start.c) and GET (the state of an instance).
  */
 
 
@@ -17,57 +16,22 @@
 #include <hiredis/hiredis.h>
 
 #include "ngx_eda_module.h"
-#include "ngx_eda_ce.h"
 #include "ngx_eda_saga.h"
 #include "ngx_eda_redis.h"
 #include "ngx_eda_kafka_producer.h"
 #include "ngx_http_eda_problem.h"
-#include "ngx_http_eda_request.h"
 #include "ngx_http_eda_saga_module.h"
+#include "ngx_http_eda_saga_int.h"
 #include "ngx_eda_saga_store.h"
 #include "ngx_eda_saga_coordinator.h"
 
 
-#define NGX_HTTP_EDA_SAGA_MAX_KEY    128
-
-
-typedef struct {
-    ngx_str_t                   name;
-    ngx_str_t                   file;
-    ngx_uint_t                  line;
-} ngx_http_eda_saga_use_t;
-
-
-typedef struct {
-    ngx_eda_saga_conf_t         saga;          /* the coordinator's */
-    ngx_array_t                *uses;          /* eda_saga names to check */
-} ngx_http_eda_saga_main_conf_t;
-
-
-typedef struct {
-    ngx_str_t                   name;          /* eda_saga */
-} ngx_http_eda_saga_loc_conf_t;
-
-
-typedef struct {
-    ngx_eda_redis_cmd_t        *cmd;
-    ngx_str_t                   id;
-    ngx_uint_t                  created;
-} ngx_http_eda_saga_ctx_t;
+#define NGX_HTTP_EDA_SAGA_MAX_INPUT  (64 * 1024)
 
 
 static ngx_int_t ngx_http_eda_saga_handler(ngx_http_request_t *r);
-static void ngx_http_eda_saga_start(ngx_http_request_t *r);
-static ngx_int_t ngx_http_eda_saga_new_id(ngx_http_request_t *r,
-    ngx_eda_main_conf_t *emcf, ngx_str_t *id);
-static void ngx_http_eda_saga_started(void *reply, void *data);
 static ngx_int_t ngx_http_eda_saga_get(ngx_http_request_t *r);
 static void ngx_http_eda_saga_got(void *reply, void *data);
-static ngx_int_t ngx_http_eda_saga_send(ngx_http_request_t *r,
-    ngx_uint_t status, u_char *body, size_t len);
-static ngx_int_t ngx_http_eda_saga_idem_key(ngx_http_request_t *r,
-    ngx_str_t *key);
-static ngx_http_eda_saga_ctx_t *ngx_http_eda_saga_ctx(ngx_http_request_t *r);
 static void ngx_http_eda_saga_cleanup(void *data);
 
 static void *ngx_http_eda_saga_create_main_conf(ngx_conf_t *cf);
@@ -89,7 +53,12 @@ static ngx_int_t ngx_http_eda_saga_add_path(ngx_conf_t *cf,
     ngx_eda_saga_conf_t *sc, ngx_str_t *dir);
 static char *ngx_http_eda_saga(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static ngx_int_t ngx_http_eda_saga_base(ngx_conf_t *cf,
+    ngx_http_eda_saga_loc_conf_t *slcf);
 static void ngx_http_eda_saga_free_defs(void *data);
+
+
+static ngx_str_t  ngx_http_eda_saga_sub = ngx_string("eda_jwt_sub");
 
 
 static ngx_command_t  ngx_http_eda_saga_commands[] = {
@@ -106,6 +75,20 @@ static ngx_command_t  ngx_http_eda_saga_commands[] = {
       ngx_http_eda_saga,
       NGX_HTTP_LOC_CONF_OFFSET,
       0,
+      NULL },
+
+    { ngx_string("eda_saga_max_input"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_size_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_eda_saga_loc_conf_t, max_input),
+      NULL },
+
+    { ngx_string("eda_saga_key_scope"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_set_complex_value_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_eda_saga_loc_conf_t, key_scope),
       NULL },
 
       ngx_null_command
@@ -146,16 +129,8 @@ ngx_module_t  ngx_http_eda_saga_module = {
 static ngx_int_t
 ngx_http_eda_saga_handler(ngx_http_request_t *r)
 {
-    ngx_int_t  rc;
-
     if (r->method == NGX_HTTP_POST) {
-        rc = ngx_http_read_client_request_body(r, ngx_http_eda_saga_start);
-
-        if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
-            return rc;
-        }
-
-        return NGX_DONE;
+        return ngx_http_eda_saga_post(r);
     }
 
     if (r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD)) {
@@ -169,178 +144,6 @@ ngx_http_eda_saga_handler(ngx_http_request_t *r)
     return ngx_http_eda_not_allowed(r, "GET, HEAD, POST",
                                     "POST starts a saga, GET .../ID reads "
                                     "one");
-}
-
-
-static void
-ngx_http_eda_saga_start(ngx_http_request_t *r)
-{
-    u_char                         *state;
-    size_t                          len;
-    int64_t                         now;
-    ngx_str_t                       body, idem;
-    ngx_eda_main_conf_t            *emcf;
-    ngx_http_eda_saga_ctx_t        *ctx;
-    const ngx_eda_saga_def_t       *def;
-    ngx_http_eda_saga_loc_conf_t   *slcf;
-    ngx_http_eda_saga_main_conf_t  *smcf;
-
-    slcf = ngx_http_get_module_loc_conf(r, ngx_http_eda_saga_module);
-    smcf = ngx_http_get_module_main_conf(r, ngx_http_eda_saga_module);
-    emcf = ngx_http_get_module_main_conf(r, ngx_eda_module);
-
-    def = ngx_eda_saga_find(smcf->saga.defs, (char *) slcf->name.data,
-                            slcf->name.len);
-
-    if (ngx_http_eda_request_body(r, &body) != NGX_OK) {
-        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
-        return;
-    }
-
-    if (ngx_http_eda_saga_idem_key(r, &idem) != NGX_OK) {
-        ngx_http_finalize_request(r,
-            ngx_http_eda_problem(r, NGX_HTTP_BAD_REQUEST,
-                                 "Idempotency-Key: 1 to 128 visible ASCII "
-                                 "characters", 0));
-        return;
-    }
-
-    ctx = ngx_http_eda_saga_ctx(r);
-    if (ctx == NULL || ngx_http_eda_saga_new_id(r, emcf, &ctx->id) != NGX_OK)
-    {
-        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
-        return;
-    }
-
-    now = ngx_eda_saga_now_ms();
-
-    state = (u_char *) ngx_eda_saga_new(def, (char *) ctx->id.data,
-                                        body.len ? (char *) body.data : NULL,
-                                        body.len, now, &len);
-    if (state == NULL) {
-        ngx_http_finalize_request(r,
-            ngx_http_eda_problem(r, NGX_HTTP_BAD_REQUEST,
-                                 "the body, the saga's input, must be JSON",
-                                 0));
-        return;
-    }
-
-    ctx->cmd = ngx_eda_saga_store_create(emcf, &slcf->name, &idem, &ctx->id,
-                                         state, len, now,
-                                         ngx_http_eda_saga_started, r);
-
-    free(state);
-
-    if (ctx->cmd == NULL) {
-        ngx_http_finalize_request(r,
-            ngx_http_eda_problem(r, NGX_HTTP_SERVICE_UNAVAILABLE,
-                                 "the saga store (Redis) is not available",
-                                 5));
-        return;
-    }
-}
-
-
-/* a random (version 4) UUID for a new instance, NUL-terminated */
-
-static ngx_int_t
-ngx_http_eda_saga_new_id(ngx_http_request_t *r, ngx_eda_main_conf_t *emcf,
-    ngx_str_t *id)
-{
-    u_char  rnd[16];
-
-    id->data = ngx_pnalloc(r->pool, NGX_EDA_CE_UUID_LEN + 1);
-    if (id->data == NULL
-        || ngx_eda_random(emcf, rnd, sizeof(rnd)) != NGX_OK)
-    {
-        return NGX_ERROR;
-    }
-
-    ngx_eda_ce_format_uuid4(rnd, (char *) id->data);
-    id->data[NGX_EDA_CE_UUID_LEN] = '\0';
-    id->len = NGX_EDA_CE_UUID_LEN;
-
-    return NGX_OK;
-}
-
-
-static void
-ngx_http_eda_saga_started(void *reply, void *data)
-{
-    ngx_http_request_t *r = data;
-
-    u_char                   *body, *p;
-    size_t                    len;
-    redisReply               *rep = reply;
-    ngx_str_t                 id;
-    ngx_table_elt_t          *h;
-    ngx_http_eda_saga_ctx_t  *ctx;
-
-    ctx = ngx_http_get_module_ctx(r, ngx_http_eda_saga_module);
-    ctx->cmd = NULL;
-
-    if (rep == NULL || rep->type != REDIS_REPLY_ARRAY || rep->elements != 2
-        || rep->element[1]->type != REDIS_REPLY_STRING)
-    {
-        if (rep != NULL && rep->type == REDIS_REPLY_ERROR) {
-            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                          "eda: saga start: Redis: %*s", (size_t) rep->len,
-                          rep->str);
-        }
-
-        ngx_http_finalize_request(r,
-            ngx_http_eda_problem(r, NGX_HTTP_SERVICE_UNAVAILABLE,
-                                 "the saga store (Redis) is not available",
-                                 5));
-        return;
-    }
-
-    id.data = (u_char *) rep->element[1]->str;
-    id.len = rep->element[1]->len;
-
-    if (!ngx_eda_saga_valid_id((char *) id.data, id.len)) {
-        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
-        return;
-    }
-
-    /* Location: the location's URI and the id */
-
-    len = r->uri.len + 1 + id.len;
-    p = ngx_pnalloc(r->pool, len);
-    body = ngx_pnalloc(r->pool, 128 + 2 * len);
-
-    if (p == NULL || body == NULL) {
-        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
-        return;
-    }
-
-    h = ngx_list_push(&r->headers_out.headers);
-    if (h == NULL) {
-        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
-        return;
-    }
-
-    h->hash = 1;
-    ngx_str_set(&h->key, "Location");
-    h->value.data = p;
-    p = ngx_cpymem(p, r->uri.data, r->uri.len);
-    if (r->uri.len == 0 || r->uri.data[r->uri.len - 1] != '/') {
-        *p++ = '/';
-    }
-    p = ngx_cpymem(p, id.data, id.len);
-    h->value.len = p - h->value.data;
-
-    p = ngx_sprintf(body, "{\"id\":\"%V\",\"saga\":\"%V\",\"href\":\"%V\","
-                    "\"created\":%s}\n", &id,
-                    &((ngx_http_eda_saga_loc_conf_t *)
-                      ngx_http_get_module_loc_conf(r,
-                          ngx_http_eda_saga_module))->name,
-                    &h->value,
-                    rep->element[0]->type == REDIS_REPLY_INTEGER
-                    && rep->element[0]->integer == 1 ? "true" : "false");
-
-    ngx_http_finalize_request(r,
-        ngx_http_eda_saga_send(r, NGX_HTTP_ACCEPTED, body, p - body));
 }
 
 
@@ -442,7 +245,7 @@ ngx_http_eda_saga_got(void *reply, void *data)
 }
 
 
-static ngx_int_t
+ngx_int_t
 ngx_http_eda_saga_send(ngx_http_request_t *r, ngx_uint_t status, u_char *body,
     size_t len)
 {
@@ -461,38 +264,7 @@ ngx_http_eda_saga_send(ngx_http_request_t *r, ngx_uint_t status, u_char *body,
 }
 
 
-static ngx_int_t
-ngx_http_eda_saga_idem_key(ngx_http_request_t *r, ngx_str_t *key)
-{
-    ngx_str_t   *v;
-    ngx_uint_t   i;
-
-    key->len = 0;
-    key->data = (u_char *) "";
-
-    v = ngx_http_eda_find_header(r, "Idempotency-Key",
-                                 sizeof("Idempotency-Key") - 1);
-    if (v == NULL) {
-        return NGX_OK;
-    }
-
-    if (v->len == 0 || v->len > NGX_HTTP_EDA_SAGA_MAX_KEY) {
-        return NGX_ERROR;
-    }
-
-    for (i = 0; i < v->len; i++) {
-        if (v->data[i] <= ' ' || v->data[i] >= 0x7f) {
-            return NGX_ERROR;
-        }
-    }
-
-    *key = *v;
-
-    return NGX_OK;
-}
-
-
-static ngx_http_eda_saga_ctx_t *
+ngx_http_eda_saga_ctx_t *
 ngx_http_eda_saga_ctx(ngx_http_request_t *r)
 {
     ngx_pool_cleanup_t       *cln;
@@ -593,13 +365,40 @@ ngx_http_eda_saga_init_main_conf(ngx_conf_t *cf, void *conf)
 static void *
 ngx_http_eda_saga_create_loc_conf(ngx_conf_t *cf)
 {
-    return ngx_pcalloc(cf->pool, sizeof(ngx_http_eda_saga_loc_conf_t));
+    ngx_http_eda_saga_loc_conf_t  *slcf;
+
+    slcf = ngx_pcalloc(cf->pool, sizeof(ngx_http_eda_saga_loc_conf_t));
+    if (slcf == NULL) {
+        return NULL;
+    }
+
+    /*
+     * set by ngx_pcalloc():
+     *
+     *     slcf->name = { 0, NULL };
+     *     slcf->base = { 0, NULL };
+     *     slcf->key_scope = NULL;
+     */
+
+    slcf->max_input = NGX_CONF_UNSET_SIZE;
+
+    return slcf;
 }
 
 
 static char *
 ngx_http_eda_saga_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 {
+    ngx_http_eda_saga_loc_conf_t *prev = parent;
+    ngx_http_eda_saga_loc_conf_t *conf = child;
+
+    ngx_conf_merge_size_value(conf->max_input, prev->max_input,
+                              NGX_HTTP_EDA_SAGA_MAX_INPUT);
+
+    if (conf->key_scope == NULL) {
+        conf->key_scope = prev->key_scope;
+    }
+
     return NGX_CONF_OK;
 }
 
@@ -914,10 +713,73 @@ ngx_http_eda_saga(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     u->file = cf->conf_file->file.name;
     u->line = cf->conf_file->line;
 
+    if (ngx_http_eda_saga_base(cf, slcf) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    smcf->jwt_sub = ngx_http_get_variable_index(cf, &ngx_http_eda_saga_sub);
+    if (smcf->jwt_sub == NGX_ERROR) {
+        return NGX_CONF_ERROR;
+    }
+
     clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
     clcf->handler = ngx_http_eda_saga_handler;
 
     return NGX_CONF_OK;
+}
+
+
+/*
+ * The base of the instances' hrefs: the location's name, so Location and
+ * href never carry what a client put in the URI.  It must be a path that
+ * can go into a header as it is.
+ */
+
+static ngx_int_t
+ngx_http_eda_saga_base(ngx_conf_t *cf, ngx_http_eda_saga_loc_conf_t *slcf)
+{
+    u_char                    *p;
+    ngx_uint_t                 i;
+    ngx_http_core_loc_conf_t  *clcf;
+
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+
+    for (i = 0; i < clcf->name.len; i++) {
+        if (clcf->name.data[i] <= ' ' || clcf->name.data[i] >= 0x7f) {
+            break;
+        }
+    }
+
+    if (clcf->named
+#if (NGX_PCRE)
+        || clcf->regex != NULL
+#endif
+        || clcf->name.len == 0 || clcf->name.data[0] != '/'
+        || i < clcf->name.len)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"eda_saga\" needs a prefix or exact location "
+                           "whose name is a path of visible ASCII (the base "
+                           "of its instances' hrefs), not \"%V\"",
+                           &clcf->name);
+        return NGX_ERROR;
+    }
+
+    slcf->base.len = clcf->name.len + 1;
+    slcf->base.data = ngx_pnalloc(cf->pool, slcf->base.len);
+    if (slcf->base.data == NULL) {
+        return NGX_ERROR;
+    }
+
+    p = ngx_cpymem(slcf->base.data, clcf->name.data, clcf->name.len);
+
+    if (p[-1] != '/') {
+        *p++ = '/';
+    }
+
+    slcf->base.len = p - slcf->base.data;
+
+    return NGX_OK;
 }
 
 

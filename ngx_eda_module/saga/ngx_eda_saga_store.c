@@ -57,7 +57,7 @@ static void ngx_eda_saga_args_int(ngx_eda_saga_args_t *a, int64_t n);
 static void ngx_eda_saga_args_key(ngx_eda_saga_args_t *a,
     ngx_eda_main_conf_t *emcf, ngx_str_t *id, const char *suffix);
 static void ngx_eda_saga_args_idem_key(ngx_eda_saga_args_t *a,
-    ngx_eda_main_conf_t *emcf, ngx_str_t *saga, ngx_str_t *idem);
+    ngx_eda_main_conf_t *emcf, ngx_eda_saga_start_t *s);
 static void ngx_eda_saga_args_records(ngx_eda_saga_args_t *a,
     ngx_str_t *records, ngx_uint_t n);
 static ngx_eda_redis_cmd_t *ngx_eda_saga_args_send(ngx_eda_saga_args_t *a,
@@ -73,19 +73,25 @@ static ngx_str_t  ngx_eda_saga_outboxes = ngx_string("outbox");
 
 
 /*
- * A start: the Idempotency-Key, if any, keeps the first start's id for a
- * day; the instance is written "pending" with its timer due at once, so
- * whichever coordinator polls first starts it.
+ * A start: the Idempotency-Key, if any, keeps the first start's id and
+ * the digest of its input for a day; the same key with another input is
+ * refused.  The instance is written "pending" with its timer due at once,
+ * so whichever coordinator polls first starts it.
  *
  * KEYS: idempotency key, instance hash, timers.
- * ARGV: id, state, due, key TTL, "1" when there is an Idempotency-Key.
+ * ARGV: id, state, due, key TTL, "1" when there is an Idempotency-Key,
+ * the input's digest.
  */
 
 static const char  *ngx_eda_saga_script_create =
     "if ARGV[5] == '1' then "
-    "  local prev = redis.call('GET', KEYS[1]) "
-    "  if prev then return {0, prev} end "
-    "  redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[4]) "
+    "  local prev = redis.call('HMGET', KEYS[1], 'id', 'input') "
+    "  if prev[1] then "
+    "    if prev[2] ~= ARGV[6] then return {2, prev[1]} end "
+    "    return {0, prev[1]} "
+    "  end "
+    "  redis.call('HSET', KEYS[1], 'id', ARGV[1], 'input', ARGV[6]) "
+    "  redis.call('EXPIRE', KEYS[1], ARGV[4]) "
     "end "
     "redis.call('HSET', KEYS[2], 'state', ARGV[2], 'v', '1') "
     "redis.call('ZADD', KEYS[3], ARGV[3], ARGV[1]) "
@@ -147,22 +153,22 @@ static const char  *ngx_eda_saga_script_claim =
 
 
 ngx_eda_redis_cmd_t *
-ngx_eda_saga_store_create(ngx_eda_main_conf_t *emcf, ngx_str_t *saga,
-    ngx_str_t *idem, ngx_str_t *id, u_char *state, size_t len, int64_t due,
+ngx_eda_saga_store_create(ngx_eda_main_conf_t *emcf, ngx_eda_saga_start_t *s,
     ngx_eda_redis_handler_pt handler, void *data)
 {
     ngx_eda_saga_args_t  a;
 
     ngx_eda_saga_args_eval(&a, ngx_eda_saga_script_create);
-    ngx_eda_saga_args_idem_key(&a, emcf, saga, idem);
-    ngx_eda_saga_args_key(&a, emcf, id, "");
+    ngx_eda_saga_args_idem_key(&a, emcf, s);
+    ngx_eda_saga_args_key(&a, emcf, s->id, "");
     ngx_eda_saga_args_key(&a, emcf, &ngx_eda_saga_timers, "");
 
-    ngx_eda_saga_args_add(&a, id->data, id->len);
-    ngx_eda_saga_args_add(&a, state, len);
-    ngx_eda_saga_args_int(&a, due);
+    ngx_eda_saga_args_add(&a, s->id->data, s->id->len);
+    ngx_eda_saga_args_add(&a, s->state, s->state_len);
+    ngx_eda_saga_args_int(&a, s->due);
     ngx_eda_saga_args_str(&a, NGX_EDA_SAGA_IDEM_TTL);
-    ngx_eda_saga_args_str(&a, idem->len ? "1" : "0");
+    ngx_eda_saga_args_str(&a, s->idem->len ? "1" : "0");
+    ngx_eda_saga_args_add(&a, s->digest->data, s->digest->len);
 
     return ngx_eda_saga_args_send(&a, emcf, handler, data);
 }
@@ -403,11 +409,15 @@ ngx_eda_saga_args_key(ngx_eda_saga_args_t *a, ngx_eda_main_conf_t *emcf,
 }
 
 
-/* "<prefix>saga:idem:<saga>:<Idempotency-Key>" */
+/*
+ * "<prefix>saga:idem:<saga>:<scope>:<Idempotency-Key>": a key is only
+ * ever its caller's.  One that does not fit fails the command rather than
+ * being cut (two cut keys could be the same).
+ */
 
 static void
 ngx_eda_saga_args_idem_key(ngx_eda_saga_args_t *a, ngx_eda_main_conf_t *emcf,
-    ngx_str_t *saga, ngx_str_t *idem)
+    ngx_eda_saga_start_t *s)
 {
     u_char  *p;
     size_t   room;
@@ -415,8 +425,13 @@ ngx_eda_saga_args_idem_key(ngx_eda_saga_args_t *a, ngx_eda_main_conf_t *emcf,
     room = ngx_min(NGX_EDA_SAGA_IDEM_KEY_LEN,
                    (size_t) (a->buf + sizeof(a->buf) - a->last));
 
-    p = ngx_snprintf(a->last, room, "%Vsaga:idem:%V:%V",
-                     ngx_eda_redis_prefix(emcf), saga, idem);
+    p = ngx_snprintf(a->last, room, "%Vsaga:idem:%V:%V:%V",
+                     ngx_eda_redis_prefix(emcf), s->saga, s->scope, s->idem);
+
+    if ((size_t) (p - a->last) == room) {
+        a->full = 1;
+    }
+
     ngx_eda_saga_args_add(a, a->last, p - a->last);
     a->last = p;
     a->nkeys++;

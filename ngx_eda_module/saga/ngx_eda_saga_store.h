@@ -24,7 +24,9 @@
  *                        yet acknowledged by Kafka ("topic\nkey\nvalue")
  *     saga:timers        sorted set: id -> when to look at it again (ms)
  *     saga:outbox        sorted set: id -> since when its outbox waits
- *     saga:idem:<saga>:<Idempotency-Key>   string: the id of that start
+ *     saga:idem:<saga>:<scope>:<Idempotency-Key>
+ *                        hash: "id" of that start, "input" its digest;
+ *                        scope: a digest of who started it
  *
  * Every change is one Lua script, so it is atomic: a transition is only
  * written if the version it was computed from is still the current one.
@@ -51,14 +53,26 @@ typedef struct {
 } ngx_eda_saga_commit_t;
 
 
+/* a start to write */
+typedef struct {
+    ngx_str_t                  *saga;
+    ngx_str_t                  *id;
+    u_char                     *state;
+    size_t                      state_len;
+    int64_t                     due;           /* its first timer */
+    ngx_str_t                  *idem;          /* len 0: no key */
+    ngx_str_t                  *scope;         /* whose key it is */
+    ngx_str_t                  *digest;        /* of the input */
+} ngx_eda_saga_start_t;
+
+
 /*
- * A new instance ID of SAGA with its STATE and its timer due at DUE,
- * unless IDEM (length 0: none) already started one: the reply is
- * {created (1 or 0), the id}.
+ * A new instance S->id, unless S->idem of S->scope already started one:
+ * the reply is {1, the id} (created), {0, the first one's id}, or {2, the
+ * first one's id} when the key came with another input digest.
  */
 ngx_eda_redis_cmd_t *ngx_eda_saga_store_create(ngx_eda_main_conf_t *emcf,
-    ngx_str_t *saga, ngx_str_t *idem, ngx_str_t *id, u_char *state,
-    size_t len, int64_t due, ngx_eda_redis_handler_pt handler, void *data);
+    ngx_eda_saga_start_t *s, ngx_eda_redis_handler_pt handler, void *data);
 
 /* the state of ID (a string, or nil) */
 ngx_eda_redis_cmd_t *ngx_eda_saga_store_state(ngx_eda_main_conf_t *emcf,
