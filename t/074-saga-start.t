@@ -100,6 +100,7 @@ is($rc->{status}, 409, 'the same key with another body: 409');
 is($rc->{headers}{'content-type'}, 'application/problem+json',
    'a problem document');
 like($rc->{content}, qr/another input/, 'saying why');
+like($rc->{content}, qr/"title":"Conflict"/, 'titled Conflict');
 unlike($rc->{content}, qr/$ba->{id}/, 'without the first saga id');
 
 my $redis = redis_cmd('KEYS', "$P:saga:idem:*");

@@ -194,6 +194,9 @@ ngx_http_eda_problem_title(ngx_uint_t status)
     case NGX_HTTP_NOT_ALLOWED:
         ngx_str_set(&t, "Method Not Allowed");
         break;
+    case NGX_HTTP_CONFLICT:
+        ngx_str_set(&t, "Conflict");
+        break;
     case NGX_HTTP_REQUEST_ENTITY_TOO_LARGE:
         ngx_str_set(&t, "Content Too Large");
         break;
