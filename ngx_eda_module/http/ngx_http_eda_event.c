@@ -52,6 +52,7 @@ static ngx_int_t ngx_http_eda_event_default_id(ngx_http_request_t *r,
     ngx_eda_ce_event_t *ev, ngx_http_eda_problem_t *pb);
 static ngx_int_t ngx_http_eda_event_default_source(ngx_http_request_t *r,
     ngx_eda_ce_event_t *ev, ngx_http_eda_problem_t *pb);
+static ngx_uint_t ngx_http_eda_event_host_name(ngx_str_t *name);
 static ngx_int_t ngx_http_eda_event_default_time(ngx_http_request_t *r,
     ngx_eda_ce_event_t *ev, ngx_http_eda_problem_t *pb);
 static ngx_int_t ngx_http_eda_event_client_extensions(
@@ -271,17 +272,39 @@ ngx_http_eda_event_default_id(ngx_http_request_t *r, ngx_eda_ce_event_t *ev,
 }
 
 
-/* the endpoint that received the event */
+/*
+ * The endpoint that received the event, named by the server, never by
+ * the client's Host header: http(s)://, the server's first server_name,
+ * the URI.  A server_name that is not a host name (none, "_", a wildcard,
+ * a regular expression) gives way to the local address and port the
+ * request came to.
+ */
 
 static ngx_int_t
 ngx_http_eda_event_default_source(ngx_http_request_t *r,
     ngx_eda_ce_event_t *ev, ngx_http_eda_problem_t *pb)
 {
-    u_char     *p;
-    size_t      len;
-    ngx_str_t   val;
+    u_char                    *p;
+    size_t                     len;
+    ngx_str_t                  val, host;
+    u_char                     addr[NGX_SOCKADDR_STRLEN];
+    ngx_http_core_srv_conf_t  *cscf;
 
-    len = sizeof("https://") - 1 + r->headers_in.server.len + r->uri.len;
+    cscf = ngx_http_get_module_srv_conf(r, ngx_http_core_module);
+    host = cscf->server_name;
+
+    if (!ngx_http_eda_event_host_name(&host)) {
+        host.data = addr;
+        host.len = NGX_SOCKADDR_STRLEN;
+
+        if (ngx_connection_local_sockaddr(r->connection, &host, 1)
+            != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+    }
+
+    len = sizeof("https://") - 1 + host.len + r->uri.len;
 
     p = ngx_pnalloc(r->pool, len);
     if (p == NULL) {
@@ -298,13 +321,39 @@ ngx_http_eda_event_default_source(ngx_http_request_t *r,
         p = ngx_cpymem(p, "http://", sizeof("http://") - 1);
     }
 
-    p = ngx_cpymem(p, r->headers_in.server.data, r->headers_in.server.len);
+    p = ngx_cpymem(p, host.data, host.len);
     p = ngx_cpymem(p, r->uri.data, r->uri.len);
     val.len = p - val.data;
 
     (void) ngx_eda_ce_set(ev, "source", 6, (const char *) val.data, val.len);
 
     return NGX_OK;
+}
+
+
+/* 1 if NAME is a host name: letters, digits, "-" and "." */
+
+static ngx_uint_t
+ngx_http_eda_event_host_name(ngx_str_t *name)
+{
+    u_char  c;
+    size_t  i;
+
+    if (name->len == 0) {
+        return 0;
+    }
+
+    for (i = 0; i < name->len; i++) {
+        c = ngx_tolower(name->data[i]);
+
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')
+              || c == '-' || c == '.'))
+        {
+            return 0;
+        }
+    }
+
+    return 1;
 }
 
 
