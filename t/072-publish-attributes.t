@@ -1,6 +1,11 @@
 # eda_publish: what a client may and may not put into the event it
-# publishes.  The default source names the server, not the client's Host
-# header.  Every accepted event is read back from Kafka with kcat.
+# publishes.  An attribute the location configures is the gateway's, even
+# when the client is allowed to set it and even when the configured value
+# is empty; the default source names the server, not the client's Host
+# header; the names the gateway reserves (partitionkey, traceparent,
+# tracestate, data) are never taken from a client, and the record key
+# comes from eda_kafka_key only.  Every accepted event is read back from
+# Kafka with kcat.
 
 use Test::Nginx::Socket 'no_plan';
 use EdaTest qw(unique_topic add_kafka_record_check kafka_record_at);
@@ -53,7 +58,154 @@ run_tests();
 
 __DATA__
 
-=== TEST 1: the default source names the server, not the client's Host header
+=== TEST 1: binary mode: ce-subject does not replace eda_ce_subject $eda_jwt_sub
+--- config
+    location = /orders {
+        eda_jwt on;
+        eda_jwt_key_file $TEST_NGINX_JWT_KEYS/hmac.key;
+        eda_jwt_algorithms HS256;
+        eda_publish $TEST_NGINX_TOPIC;
+        eda_ce_type com.example.order.created;
+        eda_ce_subject $eda_jwt_sub;
+    }
+--- request
+POST /orders
+{"order":1}
+--- more_headers eval
+"Authorization: Bearer $::alice
+Content-Type: application/json
+ce-specversion: 1.0
+ce-id: c-1
+ce-type: com.example.client
+ce-subject: bob"
+--- error_code: 202
+--- kafka_record eval
+{
+    headers => {
+        ce_subject => 'alice',
+        ce_type => 'com.example.order.created',
+        ce_id => 'c-1',
+    },
+    payload => '{"order":1}',
+}
+
+
+
+=== TEST 2: structured mode: "subject" does not replace eda_ce_subject $eda_jwt_sub
+--- config
+    location = /orders {
+        eda_jwt on;
+        eda_jwt_key_file $TEST_NGINX_JWT_KEYS/hmac.key;
+        eda_jwt_algorithms HS256;
+        eda_publish $TEST_NGINX_TOPIC;
+        eda_ce_subject $eda_jwt_sub;
+    }
+--- request
+POST /orders
+{"specversion":"1.0","id":"s-2","source":"/c","type":"com.example.s","subject":"bob","data":{"a":1}}
+--- more_headers eval
+"Authorization: Bearer $::alice
+Content-Type: application/cloudevents+json"
+--- error_code: 202
+--- kafka_record eval
+{
+    headers => {
+        ce_subject => 'alice',
+        ce_type => 'com.example.s',
+        ce_id => 's-2',
+    },
+    payload => '{"a":1}',
+}
+
+
+
+=== TEST 3: a token without sub: the client's subject is not used either
+--- config
+    location = /orders {
+        eda_jwt on;
+        eda_jwt_key_file $TEST_NGINX_JWT_KEYS/hmac.key;
+        eda_jwt_algorithms HS256;
+        eda_publish $TEST_NGINX_TOPIC;
+        eda_ce_type t;
+        eda_ce_subject $eda_jwt_sub;
+    }
+--- request
+POST /orders
+x
+--- more_headers eval
+"Authorization: Bearer $::nosub
+ce-specversion: 1.0
+ce-type: t
+ce-subject: bob"
+--- error_code: 202
+--- kafka_record eval
+{ no_headers => ['ce_subject'] }
+
+
+
+=== TEST 4: eda_ce_client_attributes all does not let a client replace configured attributes
+--- config
+    location = /events {
+        eda_publish $TEST_NGINX_TOPIC;
+        eda_ce_client_attributes all;
+        eda_ce_id gw-$arg_n;
+        eda_ce_source /gateway;
+        eda_ce_type gw.type;
+        eda_ce_subject gw-subject;
+        eda_ce_dataschema https://schemas.example.com/gw;
+    }
+--- request
+POST /events?n=4
+x
+--- more_headers
+ce-specversion: 1.0
+ce-id: c-4
+ce-source: /client
+ce-type: client.type
+ce-subject: client-subject
+ce-dataschema: https://schemas.example.com/client
+ce-time: 2026-01-02T03:04:05Z
+ce-tenant: acme
+--- error_code: 202
+--- response_body_like chomp
+^\{"id":"gw-4",
+--- kafka_record eval
+{
+    headers => {
+        ce_id => 'gw-4',
+        ce_source => '/gateway',
+        ce_type => 'gw.type',
+        ce_subject => 'gw-subject',
+        ce_dataschema => 'https://schemas.example.com/gw',
+        ce_time => '2026-01-02T03:04:05Z',
+        ce_tenant => 'acme',
+    },
+}
+
+
+
+=== TEST 5: an eda_ce_extension with an empty value still keeps the client's out
+--- config
+    location = /events {
+        eda_publish $TEST_NGINX_TOPIC;
+        eda_ce_type t;
+        eda_ce_extension tenant $http_x_tenant;
+    }
+--- request
+POST /events
+x
+--- more_headers
+ce-specversion: 1.0
+ce-type: t
+ce-tenant: forged
+ce-region: eu1
+--- error_code: 202
+--- kafka_record eval
+{ headers => { ce_region => 'eu1' }, no_headers => ['ce_tenant'] }
+
+
+
+=== TEST 6: the default source names the server, not the client's Host header
 --- config
     location = /orders {
         eda_publish $TEST_NGINX_TOPIC;
@@ -70,7 +222,7 @@ Host: evil.example
 
 
 
-=== TEST 2: a server_name that is not a host name: the address the request came to
+=== TEST 7: a server_name that is not a host name: the address the request came to
 --- server_name: _
 --- config
     location = /orders {
@@ -85,3 +237,126 @@ Host: evil.example
 --- error_code: 202
 --- kafka_record eval
 { headers => { ce_source => qr{^http://127\.0\.0\.1:\d+/orders$} } }
+
+
+
+=== TEST 8: binary mode: ce-partitionkey is neither the key nor carried
+--- config
+    location = /orders {
+        eda_publish $TEST_NGINX_TOPIC;
+        eda_ce_type t;
+        eda_kafka_key $arg_k;
+    }
+--- request
+POST /orders
+x
+--- more_headers
+ce-specversion: 1.0
+ce-type: t
+ce-partitionkey: victim
+--- error_code: 202
+--- kafka_record eval
+{ no_headers => ['ce_partitionkey'] }
+--- no_record_key: yes
+
+
+
+=== TEST 9: the key is eda_kafka_key's, whatever the client sends
+--- config
+    location = /orders {
+        eda_publish $TEST_NGINX_TOPIC;
+        eda_ce_type t;
+        eda_kafka_key $arg_k;
+    }
+--- request
+POST /orders?k=mine
+x
+--- more_headers
+ce-specversion: 1.0
+ce-type: t
+ce-partitionkey: victim
+--- error_code: 202
+--- kafka_record eval
+{ key => 'mine', headers => { ce_partitionkey => 'mine' } }
+
+
+
+=== TEST 10: binary mode: the reserved names traceparent, tracestate and data are not taken
+--- config
+    location = /orders {
+        eda_publish $TEST_NGINX_TOPIC;
+        eda_ce_type t;
+    }
+--- request
+POST /orders
+body
+--- more_headers
+ce-specversion: 1.0
+ce-type: t
+ce-traceparent: 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01
+ce-tracestate: vendor=forged
+ce-data: not-the-data
+ce-partitionkey: p
+ce-tenant: acme
+--- error_code: 202
+--- kafka_record eval
+{
+    headers => { ce_tenant => 'acme' },
+    no_headers => [qw(ce_traceparent ce_tracestate ce_data
+                      ce_partitionkey)],
+    payload => 'body',
+}
+
+
+
+=== TEST 11: the W3C headers still give the tracing extension
+--- config
+    location = /orders {
+        eda_publish $TEST_NGINX_TOPIC;
+        eda_ce_type t;
+    }
+--- request
+POST /orders
+x
+--- more_headers
+traceparent: 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01
+ce-specversion: 1.0
+ce-type: t
+ce-traceparent: 00-00000000000000000000000000000001-0000000000000001-01
+ce-tracestate: vendor=forged
+--- error_code: 202
+--- kafka_record eval
+{
+    headers => {
+        ce_traceparent =>
+            '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
+    },
+    no_headers => ['ce_tracestate'],
+}
+
+
+
+=== TEST 12: structured mode: reserved names are not taken, in a structured record
+--- config
+    location = /orders {
+        eda_publish $TEST_NGINX_TOPIC;
+        eda_ce_mode structured;
+        eda_kafka_key $arg_k;
+    }
+--- request
+POST /orders
+{"specversion":"1.0","id":"s-12","source":"/c","type":"t","partitionkey":"victim","traceparent":"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01","tenant":"acme","data":"d"}
+--- more_headers
+Content-Type: application/cloudevents+json
+--- error_code: 202
+--- kafka_record eval
+{
+    json => {
+        id => 's-12',
+        tenant => 'acme',
+        data => 'd',
+        partitionkey => undef,
+        traceparent => undef,
+    },
+}
+--- no_record_key: yes
