@@ -43,12 +43,25 @@ repeat_each(1);
 no_shuffle();
 no_long_string();
 
+# "--- location": the directives of location = /e, after eda_publish and,
+# with "--- jwt: on", eda_jwt with the test's HS256 key
 add_block_preprocessor(sub {
     my $block = shift;
 
     $block->set_value('http_config',
         "    eda_kafka_brokers \$TEST_NGINX_KAFKA_BROKERS;\n")
         unless defined $block->http_config;
+
+    if (defined $block->location) {
+        my @d = ('eda_publish $TEST_NGINX_TOPIC;');
+        unshift @d, 'eda_jwt on;',
+                    'eda_jwt_key_file $TEST_NGINX_JWT_KEYS/hmac.key;',
+                    'eda_jwt_algorithms HS256;'
+            if defined $block->jwt;
+        push @d, split /\n/, $block->location;
+        $block->set_value('config', "    location = /e {\n"
+            . join('', map { "        $_\n" } @d) . "    }\n");
+    }
 
     $block->set_value('no_error_log', "[error]\n[alert]\n[emerg]\n[crit]\n")
         unless defined $block->no_error_log;
@@ -59,17 +72,12 @@ run_tests();
 __DATA__
 
 === TEST 1: binary mode: ce-subject does not replace eda_ce_subject $eda_jwt_sub
---- config
-    location = /orders {
-        eda_jwt on;
-        eda_jwt_key_file $TEST_NGINX_JWT_KEYS/hmac.key;
-        eda_jwt_algorithms HS256;
-        eda_publish $TEST_NGINX_TOPIC;
-        eda_ce_type com.example.order.created;
-        eda_ce_subject $eda_jwt_sub;
-    }
+--- jwt: on
+--- location
+eda_ce_type com.example.order.created;
+eda_ce_subject $eda_jwt_sub;
 --- request
-POST /orders
+POST /e
 {"order":1}
 --- more_headers eval
 "Authorization: Bearer $::alice
@@ -92,16 +100,11 @@ ce-subject: bob"
 
 
 === TEST 2: structured mode: "subject" does not replace eda_ce_subject $eda_jwt_sub
---- config
-    location = /orders {
-        eda_jwt on;
-        eda_jwt_key_file $TEST_NGINX_JWT_KEYS/hmac.key;
-        eda_jwt_algorithms HS256;
-        eda_publish $TEST_NGINX_TOPIC;
-        eda_ce_subject $eda_jwt_sub;
-    }
+--- jwt: on
+--- location
+eda_ce_subject $eda_jwt_sub;
 --- request
-POST /orders
+POST /e
 {"specversion":"1.0","id":"s-2","source":"/c","type":"com.example.s","subject":"bob","data":{"a":1}}
 --- more_headers eval
 "Authorization: Bearer $::alice
@@ -120,17 +123,12 @@ Content-Type: application/cloudevents+json"
 
 
 === TEST 3: a token without sub: the client's subject is not used either
---- config
-    location = /orders {
-        eda_jwt on;
-        eda_jwt_key_file $TEST_NGINX_JWT_KEYS/hmac.key;
-        eda_jwt_algorithms HS256;
-        eda_publish $TEST_NGINX_TOPIC;
-        eda_ce_type t;
-        eda_ce_subject $eda_jwt_sub;
-    }
+--- jwt: on
+--- location
+eda_ce_type t;
+eda_ce_subject $eda_jwt_sub;
 --- request
-POST /orders
+POST /e
 x
 --- more_headers eval
 "Authorization: Bearer $::nosub
@@ -144,18 +142,15 @@ ce-subject: bob"
 
 
 === TEST 4: eda_ce_client_attributes all does not let a client replace configured attributes
---- config
-    location = /events {
-        eda_publish $TEST_NGINX_TOPIC;
-        eda_ce_client_attributes all;
-        eda_ce_id gw-$arg_n;
-        eda_ce_source /gateway;
-        eda_ce_type gw.type;
-        eda_ce_subject gw-subject;
-        eda_ce_dataschema https://schemas.example.com/gw;
-    }
+--- location
+eda_ce_client_attributes all;
+eda_ce_id gw-$arg_n;
+eda_ce_source /gateway;
+eda_ce_type gw.type;
+eda_ce_subject gw-subject;
+eda_ce_dataschema https://schemas.example.com/gw;
 --- request
-POST /events?n=4
+POST /e?n=4
 x
 --- more_headers
 ce-specversion: 1.0
@@ -185,14 +180,11 @@ ce-tenant: acme
 
 
 === TEST 5: an eda_ce_extension with an empty value still keeps the client's out
---- config
-    location = /events {
-        eda_publish $TEST_NGINX_TOPIC;
-        eda_ce_type t;
-        eda_ce_extension tenant $http_x_tenant;
-    }
+--- location
+eda_ce_type t;
+eda_ce_extension tenant $http_x_tenant;
 --- request
-POST /events
+POST /e
 x
 --- more_headers
 ce-specversion: 1.0
@@ -206,49 +198,40 @@ ce-region: eu1
 
 
 === TEST 6: the default source names the server, not the client's Host header
---- config
-    location = /orders {
-        eda_publish $TEST_NGINX_TOPIC;
-        eda_ce_type t;
-    }
+--- location
+eda_ce_type t;
 --- request
-POST /orders
+POST /e
 x
 --- more_headers
 Host: evil.example
 --- error_code: 202
 --- kafka_record eval
-{ headers => { ce_source => 'http://localhost/orders' } }
+{ headers => { ce_source => 'http://localhost/e' } }
 
 
 
 === TEST 7: a server_name that is not a host name: the address the request came to
 --- server_name: _
---- config
-    location = /orders {
-        eda_publish $TEST_NGINX_TOPIC;
-        eda_ce_type t;
-    }
+--- location
+eda_ce_type t;
 --- request
-POST /orders
+POST /e
 x
 --- more_headers
 Host: evil.example
 --- error_code: 202
 --- kafka_record eval
-{ headers => { ce_source => qr{^http://127\.0\.0\.1:\d+/orders$} } }
+{ headers => { ce_source => qr{^http://127\.0\.0\.1:\d+/e$} } }
 
 
 
 === TEST 8: binary mode: ce-partitionkey is neither the key nor carried
---- config
-    location = /orders {
-        eda_publish $TEST_NGINX_TOPIC;
-        eda_ce_type t;
-        eda_kafka_key $arg_k;
-    }
+--- location
+eda_ce_type t;
+eda_kafka_key $arg_k;
 --- request
-POST /orders
+POST /e
 x
 --- more_headers
 ce-specversion: 1.0
@@ -262,14 +245,11 @@ ce-partitionkey: victim
 
 
 === TEST 9: the key is eda_kafka_key's, whatever the client sends
---- config
-    location = /orders {
-        eda_publish $TEST_NGINX_TOPIC;
-        eda_ce_type t;
-        eda_kafka_key $arg_k;
-    }
+--- location
+eda_ce_type t;
+eda_kafka_key $arg_k;
 --- request
-POST /orders?k=mine
+POST /e?k=mine
 x
 --- more_headers
 ce-specversion: 1.0
@@ -282,13 +262,10 @@ ce-partitionkey: victim
 
 
 === TEST 10: binary mode: the reserved names traceparent, tracestate and data are not taken
---- config
-    location = /orders {
-        eda_publish $TEST_NGINX_TOPIC;
-        eda_ce_type t;
-    }
+--- location
+eda_ce_type t;
 --- request
-POST /orders
+POST /e
 body
 --- more_headers
 ce-specversion: 1.0
@@ -310,13 +287,10 @@ ce-tenant: acme
 
 
 === TEST 11: the W3C headers still give the tracing extension
---- config
-    location = /orders {
-        eda_publish $TEST_NGINX_TOPIC;
-        eda_ce_type t;
-    }
+--- location
+eda_ce_type t;
 --- request
-POST /orders
+POST /e
 x
 --- more_headers
 traceparent: 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01
@@ -337,14 +311,11 @@ ce-tracestate: vendor=forged
 
 
 === TEST 12: structured mode: reserved names are not taken, in a structured record
---- config
-    location = /orders {
-        eda_publish $TEST_NGINX_TOPIC;
-        eda_ce_mode structured;
-        eda_kafka_key $arg_k;
-    }
+--- location
+eda_ce_mode structured;
+eda_kafka_key $arg_k;
 --- request
-POST /orders
+POST /e
 {"specversion":"1.0","id":"s-12","source":"/c","type":"t","partitionkey":"victim","traceparent":"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01","tenant":"acme","data":"d"}
 --- more_headers
 Content-Type: application/cloudevents+json
