@@ -4,9 +4,10 @@
  *
  * The gateway's CloudEvent: a location's event settings (eda_ce_*,
  * eda_kafka_key, eda_kafka_header: ngx_http_eda_event_conf.c) evaluated
- * for a request, merged with what a client sent where
- * eda_ce_client_attributes allows it, and the Kafka record of an event
- * (ngx_eda_ce_to_kafka() in the location's mode, and eda_kafka_header).
+ * for a request, merged with what a client sent where the location does
+ * not configure the attribute and eda_ce_client_attributes allows it, and
+ * the Kafka record of an event (ngx_eda_ce_to_kafka() in the location's
+ * mode, and eda_kafka_header).
  * eda_publish, the response tap and WebSocket publishing build their
  * events here.
  */
@@ -52,11 +53,12 @@ static ngx_int_t ngx_http_eda_event_default_id(ngx_http_request_t *r,
     ngx_eda_ce_event_t *ev, ngx_http_eda_problem_t *pb);
 static ngx_int_t ngx_http_eda_event_default_source(ngx_http_request_t *r,
     ngx_eda_ce_event_t *ev, ngx_http_eda_problem_t *pb);
+static ngx_uint_t ngx_http_eda_event_host_name(ngx_str_t *name);
 static ngx_int_t ngx_http_eda_event_default_time(ngx_http_request_t *r,
     ngx_eda_ce_event_t *ev, ngx_http_eda_problem_t *pb);
 static ngx_int_t ngx_http_eda_event_client_extensions(
-    ngx_eda_ce_event_t *client, ngx_eda_ce_event_t *ev,
-    ngx_http_eda_problem_t *pb);
+    ngx_http_eda_event_conf_t *ecf, ngx_eda_ce_event_t *client,
+    ngx_eda_ce_event_t *ev, ngx_http_eda_problem_t *pb);
 static ngx_int_t ngx_http_eda_event_gateway_extensions(ngx_http_request_t *r,
     ngx_http_eda_event_conf_t *ecf, ngx_eda_ce_event_t *ev,
     ngx_http_eda_problem_t *pb);
@@ -147,10 +149,10 @@ ngx_http_eda_event_build(ngx_http_request_t *r, ngx_eda_ce_event_t *client,
         (void) ngx_eda_ce_set(ev, "datacontenttype", 15, cv->data, cv->len);
     }
 
-    /* the client's extensions, then the gateway's, which win */
+    /* the client's extensions, then the gateway's (never the client's) */
 
     if (ecf->client_attrs & NGX_HTTP_EDA_CA_EXTENSIONS) {
-        rc = ngx_http_eda_event_client_extensions(client, ev, pb);
+        rc = ngx_http_eda_event_client_extensions(ecf, client, ev, pb);
         if (rc != NGX_OK) {
             return rc;
         }
@@ -166,9 +168,13 @@ ngx_http_eda_event_build(ngx_http_request_t *r, ngx_eda_ce_event_t *client,
 
 
 /*
- * The attributes of ngx_http_eda_std_attrs: the client's value where
- * eda_ce_client_attributes allows it, else the location's, else the
- * gateway's default, if it has one.
+ * The attributes of ngx_http_eda_std_attrs.  One the location configures
+ * is the location's, whatever the client sent and whatever
+ * eda_ce_client_attributes says: its value, or the gateway's default when
+ * the value is empty (an eda_ce_subject $eda_jwt_sub of a token without
+ * "sub" leaves the event without subject, it does not let the client
+ * choose one).  Any other is the client's where eda_ce_client_attributes
+ * allows it, else the gateway's default, if it has one.
  */
 
 static ngx_int_t
@@ -187,31 +193,31 @@ ngx_http_eda_event_std_attrs(ngx_http_request_t *r,
 
         name = (const char *) a->name.data;
 
-        cv = ngx_eda_ce_get(client, name, a->name.len);
+        cplx = (a->conf != NGX_HTTP_EDA_NO_CONF)
+               ? *(ngx_http_complex_value_t **) ((u_char *) ecf + a->conf)
+               : NULL;
 
-        if (cv != NULL && (ecf->client_attrs & a->flag)) {
-            (void) ngx_eda_ce_set(ev, name, a->name.len, cv->data, cv->len);
-            continue;
-        }
+        if (cplx == NULL) {
+            cv = ngx_eda_ce_get(client, name, a->name.len);
 
-        val.len = 0;
-
-        if (a->conf != NGX_HTTP_EDA_NO_CONF) {
-            cplx = *(ngx_http_complex_value_t **) ((u_char *) ecf + a->conf);
-
-            if (cplx != NULL
-                && ngx_http_complex_value(r, cplx, &val) != NGX_OK)
-            {
-                return NGX_ERROR;
+            if (cv != NULL && (ecf->client_attrs & a->flag)) {
+                (void) ngx_eda_ce_set(ev, name, a->name.len, cv->data,
+                                      cv->len);
+                continue;
             }
-        }
 
-        if (val.len) {
-            if (ngx_http_eda_ce_set_str(r, ev, name, &val) != NGX_OK) {
+        } else {
+            if (ngx_http_complex_value(r, cplx, &val) != NGX_OK) {
                 return NGX_ERROR;
             }
 
-            continue;
+            if (val.len) {
+                if (ngx_http_eda_ce_set_str(r, ev, name, &val) != NGX_OK) {
+                    return NGX_ERROR;
+                }
+
+                continue;
+            }
         }
 
         if (a->dflt != NULL) {
@@ -271,17 +277,39 @@ ngx_http_eda_event_default_id(ngx_http_request_t *r, ngx_eda_ce_event_t *ev,
 }
 
 
-/* the endpoint that received the event */
+/*
+ * The endpoint that received the event, named by the server, never by
+ * the client's Host header: http(s)://, the server's first server_name,
+ * the URI.  A server_name that is not a host name (none, "_", a wildcard,
+ * a regular expression) gives way to the local address and port the
+ * request came to.
+ */
 
 static ngx_int_t
 ngx_http_eda_event_default_source(ngx_http_request_t *r,
     ngx_eda_ce_event_t *ev, ngx_http_eda_problem_t *pb)
 {
-    u_char     *p;
-    size_t      len;
-    ngx_str_t   val;
+    u_char                    *p;
+    size_t                     len;
+    ngx_str_t                  val, host;
+    u_char                     addr[NGX_SOCKADDR_STRLEN];
+    ngx_http_core_srv_conf_t  *cscf;
 
-    len = sizeof("https://") - 1 + r->headers_in.server.len + r->uri.len;
+    cscf = ngx_http_get_module_srv_conf(r, ngx_http_core_module);
+    host = cscf->server_name;
+
+    if (!ngx_http_eda_event_host_name(&host)) {
+        host.data = addr;
+        host.len = NGX_SOCKADDR_STRLEN;
+
+        if (ngx_connection_local_sockaddr(r->connection, &host, 1)
+            != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+    }
+
+    len = sizeof("https://") - 1 + host.len + r->uri.len;
 
     p = ngx_pnalloc(r->pool, len);
     if (p == NULL) {
@@ -298,13 +326,39 @@ ngx_http_eda_event_default_source(ngx_http_request_t *r,
         p = ngx_cpymem(p, "http://", sizeof("http://") - 1);
     }
 
-    p = ngx_cpymem(p, r->headers_in.server.data, r->headers_in.server.len);
+    p = ngx_cpymem(p, host.data, host.len);
     p = ngx_cpymem(p, r->uri.data, r->uri.len);
     val.len = p - val.data;
 
     (void) ngx_eda_ce_set(ev, "source", 6, (const char *) val.data, val.len);
 
     return NGX_OK;
+}
+
+
+/* 1 if NAME is a host name: letters, digits, "-" and "." */
+
+static ngx_uint_t
+ngx_http_eda_event_host_name(ngx_str_t *name)
+{
+    u_char  c;
+    size_t  i;
+
+    if (name->len == 0) {
+        return 0;
+    }
+
+    for (i = 0; i < name->len; i++) {
+        c = ngx_tolower(name->data[i]);
+
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')
+              || c == '-' || c == '.'))
+        {
+            return 0;
+        }
+    }
+
+    return 1;
 }
 
 
@@ -333,38 +387,30 @@ ngx_http_eda_event_default_time(ngx_http_request_t *r, ngx_eda_ce_event_t *ev,
 
 
 /*
- * The client's extensions: its other attributes, but those of
- * ngx_http_eda_std_attrs (eda_ce_client_attributes decided on them) and
- * those the event has already.
+ * The client's extensions: its other attributes, but the reserved names
+ * (the standard attributes, on which ngx_http_eda_event_std_attrs
+ * decided, data, and partitionkey, traceparent and tracestate, which only
+ * the gateway sets) and the names of the location's eda_ce_extension
+ * (the location's even when its value is empty).
  */
 
 static ngx_int_t
-ngx_http_eda_event_client_extensions(ngx_eda_ce_event_t *client,
-    ngx_eda_ce_event_t *ev, ngx_http_eda_problem_t *pb)
+ngx_http_eda_event_client_extensions(ngx_http_eda_event_conf_t *ecf,
+    ngx_eda_ce_event_t *client, ngx_eda_ce_event_t *ev,
+    ngx_http_eda_problem_t *pb)
 {
-    ngx_uint_t                i;
-    ngx_eda_ce_attr_t        *attr;
-    ngx_http_eda_std_attr_t  *a;
+    ngx_uint_t          i;
+    ngx_eda_ce_attr_t  *attr;
 
     for (i = 0; i < client->nattrs; i++) {
         attr = &client->attrs[i];
 
-        if (ngx_eda_ce_get(ev, attr->name.data, attr->name.len) != NULL) {
-            continue;
-        }
-
-        for (a = ngx_http_eda_std_attrs; a->name.len != 0; a++) {
-            if (attr->name.len == a->name.len
-                && ngx_strncmp(attr->name.data, a->name.data, a->name.len)
-                   == 0)
-            {
-                break;
-            }
-        }
-
-        if (a->name.len != 0
-            || (attr->name.len == 11
-                && ngx_strncmp(attr->name.data, "specversion", 11) == 0))
+        if (ngx_http_eda_event_reserved((u_char *) attr->name.data,
+                                        attr->name.len)
+            || ngx_http_eda_event_pair(ecf->ce_extensions,
+                                       (u_char *) attr->name.data,
+                                       attr->name.len)
+               != NULL)
         {
             continue;
         }

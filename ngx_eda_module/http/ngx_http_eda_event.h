@@ -29,8 +29,11 @@ ngx_int_t ngx_http_eda_event_from_conf(ngx_http_request_t *r,
 
 /*
  * The same for an event a client sent (CLIENT: its attributes and data):
- * each attribute is the client's where eda_ce_client_attributes allows
- * it, else the location's, else the gateway's default.  EV gets no data.
+ * an attribute the location configures is the location's (the client's
+ * value is ignored); any other is the client's where
+ * eda_ce_client_attributes allows it, else the gateway's default.  The
+ * reserved names (ngx_http_eda_event_reserved()) are never taken from
+ * the client as extensions.  EV gets no data.
  */
 ngx_int_t ngx_http_eda_event_build(ngx_http_request_t *r,
     ngx_eda_ce_event_t *client, ngx_eda_ce_event_t *ev,

@@ -40,6 +40,29 @@ static ngx_conf_enum_t  ngx_http_eda_ce_modes[] = {
 };
 
 
+/*
+ * Names that are not extensions: the standard attributes, the data, and
+ * the extensions the gateway alone sets (partitionkey from eda_kafka_key,
+ * the tracing extension from the W3C headers).
+ */
+static ngx_str_t  ngx_http_eda_reserved[] = {
+    ngx_string("specversion"),
+    ngx_string("id"),
+    ngx_string("source"),
+    ngx_string("type"),
+    ngx_string("subject"),
+    ngx_string("time"),
+    ngx_string("dataschema"),
+    ngx_string("datacontenttype"),
+    ngx_string("data"),
+    ngx_string("data_base64"),
+    ngx_string("partitionkey"),
+    ngx_string("traceparent"),
+    ngx_string("tracestate"),
+    ngx_null_string
+};
+
+
 static ngx_http_eda_attr_flag_t  ngx_http_eda_attr_flags[] = {
     { "id", NGX_HTTP_EDA_CA_ID },
     { "source", NGX_HTTP_EDA_CA_SOURCE },
@@ -98,6 +121,45 @@ ngx_http_eda_event_merge_conf(ngx_http_eda_event_conf_t *prev,
 }
 
 
+ngx_uint_t
+ngx_http_eda_event_reserved(const u_char *name, size_t len)
+{
+    ngx_str_t  *r;
+
+    for (r = ngx_http_eda_reserved; r->len != 0; r++) {
+        if (r->len == len && ngx_strncmp(r->data, name, len) == 0) {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
+ngx_http_eda_cv_pair_t *
+ngx_http_eda_event_pair(ngx_array_t *a, const u_char *name, size_t len)
+{
+    ngx_uint_t               i;
+    ngx_http_eda_cv_pair_t  *pair;
+
+    if (a == NULL) {
+        return NULL;
+    }
+
+    pair = a->elts;
+
+    for (i = 0; i < a->nelts; i++) {
+        if (pair[i].name.len == len
+            && ngx_strncmp(pair[i].name.data, name, len) == 0)
+        {
+            return &pair[i];
+        }
+    }
+
+    return NULL;
+}
+
+
 /* eda_ce_extension NAME complex-value */
 
 char *
@@ -105,14 +167,7 @@ ngx_http_eda_event_extension(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     char  *p = conf;
 
-    ngx_str_t   *value;
-    ngx_uint_t   i;
-
-    static const char  *reserved[] = {
-        "specversion", "id", "source", "type", "subject", "time",
-        "dataschema", "datacontenttype", "data", "data_base64",
-        "partitionkey", "traceparent", "tracestate", NULL
-    };
+    ngx_str_t  *value;
 
     value = cf->args->elts;
 
@@ -124,14 +179,12 @@ ngx_http_eda_event_extension(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         return NGX_CONF_ERROR;
     }
 
-    for (i = 0; reserved[i] != NULL; i++) {
-        if (ngx_strcmp(value[1].data, reserved[i]) == 0) {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "\"%V\" cannot set \"%V\": it is not an "
-                               "extension (use eda_ce_%V or eda_kafka_key)",
-                               &cmd->name, &value[1], &value[1]);
-            return NGX_CONF_ERROR;
-        }
+    if (ngx_http_eda_event_reserved(value[1].data, value[1].len)) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%V\" cannot set \"%V\": it is not an "
+                           "extension (use eda_ce_%V or eda_kafka_key)",
+                           &cmd->name, &value[1], &value[1]);
+        return NGX_CONF_ERROR;
     }
 
     return ngx_http_eda_cv_pair_add(cf, cmd,
@@ -178,7 +231,6 @@ static char *
 ngx_http_eda_cv_pair_add(ngx_conf_t *cf, ngx_command_t *cmd,
     ngx_array_t **a, ngx_str_t *value)
 {
-    ngx_uint_t                         i;
     ngx_http_eda_cv_pair_t            *pair;
     ngx_http_compile_complex_value_t   ccv;
 
@@ -189,18 +241,11 @@ ngx_http_eda_cv_pair_add(ngx_conf_t *cf, ngx_command_t *cmd,
         }
     }
 
-    pair = (*a)->elts;
-
-    for (i = 0; i < (*a)->nelts; i++) {
-        if (pair[i].name.len == value[1].len
-            && ngx_strncmp(pair[i].name.data, value[1].data, value[1].len)
-               == 0)
-        {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "duplicate \"%V\" \"%V\"", &cmd->name,
-                               &value[1]);
-            return NGX_CONF_ERROR;
-        }
+    if (ngx_http_eda_event_pair(*a, value[1].data, value[1].len) != NULL) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "duplicate \"%V\" \"%V\"", &cmd->name,
+                           &value[1]);
+        return NGX_CONF_ERROR;
     }
 
     pair = ngx_array_push(*a);

@@ -59,6 +59,17 @@ void ngx_http_eda_event_merge_conf(ngx_http_eda_event_conf_t *prev,
     ngx_http_eda_event_conf_t *conf);
 
 /*
+ * 1 if NAME (LEN bytes) is not an extension a configuration or a client
+ * may set: a standard attribute, data, data_base64, or an extension the
+ * gateway alone sets (partitionkey, traceparent, tracestate).
+ */
+ngx_uint_t ngx_http_eda_event_reserved(const u_char *name, size_t len);
+
+/* the pair of A (NULL: none) named NAME (LEN bytes), or NULL */
+ngx_http_eda_cv_pair_t *ngx_http_eda_event_pair(ngx_array_t *a,
+    const u_char *name, size_t len);
+
+/*
  * Directive handlers; cmd->offset is where the field is in CONF:
  * eda_ce_mode, eda_ce_client_attributes, eda_ce_extension and
  * eda_kafka_header.
