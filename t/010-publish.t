@@ -256,11 +256,10 @@ Content-Type: application/cloudevents+json; charset=utf-8
 
 
 
-=== TEST 7: eda_ce_client_attributes all lets the client set the source
+=== TEST 7: eda_ce_client_attributes all lets the client set an unconfigured source
 --- config
     location = /events {
         eda_publish $TEST_NGINX_TOPIC;
-        eda_ce_source /gateway;
         eda_ce_client_attributes all;
     }
 --- request
