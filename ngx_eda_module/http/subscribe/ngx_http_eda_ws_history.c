@@ -15,6 +15,7 @@
 #include <ngx_http.h>
 
 #include "ngx_eda_ce.h"
+#include "ngx_eda_utf8.h"
 #include "ngx_http_eda_subscribe.h"
 
 
@@ -313,9 +314,9 @@ ngx_http_eda_ws_resume_unavailable(ngx_http_eda_ws_ctx_t *ctx,
 {
     u_char  *p, *buf;
 
-    if (since->len > 256) {
-        since->len = 256;
-    }
+    /* in a text frame: no invalid byte, no character cut at the end */
+
+    since->len = ngx_eda_utf8_prefix(since->data, since->len, 256);
 
     buf = ngx_pnalloc(ctx->request->pool, 256 + 6 * since->len);
     if (buf == NULL) {
