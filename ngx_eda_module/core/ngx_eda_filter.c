@@ -93,6 +93,10 @@ ngx_eda_filter_match(const ngx_eda_filter_t *filters, size_t n,
 
     for (i = 0; i < n; i++) {
 
+        if (filters[i].required && filters[i].value_len == 0) {
+            return 0;
+        }
+
         if (ngx_eda_filter_is_key(filters[i].attr, filters[i].attr_len)) {
             v = key;
             len = key_len;

@@ -19,8 +19,12 @@
  * "key", the Kafka record key) with a value: equal, starts with, or ends
  * with it.  The server's filters (eda_subscribe_filter) and the client's
  * narrowing (query arguments) are the same filters; an event is delivered
- * when it passes all of them.  No nginx types: the same code is
- * unit-tested (t/unit/test_filter.c) and fuzzed (t/fuzz/fuzz_filter.c).
+ * when it passes all of them.  A server filter is "required": its value
+ * comes from the configuration, often from a variable (a claim of the
+ * token), and an empty value there is a missing value, which must let no
+ * event through rather than every event (as an empty prefix would).  No
+ * nginx types: the same code is unit-tested (t/unit/test_filter.c) and
+ * fuzzed (t/fuzz/fuzz_filter.c).
  */
 
 
@@ -35,6 +39,7 @@ typedef struct {
     int          op;              /* NGX_EDA_FILTER_* */
     const char  *value;
     size_t       value_len;
+    int          required;        /* 1: an empty value passes nothing */
 } ngx_eda_filter_t;
 
 
@@ -76,7 +81,8 @@ int ngx_eda_filter_test(int op, const char *value, size_t len,
  * 1 if the event passes all N filters, 0 otherwise.  A filter on "key"
  * looks at KEY, NULL when the record has none; any other filter at the
  * event's attribute of that name.  An event without the attribute (or a
- * record without a key) does not pass.
+ * record without a key) does not pass, nor does any event when a required
+ * filter's value is empty.
  */
 int ngx_eda_filter_match(const ngx_eda_filter_t *filters, size_t n,
     const ngx_eda_ce_event_t *ev, const char *key, size_t key_len);

@@ -120,6 +120,7 @@ LLVMFuzzerTestOneInput(const uint8_t *buf, size_t size)
     f[0].op = op;
     f[0].value = w;
     f[0].value_len = wlen;
+    f[0].required = 0;
     f[1] = f[0];
 
     f[0].attr = "subject";
@@ -143,6 +144,15 @@ LLVMFuzzerTestOneInput(const uint8_t *buf, size_t size)
         abort();
     }
 
+    /* a required filter passes what the same filter passes, unless empty */
+
+    f[0].required = 1;
+
+    if (ngx_eda_filter_match(f, 1, &ev, NULL, 0) != (wlen ? want : 0)) {
+        abort();
+    }
+
+    f[0].required = 0;
     f[0].attr = "source";
     f[0].attr_len = 6;
 

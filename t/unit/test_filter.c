@@ -7,7 +7,9 @@
 /*
  * Subscription filters, one case a line: the filters as a configuration
  * or a client would give them, the event they see, and the outcome.  An
- * attribute written "?name" is the client's query argument "name".
+ * attribute written "?name" is the client's query argument "name"; the
+ * others are the server's filters, where an empty value lets nothing
+ * through.
  */
 
 
@@ -57,7 +59,7 @@ static const test_filter_case_t  cases[] = {
     { "eq empty", { { "subject", "eq", "" } }, "42", NULL, NULL,
       TEST_DROP },
     { "eq empty of empty", { { "subject", "eq", "" } }, "", NULL, NULL,
-      TEST_PASS },
+      TEST_DROP },
 
     /* prefix */
     { "prefix", { { "type", "prefix", "order." } }, NULL, NULL, NULL,
@@ -69,7 +71,7 @@ static const test_filter_case_t  cases[] = {
     { "prefix other", { { "type", "prefix", "order.x" } }, NULL, NULL,
       NULL, TEST_DROP },
     { "prefix empty", { { "subject", "prefix", "" } }, "42", NULL, NULL,
-      TEST_PASS },
+      TEST_DROP },
     { "prefix empty absent", { { "subject", "prefix", "" } }, NULL, NULL,
       NULL, TEST_DROP },
 
@@ -81,7 +83,7 @@ static const test_filter_case_t  cases[] = {
     { "suffix longer", { { "subject", "suffix", "142" } }, "42", NULL, NULL,
       TEST_DROP },
     { "suffix empty", { { "subject", "suffix", "" } }, "42", NULL, NULL,
-      TEST_PASS },
+      TEST_DROP },
 
     /* extensions and the record key */
     { "extension", { { "tenant", "eq", "acme" } }, NULL, "acme", NULL,
@@ -95,7 +97,7 @@ static const test_filter_case_t  cases[] = {
     { "key absent", { { "key", "eq", "k1" } }, NULL, NULL, NULL, TEST_DROP },
     { "key absent empty prefix", { { "key", "prefix", "" } }, NULL, NULL,
       NULL, TEST_DROP },
-    { "key empty", { { "key", "prefix", "" } }, NULL, NULL, "", TEST_PASS },
+    { "key empty", { { "key", "prefix", "" } }, NULL, NULL, "", TEST_DROP },
     { "key hides extension", { { "key", "eq", "ext" } }, NULL, NULL, "k1",
       TEST_DROP },
 
@@ -120,6 +122,13 @@ static const test_filter_case_t  cases[] = {
       NULL, TEST_DROP },
     { "?subject_prefix empty", { { "?subject_prefix", NULL, "" } }, NULL,
       NULL, NULL, TEST_DROP },
+    { "?subject_prefix empty of 42", { { "?subject_prefix", NULL, "" } },
+      "42", NULL, NULL, TEST_PASS },
+    { "?subject empty of empty", { { "?subject", NULL, "" } }, "", NULL,
+      NULL, TEST_PASS },
+    { "empty server value, client", { { "subject", "prefix", "" },
+                                      { "?subject", NULL, "42" } },
+      "42", NULL, NULL, TEST_DROP },
     { "server and client", { { "subject", "eq", "42" },
                              { "?type_prefix", NULL, "order." } },
       "42", NULL, NULL, TEST_PASS },
@@ -160,6 +169,7 @@ test_filter_build(const test_filter_spec_t *spec, ngx_eda_filter_t *f)
 
     f->value = spec->value;
     f->value_len = strlen(spec->value);
+    f->required = (spec->attr[0] != '?');
 
     if (spec->attr[0] == '?') {
         for (a = ngx_eda_filter_client_args; a->arg != NULL; a++) {

@@ -6,9 +6,11 @@
  * frame, and one more per other encoding some client uses, shared by
  * reference by every connection whose filters it passes.  Each connection
  * queues references in a ring with a byte budget (eda_ws_send_buffer):
- * over it the client is closed rather than buffered for.  Queues are
- * written with gathered writes once the worker has queued every record
- * it just read.
+ * over it the client is closed rather than buffered for, but an empty
+ * queue takes any one frame.  A client that resumes is fed from the
+ * history as its queue drains, and joins the fan-out once caught up.
+ * Queues are written with gathered writes once the worker has queued
+ * every record it just read.
  */
 
 
@@ -165,7 +167,9 @@ ngx_http_eda_sub_fanout(ngx_http_eda_sub_main_conf_t *smcf,
 
         ctx = ngx_queue_data(q, ngx_http_eda_ws_ctx_t, queue);
 
-        if (ctx->closing
+        /* a client still replaying gets this one from the history */
+
+        if (ctx->closing || ctx->replaying
             || !ngx_http_eda_sub_match(ctx, topic, ev, key))
         {
             continue;
@@ -302,7 +306,9 @@ ngx_http_eda_ws_release(ngx_http_eda_ws_frame_t *frame)
 /*
  * Queues a frame (the caller's reference is not taken over).  A client
  * whose queue would pass eda_ws_send_buffer is closed: the fan-out never
- * waits for it and never buffers more for it.
+ * waits for it and never buffers more for it.  An empty queue takes any
+ * one frame, however large: an event over the budget is no sign of a slow
+ * client.
  */
 
 ngx_int_t
@@ -315,10 +321,7 @@ ngx_http_eda_ws_enqueue(ngx_http_eda_ws_ctx_t *ctx,
         return NGX_DECLINED;
     }
 
-    if (!force
-        && (ctx->out_count == NGX_HTTP_EDA_WS_RING - 1
-            || ctx->queued + frame->len > ctx->conf->send_buffer))
-    {
+    if (!force && !ngx_http_eda_ws_fits(ctx, frame)) {
         /*
          * Writes wait for the end of a batch of records; a burst is not
          * slowness: first the kernel takes what it can.
@@ -331,15 +334,8 @@ ngx_http_eda_ws_enqueue(ngx_http_eda_ws_ctx_t *ctx,
         }
     }
 
-    if (!force
-        && (ctx->out_count == NGX_HTTP_EDA_WS_RING - 1
-            || ctx->queued + frame->len > ctx->conf->send_buffer))
-    {
-        ngx_eda_metrics_count(ctx->smcf->emcf, NGX_EDA_M_WS_SLOW_CLOSED, 1);
-        ngx_log_error(NGX_LOG_INFO, ctx->request->connection->log, 0,
-                      "eda: WebSocket client too slow, closed");
-        ngx_http_eda_ws_close(ctx, NGX_EDA_WS_CLOSE_POLICY,
-                              "send buffer overflow: too slow");
+    if (!force && !ngx_http_eda_ws_fits(ctx, frame)) {
+        ngx_http_eda_ws_overflow(ctx);
         return NGX_DECLINED;
     }
 
@@ -357,6 +353,37 @@ ngx_http_eda_ws_enqueue(ngx_http_eda_ws_ctx_t *ctx,
     frame->refs++;
 
     return NGX_OK;
+}
+
+
+/*
+ * 1 if FRAME may join the queue: room in the ring, and within the budget
+ * or the queue empty.
+ */
+
+ngx_uint_t
+ngx_http_eda_ws_fits(ngx_http_eda_ws_ctx_t *ctx,
+    ngx_http_eda_ws_frame_t *frame)
+{
+    if (ctx->out_count == 0) {
+        return 1;
+    }
+
+    return ctx->out_count < NGX_HTTP_EDA_WS_RING - 1
+           && ctx->queued + frame->len <= ctx->conf->send_buffer;
+}
+
+
+/* a client that fell behind its budget is closed */
+
+void
+ngx_http_eda_ws_overflow(ngx_http_eda_ws_ctx_t *ctx)
+{
+    ngx_eda_metrics_count(ctx->smcf->emcf, NGX_EDA_M_WS_SLOW_CLOSED, 1);
+    ngx_log_error(NGX_LOG_INFO, ctx->request->connection->log, 0,
+                  "eda: WebSocket client too slow, closed");
+    ngx_http_eda_ws_close(ctx, NGX_EDA_WS_CLOSE_POLICY,
+                          "send buffer overflow: too slow");
 }
 
 
@@ -453,6 +480,19 @@ ngx_http_eda_ws_write(ngx_http_request_t *r)
             ctx->out_head = (ctx->out_head + 1) % ctx->out_size;
             ctx->out_count--;
             ctx->out_sent = 0;
+        }
+    }
+
+    if (ctx->replaying && !ctx->closing) {
+        ngx_http_eda_ws_replay_more(ctx);
+
+        if (ctx->done) {
+            return;
+        }
+
+        if (ctx->out_count) {
+            ngx_post_event(c->write, &ngx_posted_events);
+            return;
         }
     }
 

@@ -70,10 +70,11 @@ typedef struct {
 
 /* a past event of a topic, for clients that resume */
 typedef struct {
+    ngx_str_node_t              id;            /* in the ring's index; */
+                                               /* ngx_alloc()ed, with key */
     ngx_http_eda_ws_frame_t    *frame;
     size_t                      hlen;          /* frame header bytes */
     uint64_t                    seq;
-    ngx_str_t                   id;            /* ngx_alloc()ed, with key */
     ngx_str_t                   key;
 } ngx_http_eda_sub_hist_t;
 
@@ -81,9 +82,14 @@ typedef struct {
 typedef struct {
     ngx_str_t                   topic;
     ngx_uint_t                  size;          /* eda_ws_history */
+    size_t                      max_bytes;     /* eda_ws_send_buffer */
+    size_t                      bytes;
+    uint64_t                    forgotten;     /* seq of the last dropped */
     ngx_uint_t                  head;
     ngx_uint_t                  count;
     ngx_http_eda_sub_hist_t    *entries;
+    ngx_rbtree_t                ids;           /* the entries by id */
+    ngx_rbtree_node_t           sentinel;
 } ngx_http_eda_sub_ring_t;
 
 
@@ -126,6 +132,13 @@ typedef struct {
     ngx_event_t                 fin;           /* posted by ..._finish() */
     ngx_event_t                 expiry;        /* the token's exp */
 
+    /*
+     * A resume: the last history entry replayed (live once caught up),
+     * and what each ring of the location had dropped when it began.
+     */
+    uint64_t                    replay_seq;
+    uint64_t                   *replay_floor;
+
     /* eda_ws_publish: the location's attributes, evaluated once */
     ngx_eda_ce_event_t         *tmpl;
 
@@ -139,6 +152,7 @@ typedef struct {
     unsigned                    pinged:1;
     unsigned                    closing:1;
     unsigned                    done:1;
+    unsigned                    replaying:1;
 } ngx_http_eda_ws_ctx_t;
 
 
@@ -179,6 +193,9 @@ ngx_http_eda_ws_frame_t *ngx_http_eda_ws_message(ngx_uint_t opcode,
 void ngx_http_eda_ws_release(ngx_http_eda_ws_frame_t *frame);
 ngx_int_t ngx_http_eda_ws_enqueue(ngx_http_eda_ws_ctx_t *ctx,
     ngx_http_eda_ws_frame_t *frame, ngx_uint_t force);
+ngx_uint_t ngx_http_eda_ws_fits(ngx_http_eda_ws_ctx_t *ctx,
+    ngx_http_eda_ws_frame_t *frame);
+void ngx_http_eda_ws_overflow(ngx_http_eda_ws_ctx_t *ctx);
 void ngx_http_eda_ws_write(ngx_http_request_t *r);
 
 /* ngx_http_eda_ws_history.c: eda_ws_history and resuming clients */
@@ -194,6 +211,7 @@ void ngx_http_eda_sub_remember(ngx_http_eda_sub_ring_t *ring,
     ngx_eda_ce_event_t *ev, const rd_kafka_message_t *msg);
 void ngx_http_eda_ws_resume_request(ngx_http_eda_ws_ctx_t *ctx,
     ngx_str_t *last_event_id);
+void ngx_http_eda_ws_replay_more(ngx_http_eda_ws_ctx_t *ctx);
 
 /* ngx_http_eda_ws_publish.c: eda_ws_publish, client messages to Kafka */
 ngx_int_t ngx_http_eda_ws_publish_init(ngx_http_eda_ws_ctx_t *ctx);

@@ -24,7 +24,8 @@ static ngx_int_t ngx_http_eda_ws_client_filter(ngx_http_request_t *r,
 
 /*
  * The server's filters (values may come from the request, such as the
- * token's subject), then the client's narrowing from query arguments.
+ * token's subject; an empty one fails closed), then the client's narrowing
+ * from query arguments.
  */
 
 ngx_int_t
@@ -58,8 +59,11 @@ ngx_http_eda_ws_filters(ngx_http_request_t *r, ngx_http_eda_ws_ctx_t *ctx)
                 return NGX_ERROR;
             }
 
+            /* a missing claim is an empty value: it lets nothing through */
+
             f->value = (const char *) value.data;
             f->value_len = value.len;
+            f->required = 1;
         }
     }
 
@@ -107,6 +111,7 @@ ngx_http_eda_ws_client_filter(ngx_http_request_t *r,
 
     f->value = (const char *) p;
     f->value_len = dst - p;
+    f->required = 0;
 
     return NGX_OK;
 }

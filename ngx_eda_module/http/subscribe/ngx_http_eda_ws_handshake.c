@@ -3,9 +3,10 @@
  * Copyright (C) ngx_eda authors
  *
  * The handshake of eda_subscribe: a GET over HTTP/1.1, from an allowed
- * Origin, that is either an RFC 6455 WebSocket upgrade (version 13, a
- * valid key; answered 101 with the first subprotocol both sides speak) or
- * a request for text/event-stream (answered 200).  Anything else is
+ * Origin (eda_ws_origin, or else the request's own host), that is either
+ * an RFC 6455 WebSocket upgrade (version 13, a valid key; answered 101
+ * with the first subprotocol both sides speak) or a request for
+ * text/event-stream (answered 200).  Anything else is
  * refused with a problem response saying why.  An accepted connection is
  * handed over to ngx_http_eda_ws_connection.c, after the replay a
  * resuming client asked for.
@@ -52,6 +53,10 @@ static ngx_int_t ngx_http_eda_ws_switch(ngx_http_request_t *r,
     u_char *accept);
 static ngx_int_t ngx_http_eda_ws_origin_allowed(
     ngx_http_eda_sub_loc_conf_t *slcf, ngx_str_t *origin);
+static ngx_int_t ngx_http_eda_ws_same_host(ngx_http_request_t *r,
+    ngx_str_t *origin);
+static void ngx_http_eda_ws_split_host(ngx_str_t *host, ngx_str_t *def,
+    ngx_str_t *port);
 static ngx_str_t *ngx_http_eda_ws_subprotocol(
     ngx_http_eda_sub_loc_conf_t *slcf, ngx_http_request_t *r);
 
@@ -225,22 +230,31 @@ ngx_http_eda_ws_read_headers(ngx_http_request_t *r,
 
 
 /*
- * A browser always names the page's origin: a page of another site cannot
- * open the socket with the user's cookies.  Clients that are not browsers
- * send no Origin and are not concerned.
+ * A browser always names the page's origin on a WebSocket handshake, and
+ * on an event stream opened from another origin: a page of another site
+ * cannot subscribe with the user's cookies.  Allowed are the origins of
+ * eda_ws_origin or, without it, only the request's own host.  Clients
+ * that are not browsers send no Origin and are not concerned.
  */
 
 static ngx_int_t
 ngx_http_eda_ws_check_origin(ngx_http_request_t *r,
     ngx_http_eda_ws_headers_t *hs)
 {
+    ngx_int_t                     rc;
     ngx_http_eda_sub_loc_conf_t  *slcf;
 
     slcf = ngx_http_get_module_loc_conf(r, ngx_http_eda_subscribe_module);
 
-    if (hs->origin != NULL
-        && ngx_http_eda_ws_origin_allowed(slcf, hs->origin) != NGX_OK)
-    {
+    if (hs->origin == NULL) {
+        return NGX_DECLINED;
+    }
+
+    rc = (slcf->origins != NULL)
+         ? ngx_http_eda_ws_origin_allowed(slcf, hs->origin)
+         : ngx_http_eda_ws_same_host(r, hs->origin);
+
+    if (rc != NGX_OK) {
         return ngx_http_eda_problem(r, NGX_HTTP_FORBIDDEN,
                                     "this Origin is not allowed "
                                     "(eda_ws_origin)", 0);
@@ -392,10 +406,6 @@ ngx_http_eda_ws_origin_allowed(ngx_http_eda_sub_loc_conf_t *slcf,
     ngx_str_t   *o;
     ngx_uint_t   i;
 
-    if (slcf->origins == NULL) {
-        return NGX_OK;
-    }
-
     o = slcf->origins->elts;
 
     for (i = 0; i < slcf->origins->nelts; i++) {
@@ -407,6 +417,92 @@ ngx_http_eda_ws_origin_allowed(ngx_http_eda_sub_loc_conf_t *slcf,
     }
 
     return NGX_DECLINED;
+}
+
+
+/*
+ * Without eda_ws_origin: NGX_OK when ORIGIN ("http://" or "https://",
+ * then host[:port]) names the host and port of the request's Host header
+ * (a Host without a port has the default port of the origin's scheme);
+ * anything else, "null" included, is another origin.
+ */
+
+static ngx_int_t
+ngx_http_eda_ws_same_host(ngx_http_request_t *r, ngx_str_t *origin)
+{
+    ngx_str_t   a, b, def, aport, bport;
+    ngx_uint_t  skip;
+
+    if (origin->len > 7
+        && ngx_strncasecmp(origin->data, (u_char *) "http://", 7) == 0)
+    {
+        skip = 7;
+        ngx_str_set(&def, "80");
+
+    } else if (origin->len > 8
+               && ngx_strncasecmp(origin->data, (u_char *) "https://", 8)
+                  == 0)
+    {
+        skip = 8;
+        ngx_str_set(&def, "443");
+
+    } else {
+        return NGX_DECLINED;
+    }
+
+    if (r->headers_in.host == NULL) {
+        return NGX_DECLINED;
+    }
+
+    a.data = origin->data + skip;
+    a.len = origin->len - skip;
+    b = r->headers_in.host->value;
+
+    ngx_http_eda_ws_split_host(&a, &def, &aport);
+    ngx_http_eda_ws_split_host(&b, &def, &bport);
+
+    if (a.len == 0 || a.len != b.len
+        || ngx_strncasecmp(a.data, b.data, a.len) != 0
+        || aport.len != bport.len
+        || ngx_strncmp(aport.data, bport.data, aport.len) != 0)
+    {
+        return NGX_DECLINED;
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * Cuts "host[:port]" (the host may be an [IPv6] literal) into HOST (in
+ * place) and *PORT, which is DEF when none is given.
+ */
+
+static void
+ngx_http_eda_ws_split_host(ngx_str_t *host, ngx_str_t *def, ngx_str_t *port)
+{
+    u_char  *p, *end, *colon;
+
+    p = host->data;
+    end = p + host->len;
+
+    if (p < end && *p == '[') {
+        p = ngx_strlchr(p, end, ']');
+        if (p == NULL) {
+            p = end;
+        }
+    }
+
+    colon = ngx_strlchr(p, end, ':');
+
+    if (colon == NULL) {
+        *port = *def;
+        return;
+    }
+
+    port->data = colon + 1;
+    port->len = end - colon - 1;
+    host->len = colon - host->data;
 }
 
 

@@ -6,7 +6,11 @@
  * ring of shared frames (with the event id, the record key and an arrival
  * sequence number), and a client that resumes (?since=, Last-Event-ID)
  * gets what came after its event, merged across its topics in arrival
- * order and through its filters, before the live stream.
+ * order and through its filters, before the live stream.  A ring holds at
+ * most eda_ws_history events and at most eda_ws_send_buffer bytes (what
+ * a client could be sent at once anyway), the newest event always, and an
+ * index by id: a resume costs a lookup, and a replay no more than the
+ * ring's bytes.
  */
 
 
@@ -15,25 +19,36 @@
 #include <ngx_http.h>
 
 #include "ngx_eda_ce.h"
+#include "ngx_eda_utf8.h"
 #include "ngx_http_eda_subscribe.h"
 
 
+#define NGX_HTTP_EDA_WS_REPLAY      64       /* entries per turn */
+
+/* entry J of RING, J = 0 the oldest */
+#define NGX_HTTP_EDA_HIST(ring, j)                                          \
+    (&(ring)->entries[((ring)->head + (j)) % (ring)->size])
+
+#define NGX_HTTP_EDA_WS_LOST        ((ngx_http_eda_sub_hist_t *) -1)
+
+
+static void ngx_http_eda_sub_forget(ngx_http_eda_sub_ring_t *ring);
 static void ngx_http_eda_ws_resume(ngx_http_eda_ws_ctx_t *ctx,
     ngx_str_t *since);
 static ngx_int_t ngx_http_eda_ws_history_find(ngx_http_eda_ws_ctx_t *ctx,
     ngx_str_t *since, uint64_t *from);
 static void ngx_http_eda_ws_resume_unavailable(ngx_http_eda_ws_ctx_t *ctx,
     ngx_str_t *since);
-static ngx_array_t *ngx_http_eda_ws_history_after(ngx_http_eda_ws_ctx_t *ctx,
-    uint64_t from);
-static void ngx_http_eda_ws_replay(ngx_http_eda_ws_ctx_t *ctx,
-    ngx_http_eda_sub_hist_t *h);
-static ngx_str_t *ngx_http_eda_ws_history_topic(ngx_http_eda_ws_ctx_t *ctx,
-    ngx_http_eda_sub_hist_t *h);
-static int ngx_http_eda_sub_seq_cmp(const void *one, const void *two);
+static ngx_http_eda_sub_hist_t *ngx_http_eda_ws_history_next(
+    ngx_http_eda_ws_ctx_t *ctx, ngx_http_eda_sub_ring_t **rp);
+static ngx_int_t ngx_http_eda_ws_replay(ngx_http_eda_ws_ctx_t *ctx,
+    ngx_str_t *topic, ngx_http_eda_sub_hist_t *h);
 
 
-/* one ring per topic, as long as the longest history asked of it */
+/*
+ * One ring per topic, as long as the longest history asked of it, with the
+ * largest send budget of those locations as its byte budget.
+ */
 
 char *
 ngx_http_eda_ws_history_conf(ngx_conf_t *cf, ngx_http_eda_sub_loc_conf_t *conf)
@@ -74,6 +89,7 @@ ngx_http_eda_ws_history_conf(ngx_conf_t *cf, ngx_http_eda_sub_loc_conf_t *conf)
         }
 
         ring->size = ngx_max(ring->size, conf->history);
+        ring->max_bytes = ngx_max(ring->max_bytes, conf->send_buffer);
     }
 
     return NGX_CONF_OK;
@@ -99,6 +115,9 @@ ngx_http_eda_ws_history_init(ngx_cycle_t *cycle,
         if (ring[i].entries == NULL) {
             return NGX_ERROR;
         }
+
+        ngx_rbtree_init(&ring[i].ids, &ring[i].sentinel,
+                        ngx_str_rbtree_insert_value);
     }
 
     return NGX_OK;
@@ -108,9 +127,8 @@ ngx_http_eda_ws_history_init(ngx_cycle_t *cycle,
 void
 ngx_http_eda_ws_history_exit(ngx_http_eda_sub_main_conf_t *smcf)
 {
-    ngx_uint_t                i, j;
+    ngx_uint_t                i;
     ngx_http_eda_sub_ring_t  *ring;
-    ngx_http_eda_sub_hist_t  *h;
 
     if (smcf->rings == NULL) {
         return;
@@ -123,13 +141,9 @@ ngx_http_eda_ws_history_exit(ngx_http_eda_sub_main_conf_t *smcf)
             continue;
         }
 
-        for (j = 0; j < ring[i].count; j++) {
-            h = &ring[i].entries[(ring[i].head + j) % ring[i].size];
-            ngx_http_eda_ws_release(h->frame);
-            ngx_free(h->id.data);
+        while (ring[i].count) {
+            ngx_http_eda_sub_forget(&ring[i]);
         }
-
-        ring[i].count = 0;
     }
 }
 
@@ -158,7 +172,10 @@ ngx_http_eda_sub_ring(ngx_http_eda_sub_main_conf_t *smcf, ngx_str_t *topic)
 }
 
 
-/* the oldest entry makes room: the ring holds eda_ws_history events */
+/*
+ * The oldest entries make room: the ring holds at most eda_ws_history
+ * events and, but for the newest, at most its byte budget.
+ */
 
 void
 ngx_http_eda_sub_remember(ngx_http_eda_sub_ring_t *ring,
@@ -166,7 +183,6 @@ ngx_http_eda_sub_remember(ngx_http_eda_sub_ring_t *ring,
     ngx_eda_ce_event_t *ev, const rd_kafka_message_t *msg)
 {
     u_char                   *p;
-    ngx_uint_t                slot;
     ngx_http_eda_sub_hist_t  *h;
     const ngx_eda_ce_str_t   *id;
 
@@ -181,30 +197,55 @@ ngx_http_eda_sub_remember(ngx_http_eda_sub_ring_t *ring,
         return;
     }
 
-    slot = (ring->head + ring->count) % ring->size;
-    h = &ring->entries[slot];
-
     if (ring->count == ring->size) {
-        ngx_http_eda_ws_release(h->frame);
-        ngx_free(h->id.data);
-        ring->head = (ring->head + 1) % ring->size;
-
-    } else {
-        ring->count++;
+        ngx_http_eda_sub_forget(ring);
     }
+
+    h = &ring->entries[(ring->head + ring->count) % ring->size];
+    ring->count++;
 
     h->frame = frame;
     frame->refs++;
     h->hlen = hlen;
     h->seq = seq;
 
-    h->id.data = p;
-    h->id.len = id ? id->len : 0;
-    p = ngx_cpymem(p, id ? id->data : "", h->id.len);
+    h->id.str.data = p;
+    h->id.str.len = id ? id->len : 0;
+    p = ngx_cpymem(p, id ? id->data : "", h->id.str.len);
 
     h->key.data = msg->key ? p : NULL;
     h->key.len = msg->key_len;
     ngx_memcpy(p, msg->key, msg->key_len);
+
+    h->id.node.key = ngx_crc32_short(h->id.str.data, h->id.str.len);
+    ngx_rbtree_insert(&ring->ids, &h->id.node);
+
+    ring->bytes += frame->len + h->id.str.len + h->key.len;
+
+    while (ring->bytes > ring->max_bytes && ring->count > 1) {
+        ngx_http_eda_sub_forget(ring);
+    }
+}
+
+
+/* the oldest entry leaves the ring */
+
+static void
+ngx_http_eda_sub_forget(ngx_http_eda_sub_ring_t *ring)
+{
+    ngx_http_eda_sub_hist_t  *h;
+
+    h = &ring->entries[ring->head];
+
+    ring->bytes -= h->frame->len + h->id.str.len + h->key.len;
+    ring->forgotten = h->seq;
+
+    ngx_rbtree_delete(&ring->ids, &h->id.node);
+    ngx_http_eda_ws_release(h->frame);
+    ngx_free(h->id.str.data);
+
+    ring->head = (ring->head + 1) % ring->size;
+    ring->count--;
 }
 
 
@@ -240,33 +281,43 @@ ngx_http_eda_ws_resume_request(ngx_http_eda_ws_ctx_t *ctx,
 
 /*
  * A client resuming after event SINCE: what came after it on the topics
- * of the location, in arrival order and through the client's filters; or
- * a message saying the history no longer reaches back that far.
+ * of the location, in arrival order and through the client's filters, and
+ * then the live stream; or a message saying the history no longer reaches
+ * back that far.  The replay is fed to the queue as it drains
+ * (ngx_http_eda_ws_replay_more), so it never overflows the client's
+ * budget; live events wait in the history meanwhile.
  */
 
 static void
 ngx_http_eda_ws_resume(ngx_http_eda_ws_ctx_t *ctx, ngx_str_t *since)
 {
-    uint64_t                   from;
-    ngx_uint_t                 i;
-    ngx_array_t               *todo;
-    ngx_http_eda_sub_hist_t  **hp;
+    uint64_t                  from;
+    ngx_str_t                *t;
+    ngx_uint_t                i, n;
+    ngx_http_eda_sub_ring_t  *ring;
 
     if (ngx_http_eda_ws_history_find(ctx, since, &from) != NGX_OK) {
         ngx_http_eda_ws_resume_unavailable(ctx, since);
         return;
     }
 
-    todo = ngx_http_eda_ws_history_after(ctx, from);
-    if (todo == NULL) {
+    t = ctx->conf->topics->elts;
+    n = ctx->conf->topics->nelts;
+
+    ctx->replay_floor = ngx_pcalloc(ctx->request->pool, n * sizeof(uint64_t));
+    if (ctx->replay_floor == NULL) {
         return;
     }
 
-    hp = todo->elts;
-
-    for (i = 0; i < todo->nelts && !ctx->closing; i++) {
-        ngx_http_eda_ws_replay(ctx, hp[i]);
+    for (i = 0; i < n; i++) {
+        ring = ngx_http_eda_sub_ring(ctx->smcf, &t[i]);
+        if (ring != NULL) {
+            ctx->replay_floor[i] = ring->forgotten;
+        }
     }
+
+    ctx->replay_seq = from;
+    ctx->replaying = 1;
 
     ngx_http_eda_ws_write(ctx->request);
 }
@@ -278,12 +329,15 @@ static ngx_int_t
 ngx_http_eda_ws_history_find(ngx_http_eda_ws_ctx_t *ctx, ngx_str_t *since,
     uint64_t *from)
 {
+    uint32_t                  hash;
     ngx_str_t                *t;
-    ngx_uint_t                i, j;
+    ngx_uint_t                i;
+    ngx_str_node_t           *node;
     ngx_http_eda_sub_ring_t  *ring;
     ngx_http_eda_sub_hist_t  *h;
 
     t = ctx->conf->topics->elts;
+    hash = ngx_crc32_short(since->data, since->len);
 
     for (i = 0; i < ctx->conf->topics->nelts; i++) {
         ring = ngx_http_eda_sub_ring(ctx->smcf, &t[i]);
@@ -291,15 +345,13 @@ ngx_http_eda_ws_history_find(ngx_http_eda_ws_ctx_t *ctx, ngx_str_t *since,
             continue;
         }
 
-        for (j = 0; j < ring->count; j++) {
-            h = &ring->entries[(ring->head + j) % ring->size];
+        node = ngx_str_rbtree_lookup(&ring->ids, since, hash);
 
-            if (h->id.len == since->len
-                && ngx_memcmp(h->id.data, since->data, since->len) == 0)
-            {
-                *from = h->seq;
-                return NGX_OK;
-            }
+        if (node != NULL) {
+            h = (ngx_http_eda_sub_hist_t *)
+                    ((u_char *) node - offsetof(ngx_http_eda_sub_hist_t, id));
+            *from = h->seq;
+            return NGX_OK;
         }
     }
 
@@ -313,9 +365,9 @@ ngx_http_eda_ws_resume_unavailable(ngx_http_eda_ws_ctx_t *ctx,
 {
     u_char  *p, *buf;
 
-    if (since->len > 256) {
-        since->len = 256;
-    }
+    /* in a text frame: no invalid byte, no character cut at the end */
+
+    since->len = ngx_eda_utf8_prefix(since->data, since->len, 256);
 
     buf = ngx_pnalloc(ctx->request->pool, 256 + 6 * since->len);
     if (buf == NULL) {
@@ -336,25 +388,70 @@ ngx_http_eda_ws_resume_unavailable(ngx_http_eda_ws_ctx_t *ctx,
 
 
 /*
- * The entries of the location's rings that arrived after FROM, in arrival
- * order; NULL on allocation failure.
+ * The next part of a replay, once the client's queue is empty: entries in
+ * arrival order while they fit in its budget, at most
+ * NGX_HTTP_EDA_WS_REPLAY of them per turn of the event loop (the write
+ * event is posted for the rest).  Caught up, the client is live.  An
+ * entry the client has not had that left the history is an overflow, as
+ * for a live client that falls behind.
  */
 
-static ngx_array_t *
-ngx_http_eda_ws_history_after(ngx_http_eda_ws_ctx_t *ctx, uint64_t from)
+void
+ngx_http_eda_ws_replay_more(ngx_http_eda_ws_ctx_t *ctx)
 {
-    ngx_str_t                 *t;
-    ngx_uint_t                 i, j;
-    ngx_array_t               *todo;
-    ngx_http_eda_sub_ring_t   *ring;
-    ngx_http_eda_sub_hist_t   *h, **hp;
+    ngx_int_t                 rc;
+    ngx_uint_t                n;
+    ngx_http_eda_sub_ring_t  *ring;
+    ngx_http_eda_sub_hist_t  *h;
 
-    todo = ngx_array_create(ctx->request->pool, 16, sizeof(void *));
-    if (todo == NULL) {
-        return NULL;
+    for (n = 0; n < NGX_HTTP_EDA_WS_REPLAY; n++) {
+
+        if (ctx->closing || ctx->done) {
+            return;
+        }
+
+        h = ngx_http_eda_ws_history_next(ctx, &ring);
+
+        if (h == NULL) {
+            ctx->replaying = 0;
+            return;
+        }
+
+        if (h == NGX_HTTP_EDA_WS_LOST) {
+            ngx_http_eda_ws_overflow(ctx);
+            return;
+        }
+
+        rc = ngx_http_eda_ws_replay(ctx, &ring->topic, h);
+
+        if (rc == NGX_AGAIN) {
+            return;
+        }
+
+        ctx->replay_seq = h->seq;
     }
 
+    ngx_post_event(ctx->request->connection->write, &ngx_posted_events);
+}
+
+
+/*
+ * The entry after ctx->replay_seq with the lowest arrival number in the
+ * location's rings, and its ring; NULL when there is none, or
+ * NGX_HTTP_EDA_WS_LOST when a ring has dropped one the client needs.
+ */
+
+static ngx_http_eda_sub_hist_t *
+ngx_http_eda_ws_history_next(ngx_http_eda_ws_ctx_t *ctx,
+    ngx_http_eda_sub_ring_t **rp)
+{
+    ngx_str_t                *t;
+    ngx_uint_t                i, lo, hi, mid;
+    ngx_http_eda_sub_ring_t  *ring;
+    ngx_http_eda_sub_hist_t  *h, *best;
+
     t = ctx->conf->topics->elts;
+    best = NULL;
 
     for (i = 0; i < ctx->conf->topics->nelts; i++) {
         ring = ngx_http_eda_sub_ring(ctx->smcf, &t[i]);
@@ -362,41 +459,61 @@ ngx_http_eda_ws_history_after(ngx_http_eda_ws_ctx_t *ctx, uint64_t from)
             continue;
         }
 
-        for (j = 0; j < ring->count; j++) {
-            h = &ring->entries[(ring->head + j) % ring->size];
+        /* what a ring had dropped before the resume is no loss */
 
-            if (h->seq > from) {
-                hp = ngx_array_push(todo);
-                if (hp == NULL) {
-                    return NULL;
-                }
+        if (ring->forgotten > ctx->replay_seq
+            && ring->forgotten > ctx->replay_floor[i])
+        {
+            return NGX_HTTP_EDA_WS_LOST;
+        }
 
-                *hp = h;
+        /* the first entry after replay_seq: a ring is in arrival order */
+
+        lo = 0;
+        hi = ring->count;
+
+        while (lo < hi) {
+            mid = lo + (hi - lo) / 2;
+
+            if (NGX_HTTP_EDA_HIST(ring, mid)->seq <= ctx->replay_seq) {
+                lo = mid + 1;
+
+            } else {
+                hi = mid;
             }
+        }
+
+        if (lo == ring->count) {
+            continue;
+        }
+
+        h = NGX_HTTP_EDA_HIST(ring, lo);
+
+        if (best == NULL || h->seq < best->seq) {
+            best = h;
+            *rp = ring;
         }
     }
 
-    ngx_qsort(todo->elts, todo->nelts, sizeof(void *),
-              ngx_http_eda_sub_seq_cmp);
-
-    return todo;
+    return best;
 }
 
 
 /*
- * One past event, if it passes the client's filters: the filters need the
- * attributes, and the frame holds the JSON.
+ * One past event of TOPIC, if it passes the client's filters (they need
+ * the attributes; the frame holds the JSON): NGX_OK when it is queued or
+ * filtered out, NGX_AGAIN when it must wait for the queue to drain.
  */
 
-static void
-ngx_http_eda_ws_replay(ngx_http_eda_ws_ctx_t *ctx,
+static ngx_int_t
+ngx_http_eda_ws_replay(ngx_http_eda_ws_ctx_t *ctx, ngx_str_t *topic,
     ngx_http_eda_sub_hist_t *h)
 {
-    ngx_str_t                *topic;
+    ngx_int_t                 rc;
     const char               *err;
     ngx_eda_ce_str_t          attr;
     ngx_eda_ce_parsed_t       parsed;
-    ngx_http_eda_ws_frame_t  *frame, *other;
+    ngx_http_eda_ws_frame_t  *frame;
 
     frame = h->frame;
 
@@ -404,63 +521,44 @@ ngx_http_eda_ws_replay(ngx_http_eda_ws_ctx_t *ctx,
                              frame->len - h->hlen, &parsed, &err, &attr)
         != 0)
     {
-        return;
+        return NGX_OK;
     }
 
-    topic = ngx_http_eda_ws_history_topic(ctx, h);
+    rc = NGX_OK;
 
-    if (topic != NULL
-        && ngx_http_eda_sub_match(ctx, topic, &parsed.event, &h->key))
-    {
-        if (ctx->enc == NGX_HTTP_EDA_ENC_WS_EVENT) {
-            (void) ngx_http_eda_ws_enqueue(ctx, frame, 0);
+    if (!ngx_http_eda_sub_match(ctx, topic, &parsed.event, &h->key)) {
+        goto done;
+    }
 
-        } else {
-            other = ngx_http_eda_sub_encode(ctx->enc, &parsed.event,
-                                            frame->data + h->hlen,
-                                            frame->len - h->hlen);
-            if (other != NULL) {
-                (void) ngx_http_eda_ws_enqueue(ctx, other, 0);
-                ngx_http_eda_ws_release(other);
-            }
+    if (ctx->enc == NGX_HTTP_EDA_ENC_WS_EVENT) {
+        frame->refs++;
+
+    } else {
+        frame = ngx_http_eda_sub_encode(ctx->enc, &parsed.event,
+                                        frame->data + h->hlen,
+                                        frame->len - h->hlen);
+        if (frame == NULL) {
+            goto done;
         }
     }
+
+    /* half the budget: room is left for pongs and replies */
+
+    if (!ngx_http_eda_ws_fits(ctx, frame)
+        || (ctx->out_count
+            && ctx->queued + frame->len > ctx->conf->send_buffer / 2))
+    {
+        rc = NGX_AGAIN;
+
+    } else {
+        (void) ngx_http_eda_ws_enqueue(ctx, frame, 0);
+    }
+
+    ngx_http_eda_ws_release(frame);
+
+done:
 
     ngx_eda_ce_parsed_free(&parsed);
-}
 
-
-/* the topic, of the location's, whose ring holds the entry */
-
-static ngx_str_t *
-ngx_http_eda_ws_history_topic(ngx_http_eda_ws_ctx_t *ctx,
-    ngx_http_eda_sub_hist_t *h)
-{
-    ngx_str_t                *t;
-    ngx_uint_t                i;
-    ngx_http_eda_sub_ring_t  *ring;
-
-    t = ctx->conf->topics->elts;
-
-    for (i = 0; i < ctx->conf->topics->nelts; i++) {
-        ring = ngx_http_eda_sub_ring(ctx->smcf, &t[i]);
-
-        if (ring != NULL && h >= ring->entries
-            && h < ring->entries + ring->size)
-        {
-            return &t[i];
-        }
-    }
-
-    return NULL;
-}
-
-
-static int
-ngx_http_eda_sub_seq_cmp(const void *one, const void *two)
-{
-    const ngx_http_eda_sub_hist_t  *a = *(ngx_http_eda_sub_hist_t **) one;
-    const ngx_http_eda_sub_hist_t  *b = *(ngx_http_eda_sub_hist_t **) two;
-
-    return (a->seq > b->seq) - (a->seq < b->seq);
+    return rc;
 }
