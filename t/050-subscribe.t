@@ -212,7 +212,7 @@ ws_server($nginx);
                      'Sec-WebSocket-Version' => 13,
                      'Sec-WebSocket-Key' => $key,
                      'Sec-WebSocket-Extensions' => 'permessage-deflate',
-                     Origin => 'http://example.com');
+                     Origin => 'http://' . ws_base());
     is($r->{status}, 101, 'Connection: keep-alive, Upgrade: 101');
     is($r->{headers}{'sec-websocket-accept'}, ws_accept_of($key),
        'with the accept key of this request');

@@ -7,7 +7,7 @@ use warnings;
 
 use Test::More;
 use EdaTest qw(unique_topic kafka_produce nginx_start nginx_stop);
-use EdaWs qw(ws_server raw_request upgrade_headers);
+use EdaWs qw(ws_server ws_base raw_request upgrade_headers);
 
 my $topic = unique_topic('ws-handshake');
 my $nginx;
@@ -71,7 +71,10 @@ $r = head('/ws', Accept => 'text/event-stream',
 like($r, qr{^HTTP/1\.1 403 }, 'event stream from another Origin: 403');
 
 $r = head('/open', @ws, Origin => 'https://anything.example');
-like($r, qr{^HTTP/1\.1 101 }, 'no eda_ws_origin: any Origin');
+like($r, qr{^HTTP/1\.1 403 }, 'no eda_ws_origin: another site is refused');
+
+$r = head('/open', @ws, Origin => 'http://' . ws_base());
+like($r, qr{^HTTP/1\.1 101 }, 'no eda_ws_origin: the same host');
 
 # subprotocols: the client's first choice that the server speaks
 
