@@ -32,12 +32,8 @@ sub http_config {
     eda_redis %s:%s timeout=2s prefix=%s;
     eda_jwt_cache shm_size=1m redis=on ttl=%s;
 
-    map $request_uri $eda_uri_path {
-        ~^(?<eda_path>[^?]*)  $eda_path;
-    }
-
     log_format eda_no_args '$remote_addr - $remote_user [$time_local] '
-                           '"$request_method $eda_uri_path '
+                           '"$request_method $uri '
                            '$server_protocol" $status $body_bytes_sent '
                            '"$http_user_agent"';
 _EOC_
