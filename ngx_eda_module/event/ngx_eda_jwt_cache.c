@@ -19,6 +19,7 @@ typedef struct {
     ngx_rbtree_node_t   node;       /* key: the digest's first bytes */
     ngx_queue_t         queue;
     time_t              expires;
+    time_t              checked;    /* revocation asked of Redis */
     ngx_uint_t          revoked;
     u_short             len;
     u_char              digest[NGX_EDA_JWT_CACHE_DIGEST];
@@ -152,6 +153,7 @@ ngx_eda_jwt_cache_get(ngx_shm_zone_t *zone, u_char *key, ngx_pool_t *pool,
             ngx_memcpy(e->claims.data, cn->data, cn->len);
             e->claims.len = cn->len;
             e->expires = cn->expires;
+            e->checked = cn->checked;
             e->revoked = cn->revoked;
 
             ngx_queue_remove(&cn->queue);
@@ -216,6 +218,7 @@ ngx_eda_jwt_cache_put(ngx_shm_zone_t *zone, u_char *key,
     ngx_memcpy(cn->data, e->claims.data, e->claims.len);
     cn->len = (u_short) e->claims.len;
     cn->expires = e->expires;
+    cn->checked = e->checked;
     cn->revoked = e->revoked;
 
     ngx_rbtree_insert(&cache->sh->rbtree, &cn->node);

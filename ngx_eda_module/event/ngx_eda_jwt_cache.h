@@ -19,6 +19,7 @@
 typedef struct {
     ngx_str_t     claims;     /* compact JSON, copied to the caller's pool */
     time_t        expires;
+    time_t        checked;    /* revocation asked of Redis; 0: never */
     ngx_uint_t    revoked;
 } ngx_eda_jwt_cache_entry_t;
 

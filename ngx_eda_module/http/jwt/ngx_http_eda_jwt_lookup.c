@@ -8,7 +8,9 @@
  * How eda_jwt judges a token: the shared memory cache (L1) first, then,
  * for the expensive algorithms, the Redis entry of another gateway (L2),
  * else a local verification; the revocation list in Redis when a token
- * enters L1.  Redis answers resume the request's phases.
+ * enters L1, or when a location with eda_jwt_revocation finds an entry
+ * that a location without it made.  Redis answers resume the request's
+ * phases.
  */
 
 
@@ -31,6 +33,9 @@
 #define NGX_HTTP_EDA_JWT_UNCHECKED   5
 
 
+static ngx_int_t ngx_http_eda_jwt_l1_revocation(ngx_http_request_t *r,
+    ngx_http_eda_jwt_ctx_t *ctx, ngx_http_eda_jwt_loc_conf_t *jlcf,
+    ngx_eda_jwt_cache_entry_t *e);
 static ngx_int_t ngx_http_eda_jwt_verify(ngx_http_request_t *r,
     ngx_http_eda_jwt_ctx_t *ctx, ngx_http_eda_jwt_loc_conf_t *jlcf);
 static ngx_int_t ngx_http_eda_jwt_ask_redis(ngx_http_request_t *r,
@@ -51,7 +56,8 @@ static ngx_str_t *ngx_http_eda_jwt_redis_key(ngx_http_request_t *r,
  * L1 first; on a miss the token is verified here and now, except for the
  * algorithms whose verification costs more than a Redis round trip, for
  * which Redis (L2) is asked first.  Revocation is asked of Redis when a
- * token enters L1, together with L2 when both are needed.
+ * token enters L1, together with L2 when both are needed, and on an L1
+ * hit whose entry was not checked.
  * NGX_OK: ctx->rc holds the outcome; NGX_AGAIN: waiting for Redis.
  */
 
@@ -78,7 +84,6 @@ ngx_http_eda_jwt_lookup(ngx_http_request_t *r, ngx_http_eda_jwt_ctx_t *ctx,
            == NGX_EDA_JWT_OK)
     {
         ctx->have_res = 1;
-        ctx->revoked = e.revoked;
         ngx_eda_metrics_count(emcf, NGX_EDA_M_JWT_CACHE_HIT, 1);
 
         ngx_log_debug0(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
@@ -86,7 +91,8 @@ ngx_http_eda_jwt_lookup(ngx_http_request_t *r, ngx_http_eda_jwt_ctx_t *ctx,
 
         ctx->rc = ngx_eda_jwt_check_claims(&jlcf->policy, &ctx->res,
                                            ngx_time(), &ctx->err);
-        return NGX_OK;
+
+        return ngx_http_eda_jwt_l1_revocation(r, ctx, jlcf, &e);
     }
 
     ngx_eda_metrics_count(emcf, NGX_EDA_M_JWT_CACHE_MISS, 1);
@@ -114,6 +120,49 @@ ngx_http_eda_jwt_lookup(ngx_http_request_t *r, ngx_http_eda_jwt_ctx_t *ctx,
     }
 
     return ngx_http_eda_jwt_verify(r, ctx, jlcf);
+}
+
+
+/*
+ * The zone serves every location, eda_jwt_revocation is per location: an
+ * entry made where it is off was never asked about, so where it is on,
+ * Redis is asked now and the answer stored.  A check counts for the L1
+ * lifetime configured now, even for an entry from before a reload.
+ */
+
+static ngx_int_t
+ngx_http_eda_jwt_l1_revocation(ngx_http_request_t *r,
+    ngx_http_eda_jwt_ctx_t *ctx, ngx_http_eda_jwt_loc_conf_t *jlcf,
+    ngx_eda_jwt_cache_entry_t *e)
+{
+    ngx_int_t                      rc;
+    ngx_http_eda_jwt_main_conf_t  *jmcf;
+
+    jmcf = ngx_http_get_module_main_conf(r, ngx_http_eda_jwt_module);
+
+    if (e->revoked) {
+        ctx->revoked = 1;
+        return NGX_OK;
+    }
+
+    if (e->checked != 0 && e->checked + jmcf->ttl > ngx_time()) {
+        ctx->revoked = 0;
+        return NGX_OK;
+    }
+
+    if (!jlcf->revocation || ctx->res.jti == NULL
+        || ctx->rc != NGX_EDA_JWT_OK)
+    {
+        return NGX_OK;
+    }
+
+    ngx_log_debug0(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "eda jwt: L1 entry not checked for revocation");
+
+    rc = ngx_http_eda_jwt_ask_redis(r, ctx, jlcf, 0, ctx->res.jti,
+                                    ctx->res.jti_len);
+
+    return (rc == NGX_DECLINED) ? NGX_OK : rc;
 }
 
 
@@ -323,8 +372,9 @@ ngx_http_eda_jwt_answered(ngx_http_eda_jwt_ctx_t *ctx)
 
 
 /*
- * Into L1, for at most the configured time and never past exp; an entry
- * whose revocation could not be asked lives only briefly.
+ * Into L1, for at most the configured time and never past exp, with the
+ * time of the revocation check if this location made one; an entry whose
+ * revocation could not be asked lives only briefly.
  */
 
 static void
@@ -366,6 +416,7 @@ ngx_http_eda_jwt_remember(ngx_http_request_t *r, ngx_http_eda_jwt_ctx_t *ctx,
     e.claims.data = (u_char *) json;
     e.claims.len = len;
     e.expires = now + ttl;
+    e.checked = (jlcf->revocation && ctx->res.jti != NULL) ? now : 0;
     e.revoked = (ctx->revoked == 1);
 
     (void) ngx_eda_jwt_cache_put(jmcf->zone, ctx->digest, &e);
