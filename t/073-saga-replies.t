@@ -34,6 +34,11 @@ my $S = saga_setup(name => 'sagareplies', timeout => '4s', tweak => sub {
     $charge->{timeout} = '2s';
     $charge->{compensation}{timeout} = '4s';
     $charge->{compensation}{retry} = { max_attempts => 1 };
+
+    # the same with a long timeout: a saga that keeps a timer
+    my $slow = $json->decode($json->encode($example->{sagas}{checkout}));
+    $_->{timeout} = '90s' for @{ $slow->{steps} };
+    $example->{sagas}{slow} = $slow;
 });
 
 my $P = $S->{prefix};
@@ -54,9 +59,9 @@ is(saga_warm_up($nginx->{port}, 'checkout'), 'completed',
    'a first saga goes through (the consumer groups have formed)');
 
 sub start {
-    my ($input) = @_;
+    my ($input, $saga) = @_;
 
-    my (undef, $b) = saga_start($nginx->{port}, 'checkout', $input);
+    my (undef, $b) = saga_start($nginx->{port}, $saga || 'checkout', $input);
     return $b->{id} // 'none';
 }
 
@@ -126,6 +131,7 @@ send_reply($topic{'inventory.replies'}, $no_key,
 send_reply($topic{'inventory.replies'}, $other_key,
            reply_event($other_key, idempotencykey => "$wrong_topic.1.f.1"));
 
+
 my $st = saga_wait($nginx->{port}, 'checkout',
                    [$wrong_topic, $no_key, $other_key], 40);
 
@@ -151,14 +157,18 @@ ok(@ignored >= 1, 'the ignored replies are logged');
 ok(@ignored <= 2, 'at most once every 10 s') or diag(@ignored);
 
 # --------------------------------------------------------------------------
-# a reply naming saga "timers" (in the store, the key of the timers) must
-# not stop the partition's offset: the coordinator group's committed offset
-# reaches the end of the reply topic once a later saga is through
+# a reply naming saga "timers" (or "outbox") must not hold back its
+# partition's offset: the coordinator group's committed offset reaches the
+# end of the reply topic once a later saga is through.  While a saga waits
+# the store's key of the timers exists, a sorted set that such a reply
+# would have read as an instance (again and again, for as long as it
+# exists).
 
-send_reply($topic{'inventory.replies'}, 'timers',
-           reply_event('timers'));
-send_reply($topic{'inventory.replies'}, 'outbox',
-           reply_event('outbox'));
+my $holder = start({ silent => $silent, case => 'holds a timer' }, 'slow');
+ok(command_seen($holder, 'reserve-inventory'), 'a saga waits (a timer)');
+
+send_reply($topic{'inventory.replies'}, 'timers', reply_event('timers'));
+send_reply($topic{'inventory.replies'}, 'outbox', reply_event('outbox'));
 
 my $valid = start({ case => 'after a hostile id' });
 $st = saga_wait($nginx->{port}, 'checkout', [$valid], 40);
