@@ -19,7 +19,7 @@
 #include "ngx_eda_saga.h"
 
 
-#define NGX_EDA_SAGA_MAX_ID        NGX_EDA_CE_UUID_LEN
+#define NGX_EDA_SAGA_MAX_ID        NGX_EDA_SAGA_ID_LEN
 
 
 typedef struct {
@@ -55,7 +55,6 @@ static int ngx_eda_saga_on_reply(ngx_eda_saga_ctx_t *ctx,
     const ngx_eda_saga_cur_t *cur, const ngx_eda_saga_input_t *in);
 static int ngx_eda_saga_bound(ngx_eda_saga_ctx_t *ctx,
     const ngx_eda_saga_input_t *in, size_t *step, int *comp, long *attempt);
-static const char *ngx_eda_saga_number(const char *p, long *n);
 static int ngx_eda_saga_dump(ngx_eda_saga_ctx_t *ctx);
 static void ngx_eda_saga_fail(char *err, size_t errlen, const char *msg);
 static const char *ngx_eda_saga_status(const char *status, int *terminal);
@@ -81,34 +80,6 @@ static void ngx_eda_saga_history(ngx_eda_saga_ctx_t *ctx,
 static void ngx_eda_saga_time(int64_t ms, char *out);
 static int64_t ngx_eda_saga_int(json_t *st, const char *name);
 static const char *ngx_eda_saga_str(json_t *st, const char *name);
-
-
-int
-ngx_eda_saga_valid_id(const char *id, size_t len)
-{
-    size_t  i;
-
-    if (len != NGX_EDA_CE_UUID_LEN || id[14] != '4'
-        || strchr("89ab", id[19]) == NULL)
-    {
-        return 0;
-    }
-
-    for (i = 0; i < len; i++) {
-        if (i == 8 || i == 13 || i == 18 || i == 23) {
-            if (id[i] != '-') {
-                return 0;
-            }
-
-        } else if (!((id[i] >= '0' && id[i] <= '9')
-                     || (id[i] >= 'a' && id[i] <= 'f')))
-        {
-            return 0;
-        }
-    }
-
-    return 1;
-}
 
 
 static void
@@ -523,9 +494,7 @@ static int
 ngx_eda_saga_bound(ngx_eda_saga_ctx_t *ctx, const ngx_eda_saga_input_t *in,
     size_t *step, int *comp, long *attempt)
 {
-    long                       n;
-    size_t                     i, len;
-    const char                *p;
+    size_t                     i, n;
     const ngx_eda_saga_cmd_t  *cmd;
 
     if (in->step == NULL || in->key == NULL || in->topic == NULL) {
@@ -538,28 +507,17 @@ ngx_eda_saga_bound(ngx_eda_saga_ctx_t *ctx, const ngx_eda_saga_input_t *in,
         }
     }
 
-    len = strlen(ctx->id);
-
-    if (i == ctx->def->nsteps || strncmp(in->key, ctx->id, len) != 0
-        || in->key[len] != '.')
+    if (i == ctx->def->nsteps
+        || ngx_eda_saga_cmd_id_parse(in->key, ctx->id, &n, comp, attempt)
+           != 0
+        || n != i + 1)
     {
         return -1;
     }
 
-    p = ngx_eda_saga_number(in->key + len + 1, &n);
-    if (p == NULL || n != (long) i + 1 || p[0] != '.'
-        || (p[1] != 'f' && p[1] != 'c') || p[2] != '.')
-    {
-        return -1;
-    }
-
-    *comp = (p[1] == 'c');
-
-    p = ngx_eda_saga_number(p + 3, attempt);
     cmd = ngx_eda_saga_cmd(ctx->def, i, *comp);
 
-    if (p == NULL || *p != '\0' || cmd->topic == NULL
-        || strcmp(in->topic, cmd->reply_topic) != 0
+    if (cmd->topic == NULL || strcmp(in->topic, cmd->reply_topic) != 0
         || (in->attempt != 0 && in->attempt != *attempt))
     {
         return -1;
@@ -568,27 +526,6 @@ ngx_eda_saga_bound(ngx_eda_saga_ctx_t *ctx, const ngx_eda_saga_input_t *in,
     *step = i;
 
     return 0;
-}
-
-
-/* a decimal number from 1 to 99999 at P: the byte after it, or NULL */
-
-static const char *
-ngx_eda_saga_number(const char *p, long *n)
-{
-    size_t  i;
-
-    *n = 0;
-
-    for (i = 0; p[i] >= '0' && p[i] <= '9'; i++) {
-        if (i == 5 || (i == 0 && p[i] == '0')) {
-            return NULL;
-        }
-
-        *n = *n * 10 + (p[i] - '0');
-    }
-
-    return (i == 0) ? NULL : p + i;
 }
 
 
@@ -688,8 +625,8 @@ ngx_eda_saga_dispatch(ngx_eda_saga_ctx_t *ctx, size_t step, int compensation,
         json_object_del(ctx->st, "unanswered");
     }
 
-    snprintf(cid, sizeof(cid), "%s.%zu.%c.%u", ctx->id, step + 1,
-             compensation ? 'c' : 'f', attempt);
+    ngx_eda_saga_cmd_id(cid, sizeof(cid), ctx->id, step, compensation,
+                        attempt);
     snprintf(n, sizeof(n), "%u", attempt);
 
     ev = ngx_eda_saga_event(ctx, cid, cmd->type);

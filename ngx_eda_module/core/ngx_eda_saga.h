@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "ngx_eda_saga_def.h"
+#include "ngx_eda_saga_id.h"
 
 
 /*
@@ -101,11 +102,6 @@ int ngx_eda_saga_apply(const ngx_eda_saga_defs_t *defs, const char *state,
     ngx_eda_saga_result_t *res, char *err, size_t errlen);
 void ngx_eda_saga_result_free(ngx_eda_saga_result_t *res);
 
-/*
- * 1 if ID is an id the gateway issues: a version 4 UUID in lower-case hex
- * (xxxxxxxx-xxxx-4xxx-Yxxx-xxxxxxxxxxxx, Y one of 8, 9, a, b).
- */
-int ngx_eda_saga_valid_id(const char *id, size_t len);
 
 /*
  * The dead letter of a record of an instance that Kafka refuses for good

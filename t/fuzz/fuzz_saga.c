@@ -124,6 +124,23 @@ fuzz_saga_bind(ngx_eda_saga_input_t *in, uint8_t a, uint8_t b, char *key,
 }
 
 
+/* any bytes as a record to dead-letter, and as an instance's id */
+
+static void
+fuzz_saga_record(ngx_eda_saga_defs_t *defs, const char *buf, size_t size)
+{
+    ngx_eda_saga_result_t  res;
+
+    (void) ngx_eda_saga_valid_id(buf, size);
+
+    if (ngx_eda_saga_undeliverable(defs, "t", buf, size, "fuzz", 1, &res)
+        == 0)
+    {
+        ngx_eda_saga_result_free(&res);
+    }
+}
+
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *buf, size_t size)
 {
@@ -172,13 +189,7 @@ LLVMFuzzerTestOneInput(const uint8_t *buf, size_t size)
         break;
 
     case 3:
-        (void) ngx_eda_saga_valid_id((const char *) buf + 1, size - 1);
-        if (ngx_eda_saga_undeliverable(defs, "t", (const char *) buf + 1,
-                                       size - 1, "fuzz", 1, &res)
-            == 0)
-        {
-            ngx_eda_saga_result_free(&res);
-        }
+        fuzz_saga_record(defs, (const char *) buf + 1, size - 1);
         break;
 
     default:
