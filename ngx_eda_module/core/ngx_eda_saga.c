@@ -19,7 +19,7 @@
 #include "ngx_eda_saga.h"
 
 
-#define NGX_EDA_SAGA_MAX_ID        128
+#define NGX_EDA_SAGA_MAX_ID        NGX_EDA_SAGA_ID_LEN
 
 
 typedef struct {
@@ -53,6 +53,8 @@ static int ngx_eda_saga_on_timer(ngx_eda_saga_ctx_t *ctx,
     const ngx_eda_saga_cur_t *cur);
 static int ngx_eda_saga_on_reply(ngx_eda_saga_ctx_t *ctx,
     const ngx_eda_saga_cur_t *cur, const ngx_eda_saga_input_t *in);
+static int ngx_eda_saga_bound(ngx_eda_saga_ctx_t *ctx,
+    const ngx_eda_saga_input_t *in, size_t *step, int *comp, long *attempt);
 static int ngx_eda_saga_dump(ngx_eda_saga_ctx_t *ctx);
 static void ngx_eda_saga_fail(char *err, size_t errlen, const char *msg);
 static const char *ngx_eda_saga_status(const char *status, int *terminal);
@@ -78,28 +80,6 @@ static void ngx_eda_saga_history(ngx_eda_saga_ctx_t *ctx,
 static void ngx_eda_saga_time(int64_t ms, char *out);
 static int64_t ngx_eda_saga_int(json_t *st, const char *name);
 static const char *ngx_eda_saga_str(json_t *st, const char *name);
-
-
-int
-ngx_eda_saga_valid_id(const char *id, size_t len)
-{
-    size_t  i;
-
-    if (len == 0 || len > NGX_EDA_SAGA_MAX_ID) {
-        return 0;
-    }
-
-    for (i = 0; i < len; i++) {
-        if (!((id[i] >= 'a' && id[i] <= 'z') || (id[i] >= 'A' && id[i] <= 'Z')
-              || (id[i] >= '0' && id[i] <= '9') || id[i] == '.'
-              || id[i] == '_' || id[i] == '-' || id[i] == ':'))
-        {
-            return 0;
-        }
-    }
-
-    return 1;
-}
 
 
 static void
@@ -179,6 +159,82 @@ ngx_eda_saga_new(const ngx_eda_saga_def_t *def, const char *id,
     }
 
     return out;
+}
+
+
+/*
+ * A record Kafka refuses for good names its instance (subject) and saga
+ * (source, "/eda/saga/<name>"); its dead letter says what could not be
+ * sent, not the record itself, which may be what was too large.
+ */
+
+int
+ngx_eda_saga_undeliverable(const ngx_eda_saga_defs_t *defs,
+    const char *topic, const char *value, size_t len, const char *reason,
+    int64_t now, ngx_eda_saga_result_t *res)
+{
+    int                  rc;
+    char                 did[160];
+    json_t              *rec, *ev, *data;
+    const char          *source, *rid, *type;
+    json_error_t         jerr;
+    ngx_eda_saga_ctx_t   ctx;
+
+    memset(res, 0, sizeof(ngx_eda_saga_result_t));
+
+    rec = json_loadb(value, len, 0, &jerr);
+    source = ngx_eda_saga_str(rec, "source");
+    rid = ngx_eda_saga_str(rec, "id");
+    type = ngx_eda_saga_str(rec, "type");
+
+    ctx.id = ngx_eda_saga_str(rec, "subject");
+    ctx.def = NULL;
+
+    if (source != NULL && strncmp(source, "/eda/saga/", 10) == 0) {
+        ctx.def = ngx_eda_saga_find(defs, source + 10, strlen(source + 10));
+    }
+
+    if (ctx.def == NULL || rid == NULL || type == NULL || ctx.id == NULL
+        || !ngx_eda_saga_valid_id(ctx.id, strlen(ctx.id)))
+    {
+        json_decref(rec);
+        return -1;
+    }
+
+    ctx.st = NULL;
+    ctx.now = now;
+    ctx.rnd = 0;
+    ctx.res = res;
+
+    snprintf(did, sizeof(did), "%.120s.undeliverable", rid);
+
+    rc = -1;
+    ev = ngx_eda_saga_event(&ctx, did, "eda.saga.undeliverable");
+
+    data = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I}",
+                     "saga", ctx.def->name, "id", ctx.id, "reason", reason,
+                     "topic", topic, "record_id", rid, "record_type", type,
+                     "size", (json_int_t) len);
+
+    if (ev != NULL && data != NULL) {
+        rc = json_object_set_new(ev, "data", data);     /* takes DATA */
+        data = NULL;
+
+        if (rc == 0) {
+            rc = ngx_eda_saga_record(&ctx, ctx.def->dead_letter_topic, ev);
+            ev = NULL;
+        }
+    }
+
+    json_decref(data);
+    json_decref(ev);
+    json_decref(rec);
+
+    if (rc != 0) {
+        ngx_eda_saga_result_free(res);
+    }
+
+    return rc;
 }
 
 
@@ -368,23 +424,43 @@ ngx_eda_saga_on_timer(ngx_eda_saga_ctx_t *ctx, const ngx_eda_saga_cur_t *cur)
 }
 
 
-/* a reply to the step waited for: a success, or a failure of this attempt */
+/*
+ * A reply to the command waited for: a success of any of its attempts, or
+ * a failure of its latest one.  A reply that is not bound to a command of
+ * the step it names is not the participant's: rejected.
+ */
 
 static int
 ngx_eda_saga_on_reply(ngx_eda_saga_ctx_t *ctx, const ngx_eda_saga_cur_t *cur,
     const ngx_eda_saga_input_t *in)
 {
+    int                        comp;
+    long                       attempt;
     char                       reason[256];
+    size_t                     step;
     const ngx_eda_saga_cmd_t  *cmd;
 
-    cmd = ngx_eda_saga_cmd(ctx->def, (size_t) cur->step, cur->comp);
-
-    if (in->type == NULL || in->step == NULL
-        || strcmp(in->step, ctx->def->steps[cur->step].name) != 0
-        || strcmp(cur->status, "pending") == 0 || cmd->topic == NULL)
-    {
+    if (in->type == NULL || strcmp(cur->status, "pending") == 0) {
         return 0;
     }
+
+    if (ngx_eda_saga_bound(ctx, in, &step, &comp, &attempt) != 0) {
+        ctx->res->rejected = 1;
+        return 0;
+    }
+
+    if (step != (size_t) cur->step || comp != cur->comp) {
+        /* a redelivery of a reply already dealt with */
+        return 0;
+    }
+
+    if (attempt > cur->attempt) {
+        /* an attempt not sent yet cannot have been answered */
+        ctx->res->rejected = 1;
+        return 0;
+    }
+
+    cmd = ngx_eda_saga_cmd(ctx->def, step, comp);
 
     if (ngx_eda_saga_listed(in->type, cmd->success, cmd->nsuccess)) {
         /* a success of any attempt of the step is the step's */
@@ -393,14 +469,61 @@ ngx_eda_saga_on_reply(ngx_eda_saga_ctx_t *ctx, const ngx_eda_saga_cur_t *cur,
     }
 
     if (ngx_eda_saga_listed(in->type, cmd->failure, cmd->nfailure)
-        && strcmp(cur->waiting, "reply") == 0
-        && (in->attempt == 0 || in->attempt == cur->attempt))
+        && strcmp(cur->waiting, "reply") == 0 && attempt == cur->attempt)
     {
         /* a failure of an attempt already retried is stale */
         snprintf(reason, sizeof(reason), "reply %.200s", in->type);
         ctx->res->changed = 1;
         return ngx_eda_saga_failure(ctx, reason);
     }
+
+    return 0;
+}
+
+
+/*
+ * 0 if IN names a step of the instance (sagastep), came on the reply
+ * topic of one of that step's commands and carries, as its
+ * idempotencykey, the id that command was sent with: "<saga id>.<step
+ * number>.<f or c>.<attempt>" (see ngx_eda_saga_dispatch); its step,
+ * phase and attempt set.  A participant of another step, which may see
+ * the saga id, can write only to its own reply topics.
+ */
+
+static int
+ngx_eda_saga_bound(ngx_eda_saga_ctx_t *ctx, const ngx_eda_saga_input_t *in,
+    size_t *step, int *comp, long *attempt)
+{
+    size_t                     i, n;
+    const ngx_eda_saga_cmd_t  *cmd;
+
+    if (in->step == NULL || in->key == NULL || in->topic == NULL) {
+        return -1;
+    }
+
+    for (i = 0; i < ctx->def->nsteps; i++) {
+        if (strcmp(in->step, ctx->def->steps[i].name) == 0) {
+            break;
+        }
+    }
+
+    if (i == ctx->def->nsteps
+        || ngx_eda_saga_cmd_id_parse(in->key, ctx->id, &n, comp, attempt)
+           != 0
+        || n != i + 1)
+    {
+        return -1;
+    }
+
+    cmd = ngx_eda_saga_cmd(ctx->def, i, *comp);
+
+    if (cmd->topic == NULL || strcmp(in->topic, cmd->reply_topic) != 0
+        || (in->attempt != 0 && in->attempt != *attempt))
+    {
+        return -1;
+    }
+
+    *step = i;
 
     return 0;
 }
@@ -498,8 +621,12 @@ ngx_eda_saga_dispatch(ngx_eda_saga_ctx_t *ctx, size_t step, int compensation,
     json_object_set_new(ctx->st, "due",
                         json_integer((json_int_t) (ctx->now + cmd->timeout)));
 
-    snprintf(cid, sizeof(cid), "%s.%zu.%c.%u", ctx->id, step + 1,
-             compensation ? 'c' : 'f', attempt);
+    if (attempt == 1) {
+        json_object_del(ctx->st, "unanswered");
+    }
+
+    ngx_eda_saga_cmd_id(cid, sizeof(cid), ctx->id, step, compensation,
+                        attempt);
     snprintf(n, sizeof(n), "%u", attempt);
 
     ev = ngx_eda_saga_event(ctx, cid, cmd->type);
@@ -583,9 +710,11 @@ ngx_eda_saga_success(ngx_eda_saga_ctx_t *ctx, const ngx_eda_saga_input_t *in)
 /*
  * An attempt failed (a failure reply, or no reply in time): the next
  * attempt after the backoff, or, once the attempts are spent, the
- * compensations of the completed steps, latest first.  A compensation
- * that exhausts its attempts goes to the dead-letter topic and the
- * earlier ones still run.
+ * compensations of the completed steps, latest first.  A step with an
+ * attempt left unanswered may have been done all the same (its success
+ * arrives too late to count), so its own compensation runs first.  A
+ * compensation that exhausts its attempts goes to the dead-letter topic
+ * and the earlier ones still run.
  */
 
 static int
@@ -602,6 +731,10 @@ ngx_eda_saga_failure(ngx_eda_saga_ctx_t *ctx, const char *reason)
     comp = (strcmp(ngx_eda_saga_str(ctx->st, "phase"), "compensation") == 0);
     cmd = ngx_eda_saga_cmd(ctx->def, (size_t) step, comp);
 
+    if (!comp && strcmp(reason, "timeout") == 0) {
+        json_object_set_new(ctx->st, "unanswered", json_true());
+    }
+
     if (attempt < (int64_t) cmd->max_attempts) {
         json_object_set_new(ctx->st, "status", json_string("retrying"));
         json_object_set_new(ctx->st, "waiting", json_string("retry"));
@@ -617,7 +750,9 @@ ngx_eda_saga_failure(ngx_eda_saga_ctx_t *ctx, const char *reason)
         json_object_set_new(ctx->st, "failed_step",
                             json_string(ctx->def->steps[step].name));
         ngx_eda_saga_history(ctx, "step-failed", reason);
-        return ngx_eda_saga_compensate_from(ctx, step - 1);
+        return ngx_eda_saga_compensate_from(ctx,
+                   json_is_true(json_object_get(ctx->st, "unanswered"))
+                   ? step : step - 1);
     }
 
     /* a compensation that cannot be done: a human must look at it */

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "ngx_eda_saga_def.h"
+#include "ngx_eda_saga_id.h"
 
 
 /*
@@ -41,10 +42,14 @@ typedef enum {
 typedef struct {
     ngx_eda_saga_input_e  kind;
     /* a reply: its CloudEvent type, the sagastep and sagaattempt it names
-     * (attempt 0: not named), its data as JSON text (NULL: none) */
+     * (attempt 0: not named), the topic it came on, its idempotencykey
+     * (the id of the command it answers), its data as JSON text (NULL:
+     * none) */
     const char         *type;
     const char         *step;
     long                attempt;
+    const char         *topic;
+    const char         *key;
     const char         *data;
     size_t              data_len;
 } ngx_eda_saga_input_t;
@@ -68,14 +73,16 @@ typedef struct {
     int64_t             due;            /* look again then (ms); 0: never */
     int                 terminal;
     const char         *status;         /* static: the status now */
+    int                 rejected;       /* a reply not bound to a command
+                                           of the step it names */
 } ngx_eda_saga_result_t;
 
 
 /*
- * The state of a new instance, "pending" until its START: ID (at most 128
- * bytes of [A-Za-z0-9._:-]), INPUT (JSON text; NULL: none).  Returns a
- * malloc()ed NUL-terminated document, or NULL when INPUT is not JSON or
- * memory runs out.
+ * The state of a new instance, "pending" until its START: ID (a version 4
+ * UUID as the gateway issues it, see ngx_eda_saga_valid_id), INPUT (JSON
+ * text; NULL: none).  Returns a malloc()ed NUL-terminated document, or
+ * NULL when the id is not one, INPUT is not JSON or memory runs out.
  */
 char *ngx_eda_saga_new(const ngx_eda_saga_def_t *def, const char *id,
     const char *input, size_t input_len, int64_t now, size_t *len);
@@ -86,15 +93,26 @@ char *ngx_eda_saga_new(const ngx_eda_saga_def_t *def, const char *id,
  * draws the retry jitter.  Returns 0 with RES filled (free it with
  * ngx_eda_saga_result_free), or -1 with ERR set when the state is not one
  * of DEFS' instances.  RES->due is always where the instance's timer must
- * be, changed or not.
+ * be, changed or not.  A reply counts only on the reply topic of the
+ * command it answers and with that command's id as its idempotencykey;
+ * any other is ignored with RES->rejected set.
  */
 int ngx_eda_saga_apply(const ngx_eda_saga_defs_t *defs, const char *state,
     size_t len, const ngx_eda_saga_input_t *in, int64_t now, double rnd,
     ngx_eda_saga_result_t *res, char *err, size_t errlen);
 void ngx_eda_saga_result_free(ngx_eda_saga_result_t *res);
 
-/* 1 if the id is acceptable for an instance (see ngx_eda_saga_new) */
-int ngx_eda_saga_valid_id(const char *id, size_t len);
+
+/*
+ * The dead letter of a record of an instance that Kafka refuses for good
+ * (too large for the broker, an invalid topic): TOPIC and VALUE as a
+ * transition made them, REASON why, NOW the time (ms).  Returns 0 with
+ * RES->records[0] filled (free it with ngx_eda_saga_result_free), or -1
+ * when VALUE is not a record of one of DEFS' instances.
+ */
+int ngx_eda_saga_undeliverable(const ngx_eda_saga_defs_t *defs,
+    const char *topic, const char *value, size_t len, const char *reason,
+    int64_t now, ngx_eda_saga_result_t *res);
 
 /*
  * The backoff before attempt ATTEMPT + 1 of a command (ms), jitter drawn

@@ -15,6 +15,7 @@
 #include <ngx_event.h>
 
 #include <hiredis/hiredis.h>
+#include <librdkafka/rdkafka.h>
 
 #include "ngx_eda_saga.h"
 #include "ngx_eda_kafka_producer.h"
@@ -29,21 +30,34 @@
                                               lease brings it back */
 #define NGX_EDA_SAGA_RETRY        500      /* ms before retrying Redis */
 #define NGX_EDA_SAGA_CONFLICTS    16       /* re-reads on a version race */
+#define NGX_EDA_SAGA_ERRORS       3        /* Redis error replies to an
+                                              input, then it is dropped */
+#define NGX_EDA_SAGA_REJECTED_LOG 10       /* s between two messages about
+                                              replies ignored */
 
 
 static void ngx_eda_saga_read(void *reply, void *data);
 static ngx_int_t ngx_eda_saga_commit(ngx_eda_saga_job_t *job,
     ngx_eda_saga_result_t *res, redisReply *v, int64_t now);
 static void ngx_eda_saga_committed(void *reply, void *data);
+static ngx_int_t ngx_eda_saga_item(ngx_str_t *item, u_char *topic,
+    size_t size, ngx_eda_kafka_msg_t *msg);
+static void ngx_eda_saga_send(ngx_eda_saga_sent_t *sent,
+    ngx_eda_kafka_msg_t *msg);
 static void ngx_eda_saga_delivered(ngx_eda_kafka_dr_t *dr);
+static ngx_uint_t ngx_eda_saga_final(ngx_int_t err);
+static void ngx_eda_saga_dead(ngx_eda_saga_sent_t *sent,
+    ngx_eda_kafka_msg_t *msg, const char *reason);
+static void ngx_eda_saga_settle(ngx_eda_saga_job_t *job, ngx_uint_t failed);
 static void ngx_eda_saga_clear(ngx_eda_saga_job_t *job);
 static void ngx_eda_saga_cleared(void *reply, void *data);
+static void ngx_eda_saga_refused(ngx_eda_saga_job_t *job, redisReply *rep);
+static void ngx_eda_saga_rejected(ngx_eda_saga_job_t *job);
 static void ngx_eda_saga_later(ngx_eda_saga_job_t *job);
 static void ngx_eda_saga_retry(ngx_event_t *ev);
 static void ngx_eda_saga_forget(ngx_eda_saga_job_t *job);
 static void ngx_eda_saga_count(ngx_eda_saga_coord_t *coord,
     const char *status);
-
 
 ngx_eda_saga_job_t *
 ngx_eda_saga_job(ngx_eda_saga_coord_t *coord, size_t extra)
@@ -99,6 +113,11 @@ ngx_eda_saga_read(void *reply, void *data)
 
     coord = job->coord;
 
+    if (rep != NULL && rep->type == REDIS_REPLY_ERROR) {
+        ngx_eda_saga_refused(job, rep);
+        return;
+    }
+
     if (rep == NULL || rep->type != REDIS_REPLY_ARRAY || rep->elements != 2) {
         ngx_eda_saga_later(job);
         return;
@@ -130,6 +149,10 @@ ngx_eda_saga_read(void *reply, void *data)
                       "eda: saga %V: %s", &job->id, err);
         ngx_eda_saga_done(job);
         return;
+    }
+
+    if (res.rejected) {
+        ngx_eda_saga_rejected(job);
     }
 
     if (!res.changed) {
@@ -222,13 +245,12 @@ ngx_eda_saga_committed(void *reply, void *data)
 
     redisReply  *rep = reply;
 
-    if (rep == NULL || rep->type != REDIS_REPLY_INTEGER) {
-        if (rep != NULL && rep->type == REDIS_REPLY_ERROR) {
-            ngx_log_error(NGX_LOG_ERR, ngx_cycle->log, 0,
-                          "eda: saga %V: Redis: %*s", &job->id,
-                          (size_t) rep->len, rep->str);
-        }
+    if (rep != NULL && rep->type == REDIS_REPLY_ERROR) {
+        ngx_eda_saga_refused(job, rep);
+        return;
+    }
 
+    if (rep == NULL || rep->type != REDIS_REPLY_INTEGER) {
         ngx_eda_saga_later(job);
         return;
     }
@@ -262,94 +284,227 @@ ngx_eda_saga_committed(void *reply, void *data)
 }
 
 
-/* the outbox to Kafka (structured CloudEvents, keyed by the saga id) */
+/*
+ * The outbox to Kafka (structured CloudEvents, keyed by the saga id).
+ * Each record holds the job until Kafka took it, refused it for a while
+ * (it stays in the outbox: the sweep sends it again) or refused it for
+ * good (its dead letter instead); one more hold while they are sent.
+ */
 
 void
 ngx_eda_saga_produce(ngx_eda_saga_job_t *job)
 {
-    u_char                  *p, *key, *value, *last;
-    u_char                   topic[256];
-    ngx_uint_t               i;
-    ngx_eda_kafka_dr_t      *dr;
-    ngx_eda_kafka_msg_t      msg;
-    ngx_eda_kafka_header_t   ct;
+    u_char               topic[256];
+    ngx_uint_t           i;
+    ngx_eda_kafka_msg_t  msg;
 
     if (job->nitems == 0) {
         ngx_eda_saga_done(job);
         return;
     }
 
-    ngx_str_set(&ct.name, "content-type");
-    ngx_str_set(&ct.value, "application/cloudevents+json");
-
-    job->waiting = job->nitems;
+    job->waiting = job->nitems + 1;
 
     for (i = 0; i < job->nitems; i++) {
-        p = job->items[i].data;
-        last = p + job->items[i].len;
+        job->sent[i].job = job;
+        job->sent[i].dead = 0;
 
-        key = ngx_strlchr(p, last, '\n');
-        value = key ? ngx_strlchr(key + 1, last, '\n') : NULL;
-
-        if (value == NULL || key - p >= (ssize_t) sizeof(topic)) {
-            /* not ours: drop it from the outbox */
-            job->waiting--;
-            continue;
-        }
-
-        ngx_memcpy(topic, p, key - p);
-        topic[key - p] = '\0';
-
-        ngx_memzero(&msg, sizeof(ngx_eda_kafka_msg_t));
-        msg.topic = (char *) topic;
-        msg.key.data = key + 1;
-        msg.key.len = value - (key + 1);
-        msg.value.data = value + 1;
-        msg.value.len = last - (value + 1);
-        msg.headers = &ct;
-        msg.nheaders = 1;
-
-        dr = ngx_eda_kafka_dr_create(ngx_cycle->log);
-        if (dr == NULL) {
-            job->failed++;
-            job->waiting--;
-            continue;
-        }
-
-        dr->handler = ngx_eda_saga_delivered;
-        dr->data = job;
-
-        if (ngx_eda_kafka_produce(job->coord->emcf, &msg, dr, ngx_cycle->log)
-            != NGX_EDA_KAFKA_OK)
+        if (ngx_eda_saga_item(&job->items[i], topic, sizeof(topic), &msg)
+            != NGX_OK)
         {
-            /* it stays in the outbox: the sweep sends it later */
-            ngx_eda_kafka_dr_detach(dr);
-            job->failed++;
-            job->waiting--;
+            /* not ours: drop it from the outbox */
+            ngx_eda_saga_settle(job, 0);
+            continue;
         }
+
+        ngx_eda_saga_send(&job->sent[i], &msg);
     }
 
-    if (job->waiting == 0) {
-        if (job->failed) {
-            ngx_eda_saga_done(job);
+    ngx_eda_saga_settle(job, 0);
+}
 
-        } else {
-            ngx_eda_saga_clear(job);
-        }
+
+/* an outbox record ("topic\nkey\nvalue") as a message; TOPIC holds its
+ * topic, NUL-terminated */
+
+static ngx_int_t
+ngx_eda_saga_item(ngx_str_t *item, u_char *topic, size_t size,
+    ngx_eda_kafka_msg_t *msg)
+{
+    u_char  *p, *key, *value, *last;
+
+    static ngx_eda_kafka_header_t  ct = {
+        ngx_string("content-type"),
+        ngx_string("application/cloudevents+json")
+    };
+
+    p = item->data;
+    last = p + item->len;
+
+    key = ngx_strlchr(p, last, '\n');
+    value = key ? ngx_strlchr(key + 1, last, '\n') : NULL;
+
+    if (value == NULL || key - p >= (ssize_t) size) {
+        return NGX_DECLINED;
     }
+
+    ngx_memcpy(topic, p, key - p);
+    topic[key - p] = '\0';
+
+    ngx_memzero(msg, sizeof(ngx_eda_kafka_msg_t));
+    msg->topic = (char *) topic;
+    msg->key.data = key + 1;
+    msg->key.len = value - (key + 1);
+    msg->value.data = value + 1;
+    msg->value.len = last - (value + 1);
+    msg->headers = &ct;
+    msg->nheaders = 1;
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_eda_saga_send(ngx_eda_saga_sent_t *sent, ngx_eda_kafka_msg_t *msg)
+{
+    ngx_eda_kafka_dr_t       *dr;
+    ngx_eda_kafka_refusal_e   rc;
+
+    dr = ngx_eda_kafka_dr_create(ngx_cycle->log);
+    if (dr == NULL) {
+        ngx_eda_saga_settle(sent->job, 1);
+        return;
+    }
+
+    dr->handler = ngx_eda_saga_delivered;
+    dr->data = sent;
+
+    rc = ngx_eda_kafka_produce(sent->job->coord->emcf, msg, dr,
+                               ngx_cycle->log);
+    if (rc == NGX_EDA_KAFKA_OK) {
+        return;
+    }
+
+    /* refused: no report will come, the report is still ours */
+    ngx_free(dr);
+
+    if (rc == NGX_EDA_KAFKA_TOO_LARGE) {
+        ngx_eda_saga_dead(sent, msg, "the record is larger than the "
+                          "producer's message.max.bytes");
+        return;
+    }
+
+    /* it stays in the outbox: the sweep sends it later */
+    ngx_eda_saga_settle(sent->job, 1);
 }
 
 
 static void
 ngx_eda_saga_delivered(ngx_eda_kafka_dr_t *dr)
 {
-    ngx_eda_saga_job_t  *job;
+    u_char                topic[256];
+    ngx_eda_saga_job_t   *job;
+    ngx_eda_saga_sent_t  *sent;
+    ngx_eda_kafka_msg_t   msg;
 
-    job = dr->data;
+    sent = dr->data;
+    job = sent->job;
 
-    if (dr->err != 0) {
-        job->failed++;
+    if (dr->err == 0) {
+        ngx_eda_saga_settle(job, 0);
+        return;
     }
+
+    if (ngx_eda_saga_final(dr->err)
+        && ngx_eda_saga_item(&job->items[sent - job->sent], topic,
+                             sizeof(topic), &msg)
+           == NGX_OK)
+    {
+        ngx_eda_saga_dead(sent, &msg, dr->errstr);
+        return;
+    }
+
+    /* some stay in the outbox; the sweep sends them again */
+    ngx_eda_saga_settle(job, 1);
+}
+
+
+/* a delivery error that sending again cannot mend */
+
+static ngx_uint_t
+ngx_eda_saga_final(ngx_int_t err)
+{
+    switch (err) {
+
+    case RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE:
+    case RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE:
+    case RD_KAFKA_RESP_ERR_TOPIC_EXCEPTION:
+    case RD_KAFKA_RESP_ERR_INVALID_RECORD:
+        return 1;
+
+    default:
+        return 0;
+    }
+}
+
+
+/*
+ * A record Kafka refuses for good (MSG): sent again it would be refused
+ * again, every sweep for as long as the outbox lives.  Its dead letter
+ * goes instead and the record leaves the outbox once that is delivered;
+ * a dead letter refused for good too is only logged.
+ */
+
+static void
+ngx_eda_saga_dead(ngx_eda_saga_sent_t *sent, ngx_eda_kafka_msg_t *msg,
+    const char *reason)
+{
+    ngx_eda_saga_job_t     *job;
+    ngx_eda_kafka_msg_t     dl;
+    ngx_eda_saga_result_t   res;
+
+    job = sent->job;
+
+    ngx_log_error(NGX_LOG_ERR, ngx_cycle->log, 0,
+                  "eda: saga %V: a record of %uz bytes for \"%s\" cannot "
+                  "be produced (%s), %s", &job->id, msg->value.len,
+                  msg->topic, reason,
+                  sent->dead ? "its dead letter dropped"
+                             : "dead-lettered");
+
+    if (sent->dead
+        || ngx_eda_saga_undeliverable(job->coord->conf->defs, msg->topic,
+                                      (char *) msg->value.data,
+                                      msg->value.len, reason,
+                                      ngx_eda_saga_now_ms(), &res)
+           != 0)
+    {
+        ngx_eda_saga_settle(job, 0);
+        return;
+    }
+
+    sent->dead = 1;
+
+    dl = *msg;
+    dl.topic = res.records[0].topic;
+    dl.key.data = (u_char *) res.records[0].key;
+    dl.key.len = ngx_strlen(res.records[0].key);
+    dl.value.data = (u_char *) res.records[0].value;
+    dl.value.len = res.records[0].value_len;
+
+    /* the producer copies the message */
+    ngx_eda_saga_send(sent, &dl);
+
+    ngx_eda_saga_result_free(&res);
+}
+
+
+/* a record settled; the last one clears the outbox unless some failed */
+
+static void
+ngx_eda_saga_settle(ngx_eda_saga_job_t *job, ngx_uint_t failed)
+{
+    job->failed += failed;
 
     if (--job->waiting > 0) {
         return;
@@ -383,6 +538,58 @@ static void
 ngx_eda_saga_cleared(void *reply, void *data)
 {
     ngx_eda_saga_done(data);
+}
+
+
+/*
+ * Redis answered with an error (a key of another type, a script error):
+ * the same answer is likely next time, so after a few tries the input is
+ * dropped and a reply's offset moves on; its saga times out instead.
+ */
+
+static void
+ngx_eda_saga_refused(ngx_eda_saga_job_t *job, redisReply *rep)
+{
+    ngx_uint_t  drop;
+
+    drop = (++job->errors >= NGX_EDA_SAGA_ERRORS);
+
+    ngx_log_error(NGX_LOG_ERR, ngx_cycle->log, 0,
+                  "eda: saga %V: Redis: %*s%s", &job->id, (size_t) rep->len,
+                  rep->str, drop ? ", input dropped" : "");
+
+    if (drop) {
+        ngx_eda_saga_done(job);
+        return;
+    }
+
+    ngx_eda_saga_later(job);
+}
+
+
+/* a reply not bound to a command of its step: counted, logged at times */
+
+static void
+ngx_eda_saga_rejected(ngx_eda_saga_job_t *job)
+{
+    ngx_eda_saga_coord_t  *coord;
+
+    coord = job->coord;
+    coord->rejected++;
+
+    if (ngx_time() < coord->rejected_logged + NGX_EDA_SAGA_REJECTED_LOG) {
+        return;
+    }
+
+    ngx_log_error(NGX_LOG_WARN, ngx_cycle->log, 0,
+                  "eda: saga %V: a reply on \"%s\" ignored: not on the "
+                  "reply topic of a command of its step or without that "
+                  "command's id as its idempotencykey (%ui such replies "
+                  "since the last message)", &job->id, job->in.topic,
+                  coord->rejected);
+
+    coord->rejected = 0;
+    coord->rejected_logged = ngx_time();
 }
 
 

@@ -32,6 +32,7 @@
 
 
 typedef struct ngx_eda_saga_coord_s  ngx_eda_saga_coord_t;
+typedef struct ngx_eda_saga_job_s    ngx_eda_saga_job_t;
 
 
 /* a partition of a reply topic: its offset moves when nothing is pending */
@@ -43,7 +44,14 @@ typedef struct {
 } ngx_eda_saga_part_t;
 
 
+/* a record of a job's outbox on its way to Kafka */
 typedef struct {
+    ngx_eda_saga_job_t         *job;
+    unsigned                    dead:1;        /* its dead letter instead */
+} ngx_eda_saga_sent_t;
+
+
+struct ngx_eda_saga_job_s {
     ngx_eda_saga_coord_t       *coord;
     ngx_str_t                   id;
     ngx_eda_saga_input_t        in;
@@ -53,12 +61,14 @@ typedef struct {
     ngx_str_t                   version;
     ngx_str_t                   items[NGX_EDA_SAGA_OUTBOX_MAX];
     ngx_uint_t                  nitems;
+    ngx_eda_saga_sent_t         sent[NGX_EDA_SAGA_OUTBOX_MAX];
     ngx_uint_t                  waiting;       /* delivery reports */
     ngx_uint_t                  failed;
+    ngx_uint_t                  errors;        /* Redis error replies */
     const char                 *status;        /* static, once written */
     ngx_event_t                 retry;
     unsigned                    sweep:1;       /* an outbox to resend */
-} ngx_eda_saga_job_t;
+};
 
 
 struct ngx_eda_saga_coord_s {
@@ -68,6 +78,8 @@ struct ngx_eda_saga_coord_s {
     ngx_array_t                    *parts;      /* ngx_eda_saga_part_t * */
     ngx_uint_t                      jobs;
     ngx_uint_t                      claimed;    /* asked in the last poll */
+    ngx_uint_t                      rejected;   /* replies, since logged */
+    time_t                          rejected_logged;
     ngx_event_t                     tick;
     ngx_event_t                     sweep;
     unsigned                        polling:1;

@@ -22,7 +22,9 @@
 
 
 static ngx_eda_saga_job_t *ngx_eda_saga_reply_job(
-    ngx_eda_saga_coord_t *coord, ngx_eda_ce_event_t *ev);
+    ngx_eda_saga_coord_t *coord, ngx_eda_ce_event_t *ev, const char *topic);
+static u_char *ngx_eda_saga_copy(u_char *p, const char **dst,
+    const char *src, size_t len);
 static ngx_eda_saga_part_t *ngx_eda_saga_part(ngx_eda_saga_coord_t *coord,
     const char *topic, int32_t partition);
 
@@ -32,13 +34,15 @@ ngx_eda_saga_record(const rd_kafka_message_t *msg, void *data)
 {
     ngx_eda_saga_coord_t *coord = data;
 
+    const char           *topic;
     ngx_eda_ce_event_t    ev;
     ngx_eda_saga_job_t   *job;
     ngx_eda_saga_part_t  *part;
     ngx_eda_ce_parsed_t   parsed;
 
-    part = ngx_eda_saga_part(coord, rd_kafka_topic_name(msg->rkt),
-                             msg->partition);
+    topic = rd_kafka_topic_name(msg->rkt);
+
+    part = ngx_eda_saga_part(coord, topic, msg->partition);
     if (part == NULL) {
         return;
     }
@@ -47,7 +51,7 @@ ngx_eda_saga_record(const rd_kafka_message_t *msg, void *data)
     job = NULL;
 
     if (ngx_eda_kafka_record_event(msg, &ev, &parsed) == NGX_OK) {
-        job = ngx_eda_saga_reply_job(coord, &ev);
+        job = ngx_eda_saga_reply_job(coord, &ev, topic);
     }
 
     if (parsed.owned != NULL) {
@@ -67,20 +71,27 @@ ngx_eda_saga_record(const rd_kafka_message_t *msg, void *data)
 }
 
 
-/* the job of a reply (the input and its strings copied), or NULL */
+/*
+ * The job of a reply (the input and its strings copied), or NULL.  Whether
+ * it is bound to a command (its topic, its idempotencykey) is the state
+ * machine's to say; a saga id the gateway cannot have issued is not even
+ * looked up.
+ */
 
 static ngx_eda_saga_job_t *
-ngx_eda_saga_reply_job(ngx_eda_saga_coord_t *coord, ngx_eda_ce_event_t *ev)
+ngx_eda_saga_reply_job(ngx_eda_saga_coord_t *coord, ngx_eda_ce_event_t *ev,
+    const char *topic)
 {
     u_char                    *p;
-    size_t                     extra;
+    size_t                     extra, tlen;
     ngx_eda_saga_job_t        *job;
-    const ngx_eda_ce_str_t    *sid, *step, *type, *attempt;
+    const ngx_eda_ce_str_t    *sid, *step, *type, *attempt, *key;
 
     sid = ngx_eda_ce_get(ev, "sagaid", 6);
     step = ngx_eda_ce_get(ev, "sagastep", 8);
     type = ngx_eda_ce_get(ev, "type", 4);
     attempt = ngx_eda_ce_get(ev, "sagaattempt", 11);
+    key = ngx_eda_ce_get(ev, "idempotencykey", 14);
 
     if (sid == NULL || step == NULL || type == NULL
         || !ngx_eda_saga_valid_id(sid->data, sid->len))
@@ -89,7 +100,10 @@ ngx_eda_saga_reply_job(ngx_eda_saga_coord_t *coord, ngx_eda_ce_event_t *ev)
         return NULL;
     }
 
-    extra = sid->len + 1 + step->len + 1 + type->len + 1 + ev->data.len + 1;
+    tlen = ngx_strlen(topic);
+
+    extra = sid->len + 1 + step->len + 1 + type->len + 1 + tlen + 1
+            + (key ? key->len : 0) + 1 + ev->data.len + 1;
 
     job = ngx_eda_saga_job(coord, extra);
     if (job == NULL) {
@@ -104,13 +118,13 @@ ngx_eda_saga_reply_job(ngx_eda_saga_coord_t *coord, ngx_eda_ce_event_t *ev)
     *p++ = '\0';
 
     job->in.kind = NGX_EDA_SAGA_REPLY;
-    job->in.step = (char *) p;
-    p = ngx_cpymem(p, step->data, step->len);
-    *p++ = '\0';
+    p = ngx_eda_saga_copy(p, &job->in.step, step->data, step->len);
+    p = ngx_eda_saga_copy(p, &job->in.type, type->data, type->len);
+    p = ngx_eda_saga_copy(p, &job->in.topic, topic, tlen);
 
-    job->in.type = (char *) p;
-    p = ngx_cpymem(p, type->data, type->len);
-    *p++ = '\0';
+    if (key != NULL) {
+        p = ngx_eda_saga_copy(p, &job->in.key, key->data, key->len);
+    }
 
     if (ev->data.data != NULL) {
         job->in.data = (char *) p;
@@ -128,6 +142,19 @@ ngx_eda_saga_reply_job(ngx_eda_saga_coord_t *coord, ngx_eda_ce_event_t *ev)
     }
 
     return job;
+}
+
+
+/* SRC copied at P, NUL-terminated, as *DST: the byte after it */
+
+static u_char *
+ngx_eda_saga_copy(u_char *p, const char **dst, const char *src, size_t len)
+{
+    *dst = (const char *) p;
+    p = ngx_cpymem(p, src, len);
+    *p++ = '\0';
+
+    return p;
 }
 
 

@@ -6,18 +6,21 @@
 
 /*
  * libFuzzer target for the saga core.  The first byte picks what the rest
- * is: a definitions file; a state document given to the state machine; or
- * a script of inputs (each byte a reply type, a step, an attempt or a time
- * step) played against an instance of a three-step saga.  Nothing may
- * crash or leak, and along a script: every state the machine returns is
- * one it accepts again, at most NGX_EDA_SAGA_MAX_RECORDS records come out
- * of one input, a terminal instance never changes, and a command's id is
- * its idempotency key.
+ * is: a definitions file; a state document given to the state machine; a
+ * record to dead-letter (and an id to check); or a script of inputs (each
+ * pair of bytes a reply type, a step, an attempt, its topic and
+ * idempotencykey, or a time step) played against an instance of a
+ * three-step saga.  Nothing may crash or leak, and along a script: every
+ * state the machine returns is one it accepts again, at most
+ * NGX_EDA_SAGA_MAX_RECORDS records come out of one input, a terminal
+ * instance never changes, a rejected reply changes nothing, a command's
+ * id is its idempotency key, and every record can be dead-lettered.
  * Run it with "./build.sh fuzz saga [seconds]".
  */
 
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,7 +37,7 @@ static const char  *fuzz_saga_defs =
     " \"compensation\":{\"topic\":\"a\",\"type\":\"a.undo\","
     "  \"success\":[\"a.undone\"],\"failure\":[\"a.stuck\"]}},"
     "{\"name\":\"b\",\"command\":{\"topic\":\"b\",\"type\":\"b.do\"},"
-    " \"reply_topic\":\"r\",\"success\":[\"b.ok\"],\"failure\":[\"b.no\"],"
+    " \"reply_topic\":\"rb\",\"success\":[\"b.ok\"],\"failure\":[\"b.no\"],"
     " \"retry\":{\"max_attempts\":3,\"jitter\":1}},"
     "{\"name\":\"c\",\"command\":{\"topic\":\"c\",\"type\":\"c.do\"},"
     " \"reply_topic\":\"r\",\"success\":[\"c.ok\"],\"failure\":[\"c.no\"],"
@@ -48,6 +51,8 @@ static const char  *fuzz_saga_types[] = {
 
 static const char  *fuzz_saga_steps[] = { "a", "b", "c", "zz" };
 
+#define FUZZ_SAGA_ID  "0f8fad5b-d9cb-469f-a165-70867728950e"
+
 /* parsed once, kept for the whole run */
 static ngx_eda_saga_defs_t  *parsed;
 
@@ -55,9 +60,10 @@ static ngx_eda_saga_defs_t  *parsed;
 static void
 fuzz_saga_check_records(ngx_eda_saga_result_t *res)
 {
-    size_t       i;
-    json_t      *ev;
-    const char  *id, *key;
+    size_t                  i;
+    json_t                 *ev;
+    const char             *id, *key;
+    ngx_eda_saga_result_t   dl;
 
     if (res->nrecords > NGX_EDA_SAGA_MAX_RECORDS) {
         abort();
@@ -78,6 +84,59 @@ fuzz_saga_check_records(ngx_eda_saga_result_t *res)
         }
 
         json_decref(ev);
+
+        if (ngx_eda_saga_undeliverable(parsed, res->records[i].topic,
+                                       res->records[i].value,
+                                       res->records[i].value_len, "fuzz",
+                                       1000, &dl)
+            != 0
+            || dl.nrecords != 1)
+        {
+            abort();
+        }
+
+        ngx_eda_saga_result_free(&dl);
+    }
+}
+
+
+/* a reply's topic and idempotencykey, bound to a command or not */
+
+static void
+fuzz_saga_bind(ngx_eda_saga_input_t *in, uint8_t a, uint8_t b, char *key,
+    size_t size)
+{
+    int  n;
+
+    n = (b & 0x20) ? (a >> 2) % 4 : (a >> 4) % 4;
+
+    snprintf(key, size, "%s.%d.%c.%d", FUZZ_SAGA_ID, n + 1,
+             (b & 0x40) ? 'c' : 'f', (b >> 2) % 4);
+
+    if (b & 0x80) {
+        in->topic = (b & 0x01) ? "x" : NULL;
+
+    } else {
+        in->topic = (strcmp(in->step, "b") == 0) ? "rb" : "r";
+    }
+
+    in->key = (b & 0x02) && (b & 0x80) ? NULL : key;
+}
+
+
+/* any bytes as a record to dead-letter, and as an instance's id */
+
+static void
+fuzz_saga_record(ngx_eda_saga_defs_t *defs, const char *buf, size_t size)
+{
+    ngx_eda_saga_result_t  res;
+
+    (void) ngx_eda_saga_valid_id(buf, size);
+
+    if (ngx_eda_saga_undeliverable(defs, "t", buf, size, "fuzz", 1, &res)
+        == 0)
+    {
+        ngx_eda_saga_result_free(&res);
     }
 }
 
@@ -85,7 +144,7 @@ fuzz_saga_check_records(ngx_eda_saga_result_t *res)
 int
 LLVMFuzzerTestOneInput(const uint8_t *buf, size_t size)
 {
-    char                    err[512], *st;
+    char                    err[512], key[96], *st;
     size_t                  i, len;
     int                     terminal;
     int64_t                 now;
@@ -110,7 +169,7 @@ LLVMFuzzerTestOneInput(const uint8_t *buf, size_t size)
 
     memset(&in, 0, sizeof(in));
 
-    switch (buf[0] % 3) {
+    switch (buf[0] % 4) {
 
     case 0:
         mine = ngx_eda_saga_defs_parse((const char *) buf + 1, size - 1,
@@ -129,9 +188,13 @@ LLVMFuzzerTestOneInput(const uint8_t *buf, size_t size)
         }
         break;
 
+    case 3:
+        fuzz_saga_record(defs, (const char *) buf + 1, size - 1);
+        break;
+
     default:
-        st = ngx_eda_saga_new(&defs->sagas[0], "fz", "{\"n\":1}", 7, 1000,
-                              &len);
+        st = ngx_eda_saga_new(&defs->sagas[0], FUZZ_SAGA_ID, "{\"n\":1}", 7,
+                              1000, &len);
         if (st == NULL) {
             abort();
         }
@@ -152,6 +215,7 @@ LLVMFuzzerTestOneInput(const uint8_t *buf, size_t size)
                 in.attempt = buf[i + 1] % 4;
                 in.data = (buf[i + 1] & 0x10) ? "{\"x\":[1]}" : NULL;
                 in.data_len = in.data ? 9 : 0;
+                fuzz_saga_bind(&in, buf[i], buf[i + 1], key, sizeof(key));
                 now += 1;
             }
 
@@ -164,6 +228,10 @@ LLVMFuzzerTestOneInput(const uint8_t *buf, size_t size)
             }
 
             fuzz_saga_check_records(&res);
+
+            if (res.rejected && res.changed) {
+                abort();
+            }
 
             if (terminal && (res.changed || !res.terminal)) {
                 abort();

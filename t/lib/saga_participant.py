@@ -110,6 +110,8 @@ def main():
             "type": fail_type if failed else ok_type,
             "subject": cmd["sagaid"], "sagaid": cmd["sagaid"],
             "sagastep": step, "sagaattempt": str(attempt),
+            # what binds the reply to the command it answers
+            "idempotencykey": cmd.get("idempotencykey", cmd["id"]),
             "datacontenttype": "application/json",
             "data": {"step": step, "attempt": attempt, "ok": not failed}}),
             headers=[("content-type", "application/cloudevents+json")])

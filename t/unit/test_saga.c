@@ -14,6 +14,13 @@
 
 #define T0  1700000000000LL
 
+/* ids as the gateway issues them (version 4 UUIDs) */
+#define ID1  "0f8fad5b-d9cb-469f-a165-70867728950e"
+#define ID2  "7c9e6679-7425-40de-944b-e07fc1f90ae7"
+#define ID3  "16fd2706-8baf-433b-82eb-8c7fada847da"
+#define ID4  "3f1e9a8c-2b7d-4c65-8e0f-5a4b3c2d1e0f"
+#define ID5  "9b2c4d6e-8f01-4a23-b456-789abcdef012"
+
 
 static const char *three_steps =
     "{\"sagas\":{\"order\":{\"steps\":["
@@ -84,8 +91,18 @@ step(ngx_eda_saga_defs_t *defs, char **state, ngx_eda_saga_input_t *in,
 }
 
 
+/*
+ * A reply as a participant sends it: on the step's reply topic ("a.rep"
+ * for step a), with the id of the command it answers (of the instance
+ * reply_id, the phase its type says) as its idempotencykey.
+ */
+
+static const char  *reply_id = ID1;
+
+
 static ngx_eda_saga_input_t *
-reply(const char *type, const char *s, long attempt, const char *data)
+reply_on(const char *type, const char *s, long attempt, const char *topic,
+    const char *key, const char *data)
 {
     static ngx_eda_saga_input_t  in;
 
@@ -93,6 +110,8 @@ reply(const char *type, const char *s, long attempt, const char *data)
     in.type = type;
     in.step = s;
     in.attempt = attempt;
+    in.topic = topic;
+    in.key = key;
     in.data = data;
     in.data_len = data ? strlen(data) : 0;
 
@@ -100,8 +119,23 @@ reply(const char *type, const char *s, long attempt, const char *data)
 }
 
 
-static ngx_eda_saga_input_t  timer = { NGX_EDA_SAGA_TIMER, NULL, NULL, 0,
-                                       NULL, 0 };
+static ngx_eda_saga_input_t *
+reply(const char *type, const char *s, long attempt, const char *data)
+{
+    int          comp;
+    static char  topic[64], key[128];
+
+    comp = (strstr(type, "undo") != NULL || strstr(type, "stuck") != NULL);
+
+    snprintf(topic, sizeof(topic), "%s.rep", s);
+    snprintf(key, sizeof(key), "%s.%d.%c.%ld", reply_id, s[0] - 'a' + 1,
+             comp ? 'c' : 'f', attempt ? attempt : 1);
+
+    return reply_on(type, s, attempt, topic, key, data);
+}
+
+
+static ngx_eda_saga_input_t  timer = { .kind = NGX_EDA_SAGA_TIMER };
 
 
 static void
@@ -272,8 +306,9 @@ test_happy_path(void)
         return;
     }
 
-    st = ngx_eda_saga_new(&defs->sagas[0], "s-1", "{\"order\":42}", 12, T0,
+    st = ngx_eda_saga_new(&defs->sagas[0], ID1, "{\"order\":42}", 12, T0,
                           &len);
+    reply_id = ID1;
     EDA_CHECK(st != NULL && strstr(st, "\"status\":\"pending\"") != NULL);
 
     /* due at once: the timer starts it */
@@ -284,16 +319,16 @@ test_happy_path(void)
     EDA_CHECK(res.due == T0 + 5 + 1000);
     EDA_CHECK(res.nrecords == 2);
     EDA_CHECK(strcmp(res.records[0].topic, "a.cmd") == 0);
-    EDA_CHECK(strcmp(res.records[0].key, "s-1") == 0);
+    EDA_CHECK(strcmp(res.records[0].key, ID1) == 0);
 
     r = record_json(&res, 0);
     EDA_CHECK(strcmp(jstr(r, "type", NULL), "a.do") == 0);
-    EDA_CHECK(strcmp(jstr(r, "id", NULL), "s-1.1.f.1") == 0);
-    EDA_CHECK(strcmp(jstr(r, "idempotencykey", NULL), "s-1.1.f.1") == 0);
-    EDA_CHECK(strcmp(jstr(r, "sagaid", NULL), "s-1") == 0);
+    EDA_CHECK(strcmp(jstr(r, "id", NULL), ID1 ".1.f.1") == 0);
+    EDA_CHECK(strcmp(jstr(r, "idempotencykey", NULL), ID1 ".1.f.1") == 0);
+    EDA_CHECK(strcmp(jstr(r, "sagaid", NULL), ID1) == 0);
     EDA_CHECK(strcmp(jstr(r, "sagastep", NULL), "a") == 0);
     EDA_CHECK(strcmp(jstr(r, "sagaattempt", NULL), "1") == 0);
-    EDA_CHECK(strcmp(jstr(r, "subject", NULL), "s-1") == 0);
+    EDA_CHECK(strcmp(jstr(r, "subject", NULL), ID1) == 0);
     EDA_CHECK(json_integer_value(json_object_get(
               json_object_get(json_object_get(r, "data"), "input"),
               "order")) == 42);
@@ -302,7 +337,7 @@ test_happy_path(void)
     r = record_json(&res, 1);
     EDA_CHECK(strcmp(res.records[1].topic, "eda.saga.events") == 0);
     EDA_CHECK(strcmp(jstr(r, "type", NULL), "eda.saga.started") == 0);
-    EDA_CHECK(strcmp(jstr(r, "id", NULL), "s-1.e1") == 0);
+    EDA_CHECK(strcmp(jstr(r, "id", NULL), ID1 ".e1") == 0);
     EDA_CHECK(strcmp(jstr(r, "data", "status"), "started") == 0);
     json_decref(r);
     ngx_eda_saga_result_free(&res);
@@ -326,7 +361,7 @@ test_happy_path(void)
     EDA_CHECK(res.due == T0 + 20 + 2000);
     EDA_CHECK(res.nrecords == 2);
     r = record_json(&res, 0);
-    EDA_CHECK(strcmp(jstr(r, "id", NULL), "s-1.2.f.1") == 0);
+    EDA_CHECK(strcmp(jstr(r, "id", NULL), ID1 ".2.f.1") == 0);
     EDA_CHECK(strcmp(jstr(json_object_get(r, "data"), "results", "a"), "")
               == 0);
     EDA_CHECK(strcmp(jstr(json_object_get(json_object_get(r, "data"),
@@ -373,7 +408,8 @@ test_retry_and_compensation(void)
     ngx_eda_saga_result_t   res;
 
     defs = load(three_steps, err);
-    st = ngx_eda_saga_new(&defs->sagas[0], "s-2", NULL, 0, T0, &len);
+    st = ngx_eda_saga_new(&defs->sagas[0], ID2, NULL, 0, T0, &len);
+    reply_id = ID2;
 
     step(defs, &st, &timer, T0, &res);
     ngx_eda_saga_result_free(&res);
@@ -400,7 +436,7 @@ test_retry_and_compensation(void)
     step(defs, &st, &timer, T0 + 110, &res);
     EDA_CHECK(res.changed && strcmp(res.status, "running") == 0);
     r = record_json(&res, 0);
-    EDA_CHECK(strcmp(jstr(r, "id", NULL), "s-2.2.f.2") == 0);
+    EDA_CHECK(strcmp(jstr(r, "id", NULL), ID2 ".2.f.2") == 0);
     EDA_CHECK(strcmp(jstr(r, "sagaattempt", NULL), "2") == 0);
     json_decref(r);
     EDA_CHECK(res.due == T0 + 110 + 2000);
@@ -429,7 +465,7 @@ test_retry_and_compensation(void)
     EDA_CHECK(res.nrecords == 2);
     r = record_json(&res, 0);
     EDA_CHECK(strcmp(jstr(r, "type", NULL), "a.undo") == 0);
-    EDA_CHECK(strcmp(jstr(r, "id", NULL), "s-2.1.c.1") == 0);
+    EDA_CHECK(strcmp(jstr(r, "id", NULL), ID2 ".1.c.1") == 0);
     EDA_CHECK(strcmp(jstr(r, "data", "phase"), "compensation") == 0);
     json_decref(r);
     EDA_CHECK(res.due == T0 + 2300 + 1000);
@@ -468,7 +504,8 @@ test_dead_letter(void)
     ngx_eda_saga_result_t   res;
 
     defs = load(three_steps, err);
-    st = ngx_eda_saga_new(&defs->sagas[0], "s-3", "[1,2]", 5, T0, &len);
+    st = ngx_eda_saga_new(&defs->sagas[0], ID3, "[1,2]", 5, T0, &len);
+    reply_id = ID3;
 
     step(defs, &st, &timer, T0, &res);
     ngx_eda_saga_result_free(&res);
@@ -540,12 +577,273 @@ test_bad_states(void)
 
     EDA_CHECK(ngx_eda_saga_new(&defs->sagas[0], "bad id", NULL, 0, T0, &len)
               == NULL);
-    EDA_CHECK(ngx_eda_saga_new(&defs->sagas[0], "ok", "{not json", 9, T0,
+    EDA_CHECK(ngx_eda_saga_new(&defs->sagas[0], ID1, "{not json", 9, T0,
                                &len) == NULL);
-    EDA_CHECK(ngx_eda_saga_valid_id("a-b_c.d:e", 9));
-    EDA_CHECK(!ngx_eda_saga_valid_id("a/b", 3));
-    EDA_CHECK(!ngx_eda_saga_valid_id("", 0));
 
+    ngx_eda_saga_defs_free(defs);
+}
+
+
+/* the ids the gateway issues, and nothing a Redis key could be named */
+
+static void
+test_valid_id(void)
+{
+    size_t        i;
+    const char   *bad[] = {
+        "", "timers", "outbox", "a-b_c.d:e",
+        "0F8FAD5B-D9CB-469F-A165-70867728950E",     /* upper case */
+        "0f8fad5b-d9cb-369f-a165-70867728950e",     /* version 3 */
+        "0f8fad5b-d9cb-469f-c165-70867728950e",     /* variant 2 */
+        "0f8fad5b-d9cb-469f-a165-70867728950",      /* short */
+        "0f8fad5b-d9cb-469f-a165-70867728950e0",    /* long */
+        "0f8fad5bd-9cb-469f-a165-70867728950e",     /* a dash moved */
+        "0f8fad5b-d9cb-469f-a165-7086772895:e",
+        "0f8fad5b-d9cb-469f-a165-70867728950e:outbox",
+        NULL
+    };
+
+    EDA_CHECK(ngx_eda_saga_valid_id(ID1, strlen(ID1)));
+    EDA_CHECK(ngx_eda_saga_valid_id(ID2, strlen(ID2)));
+    EDA_CHECK(ngx_eda_saga_valid_id("0f8fad5b-d9cb-469f-b165-70867728950e",
+                                    36));
+
+    for (i = 0; bad[i] != NULL; i++) {
+        EDA_CHECK(!ngx_eda_saga_valid_id(bad[i], strlen(bad[i])));
+    }
+
+    /* the length counts, not a NUL */
+    EDA_CHECK(!ngx_eda_saga_valid_id(ID1, 35));
+}
+
+
+/* a reply counts only on its step's reply topic, with its command's id */
+
+static void
+test_reply_binding(void)
+{
+    char                    err[512], *st;
+    size_t                  i, len;
+    ngx_eda_saga_defs_t    *defs;
+    ngx_eda_saga_result_t   res;
+
+    static const struct {
+        const char  *type, *step, *topic, *key;
+        long         attempt;
+        int          rejected;
+    }  forged[] = {
+        /* another step's reply topic, or one of no step */
+        { "a.ok", "a", "b.rep", ID4 ".1.f.1", 0, 1 },
+        { "a.ok", "a", "x.rep", ID4 ".1.f.1", 0, 1 },
+        /* without the command's id, or with another's */
+        { "a.ok", "a", "a.rep", NULL, 0, 1 },
+        { "a.ok", "a", "a.rep", ID5 ".1.f.1", 0, 1 },
+        { "a.ok", "a", "a.rep", ID4, 0, 1 },
+        { "a.ok", "a", "a.rep", ID4 ".2.f.1", 0, 1 },
+        { "a.ok", "a", "a.rep", ID4 ".1.x.1", 0, 1 },
+        { "a.ok", "a", "a.rep", ID4 ".1.f.1x", 0, 1 },
+        { "a.ok", "a", "a.rep", ID4 ".1.f.01", 0, 1 },
+        { "a.ok", "a", "a.rep", ID4 ".1.f.", 0, 1 },
+        { "a.ok", "a", "a.rep", ID4 ".1.f.1.", 0, 1 },
+        /* an attempt not sent yet, or a sagaattempt the id contradicts */
+        { "a.ok", "a", "a.rep", ID4 ".1.f.2", 0, 1 },
+        { "a.ok", "a", "a.rep", ID4 ".1.f.1", 2, 1 },
+        /* no such step; a compensation step b does not have */
+        { "a.ok", "z", "a.rep", ID4 ".1.f.1", 0, 1 },
+        { "b.ok", "b", "b.rep", ID4 ".2.c.1", 0, 1 },
+        /* bound, but to what is not waited for: stale, not rejected */
+        { "b.ok", "b", "b.rep", ID4 ".2.f.1", 0, 0 },
+        { "a.undone", "a", "a.rep", ID4 ".1.c.1", 0, 0 },
+        { NULL, NULL, NULL, NULL, 0, 0 }
+    };
+
+    defs = load(three_steps, err);
+    st = ngx_eda_saga_new(&defs->sagas[0], ID4, NULL, 0, T0, &len);
+    reply_id = ID4;
+
+    step(defs, &st, &timer, T0, &res);
+    ngx_eda_saga_result_free(&res);
+
+    for (i = 0; forged[i].type != NULL; i++) {
+        step(defs, &st, reply_on(forged[i].type, forged[i].step,
+                                 forged[i].attempt, forged[i].topic,
+                                 forged[i].key, NULL),
+             T0 + 10, &res);
+        EDA_CHECK(!res.changed && res.nrecords == 0);
+        EDA_CHECK(res.rejected == forged[i].rejected);
+        EDA_CHECK(res.due == T0 + 1000);
+        ngx_eda_saga_result_free(&res);
+    }
+
+    /* the participant's own reply: the step is done */
+    step(defs, &st, reply_on("a.ok", "a", 1, "a.rep", ID4 ".1.f.1", NULL),
+         T0 + 20, &res);
+    EDA_CHECK(res.changed && !res.rejected);
+    EDA_CHECK(strcmp(res.status, "running") == 0);
+    ngx_eda_saga_result_free(&res);
+
+    /* a success of an earlier attempt counts, a later one's cannot */
+    step(defs, &st, &timer, T0 + 20 + 2000, &res);
+    ngx_eda_saga_result_free(&res);
+    step(defs, &st, &timer, T0 + 20 + 2100, &res);
+    EDA_CHECK(strcmp(res.status, "running") == 0);
+    ngx_eda_saga_result_free(&res);
+    step(defs, &st, reply("b.ok", "b", 3, NULL), T0 + 2200, &res);
+    EDA_CHECK(!res.changed && res.rejected);
+    ngx_eda_saga_result_free(&res);
+    step(defs, &st, reply("b.ok", "b", 1, NULL), T0 + 2200, &res);
+    EDA_CHECK(res.changed && !res.rejected);
+    ngx_eda_saga_result_free(&res);
+
+    free(st);
+    ngx_eda_saga_defs_free(defs);
+}
+
+
+/*
+ * A step whose attempts went unanswered may still have been done: once
+ * it gives up, its own compensation runs before the earlier steps'.
+ */
+
+static void
+test_timeout_compensates(void)
+{
+    char                    err[512], *st;
+    size_t                  len;
+    json_t                 *r;
+    ngx_eda_saga_defs_t    *defs;
+    ngx_eda_saga_result_t   res;
+
+    static const char  *one =
+        "{\"sagas\":{\"one\":{\"steps\":["
+        "{\"name\":\"a\",\"command\":{\"topic\":\"a.cmd\",\"type\":\"a.do\"},"
+        " \"reply_topic\":\"a.rep\",\"success\":[\"a.ok\"],"
+        " \"failure\":[\"a.no\"],\"timeout\":\"1s\","
+        " \"retry\":{\"max_attempts\":2,\"initial_backoff\":\"100ms\","
+        "  \"jitter\":0},"
+        " \"compensation\":{\"topic\":\"a.cmd\",\"type\":\"a.undo\","
+        "  \"success\":[\"a.undone\"],\"failure\":[\"a.stuck\"]}}"
+        "]}}}";
+
+    /* three_steps: a, one attempt, unanswered: a itself is compensated */
+
+    defs = load(three_steps, err);
+    st = ngx_eda_saga_new(&defs->sagas[0], ID5, NULL, 0, T0, &len);
+    reply_id = ID5;
+
+    step(defs, &st, &timer, T0, &res);
+    ngx_eda_saga_result_free(&res);
+    step(defs, &st, &timer, T0 + 1000, &res);
+    EDA_CHECK(res.changed && strcmp(res.status, "compensating") == 0);
+    EDA_CHECK(res.nrecords == 2);
+    r = record_json(&res, 0);
+    EDA_CHECK(strcmp(jstr(r, "type", NULL), "a.undo") == 0);
+    EDA_CHECK(strcmp(jstr(r, "id", NULL), ID5 ".1.c.1") == 0);
+    json_decref(r);
+    ngx_eda_saga_result_free(&res);
+
+    /* its success, too late: the compensation goes on */
+    step(defs, &st, reply("a.ok", "a", 1, NULL), T0 + 1100, &res);
+    EDA_CHECK(!res.changed);
+    ngx_eda_saga_result_free(&res);
+    step(defs, &st, reply("a.undone", "a", 1, NULL), T0 + 1200, &res);
+    EDA_CHECK(res.changed && strcmp(res.status, "compensated") == 0);
+    ngx_eda_saga_result_free(&res);
+
+    r = json_loads(st, 0, NULL);
+    EDA_CHECK(strcmp(jstr(r, "failed_step", NULL), "a") == 0);
+    EDA_CHECK(strcmp(jstr(r, "reason", NULL), "timeout") == 0);
+    json_decref(r);
+    free(st);
+
+    /* a refused by its participant: nothing was done, nothing to undo */
+
+    st = ngx_eda_saga_new(&defs->sagas[0], ID5, NULL, 0, T0, &len);
+    step(defs, &st, &timer, T0, &res);
+    ngx_eda_saga_result_free(&res);
+    step(defs, &st, reply("a.no", "a", 1, NULL), T0 + 10, &res);
+    EDA_CHECK(res.changed && strcmp(res.status, "compensated") == 0);
+    EDA_CHECK(res.nrecords == 1);
+    ngx_eda_saga_result_free(&res);
+    free(st);
+    ngx_eda_saga_defs_free(defs);
+
+    /* attempt 1 unanswered, attempt 2 refused: attempt 1 may stand */
+
+    defs = load(one, err);
+    EDA_CHECK(defs != NULL);
+    st = ngx_eda_saga_new(&defs->sagas[0], ID5, NULL, 0, T0, &len);
+
+    step(defs, &st, &timer, T0, &res);
+    ngx_eda_saga_result_free(&res);
+    step(defs, &st, &timer, T0 + 1000, &res);
+    EDA_CHECK(strcmp(res.status, "retrying") == 0);
+    ngx_eda_saga_result_free(&res);
+    step(defs, &st, &timer, T0 + 1100, &res);
+    ngx_eda_saga_result_free(&res);
+    step(defs, &st, reply("a.no", "a", 2, NULL), T0 + 1200, &res);
+    EDA_CHECK(res.changed && strcmp(res.status, "compensating") == 0);
+    r = record_json(&res, 0);
+    EDA_CHECK(strcmp(jstr(r, "id", NULL), ID5 ".1.c.1") == 0);
+    json_decref(r);
+    ngx_eda_saga_result_free(&res);
+
+    free(st);
+    ngx_eda_saga_defs_free(defs);
+}
+
+
+/* a record Kafka refuses for good: its dead letter, not the record */
+
+static void
+test_undeliverable(void)
+{
+    char                    err[512], *st;
+    size_t                  len;
+    json_t                 *r;
+    ngx_eda_saga_defs_t    *defs;
+    ngx_eda_saga_result_t   res, dl;
+
+    defs = load(three_steps, err);
+    st = ngx_eda_saga_new(&defs->sagas[0], ID1, "{\"big\":1}", 9, T0, &len);
+
+    step(defs, &st, &timer, T0, &res);
+
+    EDA_CHECK(ngx_eda_saga_undeliverable(defs, res.records[0].topic,
+                                         res.records[0].value,
+                                         res.records[0].value_len,
+                                         "too large", T0 + 5, &dl)
+              == 0);
+    EDA_CHECK(dl.nrecords == 1);
+    EDA_CHECK(strcmp(dl.records[0].topic, "eda.saga.dead-letters") == 0);
+    EDA_CHECK(strcmp(dl.records[0].key, ID1) == 0);
+
+    r = record_json(&dl, 0);
+    EDA_CHECK(strcmp(jstr(r, "type", NULL), "eda.saga.undeliverable") == 0);
+    EDA_CHECK(strcmp(jstr(r, "id", NULL), ID1 ".1.f.1.undeliverable") == 0);
+    EDA_CHECK(strcmp(jstr(r, "subject", NULL), ID1) == 0);
+    EDA_CHECK(strcmp(jstr(r, "data", "topic"), "a.cmd") == 0);
+    EDA_CHECK(strcmp(jstr(r, "data", "record_id"), ID1 ".1.f.1") == 0);
+    EDA_CHECK(strcmp(jstr(r, "data", "record_type"), "a.do") == 0);
+    EDA_CHECK(strcmp(jstr(r, "data", "reason"), "too large") == 0);
+    EDA_CHECK(json_integer_value(json_object_get(json_object_get(r, "data"),
+                                                 "size"))
+              == (json_int_t) res.records[0].value_len);
+    EDA_CHECK(json_object_get(json_object_get(r, "data"), "input") == NULL);
+    json_decref(r);
+    ngx_eda_saga_result_free(&dl);
+
+    /* not a record of these sagas */
+    EDA_CHECK(ngx_eda_saga_undeliverable(defs, "t", "{}", 2, "x", T0, &dl)
+              == -1 && dl.nrecords == 0);
+    EDA_CHECK(ngx_eda_saga_undeliverable(defs, "t", "nope", 4, "x", T0, &dl)
+              == -1);
+    EDA_CHECK(ngx_eda_saga_undeliverable(defs, "t",
+              "{\"id\":\"i\",\"type\":\"t\",\"source\":\"/eda/saga/other\","
+              "\"subject\":\"" ID1 "\"}", 97, "x", T0, &dl) == -1);
+
+    ngx_eda_saga_result_free(&res);
+    free(st);
     ngx_eda_saga_defs_free(defs);
 }
 
@@ -583,6 +881,10 @@ main(void)
     test_retry_and_compensation();
     test_dead_letter();
     test_bad_states();
+    test_valid_id();
+    test_reply_binding();
+    test_timeout_compensates();
+    test_undeliverable();
     test_backoff();
 
     printf("RESULT %d %d\n", eda_unit_passed, eda_unit_failed);
