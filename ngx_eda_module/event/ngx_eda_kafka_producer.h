@@ -26,7 +26,9 @@ typedef void (*ngx_eda_kafka_dr_handler_pt)(ngx_eda_kafka_dr_t *dr);
  * The delivery report of one message a caller waits for.  It is allocated
  * by ngx_eda_kafka_dr_create() and owned by the producer until the report
  * arrives: a caller that goes away (a closed client connection) calls
- * ngx_eda_kafka_dr_detach() and the producer frees it silently later.
+ * ngx_eda_kafka_dr_detach() and the producer frees it silently later.  A
+ * message ngx_eda_kafka_produce() refuses leaves its report with the
+ * caller, to free with ngx_free().
  */
 struct ngx_eda_kafka_dr_s {
     ngx_eda_kafka_dr_handler_pt   handler;   /* NULL once detached */
