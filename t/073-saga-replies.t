@@ -10,6 +10,7 @@
 use strict;
 use warnings;
 
+use HTTP::Tiny;
 use JSON::PP ();
 use Test::More;
 use Time::HiRes qw(time sleep);
@@ -155,6 +156,12 @@ for my $c ([$wrong_topic, 'on another step\'s reply topic'],
 my @ignored = grep { /a reply on ".*" ignored/ } error_log();
 ok(@ignored >= 1, 'the ignored replies are logged');
 ok(@ignored <= 2, 'at most once every 10 s') or diag(@ignored);
+
+my $metrics = HTTP::Tiny->new(timeout => 10)
+    ->get("http://127.0.0.1:$nginx->{port}/metrics")->{content} // '';
+my ($rejected) = $metrics =~ /^eda_saga_replies_rejected_total (\d+)$/m;
+ok(($rejected // 0) >= 3, 'and counted in eda_saga_replies_rejected_total')
+    or diag($metrics);
 
 # --------------------------------------------------------------------------
 # a reply naming saga "timers" (or "outbox") must not hold back its

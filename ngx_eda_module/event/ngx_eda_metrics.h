@@ -44,6 +44,7 @@ typedef enum {
     NGX_EDA_M_SAGA_COMPENSATED,
     NGX_EDA_M_SAGA_FAILED,
     NGX_EDA_M_SAGA_RESENT,         /* outbox records sent again */
+    NGX_EDA_M_SAGA_REJECTED,       /* replies bound to no command */
     NGX_EDA_M_LAST
 } ngx_eda_metric_e;
 

@@ -176,6 +176,10 @@ static ngx_http_eda_metric_desc_t  ngx_http_eda_metric_descs[] = {
       "counter", "Saga records sent again from an outbox (a coordinator "
       "died or Kafka refused)." },
 
+    { NGX_EDA_M_SAGA_REJECTED, "eda_saga_replies_rejected_total", NULL,
+      "counter", "Saga replies ignored: not on the reply topic of a "
+      "command of their step, or without that command's id." },
+
     { NGX_EDA_M_LAST, NULL, NULL, NULL, NULL }
 };
 

@@ -577,6 +577,8 @@ ngx_eda_saga_rejected(ngx_eda_saga_job_t *job)
     coord = job->coord;
     coord->rejected++;
 
+    ngx_eda_metrics_count(coord->emcf, NGX_EDA_M_SAGA_REJECTED, 1);
+
     if (ngx_time() < coord->rejected_logged + NGX_EDA_SAGA_REJECTED_LOG) {
         return;
     }
