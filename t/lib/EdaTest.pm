@@ -19,7 +19,8 @@ our @EXPORT_OK = qw(kafka_brokers redis_host redis_port unique_topic
                     nginx_pid nginx_workers process_alive redis_stop
                     redis_start
                     http_get nginx_start nginx_stop nginx_reload
-                    http_post kafka_produce_lines kafka_payload_at);
+                    http_post kafka_produce_lines kafka_payload_at
+                    wait_until);
 
 sub stack_env {
     my ($name) = @_;
@@ -60,6 +61,21 @@ sub unique_topic {
                     int(Time::HiRes::time() * 1000), int(rand(10000));
     $t =~ s/[^A-Za-z0-9._-]/-/g;
     return $t;
+}
+
+# Calls COND every tenth of a second until it returns true or SECS have
+# passed; returns what it returned last.  How a test waits for something
+# it cannot read as it happens (a process gone, a log line, a key): the
+# bound is for a loaded machine, the wait ends as soon as COND holds.
+sub wait_until {
+    my ($cond, $secs) = @_;
+
+    my $deadline = Time::HiRes::time() + $secs;
+    while (1) {
+        my $v = $cond->();
+        return $v if $v || Time::HiRes::time() >= $deadline;
+        Time::HiRes::sleep(0.1);
+    }
 }
 
 # Reads COUNT records of TOPIC from the beginning with kcat and returns
