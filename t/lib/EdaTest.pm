@@ -20,7 +20,7 @@ our @EXPORT_OK = qw(kafka_brokers redis_host redis_port unique_topic
                     redis_start
                     http_get nginx_start nginx_stop nginx_reload
                     http_post kafka_produce_lines kafka_payload_at
-                    wait_until);
+                    wait_until add_error_log_wait);
 
 sub stack_env {
     my ($name) = @_;
@@ -276,6 +276,32 @@ sub add_kafka_record_check {
 
         Test::More::ok($ok, "$name - kafka_record matches"
                             . (@why ? " (" . join('; ', @why) . ")" : ''));
+    });
+}
+
+# Registers the "--- error_log_within: SECS" section: the block's
+# "--- error_log" lines are written after the response (a delivery report
+# that comes later), so before they are checked this waits until every
+# one is in the log of this request, at most SECS seconds.
+sub add_error_log_wait {
+    Test::Nginx::Socket::add_response_body_check(sub {
+        my ($block, $body, $req_idx, $rep, $dry_run) = @_;
+
+        my $secs = $block->error_log_within;
+        return if !defined $secs || $dry_run;
+
+        my $pats = $block->error_log;
+        my @pats = ref $pats eq 'ARRAY'  ? @$pats
+                 : ref $pats eq 'Regexp' ? ($pats)
+                 :                         split /\n+/, $pats // '';
+        my $from = $Test::Nginx::Util::ErrLogFilePos || 0;
+
+        wait_until(sub {
+            open my $fh, '<', $Test::Nginx::Util::ErrLogFile or return 0;
+            seek $fh, $from, 0;
+            my $log = do { local $/; <$fh> } // '';
+            return !grep { ref $_ ? $log !~ $_ : index($log, $_) < 0 } @pats;
+        }, $secs);
     });
 }
 
