@@ -20,7 +20,7 @@ our @EXPORT_OK = qw(kafka_brokers redis_host redis_port unique_topic
                     redis_start
                     http_get nginx_start nginx_stop nginx_reload
                     http_post kafka_produce_lines kafka_payload_at
-                    wait_until add_error_log_wait);
+                    wait_until add_error_log_wait kafka_group);
 
 sub stack_env {
     my ($name) = @_;
@@ -303,6 +303,25 @@ sub add_error_log_wait {
             return !grep { ref $_ ? $log !~ $_ : index($log, $_) < 0 } @pats;
         }, $secs);
     });
+}
+
+# The consumer group GROUP as the broker sees it, read with
+# t/lib/kafka_group.py: its state ('' when unknown) and the number of
+# partitions each member has.
+sub kafka_group {
+    my ($group) = @_;
+
+    my $py = $ENV{TEST_PYTHON} || '/usr/bin/python3';
+    open my $fh, '-|', $py, repo_root() . '/t/lib/kafka_group.py', $group,
+         '--brokers', kafka_brokers()
+        or die "kafka_group.py: $!\n";
+    my ($state, @members) = ('');
+    while (<$fh>) {
+        $state = $1 if /^STATE (\S+)/;
+        push @members, $1 if /^MEMBER (\d+) /;
+    }
+    close $fh;
+    return ($state, @members);
 }
 
 # Produces one record with kcat: kafka_produce(TOPIC, PAYLOAD,
