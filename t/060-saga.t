@@ -16,7 +16,7 @@ use Time::HiRes qw(time sleep);
 use EdaTest qw(kafka_consume nginx_start nginx_stop nginx_reload
                wait_until kafka_group);
 use EdaSaga qw(saga_setup saga_participant saga_start saga_state saga_wait
-               saga_commands saga_coordinator);
+               saga_commands saga_coordinator saga_in_flight);
 
 my $json = JSON::PP->new->canonical;
 my $http = HTTP::Tiny->new(timeout => 10);
@@ -76,6 +76,8 @@ sub wait_all {
 }
 
 sub commands { saga_commands($S, @_) }
+
+sub in_flight { saga_in_flight($S, @_) }
 
 sub coordinator { saga_coordinator(@_) }
 
@@ -241,18 +243,6 @@ ok(($done // 0) >= 4, "metrics count completed sagas ($done)");
 # kill -9 of the coordinator with many sagas in flight
 
 sub durable { (start({ n => $_[0] }, $_[1], saga => 'durable'))[1]{id} }
-
-# the participant has had a command of one of the sagas IDS
-sub in_flight {
-    my %want = map { $_ => 1 } @_;
-
-    open my $fh, '<', $S->{log} or return 0;
-    while (<$fh>) {
-        my $c = eval { $json->decode($_) } or next;
-        return 1 if $want{ $c->{saga} // '' };
-    }
-    return 0;
-}
 
 # a coordinator other than OLD, once the master has started one
 sub respawned {
