@@ -63,9 +63,9 @@ sub in_order {
 # Kafka stopped with sagas in flight, sagas started while it is down
 
 my @ids = map { (start($_))[1] } 1 .. 10;
-# a fixed wait still: stopping Kafka once a command has reached the
-# participant (saga_in_flight) leaves the sagas stalled after the restart
-# in 3 runs of 4, a defect of its own to find first
+# a fixed wait still: after this restart the sagas sometimes stall for
+# good (3 runs of 4 when Kafka stops once saga_in_flight holds, and with
+# this 0.2 s too), a defect to find before the wait becomes a signal
 sleep 0.2;
 kafka_stop();
 $kafka_down = 1;
