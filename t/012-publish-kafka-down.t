@@ -11,7 +11,8 @@ use POSIX ();
 use Test::More;
 use Time::HiRes qw(time sleep);
 use EdaTest qw(unique_topic kafka_consume local_kafka kafka_stop kafka_start
-               kafka_pause kafka_resume nginx_start nginx_stop http_post);
+               kafka_pause kafka_resume nginx_start nginx_stop http_post
+               wait_until);
 
 plan skip_all => 'fault injection needs the local stack of ./build.sh'
     unless local_kafka();
@@ -141,12 +142,14 @@ for my $k (1 .. 4) {
     my $pid = fork // die "fork: $!";
     if ($pid == 0) {
         open my $out, '>', "$dir/client-$k.txt" or die;
+        $out->autoflush(1);
         my $end = time + $duration;
         my $i = 0;
         while (time < $end) {
             my ($s, $b) = http_post($nginx, '/wait', "load-$k-" . $i++);
             my $id = id_of($b) // '-';
             print $out "$s $id\n";
+            # a client backs off a little when refused, as clients do
             sleep 0.05 if $s != 202;
         }
         close $out;
@@ -155,8 +158,16 @@ for my $k (1 .. 4) {
     push @kids, $pid;
 }
 
-sleep 4;
+# every client has had an event accepted: the load is on
+ok(wait_until(sub {
+    !grep {
+        open my $in, '<', "$dir/client-$_.txt";
+        !($in && grep { /^202 / } <$in>);
+    } 1 .. 4;
+}, 20), 'four clients publish');
 kafka_stop();
+# the broker stays down 3 s under load: the outage itself is what is
+# tested, nothing is waited for
 sleep 3;
 kafka_start();
 waitpid $_, 0 for @kids;

@@ -3,7 +3,7 @@
 # exactly what the service sent, whatever happens to the event.
 
 use Test::Nginx::Socket 'no_plan';
-use EdaTest qw(unique_topic kafka_consume);
+use EdaTest qw(unique_topic kafka_consume add_error_log_wait);
 use JSON::PP ();
 
 # one topic per behaviour, so that every check knows what to expect there
@@ -145,6 +145,7 @@ sub check_emitted {
 }
 
 add_response_body_check(\&check_emitted);
+add_error_log_wait();
 
 add_block_preprocessor(sub {
     my $block = shift;
@@ -581,7 +582,7 @@ POST /orders
 Content-Type: application/json
 --- response_body chomp
 {"id":7}
---- wait: 2
+--- error_log_within: 10
 --- error_log
 delivery to "emit-unreachable" failed
 --- no_error_log

@@ -10,7 +10,8 @@ use Digest::SHA qw(sha256_hex);
 use Test::More;
 use Time::HiRes qw(time sleep);
 use EdaTest qw(redis_cmd redis_host redis_port redis_pid nginx_start
-               nginx_stop http_get local_kafka redis_stop redis_start);
+               nginx_stop http_get local_kafka redis_stop redis_start
+               wait_until);
 use EdaJwt qw(jwt_keys jwt_token);
 
 my $K = jwt_keys();
@@ -90,11 +91,7 @@ is($body, "l2\n", 'with its claims');
 
 my $key = $prefix . 'jwt:' . sha256_hex($es);
 my $entry;
-for (1 .. 20) {
-    $entry = redis_cmd('GET', $key);
-    last if $entry ne '';
-    sleep 0.05;
-}
+wait_until(sub { ($entry = redis_cmd('GET', $key)) ne '' }, 5);
 like($entry, qr/"claims":\{.*"sub":"l2"/, 'A shared the claims in Redis');
 unlike($entry, qr/\Q$es\E/, 'under the digest, never the token');
 my $ttl = redis_cmd('TTL', $key);
@@ -115,6 +112,8 @@ is((get($a, $tok))[0], 200, 'A accepts the token');
 is((get($b, $tok))[0], 200, 'B accepts the token');
 
 redis_cmd('SET', $prefix . "revoked:$jti", '1', 'EX', 600);
+# what is tested is the L1 lifetime (ttl=2s): the entries that still
+# say valid are left to expire, a fixed wait on purpose
 sleep 2.5;
 
 my ($sa, undef, $ha) = get($a, $tok);

@@ -8,9 +8,9 @@ use warnings;
 
 use JSON::PP ();
 use Test::More;
-use Time::HiRes qw(time sleep);
 use EdaTest qw(unique_topic kafka_produce nginx_start nginx_stop);
-use EdaWs qw(ws_server ws_open ws_run client_lines kafka_produce_ce);
+use EdaWs qw(ws_server ws_open ws_run client_lines kafka_produce_ce
+             wait_connected);
 
 my $topic = unique_topic('ws-resume');
 my $nginx;
@@ -68,15 +68,21 @@ sub client {
 my $ready = 0;
 for my $i (1 .. 40) {
     my $c = ws_open('/ws', count => 1, timeout => 2);
-    sleep 0.3;
+    wait_connected($c);
     produce("warm-$i", 'nobody');
     if (grep { /"id":"warm-$i"/ } client_lines($c)) { $ready = 1; last }
 }
 ok($ready, 'the subscription is live');
 
+# the worker keeps what it fans out: once a live client has e1 .. e8,
+# so does the history
+my $live = ws_open('/ws', count => 8, timeout => 30);
+ok(wait_connected($live), 'a live client connected');
 my @subjects = qw(alice bob alice bob alice bob alice bob);
 produce("e$_", $subjects[$_ - 1]) for 1 .. 8;
-sleep 1;
+is_deeply([map { (eval { JSON::PP::decode_json($_) } || {})->{id} // () }
+           client_lines($live)],
+          [map { "e$_" } 1 .. 8], 'the worker consumed e1 .. e8');
 
 my ($ids) = client('/ws?since=e5', 3, 4);
 is_deeply($ids, [qw(e6 e7 e8)], '?since=e5 replays e6 e7 e8, in order');

@@ -13,7 +13,7 @@ use Time::HiRes qw(sleep);
 use EdaTest qw(unique_topic kafka_produce nginx_start nginx_stop
                nginx_reload nginx_workers http_get);
 use EdaWs qw(ws_server ws_base ws_open sse_open sse_finish client_lines
-             kafka_produce_ce read_bytes);
+             kafka_produce_ce read_bytes wait_connected);
 
 my $topic = unique_topic('sse');
 my $nginx;
@@ -76,7 +76,7 @@ sub produce {
 my $ready = 0;
 for my $i (1 .. 40) {
     my $c = sse('/events', 1, 2);
-    sleep 0.3;
+    wait_connected($c);
     produce("warm-$i", 'nobody', 'text/plain', 'warm');
     my ($head, $events) = sse_finish($c);
     if (@$events && $events->[0]{id} eq "warm-$i") { $ready = 1; last }
@@ -89,7 +89,7 @@ my %c = (
     wsdata => ws('/data', 3, 6),
     alice  => sse('/alice', 2, 6),
 );
-sleep 0.5;
+ok(wait_connected(values %c), 'three SSE clients and one WebSocket connected');
 
 produce('e1', 'alice', 'application/json', '{"n":1}');
 produce('e2', 'bob', 'text/plain', "line1\nline2\r\nline3");
@@ -172,7 +172,7 @@ like($got, qr{^HTTP/1\.1 400 .*need HTTP/1\.1}s, 'HTTP/1.0: 400');
 # reload: the stream ends with an event saying why
 
 my $c = sse('/events', 5, 10);
-sleep 0.5;
+ok(wait_connected($c), 'reload: an SSE client connected');
 my @before = nginx_workers($nginx);
 nginx_reload($nginx);
 ($head, $events, $end) = sse_finish($c);

@@ -9,8 +9,9 @@ use JSON::PP ();
 use Test::More;
 use Time::HiRes qw(sleep);
 use EdaTest qw(unique_topic kafka_produce kafka_produce_lines nginx_start
-               nginx_stop nginx_workers);
-use EdaWs qw(ws_server ws_open sse_open client_lines kafka_produce_ce);
+               nginx_stop nginx_workers wait_until);
+use EdaWs qw(ws_server ws_open sse_open client_lines kafka_produce_ce
+             wait_connected);
 
 my $topic = unique_topic('ws-workers');
 my $nginx;
@@ -56,7 +57,8 @@ is(scalar @workers, 2, 'two workers');
 my %live;
 for my $i (1 .. 80) {
     my $c = sse_open('/all', count => 1, timeout => 2);
-    sleep 0.3;
+    # its head printed: the worker has registered it
+    wait_connected($c);
     kafka_produce_ce($topic, id => "warm-$i", type => 'warm', key => 'w',
                      subject => 'nobody', data => 'warm');
     my @out = map { JSON::PP::decode_json($_) } client_lines($c);
@@ -104,7 +106,8 @@ for my $round (1 .. 2) {
                                 timeout => @$want ? 40 : 8)];
     }
 }
-sleep 1;
+ok(wait_connected(map { $_->[2] } @running),
+   'all ' . scalar(@running) . ' WebSocket clients connected');
 
 kafka_produce_lines($topic, \@records,
                     headers => { 'content-type' =>
@@ -126,12 +129,21 @@ for my $r (@running) {
     ok($ordered, "$path: in order per key (so per partition)");
 }
 
-# the clients were spread over both workers
-open my $log, '<', "$nginx->{root}/logs/subscribers.log" or die;
+# the clients were spread over both workers: a WebSocket request is
+# logged when its connection ends, after the client has gone, so every
+# client's line is waited for
 my %served;
-while (<$log>) {
-    $served{$1}++ if m{^(\d+) 101 /(all|bob)};
-}
+wait_until(sub {
+    open my $log, '<', "$nginx->{root}/logs/subscribers.log" or die;
+    my $n = 0;
+    %served = ();
+    while (<$log>) {
+        next unless m{^(\d+) 101 /(all|bob)};
+        $served{$1}++;
+        $n++;
+    }
+    return $n >= @running;
+}, 10);
 is(scalar keys %served, 2, 'WebSocket clients on both workers');
 
 done_testing();

@@ -13,9 +13,10 @@ use HTTP::Tiny;
 use JSON::PP ();
 use Test::More;
 use Time::HiRes qw(time sleep);
-use EdaTest qw(kafka_consume nginx_start nginx_stop nginx_reload);
+use EdaTest qw(kafka_consume nginx_start nginx_stop nginx_reload
+               wait_until kafka_group);
 use EdaSaga qw(saga_setup saga_participant saga_start saga_state saga_wait
-               saga_commands saga_coordinator);
+               saga_commands saga_coordinator saga_in_flight);
 
 my $json = JSON::PP->new->canonical;
 my $http = HTTP::Tiny->new(timeout => 10);
@@ -75,6 +76,8 @@ sub wait_all {
 }
 
 sub commands { saga_commands($S, @_) }
+
+sub in_flight { saga_in_flight($S, @_) }
 
 sub coordinator { saga_coordinator(@_) }
 
@@ -241,22 +244,28 @@ ok(($done // 0) >= 4, "metrics count completed sagas ($done)");
 
 sub durable { (start({ n => $_[0] }, $_[1], saga => 'durable'))[1]{id} }
 
+# a coordinator other than OLD, once the master has started one
+sub respawned {
+    my ($old) = @_;
+
+    my $new;
+    wait_until(sub { ($new = coordinator($nginx)) && $new != $old }, 10);
+    return $new && $new != $old ? $new : undef;
+}
+
 my @ids = map { durable($_) } 1 .. 40;
-sleep 0.15;
+ok(wait_until(sub { in_flight(@ids) }, 30), '40 sagas started, in flight');
 my $old = coordinator($nginx);
 kill 'KILL', $old;
-sleep 0.5;
-my $new;
-for (1 .. 50) {
-    $new = coordinator($nginx);
-    last if $new && $new != $old;
-    sleep 0.1;
-}
-ok($new && $new != $old, 'the master respawns a killed coordinator');
-kill 'KILL', $new;
-push @ids, map { durable($_) } 41 .. 60;
-sleep 0.3;
-kill 'KILL', coordinator($nginx) // 0;
+my $new = respawned($old);
+ok($new, 'the master respawns a killed coordinator');
+kill 'KILL', $new if $new;
+my @more = map { durable($_) } 41 .. 60;
+push @ids, @more;
+my $third = respawned($new // $old);
+ok($third && wait_until(sub { in_flight(@more) }, 30),
+   'and again: 20 more sagas in flight');
+kill 'KILL', $third if $third;
 
 $all = wait_all(\@ids, 90, 'durable');
 is(scalar(grep { ($_->{status} // '') eq 'completed' } values %$all),
@@ -290,24 +299,19 @@ nginx_reload($nginx);
 $all = wait_all(\@ids, 60, 'durable');
 is(scalar(grep { ($_->{status} // '') eq 'completed' } values %$all), 20,
    'reload with 20 sagas in flight: all completed');
-for (1 .. 50) {
-    $new = coordinator($nginx);
-    last if $new && $new != $old;
-    sleep 0.1;
-}
-ok($new && $new != $old, 'by a new coordinator');
-my $gone = 0;
-for (1 .. 50) {
-    if (!EdaTest::process_alive($old)) { $gone = 1; last }
-    sleep 0.1;
-}
-ok($gone, 'the old one is gone');
+ok(respawned($old), 'by a new coordinator');
+ok(wait_until(sub { !EdaTest::process_alive($old) }, 5),
+   'the old one is gone');
 
 # --------------------------------------------------------------------------
 # two gateways, one group: the work is shared
 
 $nginx_b = nginx_start(name => 'saga-b', %conf);
-sleep 2;
+# the second coordinator has joined: the broker gave both partitions
+ok(wait_until(sub {
+    my ($state, @parts) = kafka_group("$P-coordinators");
+    return $state eq 'Stable' && @parts >= 2 && !grep { !$_ } @parts;
+}, 60), 'both coordinators have partitions of the group');
 @ids = map { durable($_, $_ % 2 ? $nginx->{port} : $nginx_b->{port}) }
       1 .. 40;
 $all = wait_all(\@ids, 60, 'durable');

@@ -9,9 +9,9 @@ use warnings;
 use Test::More;
 use Time::HiRes qw(time sleep);
 use EdaTest qw(local_kafka kafka_stop kafka_start nginx_start nginx_stop
-               redis_pid);
+               redis_pid wait_until);
 use EdaSaga qw(saga_setup saga_participant saga_start saga_wait
-               saga_commands saga_warm_up);
+               saga_commands saga_warm_up saga_in_flight);
 
 plan skip_all => 'fault injection needs the local stack of ./build.sh'
     unless local_kafka();
@@ -63,6 +63,9 @@ sub in_order {
 # Kafka stopped with sagas in flight, sagas started while it is down
 
 my @ids = map { (start($_))[1] } 1 .. 10;
+# a fixed wait still: after this restart the sagas sometimes stall for
+# good (3 runs of 4 when Kafka stops once saga_in_flight holds, and with
+# this 0.2 s too), a defect to find before the wait becomes a signal
 sleep 0.2;
 kafka_stop();
 $kafka_down = 1;
@@ -72,6 +75,8 @@ is(scalar(grep { $_->[0] == 202 } @more), 10,
    'Kafka down: starts are still accepted (the state is in Redis)');
 push @ids, map { $_->[1] } @more;
 
+# Kafka stays down 3 s: the outage itself is what is tested, nothing is
+# waited for
 sleep 3;
 kafka_start();
 $kafka_down = 0;
@@ -85,7 +90,8 @@ is(in_order(\@ids), 0, 'no step skipped or out of order');
 # Redis hung with sagas in flight
 
 @ids = map { (start($_))[1] } 1 .. 10;
-sleep 0.2;
+ok(wait_until(sub { saga_in_flight($S, @ids) }, 30),
+   '10 more sagas in flight');
 kill 'STOP', redis_pid();
 $redis_paused = 1;
 
@@ -96,6 +102,7 @@ my $took = time - $t0;
 is($status, 504, 'Redis hung: a start answers 504, outcome unknown');
 ok($took < 5, sprintf 'within the Redis timeout (%.1f s)', $took);
 
+# Redis stays hung 2 s: the outage itself is what is tested
 sleep 2;
 kill 'CONT', redis_pid();
 $redis_paused = 0;

@@ -18,7 +18,8 @@ use EdaTest qw(unique_topic kafka_produce kafka_brokers nginx_workers
                redis_host redis_port);
 
 our @EXPORT_OK = qw(saga_setup saga_participant saga_start saga_state
-                    saga_wait saga_commands saga_coordinator saga_warm_up);
+                    saga_wait saga_commands saga_coordinator saga_warm_up
+                    saga_in_flight);
 
 my $json = JSON::PP->new->canonical;
 my $http = HTTP::Tiny->new(timeout => 10);
@@ -160,6 +161,20 @@ sub saga_commands {
 
     open my $fh, '<', $S->{log} or return ();
     return grep { $_->{saga} eq $id } map { $json->decode($_) } <$fh>;
+}
+
+# the participant has had a command of one of the sagas IDS: they are in
+# flight
+sub saga_in_flight {
+    my ($S, @ids) = @_;
+
+    my %want = map { $_ => 1 } @ids;
+    open my $fh, '<', $S->{log} or return 0;
+    while (<$fh>) {
+        my $c = eval { $json->decode($_) } or next;
+        return 1 if $want{ $c->{saga} // '' };
+    }
+    return 0;
 }
 
 # the pid of a master's "nginx: eda saga coordinator", or undef

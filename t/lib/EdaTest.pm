@@ -20,6 +20,7 @@ our @EXPORT_OK = qw(kafka_brokers redis_host redis_port unique_topic
                     redis_start
                     http_get nginx_start nginx_stop nginx_reload
                     http_post kafka_produce_lines kafka_payload_at
+                    wait_until add_error_log_wait kafka_group
                     repo_root);
 
 sub stack_env {
@@ -61,6 +62,21 @@ sub unique_topic {
                     int(Time::HiRes::time() * 1000), int(rand(10000));
     $t =~ s/[^A-Za-z0-9._-]/-/g;
     return $t;
+}
+
+# Calls COND every tenth of a second until it returns true or SECS have
+# passed; returns what it returned last.  How a test waits for something
+# it cannot read as it happens (a process gone, a log line, a key): the
+# bound is for a loaded machine, the wait ends as soon as COND holds.
+sub wait_until {
+    my ($cond, $secs) = @_;
+
+    my $deadline = Time::HiRes::time() + $secs;
+    while (1) {
+        my $v = $cond->();
+        return $v if $v || Time::HiRes::time() >= $deadline;
+        Time::HiRes::sleep(0.1);
+    }
 }
 
 # Reads COUNT records of TOPIC from the beginning with kcat and returns
@@ -262,6 +278,51 @@ sub add_kafka_record_check {
         Test::More::ok($ok, "$name - kafka_record matches"
                             . (@why ? " (" . join('; ', @why) . ")" : ''));
     });
+}
+
+# Registers the "--- error_log_within: SECS" section: the block's
+# "--- error_log" lines are written after the response (a delivery report
+# that comes later), so before they are checked this waits until every
+# one is in the log of this request, at most SECS seconds.
+sub add_error_log_wait {
+    Test::Nginx::Socket::add_response_body_check(sub {
+        my ($block, $body, $req_idx, $rep, $dry_run) = @_;
+
+        my $secs = $block->error_log_within;
+        return if !defined $secs || $dry_run;
+
+        my $pats = $block->error_log;
+        my @pats = ref $pats eq 'ARRAY'  ? @$pats
+                 : ref $pats eq 'Regexp' ? ($pats)
+                 :                         split /\n+/, $pats // '';
+        my $from = $Test::Nginx::Util::ErrLogFilePos || 0;
+
+        wait_until(sub {
+            open my $fh, '<', $Test::Nginx::Util::ErrLogFile or return 0;
+            seek $fh, $from, 0;
+            my $log = do { local $/; <$fh> } // '';
+            return !grep { ref $_ ? $log !~ $_ : index($log, $_) < 0 } @pats;
+        }, $secs);
+    });
+}
+
+# The consumer group GROUP as the broker sees it, read with
+# t/lib/kafka_group.py: its state ('' when unknown) and the number of
+# partitions each member has.
+sub kafka_group {
+    my ($group) = @_;
+
+    my $py = $ENV{TEST_PYTHON} || '/usr/bin/python3';
+    open my $fh, '-|', $py, repo_root() . '/t/lib/kafka_group.py', $group,
+         '--brokers', kafka_brokers()
+        or die "kafka_group.py: $!\n";
+    my ($state, @members) = ('');
+    while (<$fh>) {
+        $state = $1 if /^STATE (\S+)/;
+        push @members, $1 if /^MEMBER (\d+) /;
+    }
+    close $fh;
+    return ($state, @members);
 }
 
 # Produces one record with kcat: kafka_produce(TOPIC, PAYLOAD,

@@ -178,11 +178,26 @@ sub pump_until {
     }
 }
 
+# a client's first line says it is connected: CONNECTED from a WebSocket
+# client, a 200 head from an SSE client (the server registers a client
+# before it answers, so records written from now on reach it)
+sub connected {
+    my ($c) = @_;
+
+    my $first = $c->{lines}[0] // '';
+    return $first eq 'CONNECTED' unless $c->{sse};
+    my $head = eval { $json->decode($first) };
+    return ref $head eq 'HASH' && ($head->{status} // 0) == 200;
+}
+
+# waits until every client printed its first line, returning as soon as
+# they all did (the bound is for a loaded machine starting a dozen
+# Pythons): true if every one is connected
 sub wait_connected {
     my (@cs) = @_;
 
-    pump_until(sub { !grep { !@{ $_->{lines} } } @cs }, 15, @cs);
-    return !grep { ($_->{lines}[0] // '') ne 'CONNECTED' } @cs;
+    pump_until(sub { !grep { !@{ $_->{lines} } } @cs }, 30, @cs);
+    return !grep { !connected($_) } @cs;
 }
 
 # stops the clients, keeping what they printed so far
