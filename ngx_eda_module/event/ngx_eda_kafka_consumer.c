@@ -205,17 +205,13 @@ ngx_eda_kafka_consumer_conf(ngx_cycle_t *cycle, ngx_eda_main_conf_t *emcf,
 {
     char                      errstr[512];
     rd_kafka_conf_t          *conf;
-    ngx_eda_kafka_setting_t   defaults[4], settings[7];
+    ngx_eda_kafka_setting_t   defaults[3], settings[7];
 
     defaults[0].name = "auto.offset.reset";
     defaults[0].value = opts->offset_reset;
     defaults[1].name = "fetch.wait.max.ms";
     defaults[1].value = "50";
-
-    /* a static member whose name is gone holds its partitions this long */
-    defaults[2].name = "session.timeout.ms";
-    defaults[2].value = opts->instance ? "10000" : NULL;
-    defaults[3].name = NULL;
+    defaults[2].name = NULL;
 
     settings[0].name = "group.id";
     settings[0].value = opts->group;

@@ -134,8 +134,10 @@ ngx_eda_saga_start(ngx_eda_saga_conf_t *conf)
  * rebalances for a new member, not for a changed subscription), so the
  * partitions of a new reply topic would reach no one.  Under a new name
  * it joins as a new member and the group rebalances, once the old name's
- * session has expired (session.timeout.ms, 10 s by default here).  The
- * topics are summed so that their order does not matter.
+ * session has expired (session.timeout.ms: librdkafka's 45 s is kept, as a
+ * session shorter than a broker's restart made the coordinator lose its
+ * partitions for minutes after one).  The topics are summed so that their
+ * order does not matter.
  */
 
 static uint32_t
