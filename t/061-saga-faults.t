@@ -63,10 +63,8 @@ sub in_order {
 # Kafka stopped with sagas in flight, sagas started while it is down
 
 my @ids = map { (start($_))[1] } 1 .. 10;
-# a fixed wait still: after this restart the sagas sometimes stall for
-# good (3 runs of 4 when Kafka stops once saga_in_flight holds, and with
-# this 0.2 s too), a defect to find before the wait becomes a signal
-sleep 0.2;
+ok(wait_until(sub { saga_in_flight($S, @ids) }, 30),
+   'Kafka stops once the participant has commands of these sagas');
 kafka_stop();
 $kafka_down = 1;
 
