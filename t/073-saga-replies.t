@@ -46,9 +46,11 @@ my $P = $S->{prefix};
 my %topic = %{ $S->{topics} };
 
 # a producer that takes records of at most 100 kB: a saga's command that
-# carries a larger input is one Kafka never takes
+# carries a larger input (accepted: eda_saga_max_input is above it) is one
+# Kafka never takes
 my $http_config = $S->{http_config} . <<'_EOC_';
     eda_kafka_property message.max.bytes 100000;
+    eda_saga_max_input 256k;
     client_body_buffer_size 1m;
 _EOC_
 
@@ -247,6 +249,7 @@ ok(!exists $st->{$late}{results}{'charge-payment'},
 # again every 5 s for as long as its outbox lives
 
 my $big = start({ pad => 'x' x 120000, case => 'too large' });
+like($big, qr/^[0-9a-f-]{36}\z/, 'a saga with a 120 kB input starts');
 
 my @dl;
 for (1 .. 100) {
