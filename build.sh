@@ -39,8 +39,9 @@ Usage: ./build.sh COMMAND [OPTIONS]
 
 Commands:
   deps [--build-only]
-                install what is missing (apt-get); fast when all is present;
-                --build-only: only what building the module needs
+                install what is missing (apt-get, and npm ci in t/node);
+                fast when all is present; --build-only: only what
+                building the module needs
   build         build ngx_eda_module.so for the installed nginx
                 (or for the nginx source tree in NGINX_SRC=...)
   path          print the absolute path of the built ngx_eda_module.so
@@ -184,6 +185,31 @@ cmd_deps() {
     fi
 
     install_test_nginx
+    install_node_deps
+}
+
+# The Socket.IO tests drive the npm socket.io-client, and the benchmark's
+# reference server is socket.io itself: t/node/package.json names them,
+# its package-lock.json pins every version.  npm ci installs exactly that
+# into t/node/node_modules (no package scripts run) when it is missing or
+# the manifest changed since the last install, which a stamp records.
+install_node_deps() {
+    local dir=$ROOT/t/node stamp=$ROOT/t/node/node_modules/.eda-installed
+
+    if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+        apt_install nodejs npm
+    fi
+
+    if [ -f "$stamp" ] && [ ! "$dir/package.json" -nt "$stamp" ] \
+        && [ ! "$dir/package-lock.json" -nt "$stamp" ]
+    then
+        return 0
+    fi
+
+    say "installing t/node's npm packages: npm ci in $dir"
+    (cd "$dir" && npm ci --ignore-scripts --no-audit --no-fund) \
+        || die "npm ci failed in $dir"
+    touch "$stamp"
 }
 
 
