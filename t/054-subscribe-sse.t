@@ -65,6 +65,12 @@ sub ws {
     return ws_open($path, count => $count, timeout => $timeout);
 }
 
+sub ce_id {
+    my ($e) = @_;
+
+    return eval { JSON::PP::decode_json($e->{data})->{id} } // '';
+}
+
 sub produce {
     my ($id, $subject, $type, $data) = @_;
 
@@ -79,7 +85,7 @@ for my $i (1 .. 40) {
     wait_connected($c);
     produce("warm-$i", 'nobody', 'text/plain', 'warm');
     my ($head, $events) = sse_finish($c);
-    if (@$events && $events->[0]{id} eq "warm-$i") { $ready = 1; last }
+    if (@$events && ce_id($events->[0]) eq "warm-$i") { $ready = 1; last }
 }
 ok($ready, 'the subscription is live');
 
@@ -101,8 +107,11 @@ is($head->{headers}{'content-type'}, 'text/event-stream', 'content type');
 is($head->{headers}{'cache-control'}, 'no-cache', 'not cached');
 is($head->{headers}{'x-accel-buffering'}, 'no', 'not buffered by a proxy');
 is($head->{headers}{'transfer-encoding'}, 'chunked', 'chunked');
-is_deeply([map { $_->{id} } @$events], [qw(e1 e2 e3)],
-          'SSE: every event, in order, its id as the SSE id');
+is_deeply([map { ce_id($_) } @$events], [qw(e1 e2 e3)],
+          'SSE: every event, in order');
+is(scalar(grep { $_->{id} =~ /^eda1\.[A-Za-z0-9_-]+$/ } @$events), 3,
+   'SSE: each event\'s id is its resume cursor');
+my @cursors = map { $_->{id} } @$events;
 is_deeply([map { $_->{event} } @$events], [qw(message message message)],
           'no event name: onmessage gets them');
 my @ce = map { JSON::PP::decode_json($_->{data}) } @$events;
@@ -113,7 +122,8 @@ is($ce[2]{data_base64}, 'AP8B', 'binary data as data_base64');
 is($ce[2]{subject}, 'alice', 'attributes carried');
 
 ($head, $events) = sse_finish($c{data});
-is_deeply([map { $_->{id} } @$events], [qw(e1 e2 e3)], 'SSE data: ids');
+is_deeply([map { $_->{id} } @$events], \@cursors,
+          'SSE data: the same cursors as ids');
 is_deeply([map { $_->{event} } @$events], [qw(t.sse t.sse t.sse)],
           'SSE data: the event name is the type');
 is($events->[0]{data}, '{"n":1}', 'SSE data: the JSON data itself');
@@ -127,8 +137,18 @@ is_deeply(\@lines, ['CONNECTED', '{"n":1}', 'line1 line2  line3',
           'WebSocket data: JSON and text in text frames, binary in binary');
 
 ($head, $events) = sse_finish($c{alice});
-is_deeply([map { $_->{id} } @$events], [qw(e1 e3)],
+is_deeply([map { ce_id($_) } @$events], [qw(e1 e3)],
           'SSE: the server filter holds');
+is_deeply([map { $_->{id} } @$events], [@cursors[0, 2]],
+          'SSE: a filtered stream has the same cursors');
+
+# durable resume: the cursor of e1, read back from Kafka by any worker
+
+($head, $events) = sse_finish(sse('/events', 2, 6, "Last-Event-ID: $cursors[0]"));
+is_deeply([map { ce_id($_) } @$events], [qw(e2 e3)],
+          'SSE: Last-Event-ID with e1\'s cursor replays e2 e3 from Kafka');
+is_deeply([map { $_->{id} } @$events], [@cursors[1, 2]],
+          'SSE: ... with their cursors');
 
 # resume: a browser reconnects with Last-Event-ID
 

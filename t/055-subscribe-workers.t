@@ -63,7 +63,9 @@ for my $i (1 .. 80) {
                      subject => 'nobody', data => 'warm');
     my @out = map { JSON::PP::decode_json($_) } client_lines($c);
     my $pid = $out[0]{headers}{'x-worker'} // '';
-    $live{$pid} = 1 if grep { ($_->{id} // '') eq "warm-$i" } @out;
+    $live{$pid} = 1
+        if grep { ((eval { JSON::PP::decode_json($_->{data} // '') } || {})
+                   ->{id} // '') eq "warm-$i" } @out;
     last if keys %live == 2;
 }
 is(scalar keys %live, 2, 'both workers consume the topic');

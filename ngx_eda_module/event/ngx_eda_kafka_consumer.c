@@ -39,6 +39,7 @@ struct ngx_eda_kafka_consumer_s {
     rd_kafka_t               *rk;
     ngx_eda_kafka_wake_t      wake;
     ngx_eda_kafka_record_pt   handler;
+    ngx_eda_kafka_assign_pt   assign;
     void                     *data;
 
     /* polls a quiet consumer well within max.poll.interval.ms */
@@ -46,6 +47,7 @@ struct ngx_eda_kafka_consumer_s {
     ngx_msec_t                keepalive_every;
 
     unsigned                  paused:1;
+    unsigned                  eof:1;
 };
 
 
@@ -58,6 +60,9 @@ static void ngx_eda_kafka_consumer_read(ngx_event_t *rev);
 static void ngx_eda_kafka_consumer_keepalive(ngx_event_t *ev);
 static void ngx_eda_kafka_consumer_error(rd_kafka_t *rk, int err,
     const char *reason, void *opaque);
+static void ngx_eda_kafka_consumer_rebalance(rd_kafka_t *rk,
+    rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t *parts,
+    void *opaque);
 
 
 ngx_int_t
@@ -98,7 +103,8 @@ ngx_eda_kafka_consume_topic(ngx_conf_t *cf, ngx_eda_main_conf_t *emcf,
 
 ngx_int_t
 ngx_eda_kafka_consumer_init(ngx_cycle_t *cycle, ngx_eda_main_conf_t *emcf,
-    ngx_eda_kafka_record_pt handler, void *data)
+    ngx_eda_kafka_record_pt handler, ngx_eda_kafka_assign_pt assign,
+    void *data)
 {
     u_char                         group[128], rnd[8], *p;
     ngx_eda_kafka_consumer_opts_t  opts;
@@ -118,6 +124,8 @@ ngx_eda_kafka_consumer_init(ngx_cycle_t *cycle, ngx_eda_main_conf_t *emcf,
     opts.group = (char *) group;
     opts.offset_reset = "latest";
     opts.topics = emcf->consume_topics;
+    opts.eof = 1;
+    opts.assign = assign;
 
     emcf->consumer = ngx_eda_kafka_consumer_create(cycle, emcf, &opts,
                                                    handler, data);
@@ -143,7 +151,9 @@ ngx_eda_kafka_consumer_create(ngx_cycle_t *cycle, ngx_eda_main_conf_t *emcf,
     kc->base.log = cycle->log;
     kc->base.thread = pthread_self();
     kc->handler = handler;
+    kc->assign = opts->assign;
     kc->data = data;
+    kc->eof = opts->eof ? 1 : 0;
 
     conf = ngx_eda_kafka_consumer_conf(cycle, emcf, opts);
     if (conf == NULL) {
@@ -224,7 +234,7 @@ ngx_eda_kafka_consumer_conf(ngx_cycle_t *cycle, ngx_eda_main_conf_t *emcf,
     settings[4].name = "auto.commit.interval.ms";
     settings[4].value = opts->store ? "1000" : NULL;
     settings[5].name = "enable.partition.eof";
-    settings[5].value = "false";
+    settings[5].value = opts->eof ? "true" : "false";
     settings[6].name = NULL;
 
     conf = ngx_eda_kafka_conf_create(emcf, defaults, errstr, sizeof(errstr));
@@ -245,6 +255,11 @@ ngx_eda_kafka_consumer_conf(ngx_cycle_t *cycle, ngx_eda_main_conf_t *emcf,
     }
 
     rd_kafka_conf_set_error_cb(conf, ngx_eda_kafka_consumer_error);
+
+    if (opts->assign != NULL) {
+        rd_kafka_conf_set_rebalance_cb(conf,
+                                       ngx_eda_kafka_consumer_rebalance);
+    }
 
     return conf;
 }
@@ -377,7 +392,9 @@ ngx_eda_kafka_consumer_read(ngx_event_t *rev)
             return;
         }
 
-        if (msg->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        if (msg->err == RD_KAFKA_RESP_ERR_NO_ERROR
+            || (msg->err == RD_KAFKA_RESP_ERR__PARTITION_EOF && kc->eof))
+        {
             kc->handler(msg, kc->data);
 
         } else if (msg->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
@@ -536,4 +553,51 @@ ngx_eda_kafka_record_event(const rd_kafka_message_t *msg,
     *ev = parsed->event;
 
     return NGX_OK;
+}
+
+
+/*
+ * The group's assignment, told to the caller (in the process's thread:
+ * rebalances are served by the consumer's poll) and applied as the
+ * protocol in use wants: eager by default, cooperative if the operator
+ * chose it with eda_kafka_property.
+ */
+
+static void
+ngx_eda_kafka_consumer_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+    rd_kafka_topic_partition_list_t *parts, void *opaque)
+{
+    ngx_eda_kafka_consumer_t *kc = opaque;
+
+    ngx_uint_t         assigned, cooperative;
+    rd_kafka_error_t  *error;
+
+    assigned = (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS);
+    cooperative = (ngx_strcmp(rd_kafka_rebalance_protocol(rk),
+                              "COOPERATIVE") == 0);
+
+    if (!assigned) {
+        kc->assign(parts, 0, kc->data);
+    }
+
+    error = NULL;
+
+    if (cooperative) {
+        error = assigned ? rd_kafka_incremental_assign(rk, parts)
+                         : rd_kafka_incremental_unassign(rk, parts);
+
+    } else {
+        (void) rd_kafka_assign(rk, assigned ? parts : NULL);
+    }
+
+    if (error != NULL) {
+        ngx_log_error(NGX_LOG_WARN, kc->base.log, 0,
+                      "eda: Kafka consumer: applying the assignment "
+                      "failed: %s", rd_kafka_error_string(error));
+        rd_kafka_error_destroy(error);
+    }
+
+    if (assigned) {
+        kc->assign(parts, 1, kc->data);
+    }
 }

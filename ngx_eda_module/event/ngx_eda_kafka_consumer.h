@@ -20,6 +20,15 @@
 typedef struct ngx_eda_kafka_consumer_s  ngx_eda_kafka_consumer_t;
 
 
+/*
+ * The partitions the group gave (ASSIGNED) or took (!ASSIGNED); called
+ * before the consumer reads them, and before it stops.
+ */
+typedef void (*ngx_eda_kafka_assign_pt)(
+    const rd_kafka_topic_partition_list_t *parts, ngx_uint_t assigned,
+    void *data);
+
+
 typedef struct {
     char                     *group;         /* group.id */
     char                     *instance;      /* group.instance.id, or NULL */
@@ -27,10 +36,18 @@ typedef struct {
     ngx_array_t              *topics;        /* ngx_str_t, NUL-terminated */
     ngx_uint_t                store;         /* offsets stored by the caller
                                                 and committed */
+    ngx_uint_t                eof;           /* the end of a partition is
+                                                reported: a message with
+                                                RD_KAFKA_RESP_ERR__PARTITION_EOF
+                                                and the end's offset */
+    ngx_eda_kafka_assign_pt   assign;        /* or NULL */
 } ngx_eda_kafka_consumer_opts_t;
 
 
-/* called in the process's thread for every record of the topics */
+/*
+ * Called in the process's thread for every record of the topics (and with
+ * opts.eof the ends of partitions: check msg->err).
+ */
 typedef void (*ngx_eda_kafka_record_pt)(const rd_kafka_message_t *msg,
     void *data);
 
@@ -39,8 +56,13 @@ typedef void (*ngx_eda_kafka_record_pt)(const rd_kafka_message_t *msg,
 ngx_int_t ngx_eda_kafka_consume_topic(ngx_conf_t *cf,
     ngx_eda_main_conf_t *emcf, ngx_str_t *topic);
 
+/*
+ * The worker's fan-out consumer, with the ends of partitions and the
+ * assignment reported, so its caller knows where it stands in each.
+ */
 ngx_int_t ngx_eda_kafka_consumer_init(ngx_cycle_t *cycle,
-    ngx_eda_main_conf_t *emcf, ngx_eda_kafka_record_pt handler, void *data);
+    ngx_eda_main_conf_t *emcf, ngx_eda_kafka_record_pt handler,
+    ngx_eda_kafka_assign_pt assign, void *data);
 void ngx_eda_kafka_consumer_exit(ngx_cycle_t *cycle,
     ngx_eda_main_conf_t *emcf);
 

@@ -33,11 +33,15 @@
 
 
 static void ngx_http_eda_sub_deliver(ngx_http_eda_sub_main_conf_t *smcf,
-    ngx_http_eda_sub_ring_t *ring, ngx_str_t *topic, ngx_eda_ce_event_t *ev,
-    const rd_kafka_message_t *msg);
+    ngx_http_eda_sub_ring_t *ring, ngx_str_t *topic, ngx_uint_t index,
+    ngx_eda_ce_event_t *ev, const rd_kafka_message_t *msg);
 static ngx_uint_t ngx_http_eda_sub_fanout(ngx_http_eda_sub_main_conf_t *smcf,
-    ngx_str_t *topic, ngx_eda_ce_event_t *ev, ngx_str_t *key,
-    ngx_http_eda_ws_frame_t **frames, size_t len);
+    ngx_str_t *topic, ngx_uint_t index, ngx_eda_ce_event_t *ev,
+    const rd_kafka_message_t *msg, ngx_http_eda_ws_frame_t *base,
+    size_t len);
+static ngx_http_eda_ws_frame_t *ngx_http_eda_sub_frame(
+    ngx_http_eda_sub_main_conf_t *smcf, ngx_http_eda_ws_ctx_t *ctx,
+    ngx_eda_ce_event_t *ev, ngx_http_eda_ws_frame_t *base, size_t len);
 static ngx_int_t ngx_http_eda_ws_grow(ngx_http_eda_ws_ctx_t *ctx);
 static ssize_t ngx_http_eda_ws_send(ngx_connection_t *c,
     ngx_http_eda_ws_ctx_t *ctx);
@@ -53,13 +57,35 @@ ngx_http_eda_sub_record(const rd_kafka_message_t *msg, void *data)
 {
     ngx_http_eda_sub_main_conf_t *smcf = data;
 
-    ngx_str_t                 topic;
-    ngx_eda_ce_event_t        ev;
-    ngx_eda_ce_parsed_t       parsed;
-    ngx_http_eda_sub_ring_t  *ring;
+    ngx_str_t                  topic;
+    ngx_uint_t                 index;
+    ngx_eda_ce_event_t         ev;
+    ngx_eda_ce_parsed_t        parsed;
+    ngx_http_eda_sub_ring_t   *ring;
+    ngx_http_eda_sub_topic_t  *t;
 
     topic.data = (u_char *) rd_kafka_topic_name(msg->rkt);
     topic.len = ngx_strlen(topic.data);
+
+    /* where the fan-out stands: past this record, or at a partition's end */
+
+    t = ngx_http_eda_sub_topic(smcf, (char *) topic.data, &index);
+
+    if (t == NULL) {
+        return;
+    }
+
+    if (msg->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+        ngx_http_eda_sub_advance(t, msg->partition, msg->offset);
+
+        if (!ngx_queue_empty(&smcf->resuming)) {
+            ngx_http_eda_resume_kick(smcf);
+        }
+
+        return;
+    }
+
+    ngx_http_eda_sub_advance(t, msg->partition, msg->offset + 1);
 
     ring = ngx_http_eda_sub_ring(smcf, &topic);
 
@@ -73,7 +99,7 @@ ngx_http_eda_sub_record(const rd_kafka_message_t *msg, void *data)
         return;
     }
 
-    ngx_http_eda_sub_deliver(smcf, ring, &topic, &ev, msg);
+    ngx_http_eda_sub_deliver(smcf, ring, &topic, index, &ev, msg);
 
     if (parsed.owned != NULL) {
         ngx_eda_ce_parsed_free(&parsed);
@@ -85,14 +111,13 @@ ngx_http_eda_sub_record(const rd_kafka_message_t *msg, void *data)
 
 static void
 ngx_http_eda_sub_deliver(ngx_http_eda_sub_main_conf_t *smcf,
-    ngx_http_eda_sub_ring_t *ring, ngx_str_t *topic, ngx_eda_ce_event_t *ev,
-    const rd_kafka_message_t *msg)
+    ngx_http_eda_sub_ring_t *ring, ngx_str_t *topic, ngx_uint_t index,
+    ngx_eda_ce_event_t *ev, const rd_kafka_message_t *msg)
 {
     char                     *json;
     size_t                    len;
-    ngx_str_t                 key;
-    ngx_uint_t                i, n;
-    ngx_http_eda_ws_frame_t  *frame, *frames[NGX_HTTP_EDA_ENC_N];
+    ngx_uint_t                i, n, nframes;
+    ngx_http_eda_ws_frame_t  *frame;
 
     json = ngx_eda_ce_to_json(ev, &len);
 
@@ -111,11 +136,6 @@ ngx_http_eda_sub_deliver(ngx_http_eda_sub_main_conf_t *smcf,
         return;
     }
 
-    /* the other encodings are made for the first client that needs one */
-
-    ngx_memzero(frames, sizeof(frames));
-    frames[NGX_HTTP_EDA_ENC_WS_EVENT] = frame;
-
     smcf->seq++;
 
     if (ring != NULL) {
@@ -123,16 +143,23 @@ ngx_http_eda_sub_deliver(ngx_http_eda_sub_main_conf_t *smcf,
                                   ev, msg);
     }
 
-    key.data = msg->key;
-    key.len = msg->key_len;
+    /*
+     * The frames clients get, with their stream's cursor, are made for the
+     * first client of a stream and encoding that needs one.
+     */
 
-    n = ngx_http_eda_sub_fanout(smcf, topic, ev, &key, frames, len);
+    nframes = smcf->streams->nelts * NGX_HTTP_EDA_ENC_N;
+    ngx_memzero(smcf->frames, nframes * sizeof(ngx_http_eda_ws_frame_t *));
+
+    n = ngx_http_eda_sub_fanout(smcf, topic, index, ev, msg, frame, len);
 
     ngx_eda_metrics_count(smcf->emcf, NGX_EDA_M_WS_DELIVERED, n);
 
-    for (i = 0; i < NGX_HTTP_EDA_ENC_N; i++) {
-        if (frames[i] != NULL) {
-            ngx_http_eda_ws_release(frames[i]);
+    ngx_http_eda_ws_release(frame);
+
+    for (i = 0; i < nframes; i++) {
+        if (smcf->frames[i] != NULL) {
+            ngx_http_eda_ws_release(smcf->frames[i]);
         }
     }
 }
@@ -140,23 +167,25 @@ ngx_http_eda_sub_deliver(ngx_http_eda_sub_main_conf_t *smcf,
 
 /*
  * Queues the event for every client whose filters it passes, in the
- * client's encoding; FRAMES holds one frame per encoding, made on demand
- * from the first (the JSON of LEN bytes behind a frame header).  Returns
- * the number of clients.
+ * client's encoding with its stream's cursor; BASE is the event without a
+ * cursor (the JSON of LEN bytes behind a frame header).  A client still
+ * reading from Kafka gets this one from there; one that has just read
+ * past it, not again.  Returns the number of clients.
  */
 
 static ngx_uint_t
 ngx_http_eda_sub_fanout(ngx_http_eda_sub_main_conf_t *smcf,
-    ngx_str_t *topic, ngx_eda_ce_event_t *ev, ngx_str_t *key,
-    ngx_http_eda_ws_frame_t **frames, size_t len)
+    ngx_str_t *topic, ngx_uint_t index, ngx_eda_ce_event_t *ev,
+    const rd_kafka_message_t *msg, ngx_http_eda_ws_frame_t *base, size_t len)
 {
-    u_char                 *json;
-    ngx_uint_t              n;
-    ngx_queue_t            *q, *next;
-    ngx_http_eda_ws_ctx_t  *ctx;
+    ngx_str_t                 key;
+    ngx_uint_t                n;
+    ngx_queue_t              *q, *next;
+    ngx_http_eda_ws_ctx_t    *ctx;
+    ngx_http_eda_ws_frame_t  *frame;
 
-    json = frames[NGX_HTTP_EDA_ENC_WS_EVENT]->data
-           + frames[NGX_HTTP_EDA_ENC_WS_EVENT]->len - len;
+    key.data = msg->key;
+    key.len = msg->key_len;
     n = 0;
 
     for (q = ngx_queue_head(&smcf->clients);
@@ -169,18 +198,18 @@ ngx_http_eda_sub_fanout(ngx_http_eda_sub_main_conf_t *smcf,
 
         /* a client still replaying gets this one from the history */
 
-        if (ctx->closing || ctx->replaying
-            || !ngx_http_eda_sub_match(ctx, topic, ev, key))
+        if (ctx->closing || ctx->replaying || ctx->reading
+            || (ctx->skipping
+                && ngx_http_eda_resume_skip(ctx, index, msg->partition,
+                                            msg->offset))
+            || !ngx_http_eda_sub_match(ctx, topic, ev, &key))
         {
             continue;
         }
 
-        if (frames[ctx->enc] == NULL) {
-            frames[ctx->enc] = ngx_http_eda_sub_encode(ctx->enc, ev, json,
-                                                       len);
-            if (frames[ctx->enc] == NULL) {
-                continue;
-            }
+        frame = ngx_http_eda_sub_frame(smcf, ctx, ev, base, len);
+        if (frame == NULL) {
+            continue;
         }
 
         /*
@@ -188,7 +217,7 @@ ngx_http_eda_sub_fanout(ngx_http_eda_sub_main_conf_t *smcf,
          * the clients' sends are gathered.
          */
 
-        if (ngx_http_eda_ws_enqueue(ctx, frames[ctx->enc], 0) == NGX_OK) {
+        if (ngx_http_eda_ws_enqueue(ctx, frame, 0) == NGX_OK) {
             n++;
             ngx_post_event(ctx->request->connection->write,
                            &ngx_posted_events);
@@ -199,22 +228,65 @@ ngx_http_eda_sub_fanout(ngx_http_eda_sub_main_conf_t *smcf,
 }
 
 
+/* the event for CTX: shared by the clients of its stream and encoding */
+
+static ngx_http_eda_ws_frame_t *
+ngx_http_eda_sub_frame(ngx_http_eda_sub_main_conf_t *smcf,
+    ngx_http_eda_ws_ctx_t *ctx, ngx_eda_ce_event_t *ev,
+    ngx_http_eda_ws_frame_t *base, size_t len)
+{
+    ngx_str_t                 cursor;
+    ngx_http_eda_ws_frame_t **frame;
+
+    frame = &smcf->frames[ctx->conf->stream * NGX_HTTP_EDA_ENC_N + ctx->enc];
+
+    if (*frame != NULL) {
+        return *frame;
+    }
+
+    /* before the fan-out knows where it stands, events have no cursor */
+
+    if (ngx_http_eda_sub_cursor(smcf, ctx->conf->stream, &cursor) != NGX_OK)
+    {
+        cursor.len = 0;
+    }
+
+    *frame = ngx_http_eda_sub_encode(ctx->enc, ev,
+                                     base->data + base->len - len, len,
+                                     cursor.len ? &cursor : NULL);
+    return *frame;
+}
+
+
 /*
  * An event as ENC: the structured CloudEvent (JSON, LEN bytes), or its data
  * alone (eda_ws_format data), in a WebSocket frame or an SSE event.  Data
  * goes in a text frame when it is text (JSON, text/<any>, a charset, or no
  * content type) and valid UTF-8, in a binary frame otherwise; an event
- * stream carries only text, so there other data is sent in base64.  A new
+ * stream carries only text, so there other data is sent in base64.  A
+ * CURSOR (or NULL) is the event's id in an event stream and its extension
+ * attribute "edacursor" in a structured event over WebSocket.  A new
  * frame with one reference, or NULL.
  */
 
 ngx_http_eda_ws_frame_t *
 ngx_http_eda_sub_encode(ngx_uint_t enc, ngx_eda_ce_event_t *ev,
-    const u_char *json, size_t len)
+    const u_char *json, size_t len, ngx_str_t *cursor)
 {
-    ngx_str_t                data;
+    ngx_str_t                data, parts[4];
     ngx_uint_t               text;
     const ngx_eda_ce_str_t  *ct;
+
+    if (enc == NGX_HTTP_EDA_ENC_WS_EVENT && cursor != NULL && len > 1) {
+        /* the JSON ends with its object's "}" */
+        parts[0].data = (u_char *) json;
+        parts[0].len = len - 1;
+        ngx_str_set(&parts[1], ",\"edacursor\":\"");
+        parts[2] = *cursor;
+        ngx_str_set(&parts[3], "\"}");
+
+        return ngx_http_eda_ws_gather(NGX_EDA_WS_OP_TEXT, parts, 4);
+    }
 
     if (enc == NGX_HTTP_EDA_ENC_WS_EVENT || enc == NGX_HTTP_EDA_ENC_SSE_EVENT)
     {
@@ -246,7 +318,7 @@ ngx_http_eda_sub_encode(ngx_uint_t enc, ngx_eda_ce_event_t *ev,
                                        data.data, data.len);
     }
 
-    return ngx_http_eda_sse_event(enc, ev, &data, text);
+    return ngx_http_eda_sse_event(enc, ev, &data, text, cursor);
 }
 
 
@@ -289,6 +361,42 @@ ngx_http_eda_ws_message(ngx_uint_t opcode, const u_char *data, size_t len)
     frame->refs = 1;
     frame->len = hlen + len;
     ngx_memcpy(ngx_cpymem(frame->data, hdr, hlen), data, len);
+
+    return frame;
+}
+
+
+/* one unfragmented message of N PARTS, one reference */
+
+ngx_http_eda_ws_frame_t *
+ngx_http_eda_ws_gather(ngx_uint_t opcode, ngx_str_t *parts, ngx_uint_t n)
+{
+    u_char                   *p, hdr[NGX_EDA_WS_MAX_HEADER];
+    size_t                    hlen, len;
+    ngx_uint_t                i;
+    ngx_http_eda_ws_frame_t  *frame;
+
+    len = 0;
+
+    for (i = 0; i < n; i++) {
+        len += parts[i].len;
+    }
+
+    hlen = ngx_eda_ws_frame_header(hdr, opcode, 1, len);
+
+    frame = ngx_alloc(sizeof(ngx_http_eda_ws_frame_t) + hlen + len,
+                      ngx_cycle->log);
+    if (frame == NULL) {
+        return NULL;
+    }
+
+    frame->refs = 1;
+    frame->len = hlen + len;
+    p = ngx_cpymem(frame->data, hdr, hlen);
+
+    for (i = 0; i < n; i++) {
+        p = ngx_cpymem(p, parts[i].data, parts[i].len);
+    }
 
     return frame;
 }
@@ -481,6 +589,12 @@ ngx_http_eda_ws_write(ngx_http_request_t *r)
             ctx->out_count--;
             ctx->out_sent = 0;
         }
+    }
+
+    if (ctx->reading && ctx->reader_paused && !ctx->closing
+        && ctx->queued <= ctx->conf->send_buffer / 2)
+    {
+        ngx_http_eda_resume_drained(ctx);
     }
 
     if (ctx->replaying && !ctx->closing) {

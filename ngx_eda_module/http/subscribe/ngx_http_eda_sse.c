@@ -97,7 +97,8 @@ ngx_http_eda_sse_frame(const u_char *id, size_t id_len, const char *name,
 
 
 /*
- * An event in the stream's encoding ENC: its id as the event's id and,
+ * An event in the stream's encoding ENC: the CURSOR (or else its id) as
+ * the event's id and,
  * for the data alone (eda_ws_format data), its type as the event's name.
  * A stream carries only text: DATA that is not TEXT goes in base64.  A new
  * frame with one reference, or NULL.
@@ -105,7 +106,7 @@ ngx_http_eda_sse_frame(const u_char *id, size_t id_len, const char *name,
 
 ngx_http_eda_ws_frame_t *
 ngx_http_eda_sse_event(ngx_uint_t enc, ngx_eda_ce_event_t *ev,
-    ngx_str_t *data, ngx_uint_t text)
+    ngx_str_t *data, ngx_uint_t text, ngx_str_t *cursor)
 {
     ngx_str_t                 b64, *out;
     const ngx_eda_ce_str_t   *id, *type;
@@ -129,8 +130,9 @@ ngx_http_eda_sse_event(ngx_uint_t enc, ngx_eda_ce_event_t *ev,
     type = (enc == NGX_HTTP_EDA_ENC_SSE_DATA)
            ? ngx_eda_ce_get(ev, "type", 4) : NULL;
 
-    frame = ngx_http_eda_sse_frame(id ? (u_char *) id->data : NULL,
-                                   id ? id->len : 0,
+    frame = ngx_http_eda_sse_frame(cursor ? cursor->data
+                                   : id ? (u_char *) id->data : NULL,
+                                   cursor ? cursor->len : id ? id->len : 0,
                                    type ? type->data : NULL,
                                    out->data, out->len, 0);
     if (b64.data != NULL) {

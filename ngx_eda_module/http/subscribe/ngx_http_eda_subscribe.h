@@ -25,6 +25,8 @@
 #include "ngx_eda_ce.h"
 #include "ngx_eda_ws_codec.h"
 #include "ngx_eda_kafka_producer.h"
+#include "ngx_eda_kafka_reader.h"
+#include "ngx_eda_cursor.h"
 
 
 /* eda_ws_format */
@@ -57,7 +59,44 @@ typedef struct {
     ngx_str_t                   publish;       /* eda_ws_publish topic */
     ngx_array_t                *origins;       /* ngx_str_t, eda_ws_origin */
     ngx_array_t                *protocols;     /* eda_ws_subprotocols */
+    ngx_uint_t                  stream;        /* its topics, in smcf */
 } ngx_http_eda_sub_loc_conf_t;
+
+
+/* Kafka readers per worker for clients that resume, at most */
+#define NGX_HTTP_EDA_READERS       8
+
+
+/* a partition's next offset, or what is known of it */
+#define NGX_HTTP_EDA_POS_NONE      -1          /* not the worker's */
+#define NGX_HTTP_EDA_POS_UNKNOWN   -2          /* its, not yet reached */
+
+
+/* where the worker's fan-out stands in a topic, per partition */
+typedef struct {
+    ngx_str_t                   name;
+    uint32_t                    hash;          /* ngx_eda_cursor_topic() */
+    int64_t                    *next;          /* NGX_HTTP_EDA_POS_* or */
+    ngx_uint_t                  nparts;        /* the next offset */
+} ngx_http_eda_sub_topic_t;
+
+
+/* the topics of one or more locations: a cursor names these */
+typedef struct {
+    ngx_array_t                *names;         /* ngx_str_t */
+    ngx_uint_t                 *topics;        /* into smcf->topics */
+} ngx_http_eda_sub_stream_t;
+
+
+/* a partition a resuming client reads, and how far it has come */
+typedef struct {
+    ngx_uint_t                  topic;         /* into smcf->topics */
+    int32_t                     partition;
+    int64_t                     next;
+    unsigned                    begin:1;       /* new: from its start */
+    unsigned                    lost:1;        /* Kafka had not its offset */
+    unsigned                    caught_up:1;   /* live: nothing to skip */
+} ngx_http_eda_sub_part_t;
 
 
 /* one frame, shared by every client it goes to and by the history */
@@ -101,6 +140,20 @@ typedef struct {
     ngx_array_t                *rings;         /* ngx_http_eda_sub_ring_t */
     uint64_t                    seq;
     ngx_eda_main_conf_t        *emcf;
+
+    ngx_array_t                *streams;       /* ..._sub_stream_t */
+    ngx_array_t                *topics;        /* ..._sub_topic_t */
+    ngx_http_eda_ws_frame_t   **frames;        /* a record's, per stream */
+                                               /* and encoding */
+    ngx_eda_cursor_pos_t       *scratch;       /* a cursor's positions */
+    ngx_uint_t                  nscratch;
+    u_char                     *cursor;        /* ... as text */
+
+    /* durable resume: readers of Kafka, clients waiting for one */
+    ngx_eda_kafka_reader_t     *readers[NGX_HTTP_EDA_READERS];
+    void                       *reader_ctx[NGX_HTTP_EDA_READERS];
+    ngx_uint_t                  nreaders;
+    ngx_queue_t                 resuming;
 } ngx_http_eda_sub_main_conf_t;
 
 
@@ -139,6 +192,20 @@ typedef struct {
     uint64_t                    replay_seq;
     uint64_t                   *replay_floor;
 
+    /*
+     * A durable resume: the partitions read from Kafka (and once live,
+     * the offsets below which the fan-out's records were sent already),
+     * the reader while it reads.
+     */
+    ngx_eda_cursor_pos_t       *from;          /* the cursor's */
+    size_t                      nfrom;
+    ngx_str_t                   since;         /* ... as given */
+    ngx_http_eda_sub_part_t    *parts;
+    ngx_uint_t                  nparts;
+    ngx_queue_t                 rqueue;        /* in smcf->resuming */
+    ngx_uint_t                  reader;        /* in smcf->readers */
+    ngx_http_eda_ws_frame_t    *held;          /* read, waits for room */
+
     /* eda_ws_publish: the location's attributes, evaluated once */
     ngx_eda_ce_event_t         *tmpl;
 
@@ -153,6 +220,11 @@ typedef struct {
     unsigned                    closing:1;
     unsigned                    done:1;
     unsigned                    replaying:1;
+    unsigned                    reading:1;     /* a durable resume */
+    unsigned                    waiting:1;     /* ... for a reader */
+    unsigned                    reader_paused:1;
+    unsigned                    skipping:1;    /* parts: live, skip below */
+    unsigned                    lost:1;        /* told: unavailable */
 } ngx_http_eda_ws_ctx_t;
 
 
@@ -185,7 +257,10 @@ ngx_uint_t ngx_http_eda_sub_match(ngx_http_eda_ws_ctx_t *ctx,
 /* ngx_http_eda_fanout.c: records to frames, frames to the sockets */
 void ngx_http_eda_sub_record(const rd_kafka_message_t *msg, void *data);
 ngx_http_eda_ws_frame_t *ngx_http_eda_sub_encode(ngx_uint_t enc,
-    ngx_eda_ce_event_t *ev, const u_char *json, size_t len);
+    ngx_eda_ce_event_t *ev, const u_char *json, size_t len,
+    ngx_str_t *cursor);
+ngx_http_eda_ws_frame_t *ngx_http_eda_ws_gather(ngx_uint_t opcode,
+    ngx_str_t *parts, ngx_uint_t n);
 ngx_http_eda_ws_frame_t *ngx_http_eda_ws_frame(const u_char *data,
     size_t len);
 ngx_http_eda_ws_frame_t *ngx_http_eda_ws_message(ngx_uint_t opcode,
@@ -212,6 +287,36 @@ void ngx_http_eda_sub_remember(ngx_http_eda_sub_ring_t *ring,
 void ngx_http_eda_ws_resume_request(ngx_http_eda_ws_ctx_t *ctx,
     ngx_str_t *last_event_id);
 void ngx_http_eda_ws_replay_more(ngx_http_eda_ws_ctx_t *ctx);
+void ngx_http_eda_ws_resume_unavailable(ngx_http_eda_ws_ctx_t *ctx,
+    ngx_str_t *since);
+
+/* ngx_http_eda_cursor.c: where the fan-out stands, clients' cursors */
+char *ngx_http_eda_sub_stream_conf(ngx_conf_t *cf,
+    ngx_http_eda_sub_loc_conf_t *conf);
+ngx_int_t ngx_http_eda_sub_positions_init(ngx_cycle_t *cycle,
+    ngx_http_eda_sub_main_conf_t *smcf);
+void ngx_http_eda_sub_assign(const rd_kafka_topic_partition_list_t *parts,
+    ngx_uint_t assigned, void *data);
+ngx_http_eda_sub_topic_t *ngx_http_eda_sub_topic(
+    ngx_http_eda_sub_main_conf_t *smcf, const char *name, ngx_uint_t *index);
+void ngx_http_eda_sub_advance(ngx_http_eda_sub_topic_t *t,
+    int32_t partition, int64_t next);
+int64_t ngx_http_eda_sub_position(ngx_http_eda_sub_topic_t *t,
+    int32_t partition);
+ngx_int_t ngx_http_eda_sub_cursor(ngx_http_eda_sub_main_conf_t *smcf,
+    ngx_uint_t stream, ngx_str_t *cursor);
+ngx_int_t ngx_http_eda_sub_encode_cursor(ngx_http_eda_sub_main_conf_t *smcf,
+    ngx_eda_cursor_pos_t *pos, size_t n, ngx_str_t *cursor);
+
+/* ngx_http_eda_resume.c: durable resume, from Kafka */
+ngx_int_t ngx_http_eda_resume_request(ngx_http_eda_ws_ctx_t *ctx,
+    ngx_str_t *since);
+void ngx_http_eda_resume_kick(ngx_http_eda_sub_main_conf_t *smcf);
+void ngx_http_eda_resume_drained(ngx_http_eda_ws_ctx_t *ctx);
+void ngx_http_eda_resume_cancel(ngx_http_eda_ws_ctx_t *ctx);
+ngx_uint_t ngx_http_eda_resume_skip(ngx_http_eda_ws_ctx_t *ctx,
+    ngx_uint_t topic, int32_t partition, int64_t offset);
+void ngx_http_eda_resume_exit(ngx_http_eda_sub_main_conf_t *smcf);
 
 /* ngx_http_eda_ws_publish.c: eda_ws_publish, client messages to Kafka */
 ngx_int_t ngx_http_eda_ws_publish_init(ngx_http_eda_ws_ctx_t *ctx);
@@ -224,7 +329,8 @@ ngx_http_eda_ws_frame_t *ngx_http_eda_sse_frame(const u_char *id,
     size_t id_len, const char *name, const u_char *data, size_t len,
     ngx_uint_t last);
 ngx_http_eda_ws_frame_t *ngx_http_eda_sse_event(ngx_uint_t enc,
-    ngx_eda_ce_event_t *ev, ngx_str_t *data, ngx_uint_t text);
+    ngx_eda_ce_event_t *ev, ngx_str_t *data, ngx_uint_t text,
+    ngx_str_t *cursor);
 ngx_http_eda_ws_frame_t *ngx_http_eda_sse_close(unsigned int code,
     const char *reason);
 

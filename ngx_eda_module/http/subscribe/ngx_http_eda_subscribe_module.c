@@ -183,15 +183,18 @@ ngx_http_eda_sub_init_process(ngx_cycle_t *cycle)
 
     smcf->emcf = emcf;
     ngx_queue_init(&smcf->clients);
+    ngx_queue_init(&smcf->resuming);
 
-    if (ngx_http_eda_ws_history_init(cycle, smcf) != NGX_OK) {
+    if (ngx_http_eda_ws_history_init(cycle, smcf) != NGX_OK
+        || ngx_http_eda_sub_positions_init(cycle, smcf) != NGX_OK)
+    {
         return NGX_ERROR;
     }
 
     /* a worker without its consumer still serves; the log says why */
 
     (void) ngx_eda_kafka_consumer_init(cycle, emcf, ngx_http_eda_sub_record,
-                                       smcf);
+                                       ngx_http_eda_sub_assign, smcf);
 
     return NGX_OK;
 }
@@ -214,6 +217,7 @@ ngx_http_eda_sub_exit_process(ngx_cycle_t *cycle)
 
     if (smcf != NULL) {
         ngx_http_eda_ws_history_exit(smcf);
+        ngx_http_eda_resume_exit(smcf);
     }
 }
 
@@ -298,6 +302,10 @@ ngx_http_eda_sub_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
         return NGX_CONF_ERROR;
     }
 
+    if (ngx_http_eda_sub_stream_conf(cf, conf) != NGX_CONF_OK) {
+        return NGX_CONF_ERROR;
+    }
+
     return ngx_http_eda_ws_history_conf(cf, conf);
 }
 
@@ -308,7 +316,7 @@ ngx_http_eda_subscribe(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     ngx_http_eda_sub_loc_conf_t *slcf = conf;
 
     ngx_str_t                     *value, *t;
-    ngx_uint_t                     i;
+    ngx_uint_t                     i, j;
     ngx_eda_main_conf_t           *emcf;
     ngx_http_core_loc_conf_t      *clcf;
     ngx_http_eda_sub_main_conf_t  *smcf;
@@ -329,6 +337,19 @@ ngx_http_eda_subscribe(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     for (i = 1; i < cf->args->nelts; i++) {
         if (ngx_eda_kafka_topic_check(cf, &cmd->name, &value[i]) != NGX_OK) {
             return NGX_CONF_ERROR;
+        }
+
+        t = slcf->topics->elts;
+
+        for (j = 0; j < slcf->topics->nelts; j++) {
+            if (t[j].len == value[i].len
+                && ngx_strncmp(t[j].data, value[i].data, t[j].len) == 0)
+            {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "topic \"%V\" is given twice in \"%V\"",
+                                   &value[i], &cmd->name);
+                return NGX_CONF_ERROR;
+            }
         }
 
         t = ngx_array_push(slcf->topics);

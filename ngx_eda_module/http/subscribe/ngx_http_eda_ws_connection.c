@@ -62,6 +62,7 @@ ngx_http_eda_ws_create(ngx_http_request_t *r, ngx_uint_t sse)
     ctx->smcf = ngx_http_get_module_main_conf(r,
                                               ngx_http_eda_subscribe_module);
     ctx->sse = sse;
+    ctx->reader = NGX_HTTP_EDA_READERS;
     ctx->enc = (sse ? NGX_HTTP_EDA_ENC_SSE_EVENT : NGX_HTTP_EDA_ENC_WS_EVENT)
                + slcf->format;
 
@@ -497,6 +498,8 @@ ngx_http_eda_ws_cleanup(void *data)
     ngx_uint_t  i;
 
     ctx->done = 1;
+
+    ngx_http_eda_resume_cancel(ctx);
 
     if (ctx->registered) {
         ngx_queue_remove(&ctx->queue);

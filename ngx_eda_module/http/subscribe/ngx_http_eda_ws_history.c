@@ -37,8 +37,6 @@ static void ngx_http_eda_ws_resume(ngx_http_eda_ws_ctx_t *ctx,
     ngx_str_t *since);
 static ngx_int_t ngx_http_eda_ws_history_find(ngx_http_eda_ws_ctx_t *ctx,
     ngx_str_t *since, uint64_t *from);
-static void ngx_http_eda_ws_resume_unavailable(ngx_http_eda_ws_ctx_t *ctx,
-    ngx_str_t *since);
 static ngx_http_eda_sub_hist_t *ngx_http_eda_ws_history_next(
     ngx_http_eda_ws_ctx_t *ctx, ngx_http_eda_sub_ring_t **rp);
 static ngx_int_t ngx_http_eda_ws_replay(ngx_http_eda_ws_ctx_t *ctx,
@@ -269,12 +267,18 @@ ngx_http_eda_ws_resume_request(ngx_http_eda_ws_ctx_t *ctx,
             ngx_unescape_uri(&dst, &src, since.len, 0);
             since.data = p;
             since.len = dst - p;
-            ngx_http_eda_ws_resume(ctx, &since);
+
+            if (ngx_http_eda_resume_request(ctx, &since) == NGX_DECLINED) {
+                ngx_http_eda_ws_resume(ctx, &since);
+            }
         }
 
     } else if (last_event_id != NULL) {
         since = *last_event_id;
-        ngx_http_eda_ws_resume(ctx, &since);
+
+        if (ngx_http_eda_resume_request(ctx, &since) == NGX_DECLINED) {
+            ngx_http_eda_ws_resume(ctx, &since);
+        }
     }
 }
 
@@ -359,7 +363,7 @@ ngx_http_eda_ws_history_find(ngx_http_eda_ws_ctx_t *ctx, ngx_str_t *since,
 }
 
 
-static void
+void
 ngx_http_eda_ws_resume_unavailable(ngx_http_eda_ws_ctx_t *ctx,
     ngx_str_t *since)
 {
@@ -536,7 +540,7 @@ ngx_http_eda_ws_replay(ngx_http_eda_ws_ctx_t *ctx, ngx_str_t *topic,
     } else {
         frame = ngx_http_eda_sub_encode(ctx->enc, &parsed.event,
                                         frame->data + h->hlen,
-                                        frame->len - h->hlen);
+                                        frame->len - h->hlen, NULL);
         if (frame == NULL) {
             goto done;
         }
