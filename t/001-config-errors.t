@@ -135,7 +135,19 @@ unknown parameter "tls=on" in "eda_redis"
 
 
 
-=== TEST 14: eda_ws_origin without a scheme
+=== TEST 14: eda_subscribe naming a topic twice
+--- http_config
+    eda_kafka_brokers 127.0.0.1:9092;
+--- config
+    location = /ws {
+        eda_subscribe t u t;
+    }
+--- emerg
+topic "t" is given twice in "eda_subscribe"
+
+
+
+=== TEST 15: eda_ws_origin without a scheme
 --- http_config
     eda_kafka_brokers 127.0.0.1:9092;
 --- config
@@ -148,7 +160,7 @@ invalid origin "app.example.com" in "eda_ws_origin": expected "https://host[:por
 
 
 
-=== TEST 15: eda_ws_origin with a path
+=== TEST 16: eda_ws_origin with a path
 --- http_config
     eda_kafka_brokers 127.0.0.1:9092;
 --- config
@@ -161,7 +173,7 @@ invalid origin "https://app.example.com/" in "eda_ws_origin"
 
 
 
-=== TEST 16: eda_ws_subprotocols with a separator in a name
+=== TEST 17: eda_ws_subprotocols with a separator in a name
 --- http_config
     eda_kafka_brokers 127.0.0.1:9092;
 --- config
@@ -174,7 +186,7 @@ invalid subprotocol "v1,v2" in "eda_ws_subprotocols": not a token
 
 
 
-=== TEST 17: eda_saga_definitions: the documented example loads
+=== TEST 18: eda_saga_definitions: the documented example loads
 --- http_config
     eda_kafka_brokers 127.0.0.1:9092;
     eda_redis $TEST_NGINX_REDIS_HOST:$TEST_NGINX_REDIS_PORT;
@@ -193,7 +205,7 @@ GET /checkouts/none
 
 
 
-=== TEST 18: eda_saga_definitions: an error names the saga, the step, the problem
+=== TEST 19: eda_saga_definitions: an error names the saga, the step, the problem
 --- http_config
     eda_kafka_brokers 127.0.0.1:9092;
     eda_redis 127.0.0.1:6379;
@@ -212,7 +224,7 @@ qr/\[emerg\] .*"eda_saga_definitions": ".*bad\.json": saga "checkout", step 2 \(
 
 
 
-=== TEST 19: eda_saga_definitions: not JSON
+=== TEST 20: eda_saga_definitions: not JSON
 --- http_config
     eda_kafka_brokers 127.0.0.1:9092;
     eda_redis 127.0.0.1:6379;
@@ -226,7 +238,7 @@ qr/\[emerg\] .*bad\.json": invalid JSON at line/
 
 
 
-=== TEST 20: eda_saga_definitions without eda_redis
+=== TEST 21: eda_saga_definitions without eda_redis
 --- http_config
     eda_kafka_brokers 127.0.0.1:9092;
     eda_saga_definitions $TEST_NGINX_EDA_ROOT/docs/examples/sagas.json;
@@ -235,7 +247,7 @@ qr/\[emerg\] .*bad\.json": invalid JSON at line/
 
 
 
-=== TEST 21: eda_saga with a saga the file does not have
+=== TEST 22: eda_saga with a saga the file does not have
 --- http_config
     eda_kafka_brokers 127.0.0.1:9092;
     eda_redis 127.0.0.1:6379;
@@ -250,7 +262,7 @@ qr/\[emerg\] .*"eda_saga refund" in .*: no saga "refund" in ".*sagas\.json"/
 
 
 
-=== TEST 22: eda_saga without eda_saga_definitions
+=== TEST 23: eda_saga without eda_saga_definitions
 --- http_config
     eda_kafka_brokers 127.0.0.1:9092;
 --- config

@@ -114,6 +114,8 @@ sub client_cmd {
                '--count', $o{count} // 100000,
                '--timeout', $o{timeout} // 45);
     push @cmd, '--slow', $o{slow} if $o{slow};
+    push @cmd, '--resume' if $o{resume};
+    push @cmd, '--also', $_ for @{ $o{also} || [] };
     push @cmd, '--send', $o{send} if defined $o{send};
     push @cmd, '--header', $_ for @{ $o{headers} || [] };
     return @cmd;

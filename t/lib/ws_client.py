@@ -19,6 +19,11 @@ Output, one line each, flushed at once:
     HTTP <status>             the handshake was refused (exit status 2)
     ERROR <text>              no connection at all (exit status 4)
 
+--resume: when the server closes with 1001 (reload, shutdown) or the
+connection drops, connect again with ?since= the "edacursor" of the last
+event received (to the next of the --also URLs, in turn, when given: a
+switch to another gateway), print RECONNECTED <url> and go on counting.
+
 --send sends one text message right after the handshake.  --slow does not
 read from the socket for SECONDS after the handshake, with a small receive
 buffer and segment size so that the kernel holds little on our side: the
@@ -27,6 +32,7 @@ server has to queue what it sends, as for a client on a slow network.
 
 import argparse
 import asyncio
+import json
 import socket
 import sys
 import time
@@ -59,6 +65,10 @@ def parse_args():
                    help="a text message to send after the handshake")
     p.add_argument("--slow", type=float, default=0.0,
                    help="seconds not to read after the handshake")
+    p.add_argument("--resume", action="store_true",
+                   help="reconnect from the last cursor on 1001 or a drop")
+    p.add_argument("--also", action="append", default=[],
+                   help="another gateway's URL to resume at, in turn")
     return p.parse_args()
 
 
@@ -98,21 +108,51 @@ def close_line(exc):
     return "CLOSE 1006 no close frame"
 
 
+async def connect(url, args, left):
+    kw = dict(extra_headers=headers_of(args), compression=None,
+              ping_interval=None, max_size=None, close_timeout=2,
+              open_timeout=max(left(), 0.1))
+
+    if args.slow:
+        kw.update(sock=small_socket(url, max(left(), 0.1)),
+                  max_queue=1, read_limit=4096)
+    return await websockets.connect(url, **kw)
+
+
+def resume_url(url, cursor):
+    if cursor is None:
+        return url
+    return url + ("&" if "?" in url else "?") + "since=" + cursor
+
+
+def cursor_of(msg, cursor):
+    try:
+        return json.loads(msg).get("edacursor", cursor)
+    except (ValueError, AttributeError):
+        return cursor
+
+
+async def reconnect(args, urls, turn, cursor, left):
+    """Connects again, from CURSOR, until it works or time is up."""
+    while left() > 0:
+        url = resume_url(urls[turn % len(urls)], cursor)
+        try:
+            ws = await connect(url, args, left)
+            out("RECONNECTED " + url)
+            return ws
+        except (OSError, asyncio.TimeoutError, InvalidHandshake):
+            await asyncio.sleep(0.05)  # a retry interval, not a wait
+    raise asyncio.TimeoutError()
+
+
 async def run(args):
     deadline = time.monotonic() + args.timeout
 
     def left():
         return deadline - time.monotonic()
 
-    kw = dict(extra_headers=headers_of(args), compression=None,
-              ping_interval=None, max_size=None, close_timeout=2,
-              open_timeout=max(left(), 0.1))
-
     try:
-        if args.slow:
-            kw.update(sock=small_socket(args.url, max(left(), 0.1)),
-                      max_queue=1, read_limit=4096)
-        ws = await websockets.connect(args.url, **kw)
+        ws = await connect(args.url, args, left)
     except InvalidStatusCode as e:
         out("HTTP %d" % e.status_code)
         return 2
@@ -125,7 +165,8 @@ async def run(args):
 
     out("CONNECTED")
 
-    got = 0
+    got, turn, cursor = 0, 0, None
+    urls = [args.url] + args.also
     try:
         if args.send is not None:
             await ws.send(args.send)
@@ -137,11 +178,21 @@ async def run(args):
         while got < args.count:
             if left() <= 0:
                 raise asyncio.TimeoutError()
-            msg = await asyncio.wait_for(ws.recv(), left())
+            try:
+                msg = await asyncio.wait_for(ws.recv(), left())
+            except ConnectionClosed as e:
+                code = e.rcvd.code if e.rcvd is not None else 1006
+                if not args.resume or code not in (1001, 1006):
+                    raise
+                out(close_line(e))
+                turn += 1
+                ws = await reconnect(args, urls, turn, cursor, left)
+                continue
             if isinstance(msg, bytes):
                 out("BINARY " + msg.hex())
             else:
                 out(one_line(msg))
+                cursor = cursor_of(msg, cursor)
             got += 1
 
     except ConnectionClosed as e:

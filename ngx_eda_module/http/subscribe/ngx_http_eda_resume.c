@@ -326,10 +326,17 @@ ngx_http_eda_resume_read(ngx_eda_kafka_reader_t *kr,
         break;
 
     case RD_KAFKA_RESP_ERR__PARTITION_EOF:
-        if (msg->offset > part->next) {
-            part->next = msg->offset;
+
+        /* a cursor past the end: not a position this topic ever had */
+
+        if (msg->offset < part->next && !part->begin) {
+            ngx_http_eda_resume_lost(ctx, part);
+            break;
         }
 
+        part->next = msg->offset;
+        part->begin = 0;
+        part->confirmed = 1;
         break;
 
     default:
@@ -398,6 +405,7 @@ ngx_http_eda_resume_record(ngx_http_eda_ws_ctx_t *ctx,
 
     part->next = msg->offset + 1;
     part->begin = 0;
+    part->confirmed = 1;
 
     topic.data = (u_char *) rd_kafka_topic_name(msg->rkt);
     topic.len = ngx_strlen(topic.data);
@@ -493,8 +501,9 @@ ngx_http_eda_resume_lost(ngx_http_eda_ws_ctx_t *ctx,
 
     part->begin = 0;
     part->lost = 1;
+    part->confirmed = 1;
 
-    if (next > part->next) {
+    if (next >= 0) {
         part->next = next;
     }
 }
@@ -503,9 +512,11 @@ ngx_http_eda_resume_lost(ngx_http_eda_ws_ctx_t *ctx,
 /*
  * Caught up when every partition has come as far as the fan-out: the
  * reader goes back to the pool and the client is live, the fan-out's
- * records below where it stands skipped.  A partition that was lost is
- * caught up by definition, from where the fan-out was then: the fan-out
- * moves on meanwhile, and the reader is moved to it.
+ * records below where it stands skipped.  A position ahead of the
+ * fan-out's (another gateway's fan-out may be ahead of this one) counts
+ * once the reader has found it in Kafka; one equal to the fan-out's needs
+ * no reading.  A partition that was lost is caught up by definition, from
+ * where the fan-out is: live from there.
  */
 
 static void
@@ -531,7 +542,10 @@ ngx_http_eda_resume_check(ngx_http_eda_ws_ctx_t *ctx)
             ctx->parts[i].next = pos;
         }
 
-        if (pos >= 0 && (ctx->parts[i].begin || ctx->parts[i].next < pos)) {
+        if (pos >= 0
+            && (ctx->parts[i].begin || ctx->parts[i].next < pos
+                || (ctx->parts[i].next > pos && !ctx->parts[i].confirmed)))
+        {
             return;
         }
     }

@@ -95,6 +95,7 @@ typedef struct {
     int64_t                     next;
     unsigned                    begin:1;       /* new: from its start */
     unsigned                    lost:1;        /* Kafka had not its offset */
+    unsigned                    confirmed:1;   /* ... it has: read there */
     unsigned                    caught_up:1;   /* live: nothing to skip */
 } ngx_http_eda_sub_part_t;
 
