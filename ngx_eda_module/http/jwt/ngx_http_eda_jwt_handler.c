@@ -31,6 +31,8 @@ static ngx_int_t ngx_http_eda_jwt_finish(ngx_http_request_t *r,
     ngx_http_eda_jwt_ctx_t *ctx, ngx_http_eda_jwt_loc_conf_t *jlcf);
 static ngx_int_t ngx_http_eda_jwt_reject(ngx_http_request_t *r,
     ngx_eda_jwt_rc_e rc, const char *desc);
+static ngx_http_eda_jwt_ctx_t *ngx_http_eda_jwt_ctx(ngx_http_request_t *r,
+    ngx_str_t *token);
 static void ngx_http_eda_jwt_cleanup(void *data);
 
 
@@ -39,13 +41,14 @@ ngx_http_eda_jwt_handler(ngx_http_request_t *r)
 {
     ngx_int_t                     rc;
     ngx_str_t                     token;
-    ngx_pool_cleanup_t           *cln;
     ngx_http_eda_jwt_ctx_t       *ctx;
     ngx_http_eda_jwt_loc_conf_t  *jlcf;
 
     jlcf = ngx_http_get_module_loc_conf(r, ngx_http_eda_jwt_module);
 
-    if (jlcf->mode == NGX_HTTP_EDA_JWT_OFF || r != r->main) {
+    if (jlcf->mode == NGX_HTTP_EDA_JWT_OFF || jlcf->deferred
+        || r != r->main)
+    {
         return NGX_DECLINED;
     }
 
@@ -76,29 +79,8 @@ ngx_http_eda_jwt_handler(ngx_http_request_t *r)
         return ngx_http_eda_jwt_reject(r, NGX_EDA_JWT_OK, NULL);
     }
 
-    ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_eda_jwt_ctx_t));
+    ctx = ngx_http_eda_jwt_ctx(r, &token);
     if (ctx == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    ctx->request = r;
-    ctx->token = token;
-    ctx->revoked = -1;
-
-    cln = ngx_pool_cleanup_add(r->pool, 0);
-    if (cln == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    cln->handler = ngx_http_eda_jwt_cleanup;
-    cln->data = ctx;
-
-    ngx_http_set_ctx(r, ctx, ngx_http_eda_jwt_module);
-
-    if (ngx_eda_jwt_cache_key((const char *) token.data, token.len,
-                              (char *) ctx->digest)
-        != 0)
-    {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
@@ -117,6 +99,44 @@ ngx_http_eda_jwt_handler(ngx_http_request_t *r)
     ctx->done = 1;
 
     return ngx_http_eda_jwt_finish(r, ctx, jlcf);
+}
+
+
+/* the request's judgement of TOKEN, to come; a new one replaces any */
+
+static ngx_http_eda_jwt_ctx_t *
+ngx_http_eda_jwt_ctx(ngx_http_request_t *r, ngx_str_t *token)
+{
+    ngx_pool_cleanup_t      *cln;
+    ngx_http_eda_jwt_ctx_t  *ctx;
+
+    ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_eda_jwt_ctx_t));
+    if (ctx == NULL) {
+        return NULL;
+    }
+
+    ctx->request = r;
+    ctx->token = *token;
+    ctx->revoked = -1;
+
+    cln = ngx_pool_cleanup_add(r->pool, 0);
+    if (cln == NULL) {
+        return NULL;
+    }
+
+    cln->handler = ngx_http_eda_jwt_cleanup;
+    cln->data = ctx;
+
+    if (ngx_eda_jwt_cache_key((const char *) token->data, token->len,
+                              (char *) ctx->digest)
+        != 0)
+    {
+        return NULL;
+    }
+
+    ngx_http_set_ctx(r, ctx, ngx_http_eda_jwt_module);
+
+    return ctx;
 }
 
 
@@ -290,4 +310,101 @@ ngx_http_eda_jwt_expires(ngx_http_request_t *r)
     }
 
     return (time_t) ctx->res.exp;
+}
+
+
+void
+ngx_http_eda_jwt_defer(ngx_conf_t *cf)
+{
+    ngx_http_eda_jwt_loc_conf_t  *jlcf;
+
+    jlcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_eda_jwt_module);
+    jlcf->deferred = 1;
+}
+
+
+ngx_uint_t
+ngx_http_eda_jwt_enabled(ngx_http_request_t *r)
+{
+    ngx_http_eda_jwt_loc_conf_t  *jlcf;
+
+    jlcf = ngx_http_get_module_loc_conf(r, ngx_http_eda_jwt_module);
+
+    return jlcf->mode != NGX_HTTP_EDA_JWT_OFF;
+}
+
+
+ngx_int_t
+ngx_http_eda_jwt_judge(ngx_http_request_t *r, ngx_str_t *token,
+    void (*judged)(void *data), void *data)
+{
+    ngx_int_t                     rc;
+    ngx_http_eda_jwt_ctx_t       *ctx;
+    ngx_http_eda_jwt_loc_conf_t  *jlcf;
+
+    jlcf = ngx_http_get_module_loc_conf(r, ngx_http_eda_jwt_module);
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_eda_jwt_module);
+    if (ctx != NULL && ctx->waiting) {
+        return NGX_ERROR;
+    }
+
+    ctx = ngx_http_eda_jwt_ctx(r, token);
+    if (ctx == NULL) {
+        return NGX_ERROR;
+    }
+
+    ctx->judged = judged;
+    ctx->data = data;
+
+    rc = ngx_http_eda_jwt_lookup(r, ctx, jlcf);
+
+    if (rc == NGX_AGAIN) {
+        ctx->waiting = 1;
+        return NGX_AGAIN;
+    }
+
+    if (rc == NGX_ERROR) {
+        ctx->rc = NGX_EDA_JWT_ERROR;
+    }
+
+    ctx->done = 1;
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_http_eda_jwt_outcome(ngx_http_request_t *r, const char **desc)
+{
+    ngx_eda_main_conf_t     *emcf;
+    ngx_http_eda_jwt_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_eda_jwt_module);
+
+    if (ctx == NULL || !ctx->done) {
+        *desc = "a bearer token is required";
+        return NGX_HTTP_UNAUTHORIZED;
+    }
+
+    if (ctx->rc == NGX_EDA_JWT_OK && ctx->revoked != 1) {
+        return NGX_OK;
+    }
+
+    emcf = ngx_http_get_module_main_conf(r, ngx_eda_module);
+    ngx_eda_metrics_count(emcf, NGX_EDA_M_JWT_REJECTED, 1);
+
+    if (ctx->rc == NGX_EDA_JWT_ERROR) {
+        *desc = "the token could not be checked";
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (ctx->rc == NGX_EDA_JWT_OK) {
+        *desc = "the token was revoked";
+        return NGX_HTTP_UNAUTHORIZED;
+    }
+
+    *desc = ctx->err ? ctx->err : "invalid token";
+
+    return ngx_eda_jwt_rc_status(ctx->rc);
 }

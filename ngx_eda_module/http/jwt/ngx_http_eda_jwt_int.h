@@ -51,6 +51,7 @@ typedef struct {
     ngx_http_complex_value_t   *token;
     ngx_flag_t                  revocation;
     ngx_eda_jwt_policy_t        policy;
+    ngx_uint_t                  deferred;      /* the token comes later */
 } ngx_http_eda_jwt_loc_conf_t;
 
 
@@ -65,6 +66,8 @@ typedef struct {
     ngx_int_t                   revoked;      /* -1: unknown */
     ngx_eda_jwt_rc_e            rc;
     const char                 *err;
+    void                      (*judged)(void *data);  /* or NULL: go on */
+    void                       *data;                 /* with the phases */
     unsigned                    have_res:1;
     unsigned                    waiting:1;
     unsigned                    done:1;

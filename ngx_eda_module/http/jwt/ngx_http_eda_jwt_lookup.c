@@ -363,6 +363,12 @@ ngx_http_eda_jwt_answered(ngx_http_eda_jwt_ctx_t *ctx)
     ctx->waiting = 0;
     ctx->done = 1;
 
+    if (ctx->judged != NULL) {
+        /* a token judged for another module (ngx_http_eda_jwt_judge) */
+        ctx->judged(ctx->data);
+        return;
+    }
+
     r->read_event_handler = ngx_http_block_reading;
     r->write_event_handler = ngx_http_core_run_phases;
 

@@ -38,7 +38,8 @@
 #define NGX_HTTP_EDA_ENC_WS_DATA    1
 #define NGX_HTTP_EDA_ENC_SSE_EVENT  2
 #define NGX_HTTP_EDA_ENC_SSE_DATA   3
-#define NGX_HTTP_EDA_ENC_N          4
+#define NGX_HTTP_EDA_ENC_SIO        4          /* Socket.IO EVENT packets */
+#define NGX_HTTP_EDA_ENC_N          5
 
 
 typedef struct {
@@ -60,6 +61,8 @@ typedef struct {
     ngx_array_t                *origins;       /* ngx_str_t, eda_ws_origin */
     ngx_array_t                *protocols;     /* eda_ws_subprotocols */
     ngx_uint_t                  stream;        /* its topics, in smcf */
+    ngx_flag_t                  socketio;      /* eda_socketio */
+    ngx_str_t                   sio_ns;        /* eda_socketio_namespace */
 } ngx_http_eda_sub_loc_conf_t;
 
 
@@ -85,6 +88,7 @@ typedef struct {
 typedef struct {
     ngx_array_t                *names;         /* ngx_str_t */
     ngx_uint_t                 *topics;        /* into smcf->topics */
+    ngx_str_t                   sio_ns;        /* Socket.IO's namespace */
 } ngx_http_eda_sub_stream_t;
 
 
@@ -158,6 +162,9 @@ typedef struct {
 } ngx_http_eda_sub_main_conf_t;
 
 
+typedef struct ngx_http_eda_sio_s  ngx_http_eda_sio_t;
+
+
 typedef struct {
     ngx_http_request_t         *request;
     ngx_queue_t                 queue;
@@ -213,7 +220,10 @@ typedef struct {
     /* client events waiting for Kafka's acknowledgement, and their ids */
     ngx_eda_kafka_dr_t        **inflight;
     u_char                    (*inflight_id)[NGX_EDA_CE_UUID_LEN];
+    int64_t                    *inflight_ack;  /* Socket.IO's ack ids */
     ngx_uint_t                  ninflight;
+
+    ngx_http_eda_sio_t         *sio;           /* eda_socketio */
 
     unsigned                    registered:1;
     unsigned                    sse:1;         /* text/event-stream */
@@ -226,6 +236,7 @@ typedef struct {
     unsigned                    reader_paused:1;
     unsigned                    skipping:1;    /* parts: live, skip below */
     unsigned                    lost:1;        /* told: unavailable */
+    unsigned                    silent:1;      /* no events (yet) */
 } ngx_http_eda_ws_ctx_t;
 
 
@@ -323,6 +334,32 @@ void ngx_http_eda_resume_exit(ngx_http_eda_sub_main_conf_t *smcf);
 ngx_int_t ngx_http_eda_ws_publish_init(ngx_http_eda_ws_ctx_t *ctx);
 void ngx_http_eda_ws_publish(ngx_http_eda_ws_ctx_t *ctx,
     ngx_eda_ws_event_t *wev);
+
+/*
+ * A client event: TYPE (or the location's when empty), DATA of LEN bytes
+ * (BINARY: application/octet-stream, else JSON or text), answered with
+ * ACK (-1: the WebSocket endpoint's eda.ws.ack, else a Socket.IO ack).
+ */
+void ngx_http_eda_ws_publish_event(ngx_http_eda_ws_ctx_t *ctx,
+    ngx_str_t *type, u_char *data, size_t len, ngx_uint_t binary,
+    int64_t ack);
+
+/* ngx_http_eda_sio.c: eda_socketio, Engine.IO 4 and Socket.IO 5 */
+ngx_int_t ngx_http_eda_sio_check(ngx_http_request_t *r);
+ngx_int_t ngx_http_eda_sio_start(ngx_http_eda_ws_ctx_t *ctx);
+void ngx_http_eda_sio_message(ngx_http_eda_ws_ctx_t *ctx,
+    ngx_eda_ws_event_t *wev);
+ngx_uint_t ngx_http_eda_sio_match(ngx_http_eda_ws_ctx_t *ctx,
+    ngx_eda_ce_event_t *ev, ngx_str_t *key);
+ngx_http_eda_ws_frame_t *ngx_http_eda_sio_event(ngx_str_t *ns,
+    ngx_eda_ce_event_t *ev, const u_char *json, size_t len,
+    ngx_str_t *cursor);
+void ngx_http_eda_sio_ping(ngx_http_eda_ws_ctx_t *ctx);
+void ngx_http_eda_sio_expired(ngx_http_eda_ws_ctx_t *ctx);
+void ngx_http_eda_sio_acked(ngx_http_eda_ws_ctx_t *ctx, int64_t ack,
+    ngx_str_t *id, ngx_uint_t status, const char *detail, int32_t partition,
+    int64_t offset);
+void ngx_http_eda_sio_cleanup(ngx_http_eda_ws_ctx_t *ctx);
 
 /* ngx_http_eda_sse.c: the event stream (text/event-stream) */
 ngx_int_t ngx_http_eda_sse_header(ngx_http_request_t *r);

@@ -27,13 +27,13 @@
 
 
 static void ngx_http_eda_ws_message_event(ngx_eda_ce_event_t *ev,
-    ngx_eda_ws_event_t *wev, u_char *id, u_char *tm);
+    u_char *data, size_t len, ngx_uint_t binary, u_char *id, u_char *tm);
 static ngx_eda_kafka_refusal_e ngx_http_eda_ws_produce(
     ngx_http_eda_ws_ctx_t *ctx, ngx_eda_ce_event_t *ev,
     ngx_eda_kafka_dr_t *dr, ngx_pool_t *scratch);
 static void ngx_http_eda_ws_published(ngx_eda_kafka_dr_t *dr);
 static void ngx_http_eda_ws_reply(ngx_http_eda_ws_ctx_t *ctx,
-    const char *type, ngx_str_t *id, ngx_uint_t status, const char *detail,
+    int64_t ack, ngx_str_t *id, ngx_uint_t status, const char *detail,
     int32_t partition, int64_t offset);
 
 
@@ -61,9 +61,11 @@ ngx_http_eda_ws_publish_init(ngx_http_eda_ws_ctx_t *ctx)
                                         * sizeof(ngx_eda_kafka_dr_t *));
     ctx->inflight_id = ngx_palloc(r->pool, NGX_HTTP_EDA_WS_INFLIGHT
                                            * NGX_EDA_CE_UUID_LEN);
+    ctx->inflight_ack = ngx_palloc(r->pool, NGX_HTTP_EDA_WS_INFLIGHT
+                                            * sizeof(int64_t));
 
     if (ctx->tmpl == NULL || ctx->inflight == NULL
-        || ctx->inflight_id == NULL)
+        || ctx->inflight_id == NULL || ctx->inflight_ack == NULL)
     {
         return NGX_ERROR;
     }
@@ -88,6 +90,15 @@ ngx_http_eda_ws_publish_init(ngx_http_eda_ws_ctx_t *ctx)
 void
 ngx_http_eda_ws_publish(ngx_http_eda_ws_ctx_t *ctx, ngx_eda_ws_event_t *wev)
 {
+    ngx_http_eda_ws_publish_event(ctx, NULL, wev->data, wev->len,
+                                  wev->opcode == NGX_EDA_WS_OP_BINARY, -1);
+}
+
+
+void
+ngx_http_eda_ws_publish_event(ngx_http_eda_ws_ctx_t *ctx, ngx_str_t *type,
+    u_char *data, size_t len, ngx_uint_t binary, int64_t ack)
+{
     u_char                   id[NGX_EDA_CE_UUID_LEN], rnd[16];
     u_char                   tm[NGX_EDA_CE_TIME_LEN];
     ngx_str_t                sid;
@@ -101,8 +112,7 @@ ngx_http_eda_ws_publish(ngx_http_eda_ws_ctx_t *ctx, ngx_eda_ws_event_t *wev)
     ngx_str_null(&sid);
 
     if (ctx->ninflight == NGX_HTTP_EDA_WS_INFLIGHT) {
-        ngx_http_eda_ws_reply(ctx, "eda.ws.problem", &sid,
-                              NGX_HTTP_SERVICE_UNAVAILABLE,
+        ngx_http_eda_ws_reply(ctx, ack, &sid, NGX_HTTP_SERVICE_UNAVAILABLE,
                               "too many events waiting for Kafka", 0, 0);
         return;
     }
@@ -116,11 +126,21 @@ ngx_http_eda_ws_publish(ngx_http_eda_ws_ctx_t *ctx, ngx_eda_ws_event_t *wev)
     sid.len = NGX_EDA_CE_UUID_LEN;
 
     ev = *ctx->tmpl;
-    ngx_http_eda_ws_message_event(&ev, wev, id, tm);
+    ngx_http_eda_ws_message_event(&ev, data, len, binary, id, tm);
+
+    if (type != NULL && type->len
+        && ngx_eda_ce_set(&ev, "type", 4, (const char *) type->data,
+                          type->len)
+           != 0)
+    {
+        ngx_http_eda_ws_reply(ctx, ack, &sid, NGX_HTTP_BAD_REQUEST,
+                              "the event name is not a valid type", 0, 0);
+        return;
+    }
 
     if (ngx_eda_ce_validate(&ev, &err, &attr) != 0) {
-        ngx_http_eda_ws_reply(ctx, "eda.ws.problem", &sid,
-                              NGX_HTTP_BAD_REQUEST, err, 0, 0);
+        ngx_http_eda_ws_reply(ctx, ack, &sid, NGX_HTTP_BAD_REQUEST, err, 0,
+                              0);
         return;
     }
 
@@ -144,8 +164,7 @@ ngx_http_eda_ws_publish(ngx_http_eda_ws_ctx_t *ctx, ngx_eda_ws_event_t *wev)
 
     if (refusal != NGX_EDA_KAFKA_OK) {
         ngx_free(dr);
-        ngx_http_eda_ws_reply(ctx, "eda.ws.problem", &sid,
-                              NGX_HTTP_SERVICE_UNAVAILABLE,
+        ngx_http_eda_ws_reply(ctx, ack, &sid, NGX_HTTP_SERVICE_UNAVAILABLE,
                               refusal == NGX_EDA_KAFKA_QUEUE_FULL
                               ? "the Kafka producer queue is full"
                               : "Kafka is unavailable", 0, 0);
@@ -153,6 +172,7 @@ ngx_http_eda_ws_publish(ngx_http_eda_ws_ctx_t *ctx, ngx_eda_ws_event_t *wev)
     }
 
     ngx_memcpy(ctx->inflight_id[ctx->ninflight], id, NGX_EDA_CE_UUID_LEN);
+    ctx->inflight_ack[ctx->ninflight] = ack;
     ctx->inflight[ctx->ninflight++] = dr;
 }
 
@@ -165,8 +185,8 @@ ngx_http_eda_ws_publish(ngx_http_eda_ws_ctx_t *ctx, ngx_eda_ws_event_t *wev)
  */
 
 static void
-ngx_http_eda_ws_message_event(ngx_eda_ce_event_t *ev,
-    ngx_eda_ws_event_t *wev, u_char *id, u_char *tm)
+ngx_http_eda_ws_message_event(ngx_eda_ce_event_t *ev, u_char *data,
+    size_t len, ngx_uint_t binary, u_char *id, u_char *tm)
 {
     json_t        *json;
     ngx_time_t    *tp;
@@ -180,17 +200,16 @@ ngx_http_eda_ws_message_event(ngx_eda_ce_event_t *ev,
     (void) ngx_eda_ce_set(ev, "time", 4, (const char *) tm,
                           NGX_EDA_CE_TIME_LEN);
 
-    ev->data.data = (const char *) wev->data;
-    ev->data.len = wev->len;
+    ev->data.data = (const char *) data;
+    ev->data.len = len;
 
-    if (wev->opcode == NGX_EDA_WS_OP_BINARY) {
+    if (binary) {
         (void) ngx_eda_ce_set(ev, "datacontenttype", 15,
                               "application/octet-stream", 24);
         return;
     }
 
-    json = json_loadb((const char *) wev->data, wev->len, JSON_DECODE_ANY,
-                      &jerr);
+    json = json_loadb((const char *) data, len, JSON_DECODE_ANY, &jerr);
 
     if (json != NULL) {
         json_decref(json);
@@ -245,20 +264,24 @@ static void
 ngx_http_eda_ws_published(ngx_eda_kafka_dr_t *dr)
 {
     u_char                  id[NGX_EDA_CE_UUID_LEN];
+    int64_t                 ack;
     ngx_str_t               sid;
     ngx_uint_t              i;
     ngx_http_eda_ws_ctx_t  *ctx = dr->data;
 
     ngx_str_null(&sid);
+    ack = -1;
 
     for (i = 0; i < ctx->ninflight; i++) {
         if (ctx->inflight[i] == dr) {
             ngx_memcpy(id, ctx->inflight_id[i], NGX_EDA_CE_UUID_LEN);
             sid.data = id;
             sid.len = NGX_EDA_CE_UUID_LEN;
+            ack = ctx->inflight_ack[i];
 
             ctx->ninflight--;
             ctx->inflight[i] = ctx->inflight[ctx->ninflight];
+            ctx->inflight_ack[i] = ctx->inflight_ack[ctx->ninflight];
             ngx_memcpy(ctx->inflight_id[i],
                        ctx->inflight_id[ctx->ninflight],
                        NGX_EDA_CE_UUID_LEN);
@@ -271,25 +294,37 @@ ngx_http_eda_ws_published(ngx_eda_kafka_dr_t *dr)
     }
 
     if (dr->err == 0) {
-        ngx_http_eda_ws_reply(ctx, "eda.ws.ack", &sid, 0, NULL,
-                              dr->partition, dr->offset);
+        ngx_http_eda_ws_reply(ctx, ack, &sid, 0, NULL, dr->partition,
+                              dr->offset);
 
     } else {
-        ngx_http_eda_ws_reply(ctx, "eda.ws.problem", &sid,
-                              NGX_HTTP_SERVICE_UNAVAILABLE, dr->errstr, 0, 0);
+        ngx_http_eda_ws_reply(ctx, ack, &sid, NGX_HTTP_SERVICE_UNAVAILABLE,
+                              dr->errstr, 0, 0);
     }
 }
 
 
-/* an answer to a client's message: a small JSON text frame */
+/*
+ * An answer to a client's message: a small JSON text frame (eda.ws.ack or
+ * eda.ws.problem), or the Socket.IO ack ACK asked for.
+ */
 
 static void
-ngx_http_eda_ws_reply(ngx_http_eda_ws_ctx_t *ctx, const char *type,
+ngx_http_eda_ws_reply(ngx_http_eda_ws_ctx_t *ctx, int64_t ack,
     ngx_str_t *id, ngx_uint_t status, const char *detail, int32_t partition,
     int64_t offset)
 {
-    u_char  *p, *buf;
-    size_t   size;
+    u_char      *p, *buf;
+    size_t       size;
+    const char  *type;
+
+    if (ctx->sio != NULL) {
+        ngx_http_eda_sio_acked(ctx, ack, id, status, detail, partition,
+                               offset);
+        return;
+    }
+
+    type = status ? "eda.ws.problem" : "eda.ws.ack";
 
     size = 256 + 6 * id->len
            + ctx->conf->publish.len
