@@ -61,6 +61,7 @@ static int ngx_eda_sio_placeholder(ngx_eda_sio_walk_t *w, json_t *v,
     json_t **repl);
 static int ngx_eda_sio_str_valid(const unsigned char *p, size_t len);
 static int ngx_eda_sio_nsp_main(const unsigned char *nsp, size_t len);
+static int ngx_eda_sio_nsp_valid(const unsigned char *nsp, size_t len);
 static int ngx_eda_sio_head_valid(const ngx_eda_sio_head_t *h,
     unsigned int type);
 static int ngx_eda_sio_args_valid(const ngx_eda_sio_raw_t *args,
@@ -226,7 +227,7 @@ ngx_eda_sio_decode_head(const unsigned char **pp, const unsigned char *end,
         pkt->nsp_len = ((comma != NULL) ? comma : end) - p;
         p = (comma != NULL) ? comma + 1 : end;
 
-        if (!ngx_eda_utf8_valid(pkt->nsp, pkt->nsp_len)) {
+        if (!ngx_eda_sio_nsp_valid(pkt->nsp, pkt->nsp_len)) {
             return NGX_EDA_SIO_ERR_NAMESPACE;
         }
     }
@@ -617,12 +618,35 @@ ngx_eda_sio_nsp_main(const unsigned char *nsp, size_t len)
 }
 
 
+/*
+ * A namespace other than the main one: '/', then no ',' (it would end
+ * it) and no control character (a raw 0x1e would cut a polling body).
+ */
+
+static int
+ngx_eda_sio_nsp_valid(const unsigned char *nsp, size_t len)
+{
+    size_t  i;
+
+    if (len == 0 || nsp[0] != '/') {
+        return 0;
+    }
+
+    for (i = 1; i < len; i++) {
+        if (nsp[i] == ',' || nsp[i] < 0x20 || nsp[i] == 0x7f) {
+            return 0;
+        }
+    }
+
+    return ngx_eda_utf8_valid(nsp, len);
+}
+
+
 static int
 ngx_eda_sio_head_valid(const ngx_eda_sio_head_t *h, unsigned int type)
 {
     if (!ngx_eda_sio_nsp_main(h->nsp, h->nsp_len)
-        && (h->nsp[0] != '/' || memchr(h->nsp, ',', h->nsp_len) != NULL
-            || !ngx_eda_utf8_valid(h->nsp, h->nsp_len)))
+        && !ngx_eda_sio_nsp_valid(h->nsp, h->nsp_len))
     {
         return 0;
     }

@@ -168,9 +168,9 @@ typedef json_t *(*ngx_eda_sio_placeholder_pt)(void *ctx, unsigned int num,
 /*
  * The head of a packet to write.  nsp NULL, empty or "/" is the main
  * namespace (written as nothing); another starts with '/', holds no ','
- * and is UTF-8.  id is -1 or an ack id (at most NGX_EDA_SIO_MAX_ACK_ID):
- * an EVENT may ask for one, an ACK must give one, other packets have
- * none.
+ * and no control character, and is UTF-8.  id is -1 or an ack id (at
+ * most NGX_EDA_SIO_MAX_ACK_ID): an EVENT may ask for one, an ACK must
+ * give one, other packets have none.
  */
 typedef struct {
     unsigned int          flags;
@@ -207,7 +207,9 @@ typedef struct {
  * number).  jansson's limits apply to the JSON: integers beyond 64 bits,
  * reals beyond a double, "\u0000" and lone surrogate escapes are refused
  * (NGX_EDA_SIO_ERR_JSON).  Before the JSON only the namespace may hold
- * more than ASCII digits and signs: it must be UTF-8.
+ * more than ASCII digits and signs: it must be UTF-8 without control
+ * characters (stricter than socket.io: a raw 0x1e written back would cut
+ * a polling body).
  *
  * Returns NGX_EDA_SIO_OK, or an error with pkt->payload NULL: _EMPTY,
  * _TYPE, _SERVER_ONLY (CONNECT_ERROR), _ATTACHMENTS, _ATT_LIMIT,

@@ -165,6 +165,10 @@ static const decode_case_t  decode_cases[] = {
 
     { "0/ad\xffmin,{}", NGX_EDA_SIO_ERR_NAMESPACE, 0, NULL, 0, 0, NULL },
     { "2/\xc3,[\"x\"]", NGX_EDA_SIO_ERR_NAMESPACE, 0, NULL, 0, 0, NULL },
+    { "2/a\x1e" "b,[\"x\"]", NGX_EDA_SIO_ERR_NAMESPACE, 0, NULL, 0, 0,
+      NULL },
+    { "0/a\nb", NGX_EDA_SIO_ERR_NAMESPACE, 0, NULL, 0, 0, NULL },
+    { "0/a\x7f,{}", NGX_EDA_SIO_ERR_NAMESPACE, 0, NULL, 0, 0, NULL },
 
     { "29007199254740992[\"x\"]", NGX_EDA_SIO_ERR_ACK_ID, 0, NULL, 0, 0,
       NULL },
@@ -328,9 +332,8 @@ test_decode_len(void)
 
     EDA_CHECK(ngx_eda_sio_decode(U("2[\"x\"]\0"), 7, &lim, &pkt)
               == NGX_EDA_SIO_ERR_JSON);
-    EDA_CHECK(ngx_eda_sio_decode(U("0/a\0b,{}"), 8, &lim, &pkt) == OK);
-    EDA_CHECK(pkt.nsp_len == 4);
-    json_decref(pkt.payload);
+    EDA_CHECK(ngx_eda_sio_decode(U("0/a\0b,{}"), 8, &lim, &pkt)
+              == NGX_EDA_SIO_ERR_NAMESPACE);
 
     EDA_CHECK(ngx_eda_sio_decode(NULL, 0, &lim, &pkt)
               == NGX_EDA_SIO_ERR_EMPTY);
@@ -792,7 +795,7 @@ test_event_refused(void)
 
     EDA_CHECK(ngx_eda_sio_event_len(&ev) == 8);
 
-    for (i = 0; i < 13; i++) {
+    for (i = 0; i < 15; i++) {
         bad = ev;
 
         switch (i) {
@@ -808,6 +811,8 @@ test_event_refused(void)
         case 9: bad.head.id = -2; break;
         case 10: args[1].data = U(""); args[1].len = 0; bad.nargs = 2; break;
         case 11: args[1].data = NULL; args[1].len = 1; bad.nargs = 2; break;
+        case 12: bad.head.nsp = U("/a\x1e"); bad.head.nsp_len = 3; break;
+        case 13: bad.head.nsp = U("/\t"); bad.head.nsp_len = 2; break;
         default: bad.head.nsp = U(","); bad.head.nsp_len = 1; break;
         }
 
