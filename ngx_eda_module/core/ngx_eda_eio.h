@@ -29,7 +29,8 @@
  *
  * Reading a polling body:
  *
- *     bin = alloc(NGX_EDA_EIO_BIN_SIZE(len));
+ *     size = NGX_EDA_EIO_BIN_SIZE(len);
+ *     bin = alloc(size);
  *     ngx_eda_eio_payload_init(&it, body, len, max_packets, bin, size);
  *
  *     while ((rc = ngx_eda_eio_payload_next(&it, &pkt)) == NGX_EDA_EIO_OK) {
