@@ -49,7 +49,11 @@ ngx_http_eda_sub_stream_conf(ngx_conf_t *cf, ngx_http_eda_sub_loc_conf_t *conf)
     s = smcf->streams->elts;
 
     for (i = 0; i < smcf->streams->nelts; i++) {
-        if (ngx_http_eda_sub_same(s[i].names, conf->topics)) {
+        if (ngx_http_eda_sub_same(s[i].names, conf->topics)
+            && s[i].sio_ns.len == conf->sio_ns.len
+            && ngx_strncmp(s[i].sio_ns.data, conf->sio_ns.data,
+                           conf->sio_ns.len) == 0)
+        {
             conf->stream = i;
             return NGX_CONF_OK;
         }
@@ -62,6 +66,7 @@ ngx_http_eda_sub_stream_conf(ngx_conf_t *cf, ngx_http_eda_sub_loc_conf_t *conf)
 
     s->names = conf->topics;
     s->topics = NULL;
+    s->sio_ns = conf->sio_ns;
     conf->stream = smcf->streams->nelts - 1;
 
     return NGX_CONF_OK;

@@ -198,7 +198,7 @@ ngx_http_eda_sub_fanout(ngx_http_eda_sub_main_conf_t *smcf,
 
         /* a client still replaying gets this one from the history */
 
-        if (ctx->closing || ctx->replaying || ctx->reading
+        if (ctx->closing || ctx->replaying || ctx->reading || ctx->silent
             || (ctx->skipping
                 && ngx_http_eda_resume_skip(ctx, index, msg->partition,
                                             msg->offset))
@@ -251,10 +251,24 @@ ngx_http_eda_sub_frame(ngx_http_eda_sub_main_conf_t *smcf,
         cursor.len = 0;
     }
 
-    *frame = ngx_http_eda_sub_encode(ctx->enc, ev,
-                                     base->data + base->len - len, len,
-                                     cursor.len ? &cursor : NULL);
+    *frame = ngx_http_eda_ws_encode(ctx, ev, base->data + base->len - len,
+                                    len, cursor.len ? &cursor : NULL);
     return *frame;
+}
+
+
+/* the event in CTX's encoding: a Socket.IO packet needs its namespace */
+
+ngx_http_eda_ws_frame_t *
+ngx_http_eda_ws_encode(ngx_http_eda_ws_ctx_t *ctx, ngx_eda_ce_event_t *ev,
+    const u_char *json, size_t len, ngx_str_t *cursor)
+{
+    if (ctx->enc == NGX_HTTP_EDA_ENC_SIO) {
+        return ngx_http_eda_sio_event(&ctx->conf->sio_ns, ev, json, len,
+                                      cursor);
+    }
+
+    return ngx_http_eda_sub_encode(ctx->enc, ev, json, len, cursor);
 }
 
 

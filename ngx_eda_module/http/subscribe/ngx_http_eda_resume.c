@@ -428,8 +428,8 @@ ngx_http_eda_resume_record(ngx_http_eda_ws_ctx_t *ctx,
                 cursor.len = 0;
             }
 
-            frame = ngx_http_eda_sub_encode(ctx->enc, &ev, (u_char *) json,
-                                            len, cursor.len ? &cursor : NULL);
+            frame = ngx_http_eda_ws_encode(ctx, &ev, (u_char *) json, len,
+                                           cursor.len ? &cursor : NULL);
             free(json);
         }
     }

@@ -259,6 +259,7 @@ void ngx_http_eda_ws_text(ngx_http_eda_ws_ctx_t *ctx, u_char *json,
 void ngx_http_eda_ws_close(ngx_http_eda_ws_ctx_t *ctx, unsigned int code,
     const char *reason);
 void ngx_http_eda_ws_finish(ngx_http_eda_ws_ctx_t *ctx);
+void ngx_http_eda_ws_arm_expiry(ngx_http_eda_ws_ctx_t *ctx);
 
 /* ngx_http_eda_subscribe_filter.c: which events a connection gets */
 ngx_int_t ngx_http_eda_ws_filters(ngx_http_request_t *r,
@@ -269,6 +270,9 @@ ngx_uint_t ngx_http_eda_sub_match(ngx_http_eda_ws_ctx_t *ctx,
 /* ngx_http_eda_fanout.c: records to frames, frames to the sockets */
 void ngx_http_eda_sub_record(const rd_kafka_message_t *msg, void *data);
 ngx_http_eda_ws_frame_t *ngx_http_eda_sub_encode(ngx_uint_t enc,
+    ngx_eda_ce_event_t *ev, const u_char *json, size_t len,
+    ngx_str_t *cursor);
+ngx_http_eda_ws_frame_t *ngx_http_eda_ws_encode(ngx_http_eda_ws_ctx_t *ctx,
     ngx_eda_ce_event_t *ev, const u_char *json, size_t len,
     ngx_str_t *cursor);
 ngx_http_eda_ws_frame_t *ngx_http_eda_ws_gather(ngx_uint_t opcode,
@@ -341,7 +345,7 @@ void ngx_http_eda_ws_publish(ngx_http_eda_ws_ctx_t *ctx,
  * ACK (-1: the WebSocket endpoint's eda.ws.ack, else a Socket.IO ack).
  */
 void ngx_http_eda_ws_publish_event(ngx_http_eda_ws_ctx_t *ctx,
-    ngx_str_t *type, u_char *data, size_t len, ngx_uint_t binary,
+    ngx_str_t *type, const u_char *data, size_t len, ngx_uint_t binary,
     int64_t ack);
 
 /* ngx_http_eda_sio.c: eda_socketio, Engine.IO 4 and Socket.IO 5 */
@@ -360,6 +364,8 @@ void ngx_http_eda_sio_acked(ngx_http_eda_ws_ctx_t *ctx, int64_t ack,
     ngx_str_t *id, ngx_uint_t status, const char *detail, int32_t partition,
     int64_t offset);
 void ngx_http_eda_sio_cleanup(ngx_http_eda_ws_ctx_t *ctx);
+void ngx_http_eda_sio_notice(ngx_http_eda_ws_ctx_t *ctx, const char *name,
+    u_char *json, size_t len);
 
 /* ngx_http_eda_sse.c: the event stream (text/event-stream) */
 ngx_int_t ngx_http_eda_sse_header(ngx_http_request_t *r);

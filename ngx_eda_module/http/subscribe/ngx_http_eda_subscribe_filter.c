@@ -134,7 +134,8 @@ ngx_http_eda_sub_match(ngx_http_eda_ws_ctx_t *ctx, ngx_str_t *topic,
         {
             return ngx_eda_filter_match(ctx->filters->elts,
                                         ctx->filters->nelts, ev,
-                                        (const char *) key->data, key->len);
+                                        (const char *) key->data, key->len)
+                   && ngx_http_eda_sio_match(ctx, ev, key);
         }
     }
 

@@ -28,6 +28,7 @@
 #include "ngx_eda_filter.h"
 #include "ngx_eda_kafka_consumer.h"
 #include "ngx_eda_kafka_producer.h"
+#include "ngx_http_eda_jwt_module.h"
 #include "ngx_http_eda_subscribe.h"
 
 
@@ -37,6 +38,10 @@ static void *ngx_http_eda_sub_create_main_conf(ngx_conf_t *cf);
 static void *ngx_http_eda_sub_create_loc_conf(ngx_conf_t *cf);
 static char *ngx_http_eda_sub_merge_loc_conf(ngx_conf_t *cf, void *parent,
     void *child);
+static char *ngx_http_eda_socketio(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_eda_socketio_namespace(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
 static char *ngx_http_eda_subscribe(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_eda_subscribe_filter(ngx_conf_t *cf,
@@ -66,6 +71,20 @@ static ngx_command_t  ngx_http_eda_sub_commands[] = {
     { ngx_string("eda_subscribe_filter"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE3,
       ngx_http_eda_subscribe_filter,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("eda_socketio"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_eda_socketio,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("eda_socketio_namespace"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_eda_socketio_namespace,
       NGX_HTTP_LOC_CONF_OFFSET,
       0,
       NULL },
@@ -253,6 +272,7 @@ ngx_http_eda_sub_create_loc_conf(ngx_conf_t *cf)
     conf->send_buffer = NGX_CONF_UNSET_SIZE;
     conf->history = NGX_CONF_UNSET_UINT;
     conf->format = NGX_CONF_UNSET_UINT;
+    conf->socketio = NGX_CONF_UNSET;
 
     return conf;
 }
@@ -286,8 +306,30 @@ ngx_http_eda_sub_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
         conf->protocols = prev->protocols;
     }
 
+    if (conf->socketio == NGX_CONF_UNSET) {
+        conf->socketio = 0;
+    }
+
     if (conf->topics == NULL) {
+        if (conf->socketio) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "\"eda_socketio\" needs \"eda_subscribe\" "
+                               "in the same location");
+            return NGX_CONF_ERROR;
+        }
+
         return NGX_CONF_OK;
+    }
+
+    if (conf->socketio && conf->sio_ns.len == 0) {
+        ngx_str_set(&conf->sio_ns, "/");
+    }
+
+    if (conf->socketio && conf->format != NGX_HTTP_EDA_FORMAT_EVENT) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"eda_socketio\" sends whole events: "
+                           "\"eda_ws_format data\" cannot be used with it");
+        return NGX_CONF_ERROR;
     }
 
     if (conf->send_buffer < 4096) {
@@ -557,6 +599,65 @@ ngx_http_eda_ws_publish_directive(ngx_conf_t *cf, ngx_command_t *cmd,
 
     emcf = ngx_http_conf_get_module_main_conf(cf, ngx_eda_module);
     ngx_eda_require_producer(cf, emcf, &cmd->name);
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_eda_socketio(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_eda_sub_loc_conf_t *slcf = conf;
+
+    if (slcf->socketio != NGX_CONF_UNSET) {
+        return "is duplicate";
+    }
+
+    slcf->socketio = 1;
+
+    /* the token comes in the CONNECT packet, not with the handshake */
+    ngx_http_eda_jwt_defer(cf);
+
+    return NGX_CONF_OK;
+}
+
+
+/* "/" by default; a name starts with "/", holds no "," nor control */
+
+static char *
+ngx_http_eda_socketio_namespace(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_http_eda_sub_loc_conf_t *slcf = conf;
+
+    ngx_str_t   *value;
+    ngx_uint_t   i;
+
+    if (slcf->sio_ns.len) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    for (i = 0; i < value[1].len; i++) {
+        if (value[1].data[i] == ',' || value[1].data[i] < 0x20
+            || value[1].data[i] == 0x7f)
+        {
+            break;
+        }
+    }
+
+    if (value[1].len == 0 || value[1].data[0] != '/' || i < value[1].len
+        || value[1].len > 128)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid namespace \"%V\" in \"%V\": it starts "
+                           "with \"/\" and holds no \",\" (at most 128 "
+                           "bytes)", &value[1], &cmd->name);
+        return NGX_CONF_ERROR;
+    }
+
+    slcf->sio_ns = value[1];
 
     return NGX_CONF_OK;
 }

@@ -66,7 +66,9 @@ ngx_http_eda_ws_create(ngx_http_request_t *r, ngx_uint_t sse)
     ctx->enc = (sse ? NGX_HTTP_EDA_ENC_SSE_EVENT : NGX_HTTP_EDA_ENC_WS_EVENT)
                + slcf->format;
 
-    if (ngx_http_eda_ws_filters(r, ctx) != NGX_OK) {
+    /* Socket.IO's are set once its CONNECT is admitted */
+
+    if (!slcf->socketio && ngx_http_eda_ws_filters(r, ctx) != NGX_OK) {
         return NULL;
     }
 
@@ -93,7 +95,6 @@ ngx_http_eda_ws_create(ngx_http_request_t *r, ngx_uint_t sse)
 void
 ngx_http_eda_ws_start(ngx_http_eda_ws_ctx_t *ctx)
 {
-    time_t                         exp, now;
     ngx_connection_t              *c;
     ngx_http_request_t            *r;
     ngx_http_eda_sub_main_conf_t  *smcf;
@@ -141,22 +142,33 @@ ngx_http_eda_ws_start(ngx_http_eda_ws_ctx_t *ctx)
         ngx_add_timer(&ctx->ping, ctx->conf->ping);
     }
 
-    /* a socket never outlives the token it was opened with */
-
-    exp = ngx_http_eda_jwt_expires(r);
-
-    if (exp) {
-        ctx->expiry.handler = ngx_http_eda_ws_expired;
-        ctx->expiry.data = ctx;
-        ctx->expiry.log = c->log;
-        ctx->expiry.cancelable = 1;
-
-        now = ngx_time();
-        ngx_add_timer(&ctx->expiry,
-                      exp > now ? (ngx_msec_t) (exp - now) * 1000 : 1);
-    }
+    ngx_http_eda_ws_arm_expiry(ctx);
 
     r->main->count++;
+}
+
+
+/* a socket never outlives the token it was opened (or connected) with */
+
+void
+ngx_http_eda_ws_arm_expiry(ngx_http_eda_ws_ctx_t *ctx)
+{
+    time_t  exp, now;
+
+    exp = ngx_http_eda_jwt_expires(ctx->request);
+
+    if (exp == 0) {
+        return;
+    }
+
+    ctx->expiry.handler = ngx_http_eda_ws_expired;
+    ctx->expiry.data = ctx;
+    ctx->expiry.log = ctx->request->connection->log;
+    ctx->expiry.cancelable = 1;
+
+    now = ngx_time();
+    ngx_add_timer(&ctx->expiry,
+                  exp > now ? (ngx_msec_t) (exp - now) * 1000 : 1);
 }
 
 
@@ -289,6 +301,11 @@ ngx_http_eda_ws_feed(ngx_http_eda_ws_ctx_t *ctx, u_char *buf, size_t len)
             return;
 
         default:
+            if (ctx->sio != NULL) {
+                ngx_http_eda_sio_message(ctx, &ev);
+                break;
+            }
+
             if (ctx->tmpl == NULL) {
                 ngx_http_eda_ws_close(ctx, NGX_EDA_WS_CLOSE_UNSUPPORTED,
                                       "this endpoint does not accept "
@@ -470,6 +487,11 @@ ngx_http_eda_ws_ping(ngx_event_t *ev)
     ctx->pinged = 1;
     ngx_add_timer(&ctx->ping, ctx->conf->ping);
 
+    if (ctx->sio != NULL) {
+        ngx_http_eda_sio_ping(ctx);
+        return;
+    }
+
     n = ngx_eda_ws_ping_frame(frame, (u_char *) "eda", 3);
     ngx_http_eda_ws_control(ctx, frame, n);
 }
@@ -485,8 +507,14 @@ ngx_http_eda_ws_linger(ngx_event_t *ev)
 static void
 ngx_http_eda_ws_expired(ngx_event_t *ev)
 {
-    ngx_http_eda_ws_close(ev->data, NGX_EDA_WS_CLOSE_POLICY,
-                          "token expired");
+    ngx_http_eda_ws_ctx_t  *ctx = ev->data;
+
+    if (ctx->sio != NULL) {
+        ngx_http_eda_sio_expired(ctx);
+        return;
+    }
+
+    ngx_http_eda_ws_close(ctx, NGX_EDA_WS_CLOSE_POLICY, "token expired");
 }
 
 
@@ -500,6 +528,7 @@ ngx_http_eda_ws_cleanup(void *data)
     ctx->done = 1;
 
     ngx_http_eda_resume_cancel(ctx);
+    ngx_http_eda_sio_cleanup(ctx);
 
     if (ctx->registered) {
         ngx_queue_remove(&ctx->queue);

@@ -69,15 +69,25 @@ static ngx_str_t *ngx_http_eda_ws_subprotocol(
 ngx_int_t
 ngx_http_eda_subscribe_handler(ngx_http_request_t *r)
 {
-    u_char                     *accept;
-    ngx_int_t                   rc;
-    ngx_uint_t                  sse;
-    ngx_http_eda_ws_ctx_t      *ctx;
-    ngx_http_eda_ws_headers_t   hs;
+    u_char                       *accept;
+    ngx_int_t                     rc;
+    ngx_uint_t                    sse;
+    ngx_http_eda_ws_ctx_t        *ctx;
+    ngx_http_eda_ws_headers_t     hs;
+    ngx_http_eda_sub_loc_conf_t  *slcf;
 
     rc = ngx_http_eda_ws_check_request(r);
     if (rc != NGX_DECLINED) {
         return rc;
+    }
+
+    slcf = ngx_http_get_module_loc_conf(r, ngx_http_eda_subscribe_module);
+
+    if (slcf->socketio) {
+        rc = ngx_http_eda_sio_check(r);
+        if (rc != NGX_DECLINED) {
+            return rc;
+        }
     }
 
     ngx_http_eda_ws_read_headers(r, &hs);
@@ -101,7 +111,7 @@ ngx_http_eda_subscribe_handler(ngx_http_request_t *r)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    if (!sse && ctx->conf->publish.len
+    if (!sse && ctx->conf->publish.len && !slcf->socketio
         && ngx_http_eda_ws_publish_init(ctx) != NGX_OK)
     {
         return ngx_http_eda_problem(r, NGX_HTTP_INTERNAL_SERVER_ERROR,
@@ -123,7 +133,16 @@ ngx_http_eda_subscribe_handler(ngx_http_request_t *r)
     }
 
     ngx_http_eda_ws_start(ctx);
-    ngx_http_eda_ws_resume_request(ctx, hs.last_event_id);
+
+    if (slcf->socketio) {
+        if (ngx_http_eda_sio_start(ctx) != NGX_OK) {
+            ngx_http_eda_ws_close(ctx, NGX_EDA_WS_CLOSE_INTERNAL,
+                                  "internal error");
+        }
+
+    } else {
+        ngx_http_eda_ws_resume_request(ctx, hs.last_event_id);
+    }
 
     /* frames sent right behind the handshake are read from header_in */
     ngx_post_event(r->connection->read, &ngx_posted_events);

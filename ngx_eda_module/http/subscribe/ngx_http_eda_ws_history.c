@@ -387,6 +387,12 @@ ngx_http_eda_ws_resume_unavailable(ngx_http_eda_ws_ctx_t *ctx,
     p = (u_char *) ngx_escape_json(p, since->data, since->len);
     p = ngx_cpymem(p, "\"}}", 3);
 
+    if (ctx->sio != NULL) {
+        ngx_http_eda_sio_notice(ctx, "eda.ws.resume.unavailable", buf,
+                                p - buf);
+        return;
+    }
+
     ngx_http_eda_ws_text(ctx, buf, p - buf);
 }
 
@@ -538,9 +544,9 @@ ngx_http_eda_ws_replay(ngx_http_eda_ws_ctx_t *ctx, ngx_str_t *topic,
         frame->refs++;
 
     } else {
-        frame = ngx_http_eda_sub_encode(ctx->enc, &parsed.event,
-                                        frame->data + h->hlen,
-                                        frame->len - h->hlen, NULL);
+        frame = ngx_http_eda_ws_encode(ctx, &parsed.event,
+                                       frame->data + h->hlen,
+                                       frame->len - h->hlen, NULL);
         if (frame == NULL) {
             goto done;
         }

@@ -27,7 +27,8 @@
 
 
 static void ngx_http_eda_ws_message_event(ngx_eda_ce_event_t *ev,
-    u_char *data, size_t len, ngx_uint_t binary, u_char *id, u_char *tm);
+    const u_char *data, size_t len, ngx_uint_t binary, u_char *id,
+    u_char *tm);
 static ngx_eda_kafka_refusal_e ngx_http_eda_ws_produce(
     ngx_http_eda_ws_ctx_t *ctx, ngx_eda_ce_event_t *ev,
     ngx_eda_kafka_dr_t *dr, ngx_pool_t *scratch);
@@ -97,7 +98,7 @@ ngx_http_eda_ws_publish(ngx_http_eda_ws_ctx_t *ctx, ngx_eda_ws_event_t *wev)
 
 void
 ngx_http_eda_ws_publish_event(ngx_http_eda_ws_ctx_t *ctx, ngx_str_t *type,
-    u_char *data, size_t len, ngx_uint_t binary, int64_t ack)
+    const u_char *data, size_t len, ngx_uint_t binary, int64_t ack)
 {
     u_char                   id[NGX_EDA_CE_UUID_LEN], rnd[16];
     u_char                   tm[NGX_EDA_CE_TIME_LEN];
@@ -185,7 +186,7 @@ ngx_http_eda_ws_publish_event(ngx_http_eda_ws_ctx_t *ctx, ngx_str_t *type,
  */
 
 static void
-ngx_http_eda_ws_message_event(ngx_eda_ce_event_t *ev, u_char *data,
+ngx_http_eda_ws_message_event(ngx_eda_ce_event_t *ev, const u_char *data,
     size_t len, ngx_uint_t binary, u_char *id, u_char *tm)
 {
     json_t        *json;
