@@ -474,6 +474,11 @@ ngx_http_eda_ws_enqueue(ngx_http_eda_ws_ctx_t *ctx,
     ctx->queued += frame->len;
     frame->refs++;
 
+    if (ngx_http_eda_sio_http(ctx)) {
+        /* a long poll is answered with what came */
+        ngx_http_eda_sio_poll_ready(ctx);
+    }
+
     return NGX_OK;
 }
 
@@ -552,6 +557,12 @@ ngx_http_eda_ws_write(ngx_http_request_t *r)
     ctx = ngx_http_get_module_ctx(r, ngx_http_eda_subscribe_module);
 
     if (ctx == NULL || ctx->done) {
+        return;
+    }
+
+    if (ngx_http_eda_sio_http(ctx)) {
+        /* a polling response, not a socket */
+        ngx_http_eda_sio_poll_ready(ctx);
         return;
     }
 

@@ -32,55 +32,11 @@
 #include "ngx_eda_sio.h"
 #include "ngx_http_eda_jwt_module.h"
 #include "ngx_http_eda_subscribe.h"
-
-
-#define NGX_HTTP_EDA_SIO_ID_LEN        22       /* base64url, 16 bytes */
-#define NGX_HTTP_EDA_SIO_ATTACHMENTS   8
-#define NGX_HTTP_EDA_SIO_DEPTH         32
-#define NGX_HTTP_EDA_SIO_ROOMS         16
-#define NGX_HTTP_EDA_SIO_ROOM_NAME     64
-#define NGX_HTTP_EDA_SIO_CONNECTS      8        /* tries per connection */
-
-#define NGX_HTTP_EDA_SIO_OPEN          0        /* no namespace yet */
-#define NGX_HTTP_EDA_SIO_AUTH          1        /* its token judged */
-#define NGX_HTTP_EDA_SIO_CONNECTED     2
-
-
-/* a room: filters narrower than the location's, by the client's choice */
-typedef struct {
-    u_char                      name[NGX_HTTP_EDA_SIO_ROOM_NAME];
-    size_t                      name_len;
-    ngx_eda_filter_t            filters[4];
-    ngx_uint_t                  nfilters;
-    u_char                      values[1];      /* the filters' values */
-} ngx_http_eda_sio_room_t;
-
-
-struct ngx_http_eda_sio_s {
-    u_char                      sid[NGX_HTTP_EDA_SIO_ID_LEN];
-    u_char                      pid[NGX_HTTP_EDA_SIO_ID_LEN];
-    ngx_uint_t                  state;
-    ngx_uint_t                  connects;
-    ngx_str_t                   offset;         /* CONNECT's, to recover */
-    ngx_uint_t                  recover;
-
-    ngx_http_eda_sio_room_t    *rooms[NGX_HTTP_EDA_SIO_ROOMS];
-    ngx_uint_t                  nrooms;
-
-    /* a binary packet waiting for its attachments, copied as they come */
-    ngx_eda_sio_packet_t        held;
-    ngx_eda_sio_binary_t        bin;
-    ngx_eda_sio_attachment_t    att[NGX_HTTP_EDA_SIO_ATTACHMENTS];
-};
+#include "ngx_http_eda_sio.h"
 
 
 static ngx_int_t ngx_http_eda_sio_refuse(ngx_http_request_t *r,
     ngx_uint_t code, const char *message);
-static ngx_int_t ngx_http_eda_sio_id(ngx_http_eda_ws_ctx_t *ctx, u_char *id);
-static void ngx_http_eda_sio_packet(ngx_http_eda_ws_ctx_t *ctx,
-    const u_char *data, size_t len);
-static void ngx_http_eda_sio_binary(ngx_http_eda_ws_ctx_t *ctx,
-    const u_char *data, size_t len);
 static void ngx_http_eda_sio_dispatch(ngx_http_eda_ws_ctx_t *ctx,
     ngx_eda_sio_packet_t *pkt);
 static void ngx_http_eda_sio_connect(ngx_http_eda_ws_ctx_t *ctx,
@@ -96,8 +52,6 @@ static void ngx_http_eda_sio_join(ngx_http_eda_ws_ctx_t *ctx,
     json_t *spec, int64_t ack);
 static void ngx_http_eda_sio_leave(ngx_http_eda_ws_ctx_t *ctx,
     json_t *spec, int64_t ack);
-static ngx_http_eda_sio_room_t *ngx_http_eda_sio_room(json_t *spec,
-    const char **err);
 static void ngx_http_eda_sio_rooms_ack(ngx_http_eda_ws_ctx_t *ctx,
     int64_t ack, const u_char *room, size_t room_len);
 static void ngx_http_eda_sio_ack_error(ngx_http_eda_ws_ctx_t *ctx,
@@ -106,11 +60,6 @@ static void ngx_http_eda_sio_ack_json(ngx_http_eda_ws_ctx_t *ctx,
     int64_t ack, json_t *arg);
 static json_t *ngx_http_eda_sio_base64(void *data, unsigned int num,
     const ngx_eda_sio_attachment_t *att);
-static void ngx_http_eda_sio_forget(ngx_http_eda_sio_t *sio);
-static void ngx_http_eda_sio_head(ngx_http_eda_ws_ctx_t *ctx,
-    ngx_eda_sio_head_t *h, int64_t id);
-static void ngx_http_eda_sio_send(ngx_http_eda_ws_ctx_t *ctx, u_char *data,
-    size_t len);
 
 
 /*
@@ -122,7 +71,9 @@ static void ngx_http_eda_sio_send(ngx_http_eda_ws_ctx_t *ctx, u_char *data,
 ngx_int_t
 ngx_http_eda_sio_check(ngx_http_request_t *r)
 {
-    ngx_str_t  eio, transport, sid;
+    ngx_int_t             rc;
+    ngx_str_t             eio, transport, sid;
+    ngx_eda_main_conf_t  *emcf;
 
     if (ngx_http_arg(r, (u_char *) "EIO", 3, &eio) != NGX_OK
         || eio.len != 1 || eio.data[0] != '4')
@@ -130,15 +81,31 @@ ngx_http_eda_sio_check(ngx_http_request_t *r)
         return ngx_http_eda_sio_refuse(r, 5, "Unsupported protocol version");
     }
 
-    if (ngx_http_arg(r, (u_char *) "transport", 9, &transport) != NGX_OK
-        || transport.len != 9
+    emcf = ngx_http_get_module_main_conf(r, ngx_eda_module);
+
+    if (ngx_http_arg(r, (u_char *) "transport", 9, &transport) != NGX_OK) {
+        ngx_str_null(&transport);
+    }
+
+    if (transport.len == 7 && ngx_strncmp(transport.data, "polling", 7) == 0
+        && emcf->redis != NULL)
+    {
+        rc = ngx_http_eda_sio_polling(r);
+
+        return (rc == NGX_DECLINED)
+               ? ngx_http_eda_sio_refuse(r, 3, "Bad request") : rc;
+    }
+
+    if (transport.len != 9
         || ngx_strncmp(transport.data, "websocket", 9) != 0)
     {
+        /* polling needs eda_redis: its sessions are shared there */
         return ngx_http_eda_sio_refuse(r, 0, "Transport unknown");
     }
 
-    if (ngx_http_arg(r, (u_char *) "sid", 3, &sid) == NGX_OK) {
-        /* no polling session to upgrade: every session is a WebSocket */
+    if (ngx_http_arg(r, (u_char *) "sid", 3, &sid) == NGX_OK
+        && (emcf->redis == NULL || sid.len != NGX_HTTP_EDA_SIO_ID_LEN))
+    {
         return ngx_http_eda_sio_refuse(r, 1, "Session ID unknown");
     }
 
@@ -199,6 +166,7 @@ ngx_http_eda_sio_start(ngx_http_eda_ws_ctx_t *ctx)
 {
     u_char               *buf;
     size_t                len;
+    ngx_str_t             sid;
     ngx_http_eda_sio_t   *sio;
     ngx_eda_eio_open_t    open;
 
@@ -215,6 +183,13 @@ ngx_http_eda_sio_start(ngx_http_eda_ws_ctx_t *ctx)
         || ngx_http_eda_sio_id(ctx, sio->pid) != NGX_OK)
     {
         return NGX_ERROR;
+    }
+
+    if (ngx_http_arg(ctx->request, (u_char *) "sid", 3, &sid) == NGX_OK) {
+        /* the upgrade of a polling session: its probe comes first */
+        ngx_memcpy(sio->sid, sid.data, NGX_HTTP_EDA_SIO_ID_LEN);
+        sio->upgrading = 1;
+        return NGX_OK;
     }
 
     ngx_memzero(&open, sizeof(ngx_eda_eio_open_t));
@@ -241,7 +216,7 @@ ngx_http_eda_sio_start(ngx_http_eda_ws_ctx_t *ctx)
 
 /* 16 random bytes in base64url: a sid or a pid */
 
-static ngx_int_t
+ngx_int_t
 ngx_http_eda_sio_id(ngx_http_eda_ws_ctx_t *ctx, u_char *id)
 {
     u_char     rnd[16], out[24];
@@ -275,7 +250,7 @@ ngx_http_eda_sio_message(ngx_http_eda_ws_ctx_t *ctx, ngx_eda_ws_event_t *wev)
     }
 
     if (wev->len == 0) {
-        ngx_http_eda_ws_close(ctx, NGX_EDA_WS_CLOSE_PROTOCOL,
+        ngx_http_eda_sio_fail(ctx, NGX_EDA_WS_CLOSE_PROTOCOL,
                               "empty Engine.IO packet");
         return;
     }
@@ -284,6 +259,10 @@ ngx_http_eda_sio_message(ngx_http_eda_ws_ctx_t *ctx, ngx_eda_ws_event_t *wev)
 
     case NGX_EDA_EIO_PING:
         /* only a probe, in protocol 4: answered with its data */
+        if (ctx->sio->upgrading) {
+            ngx_http_eda_sio_probe(ctx);
+        }
+
         if (wev->len <= sizeof(pong)) {
             pong[0] = '0' + NGX_EDA_EIO_PONG;
             ngx_memcpy(pong + 1, wev->data + 1, wev->len - 1);
@@ -292,13 +271,19 @@ ngx_http_eda_sio_message(ngx_http_eda_ws_ctx_t *ctx, ngx_eda_ws_event_t *wev)
 
         break;
 
-    case NGX_EDA_EIO_PONG:
     case NGX_EDA_EIO_UPGRADE:
+        if (ctx->sio->upgrading) {
+            ngx_http_eda_sio_upgrade(ctx);
+        }
+
+        break;
+
+    case NGX_EDA_EIO_PONG:
     case NGX_EDA_EIO_NOOP:
         break;
 
     case NGX_EDA_EIO_CLOSE:
-        ngx_http_eda_ws_close(ctx, NGX_EDA_WS_CLOSE_NORMAL, "");
+        ngx_http_eda_sio_fail(ctx, NGX_EDA_WS_CLOSE_NORMAL, "");
         break;
 
     case NGX_EDA_EIO_MESSAGE:
@@ -306,14 +291,14 @@ ngx_http_eda_sio_message(ngx_http_eda_ws_ctx_t *ctx, ngx_eda_ws_event_t *wev)
         break;
 
     default:
-        ngx_http_eda_ws_close(ctx, NGX_EDA_WS_CLOSE_PROTOCOL,
+        ngx_http_eda_sio_fail(ctx, NGX_EDA_WS_CLOSE_PROTOCOL,
                               "invalid Engine.IO packet type");
         break;
     }
 }
 
 
-static void
+void
 ngx_http_eda_sio_packet(ngx_http_eda_ws_ctx_t *ctx, const u_char *data,
     size_t len)
 {
@@ -325,7 +310,7 @@ ngx_http_eda_sio_packet(ngx_http_eda_ws_ctx_t *ctx, const u_char *data,
     sio = ctx->sio;
 
     if (sio->bin.got < sio->bin.n) {
-        ngx_http_eda_ws_close(ctx, NGX_EDA_WS_CLOSE_PROTOCOL,
+        ngx_http_eda_sio_fail(ctx, NGX_EDA_WS_CLOSE_PROTOCOL,
                               "Socket.IO: a packet before the attachments "
                               "of the last");
         return;
@@ -340,7 +325,7 @@ ngx_http_eda_sio_packet(ngx_http_eda_ws_ctx_t *ctx, const u_char *data,
         ngx_log_error(NGX_LOG_INFO, ctx->request->connection->log, 0,
                       "eda: Socket.IO client sent an invalid packet: %s",
                       ngx_eda_sio_strerror(rc));
-        ngx_http_eda_ws_close(ctx, NGX_EDA_WS_CLOSE_PROTOCOL,
+        ngx_http_eda_sio_fail(ctx, NGX_EDA_WS_CLOSE_PROTOCOL,
                               ngx_eda_sio_strerror(rc));
         return;
     }
@@ -365,7 +350,7 @@ ngx_http_eda_sio_packet(ngx_http_eda_ws_ctx_t *ctx, const u_char *data,
 
 /* an attachment of the binary packet held; the parser's buffer is reused */
 
-static void
+void
 ngx_http_eda_sio_binary(ngx_http_eda_ws_ctx_t *ctx, const u_char *data,
     size_t len)
 {
@@ -376,14 +361,14 @@ ngx_http_eda_sio_binary(ngx_http_eda_ws_ctx_t *ctx, const u_char *data,
     sio = ctx->sio;
 
     if (sio->bin.got >= sio->bin.n) {
-        ngx_http_eda_ws_close(ctx, NGX_EDA_WS_CLOSE_PROTOCOL,
+        ngx_http_eda_sio_fail(ctx, NGX_EDA_WS_CLOSE_PROTOCOL,
                               "Socket.IO: an attachment nobody announced");
         return;
     }
 
     copy = ngx_alloc(len ? len : 1, ctx->request->connection->log);
     if (copy == NULL) {
-        ngx_http_eda_ws_close(ctx, NGX_EDA_WS_CLOSE_INTERNAL,
+        ngx_http_eda_sio_fail(ctx, NGX_EDA_WS_CLOSE_INTERNAL,
                               "out of memory");
         return;
     }
@@ -406,7 +391,7 @@ ngx_http_eda_sio_binary(ngx_http_eda_ws_ctx_t *ctx, const u_char *data,
 
 /* the held packet and its attachments are done with */
 
-static void
+void
 ngx_http_eda_sio_forget(ngx_http_eda_sio_t *sio)
 {
     ngx_uint_t  i;
@@ -458,9 +443,17 @@ ngx_http_eda_sio_dispatch(ngx_http_eda_ws_ctx_t *ctx,
         break;
 
     case NGX_EDA_SIO_DISCONNECT:
-        if (sio->state == NGX_HTTP_EDA_SIO_CONNECTED) {
-            /* one namespace a connection: the client leaves it */
+        if (sio->state != NGX_HTTP_EDA_SIO_CONNECTED) {
+            break;
+        }
+
+        /* one namespace a connection: the client leaves it */
+
+        if (sio->http == NGX_HTTP_EDA_SIO_WS) {
             ngx_http_eda_ws_close(ctx, NGX_EDA_WS_CLOSE_NORMAL, "");
+
+        } else {
+            sio->closed = 1;
         }
 
         break;
@@ -502,7 +495,7 @@ ngx_http_eda_sio_connect(ngx_http_eda_ws_ctx_t *ctx, json_t *auth)
     sio = ctx->sio;
 
     if (++sio->connects > NGX_HTTP_EDA_SIO_CONNECTS) {
-        ngx_http_eda_ws_close(ctx, NGX_EDA_WS_CLOSE_POLICY,
+        ngx_http_eda_sio_fail(ctx, NGX_EDA_WS_CLOSE_POLICY,
                               "too many CONNECT packets");
         return;
     }
@@ -551,7 +544,7 @@ ngx_http_eda_sio_connect(ngx_http_eda_ws_ctx_t *ctx, json_t *auth)
     tok.len = json_string_length(token);
     tok.data = ngx_pnalloc(r->pool, tok.len);
     if (tok.data == NULL) {
-        ngx_http_eda_ws_close(ctx, NGX_EDA_WS_CLOSE_INTERNAL,
+        ngx_http_eda_sio_fail(ctx, NGX_EDA_WS_CLOSE_INTERNAL,
                               "out of memory");
         return;
     }
@@ -559,8 +552,14 @@ ngx_http_eda_sio_connect(ngx_http_eda_ws_ctx_t *ctx, json_t *auth)
     ngx_memcpy(tok.data, json_string_value(token), tok.len);
 
     sio->state = NGX_HTTP_EDA_SIO_AUTH;
+    sio->token = tok;
 
     rc = ngx_http_eda_jwt_judge(r, &tok, ngx_http_eda_sio_judged, ctx);
+
+    if (rc == NGX_AGAIN) {
+        sio->pending = 1;
+        return;
+    }
 
     if (rc == NGX_ERROR) {
         sio->state = NGX_HTTP_EDA_SIO_OPEN;
@@ -583,11 +582,15 @@ ngx_http_eda_sio_judged(void *data)
     ngx_http_eda_ws_ctx_t  *ctx = data;
 
     ngx_int_t    status;
+    ngx_uint_t   pending;
     const char  *desc;
 
     if (ctx->done || ctx->closing) {
         return;
     }
+
+    pending = ctx->sio->pending;
+    ctx->sio->pending = 0;
 
     status = ngx_http_eda_jwt_outcome(ctx->request, &desc);
 
@@ -597,10 +600,14 @@ ngx_http_eda_sio_judged(void *data)
                                        status == NGX_HTTP_FORBIDDEN
                                        ? "forbidden" : "unauthorized",
                                        desc);
-        return;
+    } else {
+        ngx_http_eda_sio_admit(ctx);
     }
 
-    ngx_http_eda_sio_admit(ctx);
+    if (pending && ctx->sio->http == NGX_HTTP_EDA_SIO_POST) {
+        /* the rest of the POST's packets */
+        ngx_http_eda_sio_post_resume(ctx);
+    }
 }
 
 
@@ -622,10 +629,7 @@ ngx_http_eda_sio_admit(ngx_http_eda_ws_ctx_t *ctx)
     r = ctx->request;
     sio = ctx->sio;
 
-    if (ngx_http_eda_ws_filters(r, ctx) != NGX_OK
-        || (ctx->conf->publish.len && ctx->tmpl == NULL
-            && ngx_http_eda_ws_publish_init(ctx) != NGX_OK))
-    {
+    if (ngx_http_eda_sio_setup(ctx) != NGX_OK) {
         sio->state = NGX_HTTP_EDA_SIO_OPEN;
         ngx_http_eda_sio_connect_error(ctx, &ctx->conf->sio_ns,
                                        NGX_HTTP_INTERNAL_SERVER_ERROR,
@@ -636,15 +640,13 @@ ngx_http_eda_sio_admit(ngx_http_eda_ws_ctx_t *ctx)
         return;
     }
 
-    ngx_http_eda_ws_arm_expiry(ctx);
-
     ngx_http_eda_sio_head(ctx, &h, -1);
 
     len = ngx_eda_sio_connect_len(&h, sio->sid, NGX_HTTP_EDA_SIO_ID_LEN,
                                   sio->pid, NGX_HTTP_EDA_SIO_ID_LEN);
     buf = ngx_pnalloc(r->pool, len);
     if (len == 0 || buf == NULL) {
-        ngx_http_eda_ws_close(ctx, NGX_EDA_WS_CLOSE_INTERNAL,
+        ngx_http_eda_sio_fail(ctx, NGX_EDA_WS_CLOSE_INTERNAL,
                               "out of memory");
         return;
     }
@@ -655,6 +657,13 @@ ngx_http_eda_sio_admit(ngx_http_eda_ws_ctx_t *ctx)
     ngx_http_eda_sio_send(ctx, buf, len);
 
     sio->state = NGX_HTTP_EDA_SIO_CONNECTED;
+
+    if (sio->http == NGX_HTTP_EDA_SIO_POST) {
+        /* the session remembers; its polls are served from the cursor */
+        ngx_http_eda_sio_connected(ctx);
+        return;
+    }
+
     ctx->silent = 0;
 
     if (sio->recover
@@ -662,6 +671,29 @@ ngx_http_eda_sio_admit(ngx_http_eda_ws_ctx_t *ctx)
     {
         ngx_http_eda_ws_resume_unavailable(ctx, &sio->offset);
     }
+}
+
+
+/*
+ * What a connection admitted needs: its filters (values may come from the
+ * token), the events it publishes, the token's end.
+ */
+
+ngx_int_t
+ngx_http_eda_sio_setup(ngx_http_eda_ws_ctx_t *ctx)
+{
+    if (ngx_http_eda_ws_filters(ctx->request, ctx) != NGX_OK
+        || (ctx->conf->publish.len && ctx->tmpl == NULL
+            && ngx_http_eda_ws_publish_init(ctx) != NGX_OK))
+    {
+        return NGX_ERROR;
+    }
+
+    if (ctx->sio->http == NGX_HTTP_EDA_SIO_WS) {
+        ngx_http_eda_ws_arm_expiry(ctx);
+    }
+
+    return NGX_OK;
 }
 
 
@@ -864,6 +896,7 @@ ngx_http_eda_sio_join(ngx_http_eda_ws_ctx_t *ctx, json_t *spec, int64_t ack)
             /* joined again: the new filters */
             ngx_free(sio->rooms[i]);
             sio->rooms[i] = room;
+            ngx_http_eda_sio_rooms_changed(ctx);
             ngx_http_eda_sio_rooms_ack(ctx, ack, room->name, room->name_len);
             return;
         }
@@ -877,6 +910,7 @@ ngx_http_eda_sio_join(ngx_http_eda_ws_ctx_t *ctx, json_t *spec, int64_t ack)
     }
 
     sio->rooms[sio->nrooms++] = room;
+    ngx_http_eda_sio_rooms_changed(ctx);
     ngx_http_eda_sio_rooms_ack(ctx, ack, room->name, room->name_len);
 }
 
@@ -911,6 +945,7 @@ ngx_http_eda_sio_leave(ngx_http_eda_ws_ctx_t *ctx, json_t *spec,
         {
             ngx_free(sio->rooms[i]);
             sio->rooms[i] = sio->rooms[--sio->nrooms];
+            ngx_http_eda_sio_rooms_changed(ctx);
             ngx_http_eda_sio_rooms_ack(ctx, ack, (u_char *) s, len);
             return;
         }
@@ -921,7 +956,7 @@ ngx_http_eda_sio_leave(ngx_http_eda_ws_ctx_t *ctx, json_t *spec,
 }
 
 
-static ngx_http_eda_sio_room_t *
+ngx_http_eda_sio_room_t *
 ngx_http_eda_sio_room(json_t *spec, const char **err)
 {
     u_char                      *p;
@@ -1293,6 +1328,11 @@ ngx_http_eda_sio_expired(ngx_http_eda_ws_ctx_t *ctx)
         ngx_http_eda_sio_send(ctx, buf, len);
     }
 
+    if (ctx->sio->http != NGX_HTTP_EDA_SIO_WS) {
+        /* a polling response carries it; the session is not served on */
+        return;
+    }
+
     ngx_http_eda_ws_close(ctx, NGX_EDA_WS_CLOSE_POLICY, "token expired");
 }
 
@@ -1316,10 +1356,12 @@ ngx_http_eda_sio_cleanup(ngx_http_eda_ws_ctx_t *ctx)
     }
 
     sio->nrooms = 0;
+
+    ngx_http_eda_sio_poll_cleanup(ctx);
 }
 
 
-static void
+void
 ngx_http_eda_sio_head(ngx_http_eda_ws_ctx_t *ctx, ngx_eda_sio_head_t *h,
     int64_t id)
 {
@@ -1331,10 +1373,33 @@ ngx_http_eda_sio_head(ngx_http_eda_ws_ctx_t *ctx, ngx_eda_sio_head_t *h,
 }
 
 
-static void
+void
 ngx_http_eda_sio_send(ngx_http_eda_ws_ctx_t *ctx, u_char *data, size_t len)
 {
+    ngx_str_t                *p;
     ngx_http_eda_ws_frame_t  *frame;
+
+    if (ctx->sio->http != NGX_HTTP_EDA_SIO_WS) {
+        /* for the polling response, or the session's outbox */
+
+        p = ngx_array_push(ctx->sio->outq);
+        if (p == NULL) {
+            return;
+        }
+
+        p->data = ngx_alloc(len, ctx->request->connection->log);
+        if (p->data == NULL) {
+            ctx->sio->outq->nelts--;
+            return;
+        }
+
+        p->len = len;
+        ngx_memcpy(p->data, data, len);
+
+        ngx_http_eda_sio_poll_ready(ctx);
+
+        return;
+    }
 
     frame = ngx_http_eda_ws_message(NGX_EDA_WS_OP_TEXT, data, len);
     if (frame == NULL) {
@@ -1346,4 +1411,21 @@ ngx_http_eda_sio_send(ngx_http_eda_ws_ctx_t *ctx, u_char *data, size_t len)
     }
 
     ngx_http_eda_ws_release(frame);
+}
+
+
+/* a protocol error: the WebSocket closes; a polling request fails */
+
+void
+ngx_http_eda_sio_fail(ngx_http_eda_ws_ctx_t *ctx, ngx_uint_t code,
+    const char *reason)
+{
+    if (ctx->sio == NULL || ctx->sio->http == NGX_HTTP_EDA_SIO_WS) {
+        ngx_http_eda_ws_close(ctx, code, reason);
+        return;
+    }
+
+    ngx_log_error(NGX_LOG_INFO, ctx->request->connection->log, 0,
+                  "eda: Socket.IO polling request refused: %s", reason);
+    ctx->sio->failed = 1;
 }

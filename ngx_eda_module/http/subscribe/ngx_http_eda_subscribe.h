@@ -142,6 +142,7 @@ typedef struct {
     ngx_queue_t                 clients;
     ngx_uint_t                  nclients;
     ngx_uint_t                  used;          /* any eda_subscribe */
+    ngx_uint_t                  socketio;      /* any eda_socketio */
     ngx_array_t                *rings;         /* ngx_http_eda_sub_ring_t */
     uint64_t                    seq;
     ngx_eda_main_conf_t        *emcf;
@@ -350,6 +351,10 @@ void ngx_http_eda_ws_publish_event(ngx_http_eda_ws_ctx_t *ctx,
 
 /* ngx_http_eda_sio.c: eda_socketio, Engine.IO 4 and Socket.IO 5 */
 ngx_int_t ngx_http_eda_sio_check(ngx_http_request_t *r);
+ngx_int_t ngx_http_eda_sio_polling(ngx_http_request_t *r);
+void ngx_http_eda_sio_poll_ready(ngx_http_eda_ws_ctx_t *ctx);
+void ngx_http_eda_sio_post_done(ngx_http_eda_ws_ctx_t *ctx);
+ngx_uint_t ngx_http_eda_sio_http(ngx_http_eda_ws_ctx_t *ctx);
 ngx_int_t ngx_http_eda_sio_start(ngx_http_eda_ws_ctx_t *ctx);
 void ngx_http_eda_sio_message(ngx_http_eda_ws_ctx_t *ctx,
     ngx_eda_ws_event_t *wev);

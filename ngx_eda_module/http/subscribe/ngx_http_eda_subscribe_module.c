@@ -28,6 +28,7 @@
 #include "ngx_eda_filter.h"
 #include "ngx_eda_kafka_consumer.h"
 #include "ngx_eda_kafka_producer.h"
+#include "ngx_eda_redis.h"
 #include "ngx_http_eda_jwt_module.h"
 #include "ngx_http_eda_subscribe.h"
 
@@ -38,6 +39,7 @@ static void *ngx_http_eda_sub_create_main_conf(ngx_conf_t *cf);
 static void *ngx_http_eda_sub_create_loc_conf(ngx_conf_t *cf);
 static char *ngx_http_eda_sub_merge_loc_conf(ngx_conf_t *cf, void *parent,
     void *child);
+static ngx_int_t ngx_http_eda_sub_postconfiguration(ngx_conf_t *cf);
 static char *ngx_http_eda_socketio(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_eda_socketio_namespace(ngx_conf_t *cf,
@@ -151,7 +153,7 @@ static ngx_command_t  ngx_http_eda_sub_commands[] = {
 
 static ngx_http_module_t  ngx_http_eda_sub_module_ctx = {
     NULL,                                  /* preconfiguration */
-    NULL,                                  /* postconfiguration */
+    ngx_http_eda_sub_postconfiguration,    /* postconfiguration */
 
     ngx_http_eda_sub_create_main_conf,     /* create main configuration */
     NULL,                                  /* init main configuration */
@@ -604,10 +606,40 @@ ngx_http_eda_ws_publish_directive(ngx_conf_t *cf, ngx_command_t *cmd,
 }
 
 
+/*
+ * Socket.IO's polling sessions live in Redis: with eda_redis, the worker
+ * connects to it.
+ */
+
+static ngx_int_t
+ngx_http_eda_sub_postconfiguration(ngx_conf_t *cf)
+{
+    ngx_eda_main_conf_t           *emcf;
+    ngx_http_eda_sub_main_conf_t  *smcf;
+
+    smcf = ngx_http_conf_get_module_main_conf(cf,
+                                              ngx_http_eda_subscribe_module);
+    emcf = ngx_http_conf_get_module_main_conf(cf, ngx_eda_module);
+
+    if (smcf->socketio && emcf->redis != NULL && !emcf->redis_used) {
+        /* checked here: the http block's own check came before */
+        emcf->redis_used = 1;
+
+        if (ngx_eda_redis_conf_check(cf, emcf) != NGX_OK) {
+            return NGX_ERROR;
+        }
+    }
+
+    return NGX_OK;
+}
+
+
 static char *
 ngx_http_eda_socketio(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_eda_sub_loc_conf_t *slcf = conf;
+
+    ngx_http_eda_sub_main_conf_t  *smcf;
 
     if (slcf->socketio != NGX_CONF_UNSET) {
         return "is duplicate";
@@ -617,6 +649,10 @@ ngx_http_eda_socketio(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     /* the token comes in the CONNECT packet, not with the handshake */
     ngx_http_eda_jwt_defer(cf);
+
+    smcf = ngx_http_conf_get_module_main_conf(cf,
+                                              ngx_http_eda_subscribe_module);
+    smcf->socketio = 1;
 
     return NGX_CONF_OK;
 }

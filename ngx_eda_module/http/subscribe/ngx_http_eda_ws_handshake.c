@@ -76,18 +76,19 @@ ngx_http_eda_subscribe_handler(ngx_http_request_t *r)
     ngx_http_eda_ws_headers_t     hs;
     ngx_http_eda_sub_loc_conf_t  *slcf;
 
-    rc = ngx_http_eda_ws_check_request(r);
-    if (rc != NGX_DECLINED) {
-        return rc;
-    }
-
     slcf = ngx_http_get_module_loc_conf(r, ngx_http_eda_subscribe_module);
 
     if (slcf->socketio) {
+        /* Engine.IO's own answers, polling's requests among them */
         rc = ngx_http_eda_sio_check(r);
         if (rc != NGX_DECLINED) {
             return rc;
         }
+    }
+
+    rc = ngx_http_eda_ws_check_request(r);
+    if (rc != NGX_DECLINED) {
+        return rc;
     }
 
     ngx_http_eda_ws_read_headers(r, &hs);

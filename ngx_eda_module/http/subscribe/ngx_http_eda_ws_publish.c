@@ -302,6 +302,11 @@ ngx_http_eda_ws_published(ngx_eda_kafka_dr_t *dr)
         ngx_http_eda_ws_reply(ctx, ack, &sid, NGX_HTTP_SERVICE_UNAVAILABLE,
                               dr->errstr, 0, 0);
     }
+
+    if (ctx->sio != NULL) {
+        /* a polling POST is answered once Kafka has all its events */
+        ngx_http_eda_sio_post_done(ctx);
+    }
 }
 
 
