@@ -17,8 +17,9 @@
 # publishing endpoint, and publishing through the gateway would load only
 # one of the two.
 #
-# For each count of clients (100 1000 5000), each server is started alone
-# and ws_fanout connects the clients (the server's RSS before and after:
+# For each count of clients (100 1000 5000), each server is started alone,
+# a probe client waits for an event (the server reads the topic), then
+# ws_fanout connects the clients (the server's RSS before and after:
 # memory per idle connection), waits until an event reaches every one,
 # publishes a burst (deliveries per second) and then a paced load (p50/p99
 # from the time in the event to its receipt); each client counts what it
@@ -166,8 +167,11 @@ node_ready() {
     grep -q "^consumer assigned $TOPIC " "$BENCH/node.out"
 }
 
-# the reference server, ready when its consumer has its partitions
+# the reference server, ready when its consumer has its partitions; its
+# output is emptied here, not by the redirection of the child, which may
+# come after the first look for the line of the last row's server
 start_node() {
+    : > "$BENCH/node.out"
     KAFKA_BROKERS=$BROKERS node "$NODE_SERVER" $PORT_NODE $TOPIC \
         > "$BENCH/node.out" 2> "$BENCH/node.err" &
     NODE_PID=$!
@@ -204,6 +208,21 @@ start_server() {
     fi
 }
 
+# probe: one client until an event reaches it, and gone: the server's
+# consumer reads the topic and its event path has run once, before the
+# RSS measured first
+probe() {
+    local out=$BENCH/$1-probe.txt
+
+    if ! timeout 120 "$TOOL" -S -p "$SERVER_PORT" -U $PORT_PUB -u /pub \
+        -n 1 -e 1 -r 1 -d 1 -P 1 > "$out" 2>&1 \
+        || ! grep -q '^RESULT .* missing=0 ' "$out"
+    then
+        cat "$out" >&2
+        die "no event reached a probe client of $1"
+    fi
+}
+
 stop_server() {
     if [ "$1" = node ]; then stop_node; else bench_nginx_stop "$BENCH/eda"; fi
 }
@@ -229,6 +248,7 @@ run() {
     out=$BENCH/$name-$n.txt
 
     start_server "$name"
+    probe "$name"
     say "$name: $n clients, burst of $events events, then $rate/s for ${PACED_SECONDS}s"
     if ! timeout 600 "$TOOL" -S -p "$SERVER_PORT" -U $PORT_PUB -u /pub \
         -n "$n" -e "$events" -r "$rate" -d "$PACED_SECONDS" \
@@ -343,7 +363,10 @@ rewrites this section on every run and keeps the run before it).
 - eda: one nginx with one worker, \`eda_socketio\` and \`eda_subscribe\`
   of the topic. node: t/bench/socketio_ref_server.js, the socket.io server
   in one process, the topic read by kafkajs, each record emitted to every
-  client. Each is started alone for every row, the Node server first.
+  client. Each is started alone for every row, the Node server first,
+  and gets one probe client that waits for an event and leaves, so that
+  its consumer reads the topic and its event path has run before the
+  first RSS reading.
 - The load generator, t/bench/ws_fanout.c \`-S\` (one epoll loop in C), is
   the same for both: its clients speak Engine.IO 4 over WebSocket
   (\`/socket.io/?EIO=4&transport=websocket\`), CONNECT to the main
