@@ -5,12 +5,12 @@
 
 
 /*
- * The load generator of t/bench/fanout.sh: one process, one epoll loop,
- * the same for every server it measures.
+ * The load generator of t/bench/fanout.sh and t/bench/socketio.sh: one
+ * process, one epoll loop, the same for every server it measures.
  *
  *     ws_fanout -p PORT -s SUB_PATH -u PUB_PATH -n CONNECTIONS
  *               [-e BURST_EVENTS] [-r PACED_RATE] [-d PACED_SECONDS]
- *               [-w WORKER_PID,...] [-P PUBLISHERS]
+ *               [-w WORKER_PID,...] [-P PUBLISHERS] [-U PUB_PORT] [-S]
  *
  * It opens CONNECTIONS WebSocket subscribers (reading the RSS of the
  * server's workers before and after: memory per idle connection), waits
@@ -20,12 +20,29 @@
  * (delivery latency at a moderate load).  Each event's JSON body carries
  * its phase, sequence number and the time it was sent; a subscriber finds
  * them in whatever frame the server sends (the body itself, or a
- * CloudEvent with the body as its data).  One line on stdout:
+ * CloudEvent with the body as its data).  The publishers POST to PUB_PORT
+ * (default: PORT), which may be another server than the one measured.
+ *
+ * -S: the subscribers speak Socket.IO (Engine.IO 4 over WebSocket; SUB_PATH
+ * defaults to /socket.io/?EIO=4&transport=websocket).  A subscriber reads
+ * the open packet "0{...}", sends CONNECT "40" to the main namespace and
+ * counts as connected at the answer "40{...}"; it answers each ping "2"
+ * with "3", and finds the event's fields in the EVENT packets "42[...]".
+ *
+ * Each subscriber counts what it receives of each phase, so a lost
+ * delivery is seen even when another subscriber got a duplicate.  One
+ * line on stdout:
  *
  *     RESULT conns=... rss_before_kb=... rss_after_kb=... burst_events=...
  *            burst_deliveries=... burst_per_s=... burst_p50_us=...
  *            burst_p99_us=... paced_events=... paced_deliveries=...
  *            paced_p50_us=... paced_p99_us=... closed=... pub_errors=...
+ *            missing=... extra=... short_subscribers=...
+ *
+ * missing: deliveries of phases 2 and 3 that a subscriber never received,
+ * summed over every subscriber that connected (closed ones included);
+ * extra: deliveries beyond one per event; short_subscribers: how many
+ * subscribers missed at least one.
  */
 
 
@@ -50,6 +67,7 @@
 #define FAN_HANDSHAKING   1
 #define FAN_OPEN          2
 #define FAN_CLOSED        3
+#define FAN_SIO_CONNECT   4        /* upgraded, Socket.IO CONNECT pending */
 
 #define FAN_MAX_INFLIGHT_CONNECTS  200
 #define FAN_MAX_SAMPLES            (8 * 1024 * 1024)
@@ -61,6 +79,8 @@ typedef struct {
     int             state;
     int             publisher;
     int             busy;          /* a publisher waiting for an answer */
+    int             opened;        /* a subscriber that was connected */
+    uint32_t        got[4];        /* deliveries of each phase */
     unsigned char  *buf;
     size_t          len;
     size_t          size;
@@ -77,7 +97,9 @@ typedef struct {
 
 
 static struct sockaddr_in  fan_addr;
-static const char         *fan_sub = "/sub";
+static struct sockaddr_in  fan_pub_addr;
+static int                 fan_sio;        /* -S: Socket.IO subscribers */
+static const char         *fan_sub;        /* -s, or by the mode */
 static const char         *fan_pub = "/pub";
 static int                 fan_epoll;
 static fan_conn_t         *fan_conns;
@@ -152,7 +174,7 @@ fan_rss_kb(const char *pids)
 
 
 static int
-fan_connect(fan_conn_t *c, uint32_t events)
+fan_connect(fan_conn_t *c, struct sockaddr_in *addr, uint32_t events)
 {
     int                  fd, one;
     struct epoll_event   ev;
@@ -165,7 +187,7 @@ fan_connect(fan_conn_t *c, uint32_t events)
     one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 
-    if (connect(fd, (struct sockaddr *) &fan_addr, sizeof(fan_addr)) < 0
+    if (connect(fd, (struct sockaddr *) addr, sizeof(*addr)) < 0
         && errno != EINPROGRESS)
     {
         fan_die("connect");
@@ -217,6 +239,50 @@ fan_close(fan_conn_t *c)
     setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
     close(c->fd);
     c->fd = -1;
+}
+
+
+/* a client frame of at most 125 bytes, masked with a zero key */
+
+static void
+fan_send_frame(fan_conn_t *c, unsigned op, const unsigned char *p,
+    size_t len)
+{
+    unsigned char  frame[131];
+
+    frame[0] = 0x80 | op;
+    frame[1] = 0x80 | (unsigned char) len;
+    memset(frame + 2, 0, 4);
+    memcpy(frame + 6, p, len);
+    fan_send(c, (char *) frame, 6 + len);
+}
+
+
+/* a subscriber is connected: upgraded, and for Socket.IO admitted */
+
+static void
+fan_opened(fan_conn_t *c)
+{
+    c->state = FAN_OPEN;
+    c->opened = 1;
+    fan_connecting--;
+    fan_open++;
+}
+
+
+static void
+fan_drop(fan_conn_t *c)
+{
+    if (c->state == FAN_OPEN) {
+        fan_open--;
+
+    } else {
+        fan_connecting--;
+    }
+
+    c->state = FAN_CLOSED;
+    fan_closed++;
+    fan_close(c);
 }
 
 
@@ -296,7 +362,7 @@ fan_number_after(const unsigned char *p, size_t len, const char *key)
 
 
 static void
-fan_message(const unsigned char *p, size_t len)
+fan_message(fan_conn_t *c, const unsigned char *p, size_t len)
 {
     long long     phase, t;
     int64_t       now;
@@ -314,10 +380,64 @@ fan_message(const unsigned char *p, size_t len)
     now = fan_now();
     ph = &fan_phases[phase];
     ph->count++;
+    c->got[phase]++;
     ph->last_recv = now;
 
     if (ph->us != NULL && ph->n < FAN_MAX_SAMPLES) {
         ph->us[ph->n++] = (uint32_t) ((now - t) / 1000);
+    }
+}
+
+
+/*
+ * an Engine.IO packet of a Socket.IO subscriber: open, ping, close, or a
+ * Socket.IO packet (CONNECT's answer, CONNECT_ERROR, EVENT, DISCONNECT)
+ */
+
+static void
+fan_sio_packet(fan_conn_t *c, const unsigned char *p, size_t len)
+{
+    if (len == 0) {
+        return;
+    }
+
+    switch (p[0]) {
+
+    case '0':
+        if (c->state == FAN_SIO_CONNECT) {
+            fan_send_frame(c, 0x1, (const unsigned char *) "40", 2);
+        }
+        break;
+
+    case '2':
+        fan_send_frame(c, 0x1, (const unsigned char *) "3", 1);
+        break;
+
+    case '1':
+        fan_drop(c);
+        break;
+
+    case '4':
+        if (len < 2) {
+            break;
+        }
+
+        if (p[1] == '2') {
+            fan_message(c, p + 2, len - 2);
+
+        } else if (p[1] == '0' && c->state == FAN_SIO_CONNECT) {
+            fan_opened(c);
+
+        } else if (p[1] == '4') {
+            fprintf(stderr, "ws_fanout: CONNECT refused: %.*s\n",
+                    (int) len, p);
+            exit(1);
+
+        } else if (p[1] == '1') {
+            fan_drop(c);
+        }
+
+        break;
     }
 }
 
@@ -327,7 +447,7 @@ fan_message(const unsigned char *p, size_t len)
 static void
 fan_frames(fan_conn_t *c)
 {
-    unsigned char  *p, pong[130];
+    unsigned char  *p;
     size_t          avail, hlen, plen, i;
     unsigned        op;
 
@@ -365,22 +485,20 @@ fan_frames(fan_conn_t *c)
             break;
         }
 
-        if (op == 0x1 || op == 0x2) {
-            fan_message(p + hlen, plen);
+        if (op == 0x1 && fan_sio) {
+            fan_sio_packet(c, p + hlen, plen);
+
+        } else if (op == 0x1 || op == 0x2) {
+            fan_message(c, p + hlen, plen);
 
         } else if (op == 0x9 && plen <= 125) {
-            /* pong, masked with a zero key: the payload stays as it is */
-            pong[0] = 0x8a;
-            pong[1] = 0x80 | (unsigned char) plen;
-            memset(pong + 2, 0, 4);
-            memcpy(pong + 6, p + hlen, plen);
-            fan_send(c, (char *) pong, 6 + plen);
+            fan_send_frame(c, 0xa, p + hlen, plen);
 
         } else if (op == 0x8) {
-            c->state = FAN_CLOSED;
-            fan_closed++;
-            fan_open--;
-            fan_close(c);
+            fan_drop(c);
+        }
+
+        if (c->state == FAN_CLOSED) {
             return;
         }
 
@@ -409,14 +527,7 @@ fan_read_sub(fan_conn_t *c)
         }
 
         if (n <= 0) {
-            if (c->state == FAN_HANDSHAKING) {
-                fan_connecting--;
-            } else {
-                fan_open--;
-            }
-            c->state = FAN_CLOSED;
-            fan_closed++;
-            fan_close(c);
+            fan_drop(c);
             return;
         }
 
@@ -428,16 +539,19 @@ fan_read_sub(fan_conn_t *c)
                 continue;
             }
 
-            fan_connecting--;
-
             if (c->len < 12 || memcmp(c->buf + 9, "101", 3) != 0) {
                 fprintf(stderr, "ws_fanout: handshake refused: %.*s\n",
                         (int) (end - c->buf), c->buf);
                 exit(1);
             }
 
-            c->state = FAN_OPEN;
-            fan_open++;
+            if (fan_sio) {
+                c->state = FAN_SIO_CONNECT;
+
+            } else {
+                fan_opened(c);
+            }
+
             end += 4;
             c->len -= end - c->buf;
             memmove(c->buf, end, c->len);
@@ -551,7 +665,7 @@ fan_open_subscribers(void)
         while (next < fan_nconns
                && fan_connecting < FAN_MAX_INFLIGHT_CONNECTS)
         {
-            fan_connect(&fan_conns[next], EPOLLIN);
+            fan_connect(&fan_conns[next], &fan_addr, EPOLLIN);
             fan_conns[next].state = FAN_HANDSHAKING;
             fan_connecting++;
 
@@ -653,23 +767,67 @@ fan_pct(fan_phase_t *ph, double q)
 }
 
 
+/*
+ * per subscriber that was connected: deliveries of phases 2 and 3 it never
+ * received, those it received more than once, and whether it missed any
+ */
+
+static void
+fan_missing(long burst, long paced, unsigned long long *missing,
+    unsigned long long *extra, int *short_subs)
+{
+    int          i, k;
+    long         want[4];
+    fan_conn_t  *c;
+
+    want[2] = burst;
+    want[3] = paced;
+    *missing = 0;
+    *extra = 0;
+    *short_subs = 0;
+
+    for (i = 0; i < fan_nconns; i++) {
+        c = &fan_conns[i];
+
+        if (!c->opened) {
+            continue;
+        }
+
+        for (k = 2; k < 4; k++) {
+            if (c->got[k] < want[k]) {
+                *missing += want[k] - c->got[k];
+
+            } else {
+                *extra += c->got[k] - want[k];
+            }
+        }
+
+        if (c->got[2] < want[2] || c->got[3] < want[3]) {
+            (*short_subs)++;
+        }
+    }
+}
+
+
 int
 main(int argc, char **argv)
 {
-    int            opt, port, i, warm;
-    long           burst, rate, secs, rss_before, rss_after;
-    double         dur;
-    const char    *pids;
-    struct rlimit  rl;
+    int                 opt, port, pub_port, i, warm, short_subs;
+    long                burst, rate, secs, rss_before, rss_after;
+    double              dur;
+    const char         *pids;
+    struct rlimit       rl;
+    unsigned long long  missing, extra;
 
     port = 0;
+    pub_port = 0;
     burst = 1000;
     rate = 10;
     secs = 5;
     pids = NULL;
     fan_npubs = 4;
 
-    while ((opt = getopt(argc, argv, "p:s:u:n:e:r:d:w:P:")) != -1) {
+    while ((opt = getopt(argc, argv, "p:s:u:n:e:r:d:w:P:U:S")) != -1) {
         switch (opt) {
         case 'p': port = atoi(optarg); break;
         case 's': fan_sub = optarg; break;
@@ -680,6 +838,8 @@ main(int argc, char **argv)
         case 'd': secs = atol(optarg); break;
         case 'w': pids = optarg; break;
         case 'P': fan_npubs = atoi(optarg); break;
+        case 'U': pub_port = atoi(optarg); break;
+        case 'S': fan_sio = 1; break;
         default:
             fprintf(stderr, "usage: see the comment of ws_fanout.c\n");
             return 2;
@@ -698,9 +858,15 @@ main(int argc, char **argv)
 
     fan_run = (long) getpid() * 1000 + (fan_now() / 1000000) % 1000;
 
+    if (fan_sub == NULL) {
+        fan_sub = fan_sio ? "/socket.io/?EIO=4&transport=websocket" : "/sub";
+    }
+
     fan_addr.sin_family = AF_INET;
     fan_addr.sin_port = htons(port);
     fan_addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    fan_pub_addr = fan_addr;
+    fan_pub_addr.sin_port = htons(pub_port > 0 ? pub_port : port);
 
     fan_epoll = epoll_create1(0);
     if (fan_epoll < 0) {
@@ -733,7 +899,7 @@ main(int argc, char **argv)
 
     for (i = 0; i < fan_npubs; i++) {
         fan_pubs[i].publisher = 1;
-        fan_connect(&fan_pubs[i], EPOLLIN);
+        fan_connect(&fan_pubs[i], &fan_pub_addr, EPOLLIN);
     }
 
     /* phase 1: warm-up, until one event reaches every subscriber */
@@ -769,18 +935,21 @@ main(int argc, char **argv)
 
     dur = (fan_phases[2].last_recv - fan_phases[2].first_sent) / 1e9;
 
+    fan_missing(burst, rate * secs, &missing, &extra, &short_subs);
+
     printf("RESULT conns=%d open=%d closed=%d rss_before_kb=%ld "
            "rss_after_kb=%ld burst_events=%ld burst_deliveries=%llu "
            "burst_per_s=%.0f burst_p50_us=%u burst_p99_us=%u "
            "paced_rate=%ld paced_events=%ld paced_deliveries=%llu "
-           "paced_p50_us=%u paced_p99_us=%u pub_errors=%ld\n",
+           "paced_p50_us=%u paced_p99_us=%u pub_errors=%ld "
+           "missing=%llu extra=%llu short_subscribers=%d\n",
            fan_nconns, fan_open, fan_closed, rss_before, rss_after, burst,
            (unsigned long long) fan_phases[2].count,
            dur > 0 ? fan_phases[2].count / dur : 0.0,
            fan_pct(&fan_phases[2], 0.5), fan_pct(&fan_phases[2], 0.99),
            rate, rate * secs, (unsigned long long) fan_phases[3].count,
            fan_pct(&fan_phases[3], 0.5), fan_pct(&fan_phases[3], 0.99),
-           fan_pub_errors);
+           fan_pub_errors, missing, extra, short_subs);
 
     return 0;
 }
