@@ -135,7 +135,60 @@ unknown parameter "tls=on" in "eda_redis"
 
 
 
-=== TEST 14: eda_subscribe naming a topic twice
+=== TEST 14: eda_socketio without eda_subscribe
+--- http_config
+    eda_kafka_brokers 127.0.0.1:9092;
+--- config
+    location /socket.io/ {
+        eda_socketio;
+    }
+--- emerg
+"eda_socketio" needs "eda_subscribe" in the same location
+
+
+
+=== TEST 15: eda_socketio with eda_ws_ping 0
+--- http_config
+    eda_kafka_brokers 127.0.0.1:9092;
+--- config
+    location /socket.io/ {
+        eda_socketio;
+        eda_subscribe t;
+        eda_ws_ping 0;
+    }
+--- emerg
+"eda_socketio" needs a heartbeat: "eda_ws_ping 0" cannot be used with it
+
+
+
+=== TEST 16: eda_socketio_namespace without eda_socketio
+--- http_config
+    eda_kafka_brokers 127.0.0.1:9092;
+--- config
+    location /socket.io/ {
+        eda_subscribe t;
+        eda_socketio_namespace /orders;
+    }
+--- emerg
+"eda_socketio_namespace" needs "eda_socketio" in the same location
+
+
+
+=== TEST 17: eda_socketio_namespace that is no namespace
+--- http_config
+    eda_kafka_brokers 127.0.0.1:9092;
+--- config
+    location /socket.io/ {
+        eda_socketio;
+        eda_subscribe t;
+        eda_socketio_namespace orders;
+    }
+--- emerg
+invalid namespace "orders" in "eda_socketio_namespace"
+
+
+
+=== TEST 18: eda_subscribe naming a topic twice
 --- http_config
     eda_kafka_brokers 127.0.0.1:9092;
 --- config
@@ -147,7 +200,7 @@ topic "t" is given twice in "eda_subscribe"
 
 
 
-=== TEST 15: eda_ws_origin without a scheme
+=== TEST 19: eda_ws_origin without a scheme
 --- http_config
     eda_kafka_brokers 127.0.0.1:9092;
 --- config
@@ -160,7 +213,7 @@ invalid origin "app.example.com" in "eda_ws_origin": expected "https://host[:por
 
 
 
-=== TEST 16: eda_ws_origin with a path
+=== TEST 20: eda_ws_origin with a path
 --- http_config
     eda_kafka_brokers 127.0.0.1:9092;
 --- config
@@ -173,7 +226,7 @@ invalid origin "https://app.example.com/" in "eda_ws_origin"
 
 
 
-=== TEST 17: eda_ws_subprotocols with a separator in a name
+=== TEST 21: eda_ws_subprotocols with a separator in a name
 --- http_config
     eda_kafka_brokers 127.0.0.1:9092;
 --- config
@@ -186,7 +239,7 @@ invalid subprotocol "v1,v2" in "eda_ws_subprotocols": not a token
 
 
 
-=== TEST 18: eda_saga_definitions: the documented example loads
+=== TEST 22: eda_saga_definitions: the documented example loads
 --- http_config
     eda_kafka_brokers 127.0.0.1:9092;
     eda_redis $TEST_NGINX_REDIS_HOST:$TEST_NGINX_REDIS_PORT;
@@ -205,7 +258,7 @@ GET /checkouts/none
 
 
 
-=== TEST 19: eda_saga_definitions: an error names the saga, the step, the problem
+=== TEST 23: eda_saga_definitions: an error names the saga, the step, the problem
 --- http_config
     eda_kafka_brokers 127.0.0.1:9092;
     eda_redis 127.0.0.1:6379;
@@ -224,7 +277,7 @@ qr/\[emerg\] .*"eda_saga_definitions": ".*bad\.json": saga "checkout", step 2 \(
 
 
 
-=== TEST 20: eda_saga_definitions: not JSON
+=== TEST 24: eda_saga_definitions: not JSON
 --- http_config
     eda_kafka_brokers 127.0.0.1:9092;
     eda_redis 127.0.0.1:6379;
@@ -238,7 +291,7 @@ qr/\[emerg\] .*bad\.json": invalid JSON at line/
 
 
 
-=== TEST 21: eda_saga_definitions without eda_redis
+=== TEST 25: eda_saga_definitions without eda_redis
 --- http_config
     eda_kafka_brokers 127.0.0.1:9092;
     eda_saga_definitions $TEST_NGINX_EDA_ROOT/docs/examples/sagas.json;
@@ -247,7 +300,7 @@ qr/\[emerg\] .*bad\.json": invalid JSON at line/
 
 
 
-=== TEST 22: eda_saga with a saga the file does not have
+=== TEST 26: eda_saga with a saga the file does not have
 --- http_config
     eda_kafka_brokers 127.0.0.1:9092;
     eda_redis 127.0.0.1:6379;
@@ -262,7 +315,7 @@ qr/\[emerg\] .*"eda_saga refund" in .*: no saga "refund" in ".*sagas\.json"/
 
 
 
-=== TEST 23: eda_saga without eda_saga_definitions
+=== TEST 27: eda_saga without eda_saga_definitions
 --- http_config
     eda_kafka_brokers 127.0.0.1:9092;
 --- config

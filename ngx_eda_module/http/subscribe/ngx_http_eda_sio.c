@@ -109,7 +109,13 @@ ngx_http_eda_sio_check(ngx_http_request_t *r)
         return ngx_http_eda_sio_refuse(r, 1, "Session ID unknown");
     }
 
-    if (r->headers_in.upgrade == NULL) {
+    /* a WebSocket, never an event stream */
+
+    if (r->headers_in.upgrade == NULL
+        || r->headers_in.upgrade->value.len != 9
+        || ngx_strncasecmp(r->headers_in.upgrade->value.data,
+                           (u_char *) "websocket", 9) != 0)
+    {
         return ngx_http_eda_sio_refuse(r, 3, "Bad request");
     }
 

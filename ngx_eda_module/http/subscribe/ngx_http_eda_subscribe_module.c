@@ -312,6 +312,13 @@ ngx_http_eda_sub_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
         conf->socketio = 0;
     }
 
+    if (conf->sio_ns.len && !conf->socketio) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"eda_socketio_namespace\" needs \"eda_socketio\" "
+                           "in the same location");
+        return NGX_CONF_ERROR;
+    }
+
     if (conf->topics == NULL) {
         if (conf->socketio) {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
@@ -325,6 +332,13 @@ ngx_http_eda_sub_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 
     if (conf->socketio && conf->sio_ns.len == 0) {
         ngx_str_set(&conf->sio_ns, "/");
+    }
+
+    if (conf->socketio && conf->ping == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"eda_socketio\" needs a heartbeat: "
+                           "\"eda_ws_ping 0\" cannot be used with it");
+        return NGX_CONF_ERROR;
     }
 
     if (conf->socketio && conf->format != NGX_HTTP_EDA_FORMAT_EVENT) {
