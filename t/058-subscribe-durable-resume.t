@@ -35,7 +35,7 @@ _EOC_
 for my $name (qw(durable1 durable2)) {
     push @gw, nginx_start(
         name => $name,
-        main_config => 'worker_processes 2;',
+        workers => 2,
         http_config => "    eda_kafka_brokers \$TEST_NGINX_KAFKA_BROKERS;\n",
         config => $config,
     );
@@ -196,17 +196,21 @@ ok(pump_until(sub { !grep { @{ $_->{lines} } < 1 + 250 } @cs }, 60, @cs),
    'each has the first 250');
 my @old = nginx_workers($gw[0]);
 nginx_reload($gw[0]);
-produce(351, 600);
+produce(351, 450);
+ok(pump_until(sub { !grep { !grep(/^CLOSE 1001/, @{ $_->{lines} }) } @cs },
+              60, @cs),
+   'every client was closed by the reload');
+produce(451, 600);
 ok(pump_until(sub { !grep { !$_->{eof} && grep(/^RECONNECTED/,
                              @{ $_->{lines} }) == 0 } @cs }, 60, @cs),
-   'every client was closed by the reload and reconnected');
+   'and reconnected');
 pump_until(sub { !grep { !$_->{eof} } @cs }, 90, @cs);
 is(scalar(grep { check_run($_, 101, 600, $_->{name}) } @cs), $CLIENTS,
    'after the reload every client has all 500, in order per key, '
    . 'none twice');
 is(scalar(grep { grep { /^CLOSE 1001/ } client_lines($_) } @cs), $CLIENTS,
    'each was closed with 1001 on the way')
-    or diag(join "\n", grep { /^CLOSE/ } client_lines($cs[0]));
+    or diag(join "\n", grep { !/^\{/ } client_lines($cs[0]));
 ws_finish(@cs);
 
 # a switch to the other gateway in the middle of a stream
