@@ -1382,8 +1382,7 @@ ngx_http_eda_sio_head(ngx_http_eda_ws_ctx_t *ctx, ngx_eda_sio_head_t *h,
 void
 ngx_http_eda_sio_send(ngx_http_eda_ws_ctx_t *ctx, u_char *data, size_t len)
 {
-    ngx_str_t                *p;
-    ngx_http_eda_ws_frame_t  *frame;
+    ngx_str_t  *p;
 
     if (ctx->sio->http != NGX_HTTP_EDA_SIO_WS) {
         /* for the polling response, or the session's outbox */
@@ -1407,16 +1406,7 @@ ngx_http_eda_sio_send(ngx_http_eda_ws_ctx_t *ctx, u_char *data, size_t len)
         return;
     }
 
-    frame = ngx_http_eda_ws_message(NGX_EDA_WS_OP_TEXT, data, len);
-    if (frame == NULL) {
-        return;
-    }
-
-    if (ngx_http_eda_ws_enqueue(ctx, frame, 0) == NGX_OK) {
-        ngx_http_eda_ws_write(ctx->request);
-    }
-
-    ngx_http_eda_ws_release(frame);
+    ngx_http_eda_ws_text(ctx, data, len);
 }
 
 
