@@ -12,7 +12,7 @@ use JSON::PP ();
 use MIME::Base64 ();
 use Test::More;
 use EdaTest qw(unique_topic kafka_produce_lines nginx_start nginx_stop
-               nginx_reload nginx_workers process_alive);
+               nginx_reload);
 use EdaWs qw(ws_server ws_open client_lines pump_until wait_connected
              ws_finish);
 
@@ -194,8 +194,11 @@ ok(wait_connected(@cs), "$CLIENTS clients connected");
 produce(101, 350);
 ok(pump_until(sub { !grep { @{ $_->{lines} } < 1 + 250 } @cs }, 60, @cs),
    'each has the first 250');
-my @old = nginx_workers($gw[0]);
 nginx_reload($gw[0]);
+# the rest once the old workers let the clients go: were it written
+# before the master told them to stop, they could serve it all themselves
+ok(pump_until(sub { !grep { !grep(/^CLOSE/, @{ $_->{lines} }) } @cs },
+              30, @cs), 'the reload closes every client');
 produce(351, 600);
 ok(pump_until(sub { !grep { !$_->{eof} && grep(/^RECONNECTED/,
                              @{ $_->{lines} }) == 0 } @cs }, 60, @cs),
