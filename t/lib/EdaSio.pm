@@ -34,7 +34,7 @@ use Time::HiRes qw(time);
 use EdaTest qw(kafka_brokers);
 
 our @EXPORT_OK = qw(sio_open sio_ref_server sio_node sio_require sio_bin
-                    sio_unbin sio_wait_all);
+                    sio_unbin sio_wait_all sio_pump);
 
 our %EXPORT_TAGS = (all => \@EXPORT_OK);
 
@@ -92,14 +92,17 @@ sub spawn {
                  'EdaSio::Child';
 }
 
-# sio_open(URL, OPTIONS, count => N, name => NAME): a client on URL,
-# io(URL, OPTIONS); with count, N sockets reporting aggregates only
+# sio_open(URL, OPTIONS, count => N, lines => 1, name => NAME): a client
+# on URL, io(URL, OPTIONS); with count, N sockets reporting aggregates
+# only, and with lines as well every line of each, which
+# $c->socket(I) reads as those of a client of its own
 sub sio_open {
     my ($url, $options, %o) = @_;
 
     my @cmd = (sio_node(), "$LIB/sio_client.js", $url,
                $json->encode($options || {}));
     push @cmd, '--count', $o{count} if $o{count};
+    push @cmd, '--lines' if $o{lines};
     return spawn($o{name} || $url, @cmd);
 }
 
@@ -134,6 +137,30 @@ sub sio_wait_all {
 
     my $deadline = time + ($timeout // 10);
     return map { $_->wait($pred, $deadline - time) } @$cs;
+}
+
+# sio_pump([CLIENTS], COND, TIMEOUT): reads the output of every client as
+# it comes until COND returns true, TIMEOUT seconds (10) pass or every
+# client has ended: what COND returned last.  Where many clients stream
+# at once, none waits on a full pipe (a client blocked on its output
+# reads nothing from its server) while another one is read.
+sub sio_pump {
+    my ($cs, $cond, $timeout) = @_;
+
+    my $deadline = time + ($timeout // 10);
+    while (1) {
+        my $v = $cond->();
+        return $v if $v;
+
+        my @live = grep { !$_->{eof} } @$cs;
+        my $left = $deadline - time;
+        return $cond->() if !@live || $left <= 0;
+
+        my %by = map { fileno($_->{out}) => $_ } @live;
+        my $sel = IO::Select->new(map { $_->{out} } @live);
+        EdaSio::Child::read_some($by{ fileno $_ })
+            for $sel->can_read($left < 0.5 ? $left : 0.5);
+    }
 }
 
 
@@ -295,6 +322,71 @@ sub DESTROY {
     kill 'KILL', $c->{pid};
     waitpid $c->{pid}, 0;
     delete $live{$c->{pid}};
+}
+
+# socket I of a client opened with count and lines
+sub socket {
+    my ($c, $i) = @_;
+
+    return bless { c => $c, i => $i, name => "$c->{name}#$i", seen => [],
+                   scan => 0 }, 'EdaSio::Socket';
+}
+
+
+# One socket of many in one client process: its own lines ("i" is its
+# index), read through the process (sio_pump the process, not this).
+
+package EdaSio::Socket;
+
+use strict;
+use warnings;
+
+sub mine { ($_[1]{i} // -1) == $_[0]{i} }
+
+# brings {seen} up to date with the lines the process has read
+sub sync {
+    my ($s) = @_;
+
+    my $all = $s->{c}{seen};
+    for (; $s->{scan} < @$all; $s->{scan}++) {
+        push @{ $s->{seen} }, $all->[ $s->{scan} ]
+            if $s->mine($all->[ $s->{scan} ]);
+    }
+    return $s;
+}
+
+sub seen {
+    my ($s, $ev) = @_;
+
+    $s->sync;
+    return @{ $s->{seen} } unless defined $ev;
+    return grep { ($_->{ev} // '') eq $ev } @{ $s->{seen} };
+}
+
+sub events {
+    my ($s, $name) = @_;
+
+    return grep { !defined $name || $_->{name} eq $name } $s->seen('event');
+}
+
+sub wait {
+    my ($s, $pred, $timeout) = @_;
+
+    return $s->{c}->wait(sub { $s->mine($_[0]) && $pred->($_[0]) },
+                         $timeout);
+}
+
+sub wait_ev {
+    my ($s, $ev, $timeout) = @_;
+
+    return $s->wait(sub { ($_[0]{ev} // '') eq $ev }, $timeout);
+}
+
+sub wait_event {
+    my ($s, $name, $timeout) = @_;
+
+    return $s->wait(sub { ($_[0]{ev} // '') eq 'event'
+                          && $_[0]{name} eq $name }, $timeout);
 }
 
 1;

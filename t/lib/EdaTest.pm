@@ -421,9 +421,11 @@ sub redis_start {
 # --------------------------------------------------------------------------
 # A private nginx for tests that must act between requests (stop the
 # broker, reload): nginx_start(http_config => ..., config => ...,
-# workers => N) writes a configuration under the servroot and starts the
-# binary Test::Nginx would use on a port nobody listens on; returns
-# { root, port, pid_file, log }: $n->{port} is the port it listens on.
+# workers => N, main_config => ...) writes a configuration under the
+# servroot and starts the binary Test::Nginx would use on a port nobody
+# listens on; returns { root, port, pid_file, log }: $n->{port} is the
+# port it listens on.  main_config goes in the main context as it is (a
+# worker_processes there stands for workers).
 
 # A loopback port free now: the kernel's choice for a bind to port 0.
 sub free_port {
@@ -439,7 +441,9 @@ sub nginx_conf {
     my ($root, $port, %opt) = @_;
 
     my $level = $opt{log_level} || 'info';
-    my $workers = $opt{workers} || 1;
+    my $main = $opt{main_config} || '';
+    my $workers = $main =~ /^\s*worker_processes\b/m ? ''
+                : 'worker_processes ' . ($opt{workers} || 1) . ";\n";
     my $listen = $opt{listen} ? " $opt{listen}" : '';
     my $modules = join '', map { "load_module $_;\n" }
                   split ' ', ($ENV{TEST_NGINX_LOAD_MODULES} || '');
@@ -453,7 +457,7 @@ sub nginx_conf {
     open my $fh, '>', "$root/conf/nginx.conf" or die "$root: $!\n";
     print $fh <<"_EOC_";
 $modules
-worker_processes $workers;
+$workers$main
 daemon on;
 master_process on;
 error_log $root/logs/error.log $level;

@@ -43,6 +43,12 @@
  *                         of the WebSocket transport: no close frame
  *   {"cmd":"disconnect"}  {"cmd":"connect"}
  *   {"cmd":"auth","auth":{...}}   socket.auth for the next (re)connect
+ *   {"cmd":"switch","url":URL}    the session goes on at another server:
+ *                         a new socket on URL (io(URL, OPTIONS), forceNew)
+ *                         asks to recover the old one's state, and the
+ *                         old one is closed for good; prints
+ *                         {"ev":"switch","url":URL,"pid":P,"offset":O},
+ *                         then the new socket's lines; commands go to it
  *   {"cmd":"exit"}        disconnect and exit, as when stdin closes
  *
  * --count N opens N sockets (each its own connection) and prints only
@@ -50,7 +56,9 @@
  * same time, {"ev":"received","n":K} when every socket has had K events,
  * and {"ev":"stats","connected":C,"connects":C,"connect_errors":E,
  * "disconnects":D,"events":TOTAL} on {"cmd":"stats"} and at exit.
- * Commands there: stats, connect, disconnect, exit.
+ * Commands there: stats, connect, disconnect, exit.  With --lines each
+ * socket also prints every line a single client would, with "i": its
+ * index (0 to N - 1): N clients for the price of one node process.
  *
  * A bad command line or command is reported on stderr and exits with
  * status 2: a test that misuses the client fails at once.
@@ -152,11 +160,13 @@ function describe(d) {
 }
 
 function parseArgs(argv) {
-    const a = { url: null, options: {}, count: 0 };
+    const a = { url: null, options: {}, count: 0, lines: false };
     const rest = [];
 
     for (let i = 0; i < argv.length; i++) {
-        if (argv[i] === '--count') {
+        if (argv[i] === '--lines') {
+            a.lines = true;
+        } else if (argv[i] === '--count') {
             a.count = Number(argv[++i]);
             if (!Number.isInteger(a.count) || a.count < 1) {
                 fatal('--count wants a positive integer');
@@ -167,7 +177,11 @@ function parseArgs(argv) {
     }
 
     if (rest.length < 1 || rest.length > 2) {
-        fatal('usage: sio_client.js URL [OPTIONS_JSON] [--count N]');
+        fatal('usage: sio_client.js URL [OPTIONS_JSON] [--count N '
+              + '[--lines]]');
+    }
+    if (a.lines && !a.count) {
+        fatal('--lines goes with --count');
     }
 
     a.url = rest[0];
@@ -188,53 +202,55 @@ function parseArgs(argv) {
     return a;
 }
 
-/* one socket, everything it sees printed */
-function watch(socket) {
+/* one socket, everything it sees printed; with TAG, each line has "i": TAG */
+function watch(socket, tag) {
     const manager = socket.io;
+    const put = tag === undefined
+                ? out : (obj) => out(Object.assign({ i: tag }, obj));
 
     socket.on('connect', () => {
-        out({ ev: 'connect', id: socket.id,
+        put({ ev: 'connect', id: socket.id,
               recovered: Boolean(socket.recovered),
               transport: manager.engine.transport.name });
     });
 
     socket.on('connect_error', (err) => {
-        out({ ev: 'connect_error', message: err.message,
+        put({ ev: 'connect_error', message: err.message,
               data: encode(err.data === undefined ? null : err.data),
               description: describe(err.description) });
     });
 
     socket.on('disconnect', (reason, details) => {
-        out({ ev: 'disconnect', reason: reason,
+        put({ ev: 'disconnect', reason: reason,
               description: describe(details) });
     });
 
     socket.onAny((name, ...args) => {
-        out({ ev: 'event', name: name, args: encode(args) });
+        put({ ev: 'event', name: name, args: encode(args) });
     });
 
     /* each (re)connection has an engine of its own */
     manager.on('open', () => {
-        out({ ev: 'open', transport: manager.engine.transport.name });
+        put({ ev: 'open', transport: manager.engine.transport.name });
         manager.engine.on('upgrade', (transport) => {
-            out({ ev: 'upgrade', transport: transport.name });
+            put({ ev: 'upgrade', transport: transport.name });
         });
     });
 
     manager.on('error', (err) => {
-        out({ ev: 'error', message: describe(err) });
+        put({ ev: 'error', message: describe(err) });
     });
     manager.on('reconnect_attempt', (n) => {
-        out({ ev: 'reconnect_attempt', n: n });
+        put({ ev: 'reconnect_attempt', n: n });
     });
     manager.on('reconnect', (n) => {
-        out({ ev: 'reconnect', n: n });
+        put({ ev: 'reconnect', n: n });
     });
     manager.on('reconnect_error', (err) => {
-        out({ ev: 'reconnect_error', message: describe(err) });
+        put({ ev: 'reconnect_error', message: describe(err) });
     });
     manager.on('reconnect_failed', () => {
-        out({ ev: 'reconnect_failed' });
+        put({ ev: 'reconnect_failed' });
     });
 }
 
@@ -325,9 +341,47 @@ function finish(sockets, rl, after) {
     setTimeout(() => process.exit(0), 3000).unref();
 }
 
+/*
+ * socket.io-client keeps a session on the URL it was opened with: a
+ * client of a gateway that went away reconnects to it and nowhere else.
+ * What it would send to recover (CONNECT's auth plus "pid" and "offset")
+ * lives in two private fields of the Socket, _pid (the session id of the
+ * server's CONNECT, kept only when the server sent one) and _lastOffset
+ * (the last argument of the last event, when it was a string); they are
+ * what socket.io-client 4.x reads in _sendConnectPacket(), and what a new
+ * socket is given here before it connects, as an application that moves
+ * a session to another server would do.  The old socket stops
+ * reconnecting and is closed.
+ */
+function swap(io, old, cmd, options) {
+    if (typeof cmd.url !== 'string') {
+        fatal('switch wants a "url" string');
+    }
+
+    const s = io(cmd.url, Object.assign({}, options,
+                                        { forceNew: true,
+                                          autoConnect: false }));
+
+    s.auth = old.auth;
+    s._pid = old._pid;
+    s._lastOffset = old._lastOffset;
+
+    old.io.reconnection(false);
+    old.disconnect();
+
+    out({ ev: 'switch', url: cmd.url, pid: s._pid === undefined
+                                           ? null : s._pid,
+          offset: s._lastOffset === undefined ? null : s._lastOffset });
+
+    watch(s);
+    s.connect();
+    return s;
+}
+
 function single(io, a, rl) {
-    const socket = io(a.url, a.options);
-    const end = finisher([socket], rl);
+    const sockets = [io(a.url, a.options)];
+    const end = finisher(sockets, rl);
+    let socket = sockets[0];
     let seq = 0;
 
     watch(socket);
@@ -354,6 +408,10 @@ function single(io, a, rl) {
             break;
         case 'auth':
             socket.auth = cmd.auth;
+            break;
+        case 'switch':
+            socket = swap(io, socket, cmd, a.options);
+            sockets[0] = socket;
             break;
         case 'exit':
             end();
@@ -387,6 +445,9 @@ function many(io, a, rl) {
                 out({ ev: 'connected', n: a.count });
             }
         });
+        if (a.lines) {
+            watch(s, i);
+        }
         s.on('connect_error', () => st.connect_errors++);
         s.on('disconnect', () => {
             st.connected--;
