@@ -1443,10 +1443,10 @@ ngx_http_eda_sio_redis(ngx_http_eda_ws_ctx_t *ctx, ngx_uint_t slot,
     ngx_eda_redis_handler_pt handler, const char *name, ngx_uint_t argc,
     ngx_str_t *argv)
 {
-    size_t                lens[64];
+    size_t               *lens;
     ngx_str_t             get[2];
     ngx_uint_t            i;
-    const char           *args[64];
+    const char          **args;
     ngx_eda_redis_cmd_t  *cmd;
 
     if (argv == NULL) {
@@ -1456,7 +1456,11 @@ ngx_http_eda_sio_redis(ngx_http_eda_ws_ctx_t *ctx, ngx_uint_t slot,
         name = "HGETALL";
     }
 
-    if (argc > 64) {
+    /* an outbox push has an argument a packet: as many as a POST made */
+
+    args = ngx_palloc(ctx->request->pool, argc * sizeof(char *));
+    lens = ngx_palloc(ctx->request->pool, argc * sizeof(size_t));
+    if (args == NULL || lens == NULL) {
         return NULL;
     }
 
