@@ -24,6 +24,7 @@
 
 typedef struct {
     json_t                     *st;        /* the state being changed */
+    json_t                     *ext;       /* has the events' extensions */
     const ngx_eda_saga_def_t   *def;
     const char                 *id;
     int64_t                     now;
@@ -75,11 +76,26 @@ static int ngx_eda_saga_record(ngx_eda_saga_ctx_t *ctx, const char *topic,
     json_t *event);
 static json_t *ngx_eda_saga_event(ngx_eda_saga_ctx_t *ctx, const char *id,
     const char *type);
+static int ngx_eda_saga_extend(ngx_eda_saga_ctx_t *ctx, json_t *ev);
+static json_t *ngx_eda_saga_extensions(const ngx_eda_saga_attr_t *ext,
+    size_t n);
 static void ngx_eda_saga_history(ngx_eda_saga_ctx_t *ctx,
     const char *status, const char *reason);
 static void ngx_eda_saga_time(int64_t ms, char *out);
 static int64_t ngx_eda_saga_int(json_t *st, const char *name);
 static const char *ngx_eda_saga_str(json_t *st, const char *name);
+
+
+/*
+ * Not extensions: the CloudEvents attributes, those of the saga's commands
+ * and replies, and those the gateway sets on events it publishes.
+ */
+static const char *const  ngx_eda_saga_reserved[] = {
+    "specversion", "id", "source", "type", "subject", "time",
+    "datacontenttype", "dataschema", "data", "data_base64", "sagaid",
+    "sagastep", "sagaattempt", "idempotencykey", "traceparent",
+    "tracestate", "partitionkey", NULL
+};
 
 
 static void
@@ -112,24 +128,122 @@ ngx_eda_saga_backoff(const ngx_eda_saga_cmd_t *cmd, unsigned attempt,
 
 
 /* ------------------------------------------------------------------------
+ * extensions
+ */
+
+const char *
+ngx_eda_saga_ext_name(const char *name, size_t len)
+{
+    size_t  i;
+
+    if (!ngx_eda_ce_valid_name(name, len)) {
+        return "an extension name is 1 to 20 lower-case letters or digits";
+    }
+
+    for (i = 0; ngx_eda_saga_reserved[i] != NULL; i++) {
+        if (strlen(ngx_eda_saga_reserved[i]) == len
+            && memcmp(ngx_eda_saga_reserved[i], name, len) == 0)
+        {
+            return "it is a CloudEvents or saga attribute, not an extension";
+        }
+    }
+
+    return NULL;
+}
+
+
+int
+ngx_eda_saga_ext_value(const char *name, const char *value, size_t len,
+    const char **err)
+{
+    if (len > NGX_EDA_SAGA_MAX_EXT_VALUE) {
+        *err = "the value is longer than 256 bytes";
+        return -1;
+    }
+
+    return ngx_eda_ce_check_value(name, strlen(name), value, len, err);
+}
+
+
+/* the "extensions" of a new state, NULL for none; (json_t *) -1: bad */
+
+static json_t *
+ngx_eda_saga_extensions(const ngx_eda_saga_attr_t *ext, size_t n)
+{
+    size_t       i;
+    json_t      *o;
+    const char  *err;
+
+    if (n > NGX_EDA_SAGA_MAX_EXT) {
+        return (json_t *) -1;
+    }
+
+    o = NULL;
+
+    for (i = 0; i < n; i++) {
+        if (ngx_eda_saga_ext_name(ext[i].name, strlen(ext[i].name)) != NULL
+            || ngx_eda_saga_ext_value(ext[i].name, ext[i].value,
+                                      ext[i].value_len, &err)
+               != 0)
+        {
+            goto failed;
+        }
+
+        if (ext[i].value_len == 0) {
+            continue;       /* a filter on it fails closed */
+        }
+
+        if (o == NULL) {
+            o = json_object();
+            if (o == NULL) {
+                goto failed;
+            }
+        }
+
+        if (json_object_set_new(o, ext[i].name,
+                                json_stringn(ext[i].value, ext[i].value_len))
+            != 0)
+        {
+            goto failed;
+        }
+    }
+
+    return o;
+
+failed:
+
+    json_decref(o);
+
+    return (json_t *) -1;
+}
+
+
+/* ------------------------------------------------------------------------
  * instances
  */
 
 char *
 ngx_eda_saga_new(const ngx_eda_saga_def_t *def, const char *id,
-    const char *input, size_t input_len, int64_t now, size_t *len)
+    const char *input, size_t input_len, const ngx_eda_saga_attr_t *ext,
+    size_t n_ext, int64_t now, size_t *len)
 {
     char          t[NGX_EDA_CE_TIME_LEN + 1], *out;
-    json_t       *st, *in;
+    json_t       *st, *in, *x;
     json_error_t  jerr;
 
     if (!ngx_eda_saga_valid_id(id, strlen(id))) {
         return NULL;
     }
 
+    x = ngx_eda_saga_extensions(ext, n_ext);
+    if (x == (json_t *) -1) {
+        return NULL;
+    }
+
     if (input != NULL) {
         in = json_loadb(input, input_len, JSON_DECODE_ANY, &jerr);
         if (in == NULL) {
+            json_decref(x);
             return NULL;
         }
 
@@ -148,6 +262,12 @@ ngx_eda_saga_new(const ngx_eda_saga_def_t *def, const char *id,
                    "seq", 0, "created", t, "updated", t,
                    "history", "time", t, "status", "pending");
     if (st == NULL) {
+        json_decref(x);
+        return NULL;
+    }
+
+    if (x != NULL && json_object_set_new(st, "extensions", x) != 0) {
+        json_decref(st);
         return NULL;
     }
 
@@ -165,7 +285,9 @@ ngx_eda_saga_new(const ngx_eda_saga_def_t *def, const char *id,
 /*
  * A record Kafka refuses for good names its instance (subject) and saga
  * (source, "/eda/saga/<name>"); its dead letter says what could not be
- * sent, not the record itself, which may be what was too large.
+ * sent, not the record itself, which may be what was too large.  The
+ * instance's state is not at hand, but the record has its extensions:
+ * its attributes that are not reserved (ngx_eda_saga_extend).
  */
 
 int
@@ -202,6 +324,7 @@ ngx_eda_saga_undeliverable(const ngx_eda_saga_defs_t *defs,
     }
 
     ctx.st = NULL;
+    ctx.ext = rec;
     ctx.now = now;
     ctx.rnd = 0;
     ctx.res = res;
@@ -348,6 +471,7 @@ ngx_eda_saga_load(const ngx_eda_saga_defs_t *defs, const char *state,
 
     name = ngx_eda_saga_str(st, "saga");
     ctx->id = ngx_eda_saga_str(st, "id");
+    ctx->ext = json_object_get(st, "extensions");   /* none in old states */
     cur->status = ngx_eda_saga_status(ngx_eda_saga_str(st, "status"),
                                       &cur->terminal);
     cur->waiting = ngx_eda_saga_str(st, "waiting");
@@ -911,15 +1035,69 @@ ngx_eda_saga_record(ngx_eda_saga_ctx_t *ctx, const char *topic,
 static json_t *
 ngx_eda_saga_event(ngx_eda_saga_ctx_t *ctx, const char *id, const char *type)
 {
-    char  t[NGX_EDA_CE_TIME_LEN + 1], source[NGX_EDA_SAGA_MAX_NAME + 16];
+    char     t[NGX_EDA_CE_TIME_LEN + 1], source[NGX_EDA_SAGA_MAX_NAME + 16];
+    json_t  *ev;
 
     ngx_eda_saga_time(ctx->now, t);
     snprintf(source, sizeof(source), "/eda/saga/%s", ctx->def->name);
 
-    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}",
-                     "specversion", "1.0", "id", id, "source", source,
-                     "type", type, "subject", ctx->id, "time", t,
-                     "datacontenttype", "application/json");
+    ev = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}",
+                   "specversion", "1.0", "id", id, "source", source,
+                   "type", type, "subject", ctx->id, "time", t,
+                   "datacontenttype", "application/json");
+
+    if (ev != NULL && ngx_eda_saga_extend(ctx, ev) != 0) {
+        json_decref(ev);
+        return NULL;
+    }
+
+    return ev;
+}
+
+
+/*
+ * The instance's extensions on EV: the string members of ctx->ext whose
+ * names and values an extension can have, at most NGX_EDA_SAGA_MAX_EXT.
+ * Whatever else a state (or a record) has there is not an extension and
+ * never replaces an attribute the coordinator sets.
+ */
+
+static int
+ngx_eda_saga_extend(ngx_eda_saga_ctx_t *ctx, json_t *ev)
+{
+    size_t       n;
+    json_t      *v;
+    const char  *name, *err;
+
+    if (!json_is_object(ctx->ext)) {
+        return 0;
+    }
+
+    n = 0;
+
+    json_object_foreach(ctx->ext, name, v) {
+        if (n == NGX_EDA_SAGA_MAX_EXT) {
+            break;
+        }
+
+        if (!json_is_string(v)
+            || json_string_length(v) == 0
+            || ngx_eda_saga_ext_name(name, strlen(name)) != NULL
+            || ngx_eda_saga_ext_value(name, json_string_value(v),
+                                      json_string_length(v), &err)
+               != 0)
+        {
+            continue;
+        }
+
+        if (json_object_set(ev, name, v) != 0) {
+            return -1;
+        }
+
+        n++;
+    }
+
+    return 0;
 }
 
 

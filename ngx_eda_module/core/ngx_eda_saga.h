@@ -29,6 +29,8 @@
 
 #define NGX_EDA_SAGA_MAX_RECORDS   4      /* per transition */
 #define NGX_EDA_SAGA_MAX_HISTORY   64     /* entries kept in a state */
+#define NGX_EDA_SAGA_MAX_EXT       8      /* extensions of an instance */
+#define NGX_EDA_SAGA_MAX_EXT_VALUE 256    /* bytes of one's value */
 
 
 typedef enum {
@@ -55,6 +57,17 @@ typedef struct {
 } ngx_eda_saga_input_t;
 
 
+/*
+ * An extension attribute every event of an instance carries: NAME
+ * (NUL-terminated, see ngx_eda_saga_ext_name) and its value.
+ */
+typedef struct {
+    const char         *name;
+    const char         *value;
+    size_t              value_len;
+} ngx_eda_saga_attr_t;
+
+
 /* a record to produce: value is a structured CloudEvent (JSON) */
 typedef struct {
     char               *topic;
@@ -79,13 +92,34 @@ typedef struct {
 
 
 /*
+ * NULL if NAME can be an extension of an instance (1 to 20 lower-case
+ * letters or digits, not a CloudEvents attribute, not one the saga or
+ * the gateway sets: sagaid, sagastep, sagaattempt, idempotencykey,
+ * traceparent, tracestate, partitionkey); else why not, a static string.
+ */
+const char *ngx_eda_saga_ext_name(const char *name, size_t len);
+
+/*
  * The state of a new instance, "pending" until its START: ID (a version 4
  * UUID as the gateway issues it, see ngx_eda_saga_valid_id), INPUT (JSON
- * text; NULL: none).  Returns a malloc()ed NUL-terminated document, or
- * NULL when the id is not one, INPUT is not JSON or memory runs out.
+ * text; NULL: none), EXT the N_EXT extensions (at most
+ * NGX_EDA_SAGA_MAX_EXT) every event of the instance carries, kept in the
+ * state as "extensions"; one with an empty value is left out.  Returns a
+ * malloc()ed NUL-terminated document, or NULL when the id is not one,
+ * INPUT is not JSON, an extension's name is not one or its value is not
+ * an attribute value (UTF-8 without control characters, at most
+ * NGX_EDA_SAGA_MAX_EXT_VALUE bytes), or memory runs out.
  */
 char *ngx_eda_saga_new(const ngx_eda_saga_def_t *def, const char *id,
-    const char *input, size_t input_len, int64_t now, size_t *len);
+    const char *input, size_t input_len, const ngx_eda_saga_attr_t *ext,
+    size_t n_ext, int64_t now, size_t *len);
+
+/*
+ * 0 if VALUE can be the value of extension NAME; else -1 with *err set to
+ * a static message.
+ */
+int ngx_eda_saga_ext_value(const char *name, const char *value, size_t len,
+    const char **err);
 
 /*
  * Applies IN to the instance STATE (as ngx_eda_saga_new() or an earlier
@@ -106,7 +140,8 @@ void ngx_eda_saga_result_free(ngx_eda_saga_result_t *res);
 /*
  * The dead letter of a record of an instance that Kafka refuses for good
  * (too large for the broker, an invalid topic): TOPIC and VALUE as a
- * transition made them, REASON why, NOW the time (ms).  Returns 0 with
+ * transition made them, REASON why, NOW the time (ms).  It carries the
+ * extensions of the record.  Returns 0 with
  * RES->records[0] filled (free it with ngx_eda_saga_result_free), or -1
  * when VALUE is not a record of one of DEFS' instances.
  */

@@ -127,7 +127,7 @@ ngx_http_eda_saga_start(ngx_http_request_t *r)
 
     state = (u_char *) ngx_eda_saga_new(def, (char *) ctx->id.data,
                                         body.len ? (char *) body.data : NULL,
-                                        body.len, s.due, &len);
+                                        body.len, NULL, 0, s.due, &len);
     if (state == NULL) {
         ngx_http_finalize_request(r,
             ngx_http_eda_problem(r, NGX_HTTP_BAD_REQUEST,

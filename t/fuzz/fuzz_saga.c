@@ -14,7 +14,8 @@
  * state the machine returns is one it accepts again, at most
  * NGX_EDA_SAGA_MAX_RECORDS records come out of one input, a terminal
  * instance never changes, a rejected reply changes nothing, a command's
- * id is its idempotency key, and every record can be dead-lettered.
+ * id is its idempotency key, every record and its dead letter carry the
+ * instance's extensions, and every record can be dead-lettered.
  * Run it with "./build.sh fuzz saga [seconds]".
  */
 
@@ -53,12 +54,32 @@ static const char  *fuzz_saga_steps[] = { "a", "b", "c", "zz" };
 
 #define FUZZ_SAGA_ID  "0f8fad5b-d9cb-469f-a165-70867728950e"
 
+/* the script's instance has these (the empty one is left out) */
+static const ngx_eda_saga_attr_t  fuzz_saga_ext[] = {
+    { "user", "u1", 2 },
+    { "tenant", "", 0 }
+};
+
 /* parsed once, kept for the whole run */
 static ngx_eda_saga_defs_t  *parsed;
 
 
+/* 1 if EV carries the extensions of the script's instance */
+
+static int
+fuzz_saga_extended(json_t *ev)
+{
+    const char  *user;
+
+    user = json_string_value(json_object_get(ev, "user"));
+
+    return user != NULL && strcmp(user, "u1") == 0
+           && json_object_get(ev, "tenant") == NULL;
+}
+
+
 static void
-fuzz_saga_check_records(ngx_eda_saga_result_t *res)
+fuzz_saga_check_records(ngx_eda_saga_result_t *res, int extended)
 {
     size_t                  i;
     json_t                 *ev;
@@ -79,7 +100,9 @@ fuzz_saga_check_records(ngx_eda_saga_result_t *res)
         id = json_string_value(json_object_get(ev, "id"));
         key = json_string_value(json_object_get(ev, "idempotencykey"));
 
-        if (id == NULL || (key != NULL && strcmp(id, key) != 0)) {
+        if (id == NULL || (key != NULL && strcmp(id, key) != 0)
+            || (extended && !fuzz_saga_extended(ev)))
+        {
             abort();
         }
 
@@ -95,6 +118,13 @@ fuzz_saga_check_records(ngx_eda_saga_result_t *res)
             abort();
         }
 
+        ev = json_loadb(dl.records[0].value, dl.records[0].value_len, 0,
+                        NULL);
+        if (ev == NULL || (extended && !fuzz_saga_extended(ev))) {
+            abort();
+        }
+
+        json_decref(ev);
         ngx_eda_saga_result_free(&dl);
     }
 }
@@ -183,7 +213,7 @@ LLVMFuzzerTestOneInput(const uint8_t *buf, size_t size)
                                1, 0.5, &res, err, sizeof(err))
             == 0)
         {
-            fuzz_saga_check_records(&res);
+            fuzz_saga_check_records(&res, 0);
             ngx_eda_saga_result_free(&res);
         }
         break;
@@ -194,7 +224,7 @@ LLVMFuzzerTestOneInput(const uint8_t *buf, size_t size)
 
     default:
         st = ngx_eda_saga_new(&defs->sagas[0], FUZZ_SAGA_ID, "{\"n\":1}", 7,
-                              1000, &len);
+                              fuzz_saga_ext, 2, 1000, &len);
         if (st == NULL) {
             abort();
         }
@@ -227,7 +257,7 @@ LLVMFuzzerTestOneInput(const uint8_t *buf, size_t size)
                 abort();        /* its own states are always accepted */
             }
 
-            fuzz_saga_check_records(&res);
+            fuzz_saga_check_records(&res, 1);
 
             if (res.rejected && res.changed) {
                 abort();

@@ -306,8 +306,8 @@ test_happy_path(void)
         return;
     }
 
-    st = ngx_eda_saga_new(&defs->sagas[0], ID1, "{\"order\":42}", 12, T0,
-                          &len);
+    st = ngx_eda_saga_new(&defs->sagas[0], ID1, "{\"order\":42}", 12, NULL,
+                          0, T0, &len);
     reply_id = ID1;
     EDA_CHECK(st != NULL && strstr(st, "\"status\":\"pending\"") != NULL);
 
@@ -408,7 +408,8 @@ test_retry_and_compensation(void)
     ngx_eda_saga_result_t   res;
 
     defs = load(three_steps, err);
-    st = ngx_eda_saga_new(&defs->sagas[0], ID2, NULL, 0, T0, &len);
+    st = ngx_eda_saga_new(&defs->sagas[0], ID2, NULL, 0, NULL, 0, T0,
+                          &len);
     reply_id = ID2;
 
     step(defs, &st, &timer, T0, &res);
@@ -504,7 +505,8 @@ test_dead_letter(void)
     ngx_eda_saga_result_t   res;
 
     defs = load(three_steps, err);
-    st = ngx_eda_saga_new(&defs->sagas[0], ID3, "[1,2]", 5, T0, &len);
+    st = ngx_eda_saga_new(&defs->sagas[0], ID3, "[1,2]", 5, NULL, 0, T0,
+                          &len);
     reply_id = ID3;
 
     step(defs, &st, &timer, T0, &res);
@@ -575,10 +577,10 @@ test_bad_states(void)
                   == -1);
     }
 
-    EDA_CHECK(ngx_eda_saga_new(&defs->sagas[0], "bad id", NULL, 0, T0, &len)
-              == NULL);
-    EDA_CHECK(ngx_eda_saga_new(&defs->sagas[0], ID1, "{not json", 9, T0,
-                               &len) == NULL);
+    EDA_CHECK(ngx_eda_saga_new(&defs->sagas[0], "bad id", NULL, 0, NULL, 0,
+                               T0, &len) == NULL);
+    EDA_CHECK(ngx_eda_saga_new(&defs->sagas[0], ID1, "{not json", 9, NULL,
+                               0, T0, &len) == NULL);
 
     ngx_eda_saga_defs_free(defs);
 }
@@ -658,7 +660,8 @@ test_reply_binding(void)
     };
 
     defs = load(three_steps, err);
-    st = ngx_eda_saga_new(&defs->sagas[0], ID4, NULL, 0, T0, &len);
+    st = ngx_eda_saga_new(&defs->sagas[0], ID4, NULL, 0, NULL, 0, T0,
+                          &len);
     reply_id = ID4;
 
     step(defs, &st, &timer, T0, &res);
@@ -728,7 +731,8 @@ test_timeout_compensates(void)
     /* three_steps: a, one attempt, unanswered: a itself is compensated */
 
     defs = load(three_steps, err);
-    st = ngx_eda_saga_new(&defs->sagas[0], ID5, NULL, 0, T0, &len);
+    st = ngx_eda_saga_new(&defs->sagas[0], ID5, NULL, 0, NULL, 0, T0,
+                          &len);
     reply_id = ID5;
 
     step(defs, &st, &timer, T0, &res);
@@ -758,7 +762,8 @@ test_timeout_compensates(void)
 
     /* a refused by its participant: nothing was done, nothing to undo */
 
-    st = ngx_eda_saga_new(&defs->sagas[0], ID5, NULL, 0, T0, &len);
+    st = ngx_eda_saga_new(&defs->sagas[0], ID5, NULL, 0, NULL, 0, T0,
+                          &len);
     step(defs, &st, &timer, T0, &res);
     ngx_eda_saga_result_free(&res);
     step(defs, &st, reply("a.no", "a", 1, NULL), T0 + 10, &res);
@@ -772,7 +777,8 @@ test_timeout_compensates(void)
 
     defs = load(one, err);
     EDA_CHECK(defs != NULL);
-    st = ngx_eda_saga_new(&defs->sagas[0], ID5, NULL, 0, T0, &len);
+    st = ngx_eda_saga_new(&defs->sagas[0], ID5, NULL, 0, NULL, 0, T0,
+                          &len);
 
     step(defs, &st, &timer, T0, &res);
     ngx_eda_saga_result_free(&res);
@@ -805,7 +811,8 @@ test_undeliverable(void)
     ngx_eda_saga_result_t   res, dl;
 
     defs = load(three_steps, err);
-    st = ngx_eda_saga_new(&defs->sagas[0], ID1, "{\"big\":1}", 9, T0, &len);
+    st = ngx_eda_saga_new(&defs->sagas[0], ID1, "{\"big\":1}", 9, NULL, 0,
+                          T0, &len);
 
     step(defs, &st, &timer, T0, &res);
 
@@ -848,6 +855,205 @@ test_undeliverable(void)
 }
 
 
+/* extensions: kept in the state, carried by every event of the instance */
+
+static int
+extended(json_t *ev, const char *user, const char *tenant)
+{
+    return strcmp(jstr(ev, "user", NULL), user) == 0
+           && strcmp(jstr(ev, "tenant", NULL), tenant) == 0
+           && json_object_get(ev, "empty") == NULL;
+}
+
+
+static int
+all_extended(ngx_eda_saga_result_t *res)
+{
+    int      ok;
+    size_t   i;
+    json_t  *r;
+
+    ok = (res->nrecords > 0);
+
+    for (i = 0; i < res->nrecords; i++) {
+        r = record_json(res, i);
+        ok = ok && extended(r, "alice", "acme");
+        json_decref(r);
+    }
+
+    return ok;
+}
+
+
+static void
+test_extensions(void)
+{
+    char                    err[512], *st, *st2, long_value[300];
+    size_t                  len;
+    json_t                 *r, *x;
+    const char             *e;
+    ngx_eda_saga_defs_t    *defs;
+    ngx_eda_saga_result_t   res, dl;
+    ngx_eda_saga_attr_t     ext[9] = {
+        { "user", "alice", 5 }, { "tenant", "acme", 4 }, { "empty", "", 0 }
+    };
+
+    defs = load(three_steps, err);
+
+    st = ngx_eda_saga_new(&defs->sagas[0], ID2, NULL, 0, ext, 3, T0, &len);
+    reply_id = ID2;
+    EDA_CHECK(st != NULL);
+    if (st == NULL) {
+        ngx_eda_saga_defs_free(defs);
+        return;
+    }
+
+    r = json_loads(st, 0, NULL);
+    x = json_object_get(r, "extensions");
+    EDA_CHECK(json_object_size(x) == 2);
+    EDA_CHECK(strcmp(jstr(x, "user", NULL), "alice") == 0);
+    EDA_CHECK(strcmp(jstr(x, "tenant", NULL), "acme") == 0);
+    EDA_CHECK(json_object_get(x, "empty") == NULL);
+    json_decref(r);
+
+    /* the command and the progress event */
+    step(defs, &st, &timer, T0, &res);
+    EDA_CHECK(res.nrecords == 2 && all_extended(&res));
+    r = record_json(&res, 0);
+    EDA_CHECK(strcmp(jstr(r, "sagaid", NULL), ID2) == 0);
+    EDA_CHECK(strcmp(jstr(r, "subject", NULL), ID2) == 0);
+    json_decref(r);
+
+    /* a dead letter of a record Kafka refuses carries them too */
+    EDA_CHECK(ngx_eda_saga_undeliverable(defs, res.records[0].topic,
+                                         res.records[0].value,
+                                         res.records[0].value_len,
+                                         "too large", T0, &dl)
+              == 0);
+    EDA_CHECK(all_extended(&dl));
+    ngx_eda_saga_result_free(&dl);
+    ngx_eda_saga_result_free(&res);
+
+    /* retries, compensations, the dead letter, the end: every record */
+    step(defs, &st, reply("a.ok", "a", 1, NULL), T0 + 1, &res);
+    EDA_CHECK(all_extended(&res));
+    ngx_eda_saga_result_free(&res);
+    step(defs, &st, reply("b.no", "b", 1, NULL), T0 + 2, &res);
+    EDA_CHECK(strcmp(res.status, "retrying") == 0 && all_extended(&res));
+    ngx_eda_saga_result_free(&res);
+    step(defs, &st, &timer, T0 + 200, &res);
+    ngx_eda_saga_result_free(&res);
+    step(defs, &st, reply("b.no", "b", 2, NULL), T0 + 201, &res);
+    ngx_eda_saga_result_free(&res);
+    step(defs, &st, &timer, T0 + 400, &res);
+    ngx_eda_saga_result_free(&res);
+    step(defs, &st, reply("b.no", "b", 3, NULL), T0 + 401, &res);
+    EDA_CHECK(strcmp(res.status, "compensating") == 0 && all_extended(&res));
+    r = record_json(&res, 0);
+    EDA_CHECK(strcmp(jstr(r, "type", NULL), "a.undo") == 0);
+    json_decref(r);
+    ngx_eda_saga_result_free(&res);
+    step(defs, &st, reply("a.stuck", "a", 1, NULL), T0 + 402, &res);
+    ngx_eda_saga_result_free(&res);
+    step(defs, &st, &timer, T0 + 600, &res);
+    ngx_eda_saga_result_free(&res);
+    step(defs, &st, reply("a.stuck", "a", 2, NULL), T0 + 601, &res);
+    EDA_CHECK(res.terminal && strcmp(res.status, "failed") == 0);
+    EDA_CHECK(res.nrecords == 2 && all_extended(&res));
+    r = record_json(&res, 0);
+    EDA_CHECK(strcmp(jstr(r, "type", NULL), "eda.saga.dead-letter") == 0);
+    json_decref(r);
+    ngx_eda_saga_result_free(&res);
+
+    r = json_loads(st, 0, NULL);
+    EDA_CHECK(json_object_size(json_object_get(r, "extensions")) == 2);
+    json_decref(r);
+    free(st);
+
+    /* none (as in states from before extensions): no member, no attribute */
+    st = ngx_eda_saga_new(&defs->sagas[0], ID3, NULL, 0, ext + 2, 1, T0,
+                          &len);
+    EDA_CHECK(st != NULL && strstr(st, "extensions") == NULL);
+    reply_id = ID3;
+    step(defs, &st, &timer, T0, &res);
+    r = record_json(&res, 0);
+    EDA_CHECK(json_object_get(r, "user") == NULL);
+    EDA_CHECK(json_object_get(r, "empty") == NULL);
+    EDA_CHECK(json_object_size(r) == 12);
+    json_decref(r);
+    ngx_eda_saga_result_free(&res);
+    free(st);
+
+    /*
+     * a state whose "extensions" has other things: only what can be an
+     * extension goes on the events, no attribute is replaced
+     */
+    st = ngx_eda_saga_new(&defs->sagas[0], ID4, NULL, 0, NULL, 0, T0, &len);
+    r = json_loads(st, 0, NULL);
+    json_object_set_new(r, "extensions", json_pack(
+        "{s:s, s:s, s:s, s:i, s:s, s:s}", "user", "bob", "id", "evil",
+        "sagaid", "evil", "n", 1, "Upper", "x", "nothing", ""));
+    free(st);
+    st = json_dumps(r, JSON_COMPACT);
+    json_decref(r);
+    reply_id = ID4;
+    step(defs, &st, &timer, T0, &res);
+    r = record_json(&res, 0);
+    EDA_CHECK(strcmp(jstr(r, "user", NULL), "bob") == 0);
+    EDA_CHECK(strcmp(jstr(r, "id", NULL), ID4 ".1.f.1") == 0);
+    EDA_CHECK(strcmp(jstr(r, "sagaid", NULL), ID4) == 0);
+    EDA_CHECK(json_object_get(r, "n") == NULL);
+    EDA_CHECK(json_object_get(r, "Upper") == NULL);
+    EDA_CHECK(json_object_get(r, "nothing") == NULL);
+    json_decref(r);
+    ngx_eda_saga_result_free(&res);
+    free(st);
+
+    /* names and values an extension cannot have: no instance */
+    EDA_CHECK(ngx_eda_saga_ext_name("user", 4) == NULL);
+    EDA_CHECK(ngx_eda_saga_ext_name("a1b2c3d4e5f6g7h8i9j0", 20) == NULL);
+    EDA_CHECK(ngx_eda_saga_ext_name("a1b2c3d4e5f6g7h8i9j0k", 21) != NULL);
+    EDA_CHECK(ngx_eda_saga_ext_name("", 0) != NULL);
+    EDA_CHECK(ngx_eda_saga_ext_name("User", 4) != NULL);
+    EDA_CHECK(ngx_eda_saga_ext_name("user-id", 7) != NULL);
+    EDA_CHECK(ngx_eda_saga_ext_name("subject", 7) != NULL);
+    EDA_CHECK(ngx_eda_saga_ext_name("idempotencykey", 14) != NULL);
+    EDA_CHECK(ngx_eda_saga_ext_name("partitionkey", 12) != NULL);
+    EDA_CHECK(ngx_eda_saga_ext_name("data", 4) != NULL);
+    EDA_CHECK(ngx_eda_saga_ext_name("dat", 3) == NULL);
+
+    memset(long_value, 'v', sizeof(long_value));
+    EDA_CHECK(ngx_eda_saga_ext_value("user", long_value, 256, &e) == 0);
+    EDA_CHECK(ngx_eda_saga_ext_value("user", long_value, 257, &e) == -1);
+    EDA_CHECK(ngx_eda_saga_ext_value("user", "\xc3\x28", 2, &e) == -1
+              && strstr(e, "UTF-8") != NULL);
+    EDA_CHECK(ngx_eda_saga_ext_value("user", "a\tb", 3, &e) == -1);
+    EDA_CHECK(ngx_eda_saga_ext_value("user", "J\xc3\xb6rg", 5, &e) == 0);
+
+    ext[2].name = "subject";
+    ext[2].value = "x";
+    ext[2].value_len = 1;
+    EDA_CHECK(ngx_eda_saga_new(&defs->sagas[0], ID1, NULL, 0, ext, 3, T0,
+                               &len) == NULL);
+    ext[2].name = "user";
+    st2 = ngx_eda_saga_new(&defs->sagas[0], ID1, NULL, 0, ext, 2, T0, &len);
+    EDA_CHECK(st2 != NULL);
+    free(st2);
+    ext[1].value = "\xff";
+    ext[1].value_len = 1;
+    EDA_CHECK(ngx_eda_saga_new(&defs->sagas[0], ID1, NULL, 0, ext, 2, T0,
+                               &len) == NULL);
+    ext[1].value = long_value;
+    ext[1].value_len = 257;
+    EDA_CHECK(ngx_eda_saga_new(&defs->sagas[0], ID1, NULL, 0, ext, 2, T0,
+                               &len) == NULL);
+    EDA_CHECK(ngx_eda_saga_new(&defs->sagas[0], ID1, NULL, 0, ext, 9, T0,
+                               &len) == NULL);
+
+    ngx_eda_saga_defs_free(defs);
+}
+
+
 static void
 test_backoff(void)
 {
@@ -885,6 +1091,7 @@ main(void)
     test_reply_binding();
     test_timeout_compensates();
     test_undeliverable();
+    test_extensions();
     test_backoff();
 
     printf("RESULT %d %d\n", eda_unit_passed, eda_unit_failed);
