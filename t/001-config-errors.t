@@ -325,3 +325,70 @@ qr/\[emerg\] .*"eda_saga refund" in .*: no saga "refund" in ".*sagas\.json"/
 --- must_die
 --- error_log eval
 qr/\[emerg\] .*"eda_saga refund" in .* requires "eda_saga_definitions"/
+
+
+
+=== TEST 28: eda_saga_extension: a name that is not an extension name
+--- config
+    location /checkouts/ {
+        eda_saga_extension userId $remote_user;
+    }
+--- emerg
+invalid extension name "userId" in "eda_saga_extension": an extension name is 1 to 20 lower-case letters or digits
+
+
+
+=== TEST 29: eda_saga_extension: a CloudEvents attribute
+--- config
+    location /checkouts/ {
+        eda_saga_extension subject $remote_user;
+    }
+--- emerg
+invalid extension name "subject" in "eda_saga_extension": it is a CloudEvents or saga attribute, not an extension
+
+
+
+=== TEST 30: eda_saga_extension: an attribute of the saga's commands
+--- http_config
+    eda_saga_extension idempotencykey $request_id;
+--- emerg
+invalid extension name "idempotencykey" in "eda_saga_extension": it is a CloudEvents or saga attribute, not an extension
+
+
+
+=== TEST 31: eda_saga_extension: the same name twice
+--- config
+    location /checkouts/ {
+        eda_saga_extension user $remote_user;
+        eda_saga_extension user $arg_user;
+    }
+--- emerg
+duplicate "eda_saga_extension" "user"
+
+
+
+=== TEST 32: eda_saga_extension: more than 8
+--- config
+    location /checkouts/ {
+        eda_saga_extension a1 1;
+        eda_saga_extension a2 2;
+        eda_saga_extension a3 3;
+        eda_saga_extension a4 4;
+        eda_saga_extension a5 5;
+        eda_saga_extension a6 6;
+        eda_saga_extension a7 7;
+        eda_saga_extension a8 8;
+        eda_saga_extension a9 9;
+    }
+--- emerg
+too many "eda_saga_extension" directives: at most 8 in one block
+
+
+
+=== TEST 33: eda_saga_extension: a static value that cannot be an attribute
+--- config
+    location /checkouts/ {
+        eda_saga_extension tenant "ac\tme";
+    }
+--- emerg
+invalid value of "eda_saga_extension tenant": attribute value contains a control character

@@ -30,6 +30,13 @@ typedef struct {
 } ngx_http_eda_saga_use_t;
 
 
+/* an eda_saga_extension */
+typedef struct {
+    ngx_str_t                   name;          /* NUL-terminated */
+    ngx_http_complex_value_t    value;
+} ngx_http_eda_saga_ext_t;
+
+
 typedef struct {
     ngx_eda_saga_conf_t         saga;          /* the coordinator's */
     ngx_array_t                *uses;          /* eda_saga names to check */
@@ -42,6 +49,7 @@ typedef struct {
     ngx_str_t                   base;          /* the location's, "/" ended */
     size_t                      max_input;
     ngx_http_complex_value_t   *key_scope;
+    ngx_array_t                *extensions;    /* ngx_http_eda_saga_ext_t */
 } ngx_http_eda_saga_loc_conf_t;
 
 

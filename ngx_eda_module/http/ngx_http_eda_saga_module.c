@@ -5,7 +5,8 @@
  * Sagas, the configuration and HTTP side: eda_saga_definitions loads and
  * checks the definitions file and makes nginx run the coordinator process
  * (ngx_eda_saga_coordinator.c); eda_saga answers POST (a start, in
- * ngx_http_eda_saga_start.c) and GET (the state of an instance).
+ * ngx_http_eda_saga_start.c) and GET (the state of an instance);
+ * eda_saga_extension names what every event of an instance carries.
  */
 
 
@@ -55,6 +56,8 @@ static char *ngx_http_eda_saga(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static ngx_int_t ngx_http_eda_saga_base(ngx_conf_t *cf,
     ngx_http_eda_saga_loc_conf_t *slcf);
+static char *ngx_http_eda_saga_extension(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 static void ngx_http_eda_saga_free_defs(void *data);
 
 
@@ -89,6 +92,13 @@ static ngx_command_t  ngx_http_eda_saga_commands[] = {
       ngx_http_set_complex_value_slot,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_eda_saga_loc_conf_t, key_scope),
+      NULL },
+
+    { ngx_string("eda_saga_extension"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE2,
+      ngx_http_eda_saga_extension,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
       NULL },
 
       ngx_null_command
@@ -378,6 +388,7 @@ ngx_http_eda_saga_create_loc_conf(ngx_conf_t *cf)
      *     slcf->name = { 0, NULL };
      *     slcf->base = { 0, NULL };
      *     slcf->key_scope = NULL;
+     *     slcf->extensions = NULL;
      */
 
     slcf->max_input = NGX_CONF_UNSET_SIZE;
@@ -397,6 +408,12 @@ ngx_http_eda_saga_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 
     if (conf->key_scope == NULL) {
         conf->key_scope = prev->key_scope;
+    }
+
+    /* a level's own list replaces the inherited one */
+
+    if (conf->extensions == NULL) {
+        conf->extensions = prev->extensions;
     }
 
     return NGX_CONF_OK;
@@ -780,6 +797,93 @@ ngx_http_eda_saga_base(ngx_conf_t *cf, ngx_http_eda_saga_loc_conf_t *slcf)
     slcf->base.len = p - slcf->base.data;
 
     return NGX_OK;
+}
+
+
+/*
+ * eda_saga_extension NAME VALUE: an extension attribute of every event of
+ * the instances started here, VALUE evaluated at the start.  A value
+ * without variables is checked now, so one refused at a start always
+ * comes from the request.
+ */
+
+static char *
+ngx_http_eda_saga_extension(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_eda_saga_loc_conf_t *slcf = conf;
+
+    ngx_str_t                         *value;
+    ngx_uint_t                         i;
+    const char                        *why;
+    ngx_http_eda_saga_ext_t           *x;
+    ngx_http_compile_complex_value_t   ccv;
+
+    value = cf->args->elts;
+
+    why = ngx_eda_saga_ext_name((char *) value[1].data, value[1].len);
+    if (why != NULL) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid extension name \"%V\" in \"%V\": %s",
+                           &value[1], &cmd->name, why);
+        return NGX_CONF_ERROR;
+    }
+
+    if (slcf->extensions == NULL) {
+        slcf->extensions = ngx_array_create(cf->pool, 4,
+                                            sizeof(ngx_http_eda_saga_ext_t));
+        if (slcf->extensions == NULL) {
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    x = slcf->extensions->elts;
+
+    for (i = 0; i < slcf->extensions->nelts; i++) {
+        if (x[i].name.len == value[1].len
+            && ngx_strncmp(x[i].name.data, value[1].data, value[1].len) == 0)
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "duplicate \"%V\" \"%V\"", &cmd->name,
+                               &value[1]);
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    if (slcf->extensions->nelts == NGX_EDA_SAGA_MAX_EXT) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "too many \"%V\" directives: at most %d in one "
+                           "block", &cmd->name, NGX_EDA_SAGA_MAX_EXT);
+        return NGX_CONF_ERROR;
+    }
+
+    x = ngx_array_push(slcf->extensions);
+    if (x == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    x->name = value[1];        /* nginx ends each word with a NUL */
+
+    ngx_memzero(&ccv, sizeof(ngx_http_compile_complex_value_t));
+    ccv.cf = cf;
+    ccv.value = &value[2];
+    ccv.complex_value = &x->value;
+
+    if (ngx_http_compile_complex_value(&ccv) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    if (x->value.lengths == NULL
+        && ngx_eda_saga_ext_value((char *) value[1].data,
+                                  (char *) value[2].data, value[2].len, &why)
+           != 0)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid value of \"%V %V\": %s", &cmd->name,
+                           &value[1], why);
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
 }
 
 

@@ -5,8 +5,10 @@
  * eda_saga's POST: a saga start.  The input is capped, the instance gets a
  * random id and is written to Redis with its Idempotency-Key, if any; a
  * key is its caller's (eda_saga_key_scope, else the token's subject, else
- * the client address) and is kept with a digest of the body.  The answer
- * names the instance by the location's configured name, never the URI.
+ * the client address) and is kept with a digest of the body.  The
+ * instance's extensions (eda_saga_extension) are evaluated here.  The
+ * answer names the instance by the location's configured name, never the
+ * URI.
  */
 
 
@@ -44,6 +46,8 @@ static ngx_int_t ngx_http_eda_saga_digest(ngx_http_request_t *r,
     u_char *data, size_t len, ngx_str_t *hex);
 static ngx_int_t ngx_http_eda_saga_new_id(ngx_http_request_t *r,
     ngx_eda_main_conf_t *emcf, ngx_str_t *id);
+static ngx_int_t ngx_http_eda_saga_extensions(ngx_http_request_t *r,
+    ngx_eda_saga_attr_t *ext, size_t *n);
 static void ngx_http_eda_saga_started(void *reply, void *data);
 static ngx_int_t ngx_http_eda_saga_href(ngx_http_request_t *r,
     ngx_http_eda_saga_ctx_t *ctx);
@@ -81,9 +85,10 @@ static void
 ngx_http_eda_saga_start(ngx_http_request_t *r)
 {
     u_char                         *state;
-    size_t                          len;
+    size_t                          len, n_ext;
     ngx_str_t                       body, idem, scope, digest;
     ngx_eda_main_conf_t            *emcf;
+    ngx_eda_saga_attr_t             ext[NGX_EDA_SAGA_MAX_EXT];
     ngx_eda_saga_start_t            s;
     ngx_http_eda_saga_ctx_t        *ctx;
     const ngx_eda_saga_def_t       *def;
@@ -112,7 +117,9 @@ ngx_http_eda_saga_start(ngx_http_request_t *r)
     s.scope = &scope;
     s.digest = &digest;
 
-    if (ngx_http_eda_saga_idem(r, &body, &s) != NGX_OK) {
+    if (ngx_http_eda_saga_idem(r, &body, &s) != NGX_OK
+        || ngx_http_eda_saga_extensions(r, ext, &n_ext) != NGX_OK)
+    {
         return;
     }
 
@@ -127,7 +134,7 @@ ngx_http_eda_saga_start(ngx_http_request_t *r)
 
     state = (u_char *) ngx_eda_saga_new(def, (char *) ctx->id.data,
                                         body.len ? (char *) body.data : NULL,
-                                        body.len, NULL, 0, s.due, &len);
+                                        body.len, ext, n_ext, s.due, &len);
     if (state == NULL) {
         ngx_http_finalize_request(r,
             ngx_http_eda_problem(r, NGX_HTTP_BAD_REQUEST,
@@ -322,6 +329,73 @@ ngx_http_eda_saga_digest(ngx_http_request_t *r, u_char *data, size_t len,
     }
 
     hex->len = ngx_hex_dump(hex->data, md, n) - hex->data;
+
+    return NGX_OK;
+}
+
+
+/*
+ * The location's eda_saga_extension values, as this request makes them;
+ * the request is finalized (400) when one cannot be an attribute value.
+ * An empty one is left out by ngx_eda_saga_new().
+ */
+
+static ngx_int_t
+ngx_http_eda_saga_extensions(ngx_http_request_t *r, ngx_eda_saga_attr_t *ext,
+    size_t *n)
+{
+    u_char                        *detail;
+    ngx_str_t                      v;
+    ngx_uint_t                     i;
+    const char                    *err;
+    ngx_http_eda_saga_ext_t       *x;
+    ngx_http_eda_saga_loc_conf_t  *slcf;
+
+    slcf = ngx_http_get_module_loc_conf(r, ngx_http_eda_saga_module);
+
+    *n = 0;
+
+    if (slcf->extensions == NULL) {
+        return NGX_OK;
+    }
+
+    x = slcf->extensions->elts;
+
+    for (i = 0; i < slcf->extensions->nelts; i++) {
+        if (ngx_http_complex_value(r, &x[i].value, &v) != NGX_OK) {
+            ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+            return NGX_ERROR;
+        }
+
+        if (ngx_eda_saga_ext_value((char *) x[i].name.data, (char *) v.data,
+                                   v.len, &err)
+            != 0)
+        {
+            ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                          "eda: saga start refused: the value of "
+                          "\"eda_saga_extension %V\": %s", &x[i].name, err);
+
+            detail = ngx_pnalloc(r->pool, 128 + x[i].name.len);
+            if (detail == NULL) {
+                ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+                return NGX_ERROR;
+            }
+
+            (void) ngx_sprintf(detail, "the saga's extension \"%V\" "
+                               "cannot be set from this request: %s%Z",
+                               &x[i].name, err);
+
+            ngx_http_finalize_request(r,
+                ngx_http_eda_problem(r, NGX_HTTP_BAD_REQUEST,
+                                     (const char *) detail, 0));
+            return NGX_ERROR;
+        }
+
+        ext[*n].name = (const char *) x[i].name.data;
+        ext[*n].value = (const char *) v.data;
+        ext[*n].value_len = v.len;
+        (*n)++;
+    }
 
     return NGX_OK;
 }
