@@ -26,7 +26,8 @@ BUILD_PACKAGES=(nginx nginx-dev librdkafka-dev libjansson-dev
 STACK_PACKAGES=(redis-server redis-tools kcat libtest-base-perl
     libtext-diff-perl liburi-perl libwww-perl liblist-moreutils-perl
     libtest-longstring-perl libipc-run-perl curl procps python3-jwt
-    python3-cryptography openssl python3-websockets python3-confluent-kafka)
+    python3-cryptography openssl python3-websockets python3-confluent-kafka
+    chromium)
 # what the fuzz targets need (built and replayed on their corpus by "test")
 FUZZ_PACKAGES=(clang libclang-rt-14-dev libjansson-dev libssl-dev)
 
@@ -188,8 +189,10 @@ cmd_deps() {
     install_node_deps
 }
 
-# The Socket.IO tests drive the npm socket.io-client, and the benchmark's
-# reference server is socket.io itself: t/node/package.json names them,
+# The Socket.IO tests drive the npm socket.io-client, the browser tests
+# drive Debian's chromium with puppeteer-core (which downloads no browser),
+# and the benchmark's reference server is socket.io itself:
+# t/node/package.json names them,
 # its package-lock.json pins every version.  npm ci installs exactly that
 # into t/node/node_modules (no package scripts run) when it is missing or
 # the manifest changed since the last install, which a stamp records.
@@ -428,6 +431,19 @@ port_busy() {
     (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
 }
 
+# wait_for WHAT SECS CMD...: runs CMD every tenth of a second until it
+# succeeds, at most SECS seconds (then dies naming WHAT)
+wait_for() {
+    local what=$1 secs=$2 i
+    shift 2
+
+    for i in $(seq 1 $((secs * 10))); do
+        "$@" && return 0
+        sleep 0.1
+    done
+    die "$what did not come up within ${secs}s"
+}
+
 kafka_answers() {
     kcat -L -b "$1" -m 3 -t __eda_probe >/dev/null 2>&1
 }
@@ -609,37 +625,41 @@ load_stack_env() {
 # run
 
 cmd_run() {
-    local dir=$STATE/run conf
+    local dir=$STATE/run demo_port=${EDA_DEMO_PORT:-18090} svc
 
     cmd_deps
     cmd_build
     cmd_up
     load_stack_env
 
-    mkdir -p "$dir/logs" "$dir/temp"
-    conf=$dir/nginx.conf
-    sed -e "s|^load_module .*;|load_module $(module_path);|" \
-        -e "s|eda_kafka_brokers .*;|eda_kafka_brokers $KAFKA_BROKERS;|" \
-        -e "s|eda_redis  *[^ ;]*|eda_redis ${REDIS_URL#redis://}|" \
-        -e "s|listen .*;|listen 127.0.0.1:$NGINX_PORT;|" \
-        -e "s|^pid .*;|pid $dir/nginx.pid;|" \
-        "$ROOT/docs/examples/nginx.conf" > "$conf"
+    rm -rf "$dir/logs"
+    EDA_MODULE=$(module_path) DEMO_LISTEN=127.0.0.1:$NGINX_PORT \
+        DEMO_PORT=$demo_port "$ROOT/demo/render.sh" "$dir"
+    nginx -p "$dir" -c "$dir/nginx.conf" -t -q
 
-    nginx -p "$dir" -c "$conf" -t -q
+    # the demo's services first (they create the topics), then nginx
+    port_busy "$demo_port" && die "port $demo_port is in use: set" \
+        "EDA_DEMO_PORT"
+    "$ROOT/demo/services.py" --brokers "$KAFKA_BROKERS" \
+        --key "$dir/demo-jwt.key" --port "$demo_port" \
+        --definitions "$ROOT/docs/examples/sagas.json" \
+        > "$dir/logs/services.log" 2>&1 &
+    svc=$!
+    trap 'kill $svc 2>/dev/null' EXIT
+    wait_for "the demo services" 60 \
+        grep -q READY "$dir/logs/services.log"
+
     cat >&2 <<EOF
 
-ngx_eda is running on http://127.0.0.1:$NGINX_PORT/ (Ctrl-C stops nginx;
-"./build.sh down" stops Kafka and Redis).  Publish an event:
-
-  curl -i -H 'Content-Type: application/json' -d '{"order":42}' \\
-      'http://127.0.0.1:$NGINX_PORT/orders?id=42'
-
-and read it back from Kafka:
-
-  kcat -C -b $KAFKA_BROKERS -t orders -o -1 -e -f '%h\\n%s\\n'
+The demo shop is on  http://127.0.0.1:$NGINX_PORT/  (sign in with any name;
+a second tab, or another name, shows what each user sees).
+Gateway metrics:     http://127.0.0.1:$NGINX_PORT/metrics
+Logs:                $dir/logs/
+Ctrl-C stops nginx and the demo services; "./build.sh down" stops Kafka
+and Redis.
 
 EOF
-    exec nginx -p "$dir" -c "$conf" -g 'daemon off;'
+    nginx -p "$dir" -c "$dir/nginx.conf" -g 'daemon off;'
 }
 
 
