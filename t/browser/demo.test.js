@@ -85,6 +85,7 @@ async function watchBridge(page) {
 }
 
 async function placeOrder(page, decline) {
+  await page.bringToFront();
   const before = await page.$$eval("[data-testid=orders] li",
                                    (l) => l.length);
   await page.click("[data-testid=add-mug]");
@@ -105,6 +106,7 @@ async function placeOrder(page, decline) {
 // the statuses of saga ID's transitions and the types of all its events,
 // as the tracker shows them, once the card reaches STATUS
 async function card(page, id, status) {
+  await page.bringToFront();
   await page.waitForFunction(
     (i, s) => {
       const c = document.querySelector(`.card[data-saga="${i}"]`);
@@ -147,6 +149,7 @@ async function activity(page, tag) {
 }
 
 async function allOnce(page, ids, tag) {
+  await page.bringToFront();
   await page.waitForFunction((t, n) =>
     [...document.querySelectorAll("[data-testid=activity] li")]
       .filter((e) => (e.dataset.id || "").startsWith(t + "-")).length >= n,
@@ -169,6 +172,7 @@ async function main() {
   const browser = await puppeteer.launch({
     executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
     headless: true,
+    protocolTimeout: 60000,
     args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
            "--disable-background-timer-throttling",
            "--disable-renderer-backgrounding",
