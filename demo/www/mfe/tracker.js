@@ -83,6 +83,7 @@ function show(ev) {
   if (ev.type.startsWith("eda.saga.")) {
     li.className = "transition";
     li.dataset.status = ev.data && ev.data.status;
+    li.dataset.step = ev.data && ev.data.step;
     if (["completed", "compensated", "failed", "compensating",
          "retrying"].includes(li.dataset.status)) {
       c.dataset.status = li.dataset.status;
