@@ -16,7 +16,8 @@ use Time::HiRes qw(time sleep);
 use EdaTest qw(kafka_consume nginx_start nginx_stop nginx_reload
                wait_until kafka_group);
 use EdaSaga qw(saga_setup saga_participant saga_start saga_state saga_wait
-               saga_commands saga_coordinator saga_in_flight);
+               saga_commands saga_coordinator saga_in_flight
+               saga_records);
 
 my $json = JSON::PP->new->canonical;
 my $http = HTTP::Tiny->new(timeout => 10);
@@ -81,20 +82,7 @@ sub in_flight { saga_in_flight($S, @_) }
 
 sub coordinator { saga_coordinator(@_) }
 
-# the records of TOPIC keyed KEY, once there are at least N: a saga's state
-# is written before its records are produced, so they may trail a GET
-sub keyed {
-    my ($topic, $key, $n) = @_;
-
-    my @r;
-    for (1 .. 50) {
-        @r = grep { ($_->{key} // '') eq $key }
-             @{ kafka_consume($topic, all => 1) };
-        last if @r >= $n;
-        sleep 0.2;
-    }
-    return @r;
-}
+sub keyed { saga_records(@_) }
 
 sub steps_of { map { ($_->{phase} eq 'forward' ? '' : 'undo ') . $_->{step} } @_ }
 

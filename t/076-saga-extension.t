@@ -14,9 +14,9 @@ use HTTP::Tiny;
 use IO::Socket::INET;
 use JSON::PP ();
 use Test::More;
-use Time::HiRes qw(sleep);
 use EdaTest qw(kafka_consume nginx_start nginx_stop);
-use EdaSaga qw(saga_setup saga_participant saga_start saga_state saga_wait);
+use EdaSaga qw(saga_setup saga_participant saga_start saga_state saga_wait
+               saga_records);
 use EdaJwt qw(jwt_keys jwt_token);
 use EdaWs qw(ws_server ws_require ws_open wait_connected pump_until
              ws_finish ws_events);
@@ -96,18 +96,7 @@ sub start {
 }
 
 # the records of TOPIC keyed KEY, once there are at least N, decoded
-sub keyed {
-    my ($topic, $key, $n) = @_;
-
-    my @r;
-    for (1 .. 50) {
-        @r = grep { ($_->{key} // '') eq $key }
-             @{ kafka_consume($topic, all => 1) };
-        last if @r >= $n;
-        sleep 0.2;
-    }
-    return map { $json->decode($_->{payload}) } @r;
-}
+sub keyed { map { $json->decode($_->{payload}) } saga_records(@_) }
 
 # "type user tenant" of each event
 sub ext_of {

@@ -15,13 +15,28 @@ use HTTP::Tiny;
 use JSON::PP ();
 use Time::HiRes qw(time sleep);
 use EdaTest qw(unique_topic kafka_produce kafka_brokers nginx_workers
-               redis_host redis_port);
+               redis_host redis_port kafka_consume wait_until);
 
 our @EXPORT_OK = qw(saga_setup saga_participant saga_start saga_state
                     saga_wait saga_commands saga_coordinator saga_warm_up
-                    saga_in_flight);
+                    saga_in_flight saga_records);
 
 my $json = JSON::PP->new->canonical;
+
+# The records of TOPIC keyed KEY (a saga id), once there are at least N,
+# at most 10 s: a saga's state is written before its records are
+# produced, so they may trail what a GET shows.
+sub saga_records {
+    my ($topic, $key, $n) = @_;
+
+    my @r;
+    wait_until(sub {
+        @r = grep { ($_->{key} // '') eq $key }
+             @{ kafka_consume($topic, all => 1) };
+        return @r >= $n;
+    }, 10);
+    return @r;
+}
 my $http = HTTP::Tiny->new(timeout => 10);
 my %terminal = map { $_ => 1 } qw(completed compensated failed);
 
