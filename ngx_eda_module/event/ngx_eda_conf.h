@@ -55,6 +55,9 @@ typedef struct {
     ngx_array_t             *consume_topics; /* ngx_str_t, for fan-out */
 
     void                    *kafka_check;   /* rd_kafka_conf_t, checking */
+
+    /* the locations the content directives claim, applied at the end */
+    ngx_array_t             *content;       /* of http/ngx_http_eda_content */
     ngx_shm_zone_t          *metrics_zone;
 
     /* per-worker state, set in init_process */

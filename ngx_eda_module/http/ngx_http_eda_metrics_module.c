@@ -19,6 +19,7 @@
 #include "ngx_eda_metrics.h"
 #include "ngx_eda_redis.h"
 #include "ngx_http_eda_problem.h"
+#include "ngx_http_eda_content.h"
 
 
 #define NGX_HTTP_EDA_METRICS_MAX  16384
@@ -304,12 +305,8 @@ ngx_http_eda_metrics_histogram(u_char *p, u_char *last,
 static char *
 ngx_http_eda_metrics(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
-    ngx_http_core_loc_conf_t  *clcf;
-
-    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
-    clcf->handler = ngx_http_eda_metrics_handler;
-
-    return NGX_CONF_OK;
+    return ngx_http_eda_claim_content(cf, cmd,
+                                      ngx_http_eda_metrics_handler);
 }
 
 

@@ -29,6 +29,7 @@
 #include "ngx_http_eda_event_conf.h"
 #include "ngx_http_eda_event.h"
 #include "ngx_http_eda_publish_module.h"
+#include "ngx_http_eda_content.h"
 
 
 /* Retry-After when Kafka cannot take the event */
@@ -868,7 +869,6 @@ ngx_http_eda_publish(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     ngx_str_t                 *value;
     ngx_eda_main_conf_t       *emcf;
-    ngx_http_core_loc_conf_t  *clcf;
 
     if (plcf->topic.data != NULL) {
         return "is duplicate";
@@ -882,8 +882,11 @@ ngx_http_eda_publish(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     plcf->topic = value[1];
 
-    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
-    clcf->handler = ngx_http_eda_publish_handler;
+    if (ngx_http_eda_claim_content(cf, cmd, ngx_http_eda_publish_handler)
+        != NGX_CONF_OK)
+    {
+        return NGX_CONF_ERROR;
+    }
 
     emcf = ngx_http_conf_get_module_main_conf(cf, ngx_eda_module);
     ngx_eda_require_producer(cf, emcf, &cmd->name);

@@ -25,6 +25,7 @@
 #include "ngx_http_eda_saga_int.h"
 #include "ngx_eda_saga_store.h"
 #include "ngx_eda_saga_coordinator.h"
+#include "ngx_http_eda_content.h"
 
 
 #define NGX_HTTP_EDA_SAGA_MAX_INPUT  (64 * 1024)
@@ -699,7 +700,6 @@ ngx_http_eda_saga(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     ngx_str_t                      *value;
     ngx_http_eda_saga_use_t        *u;
-    ngx_http_core_loc_conf_t       *clcf;
     ngx_http_eda_saga_main_conf_t  *smcf;
 
     if (slcf->name.data != NULL) {
@@ -739,10 +739,8 @@ ngx_http_eda_saga(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         return NGX_CONF_ERROR;
     }
 
-    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
-    clcf->handler = ngx_http_eda_saga_handler;
-
-    return NGX_CONF_OK;
+    return ngx_http_eda_claim_content(cf, cmd,
+                                      ngx_http_eda_saga_handler);
 }
 
 

@@ -31,6 +31,7 @@
 #include "ngx_eda_redis.h"
 #include "ngx_http_eda_jwt_module.h"
 #include "ngx_http_eda_subscribe.h"
+#include "ngx_http_eda_content.h"
 
 
 static ngx_int_t ngx_http_eda_sub_init_process(ngx_cycle_t *cycle);
@@ -376,7 +377,6 @@ ngx_http_eda_subscribe(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     ngx_str_t                     *value, *t;
     ngx_uint_t                     i, j;
     ngx_eda_main_conf_t           *emcf;
-    ngx_http_core_loc_conf_t      *clcf;
     ngx_http_eda_sub_main_conf_t  *smcf;
 
     if (slcf->topics != NULL) {
@@ -434,10 +434,8 @@ ngx_http_eda_subscribe(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
                                               ngx_http_eda_subscribe_module);
     smcf->used = 1;
 
-    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
-    clcf->handler = ngx_http_eda_subscribe_handler;
-
-    return NGX_CONF_OK;
+    return ngx_http_eda_claim_content(cf, cmd,
+                                      ngx_http_eda_subscribe_handler);
 }
 
 
