@@ -35,15 +35,20 @@ fetch_nginx_dev() {
 # DIR/objs/ngx_eda_module.so; "headers" is a suite whose source package
 # cannot be downloaded, only the module built against its nginx-dev.
 matrix_build() {
-    local entry=$1 kind=full target=build src ver dir
+    local entry=$1 kind=full target=build src ver dir log
 
     case $entry in
         */*)
             src=$entry
             ;;
         *)
-            if ! src=$(fetch_nginx_source "$entry"); then
-                say "Debian $entry: its nginx sources cannot be had," \
+            # a suite whose sources the mirror lacks is not an error
+            log=$CACHE/nginx-source/$entry.log
+            mkdir -p "$CACHE/nginx-source"
+            if src=$(fetch_nginx_source "$entry" 2>"$log"); then
+                cat "$log" >&2
+            else
+                say "Debian $entry: $(tail -n 1 "$log" | sed 's/^.*: //')," \
                     "building the module against its nginx-dev only"
                 src=$(fetch_nginx_dev "$entry")
                 kind=headers
