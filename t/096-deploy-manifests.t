@@ -35,6 +35,7 @@ my $t0 = Time::HiRes::time();
 my $root = repo_root();
 my $chart = "$root/deploy/helm/ngx-eda";
 my $examples = "$root/deploy/examples";
+my $helm;
 
 # run(CMD...): (exit status, stdout and stderr together)
 sub run {
@@ -43,6 +44,16 @@ sub run {
 
     IPC::Run::run(\@cmd, '<', \undef, '>&', \$out);
     return ($? >> 8, $out);
+}
+
+# render(ARGS...): helm template's (exit status, manifests, what it said
+# besides: warnings go to stderr)
+sub render {
+    my @cmd = ($helm, 'template', 'gw', $chart, @_);
+    my ($out, $err) = ('', '');
+
+    IPC::Run::run(\@cmd, '<', \undef, '>', \$out, '2>', \$err);
+    return ($? >> 8, $out, $err);
 }
 
 my ($rc, $out) = run("$root/t/deploy/tools.sh", 'install');
@@ -68,7 +79,7 @@ is($rc, 0, 'the private kube-apiserver starts and takes the CRDs')
 my $started = Time::HiRes::time();
 
 my @kubectl = ($tool{KUBECTL}, '--kubeconfig', "$api/kubeconfig");
-my $helm = $tool{HELM};
+$helm = $tool{HELM};
 # helm keeps nothing of ours outside the test's directory
 local $ENV{HELM_CACHE_HOME} = "$work/helm/cache";
 local $ENV{HELM_CONFIG_HOME} = "$work/helm/config";
@@ -104,11 +115,20 @@ sub objects {
     my ($rc, $out) = run(@kubectl, 'create', '--dry-run=client', '-o', 'json',
                          '-f', $file);
     die "kubectl cannot read $file: $out\n" if $rc != 0;
-    my $doc = JSON::PP->new->decode($out);
-    return $doc->{kind} eq 'List' ? @{ $doc->{items} } : ($doc);
+    # one JSON document per object, one after the other
+    my @docs = JSON::PP->new->incr_parse($out);
+    return map { $_->{kind} eq 'List' ? @{ $_->{items} } : $_ } @docs;
 }
 
-for my $ns (qw(eda eda-full shop)) {
+# the chart with its default values, then with each file of its ci/
+my @cases = (['default', 'eda', []]);
+for my $f (sort glob "$chart/ci/*-values.yaml") {
+    (my $name = basename($f)) =~ s/-values\.yaml\z//;
+    push @cases, [$name, "eda-$name", ['-f', $f]];
+}
+ok(@cases >= 4, 'default values and ' . (@cases - 1) . ' ci/ files');
+
+for my $ns (map({ $_->[1] } @cases), 'shop') {
     ($rc, $out) = run(@kubectl, 'create', 'namespace', $ns);
     is($rc, 0, "namespace $ns") or diag($out);
 }
@@ -117,17 +137,15 @@ for my $ns (qw(eda eda-full shop)) {
 # --- the chart ------------------------------------------------------------
 
 my %rendered;
-for my $case (['default', 'eda', []],
-              ['full', 'eda-full', ['-f', "$chart/ci/full-values.yaml"]])
-{
+for my $case (@cases) {
     my ($name, $ns, $values) = @$case;
 
     ($rc, $out) = run($helm, 'lint', '--strict', $chart, @$values);
     is($rc, 0, "helm lint --strict, $name values") or diag($out);
 
-    ($rc, $out) = run($helm, 'template', 'gw', $chart, '-n', $ns,
-                      @$values);
-    is($rc, 0, "helm template, $name values") or diag($out);
+    my $err;
+    ($rc, $out, $err) = render('-n', $ns, @$values);
+    is($rc, 0, "helm template, $name values") or diag($err);
     write_file("$work/chart-$name.yaml", $out);
     $rendered{$name} = $out;
 
@@ -162,10 +180,24 @@ for my $case (['default', 'eda', []],
     ok(!$def{"ServiceMonitor/gw-ngx-eda"}, 'default: no ServiceMonitor');
     is($def{'Service/gw-ngx-eda'}{spec}{type}, 'LoadBalancer',
        'default: a LoadBalancer Service');
+
+    my %min = map { ("$_->{kind}/$_->{metadata}{name}" => $_) }
+              objects("$work/chart-minimal.yaml");
+    is(join(' ', sort keys %min),
+       'ConfigMap/gw-ngx-eda Deployment/gw-ngx-eda Service/gw-ngx-eda',
+       'minimal values: only the controller, its ConfigMap and Service');
+    unlike($min{'ConfigMap/gw-ngx-eda'}{data}{'http-snippets'}, qr/eda_redis/,
+           'minimal values: no eda_redis');
+
+    my %lb = map { ("$_->{kind}/$_->{metadata}{name}" => $_) }
+             objects("$work/chart-loadbalancer.yaml");
+    my $sagas = JSON::PP->new->decode(
+        $lb{'ConfigMap/gw-ngx-eda-sagas'}{data}{'sagas.json'});
+    is($sagas->{sagas}{checkout}{steps}[0]{timeout}, '5s',
+       'saga definitions given as YAML become JSON');
 }
 
-($rc, $out) = run($helm, 'template', 'gw', $chart, '--set',
-                  'eda.kafka.brokers=');
+($rc, undef, $out) = render('--set', 'eda.kafka.brokers=');
 isnt($rc, 0, 'the chart refuses to render without Kafka brokers');
 like($out, qr/eda\.kafka\.brokers is required/, '... and says why');
 
@@ -225,7 +257,8 @@ SKIP: {
         unless $module && -f $module;
 
     my $metrics_port = free_port();
-    ($rc, $out) = run($helm, 'template', 'gw', $chart, '-n', 'eda-full',
+    my $err;
+    ($rc, $out, $err) = render('-n', 'eda-full',
                       '-f', "$chart/ci/full-values.yaml",
                       '--set', "eda.modulePath=$module",
                       '--set', 'eda.kafka.brokers=127.0.0.1:9092',
@@ -234,7 +267,7 @@ SKIP: {
                       '--set', "eda.sagas.workDir=$work/saga_temp",
                       '--set', "eda.metrics.port=$metrics_port",
                       '--set', 'eda.metrics.allow={127.0.0.1}');
-    is($rc, 0, 'helm template for nginx -t') or diag($out);
+    is($rc, 0, 'helm template for nginx -t') or diag($err);
     write_file("$work/chart-t.yaml", $out);
     my %obj = map { ("$_->{kind}/$_->{metadata}{name}" => $_) }
               objects("$work/chart-t.yaml");

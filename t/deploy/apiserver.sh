@@ -95,6 +95,15 @@ make_pki() {
     openssl rsa -in "$pki/sa.key" -pubout -out "$pki/sa.pub" 2>/dev/null
 }
 
+# fail_start LOG MESSAGE: a start that fails leaves no process behind (DIR
+# stays, with the logs, until stop)
+fail_start() {
+    tail -n 30 "$DIR/$1" >&2 || true
+    stop_pid "$DIR/apiserver.pid"
+    stop_pid "$DIR/etcd.pid"
+    die "$2 (logs in $DIR)"
+}
+
 cmd_start() {
     local peer_port
 
@@ -117,8 +126,7 @@ cmd_start() {
         --initial-cluster "ngx-eda-test=http://127.0.0.1:$peer_port" \
         > "$DIR/etcd.log" 2>&1 &
     echo $! > "$DIR/etcd.pid"
-    wait_for 30 etcd etcd_healthy \
-        || { tail -n 20 "$DIR/etcd.log" >&2; die "etcd did not start"; }
+    wait_for 30 etcd etcd_healthy || fail_start etcd.log "etcd did not start"
 
     API_PORT=$(free_port)
     "$KUBE_APISERVER" \
@@ -133,13 +141,13 @@ cmd_start() {
         --service-account-key-file "$DIR/pki/sa.pub" \
         --service-account-signing-key-file "$DIR/pki/sa.key" \
         --service-cluster-ip-range 10.96.0.0/16 \
+        --endpoint-reconciler-type none \
         --enable-priority-and-fairness=false \
         > "$DIR/apiserver.log" 2>&1 &
     echo $! > "$DIR/apiserver.pid"
     echo "$API_PORT" > "$DIR/port"
     wait_for 90 kube-apiserver api_ready \
-        || { tail -n 30 "$DIR/apiserver.log" >&2
-             die "kube-apiserver did not become ready"; }
+        || fail_start apiserver.log "kube-apiserver did not become ready"
 
     cat > "$DIR/kubeconfig" <<EOF
 apiVersion: v1
@@ -168,26 +176,33 @@ EOF
     done
     if [ ${#files[@]} -gt 0 ]; then
         "${kc[@]}" create "${files[@]}" > "$DIR/crds.log" 2>&1 \
-            || { cat "$DIR/crds.log" >&2; die "creating the CRDs failed"; }
+            || fail_start crds.log "creating the CRDs failed"
         "${kc[@]}" wait --for condition=Established --timeout 60s \
             crd --all >> "$DIR/crds.log" 2>&1 \
-            || { cat "$DIR/crds.log" >&2; die "CRDs not Established"; }
+            || fail_start crds.log "CRDs not Established"
     fi
     say "kube-apiserver ready on 127.0.0.1:$API_PORT ($DIR/kubeconfig)"
 }
 
+# gone PID: not running (a zombie its parent has not reaped yet counts)
+gone() {
+    ! kill -0 "$1" 2>/dev/null \
+        || [ "$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null)" = Z ]
+}
+
+# stop_pid FILE: ends the process, waiting (bounded) until it is
+# gone; both servers' state is thrown away, so no graceful shutdown is
+# waited for
 stop_pid() {
     local f=$1 pid
 
     [ -f "$f" ] || return 0
     pid=$(cat "$f")
-    if kill "$pid" 2>/dev/null; then
-        for _ in $(seq 1 100); do
-            kill -0 "$pid" 2>/dev/null || break
-            sleep 0.1
-        done
-        kill -9 "$pid" 2>/dev/null || true
-    fi
+    kill -9 "$pid" 2>/dev/null || true
+    for _ in $(seq 1 100); do
+        gone "$pid" && break
+        sleep 0.1
+    done
     rm -f "$f"
 }
 

@@ -4,7 +4,8 @@
 # by the project itself ("./build.sh deps" runs "install").
 #
 #   t/deploy/tools.sh install   build or fetch what is missing, then print
-#                               the tools as KEY=VALUE lines (see "env")
+#                               the tools as KEY=VALUE lines (see "env");
+#                               exits 3 when there is no Go to build with
 #   t/deploy/tools.sh env       print them without installing anything;
 #                               exits 1 when one is missing
 #   t/deploy/tools.sh versions  print the pinned versions
@@ -55,8 +56,10 @@ find_go() {
     elif [ -x /usr/local/go/bin/go ]; then
         echo /usr/local/go/bin/go
     else
-        die "no Go toolchain (go 1.26 or newer) on the PATH or in" \
-            "/usr/local/go: the deploy tools are built with it"
+        printf 'tools.sh: error: %s\n' "no Go toolchain (go 1.26 or" \
+            "newer) on the PATH or in /usr/local/go: the deploy tools are" \
+            "built with it" >&2
+        exit 3
     fi
 }
 
