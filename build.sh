@@ -41,8 +41,9 @@ Usage: ./build.sh COMMAND [OPTIONS]
 Commands:
   deps [--build-only]
                 install what is missing (apt-get, and npm ci in t/node);
-                fast when all is present; --build-only: only what
-                building the module needs
+                fast when all is present (t/deploy/tools.sh builds the
+                deploy tests' Kubernetes tools once per machine);
+                --build-only: only what building the module needs
   build         build ngx_eda_module.so for the installed nginx
                 (or for the nginx source tree in NGINX_SRC=...)
   build-matrix  build nginx and the module with --with-compat for each
@@ -193,6 +194,12 @@ cmd_deps() {
 
     install_test_nginx
     install_node_deps
+    # etcd, kube-apiserver, kubectl, helm and CRDs of t/096 (a cache per
+    # version outside the clone: built once per machine); without Go,
+    # t/096 skips and says why
+    local rc=0
+    "$ROOT/t/deploy/tools.sh" install >/dev/null || rc=$?
+    [ $rc -eq 0 ] || [ $rc -eq 3 ] || die "t/deploy/tools.sh install failed"
 }
 
 # The Socket.IO tests drive the npm socket.io-client, the browser tests
