@@ -9,11 +9,12 @@
 #
 #   gateway  deploy/images/gateway/Dockerfile on a bookworm base, then
 #            "nginx -t" inside the built image
-#   ingress  deploy/images/ingress/Dockerfile: its builder stage on a
-#            trixie base with the nginx sources of trixie (an nginx.org
-#            tarball, as Debian ships it), then the whole file with a
+#   ingress  deploy/images/ingress/Dockerfile, both stages: the builder
+#            on a trixie base with the nginx sources of trixie (an
+#            nginx.org tarball, as Debian ships it), the final stage on a
 #            stand-in for nginx/nginx-ingress: trixie with Debian's nginx of
-#            the same version and the image's user 101
+#            the same version and the image's user 101; then nginx -t with
+#            the module as that user
 #
 # Storage (vfs driver, no overlay mount needed) and run state live in
 # $STATE/image; the root filesystems and the nginx source in
@@ -182,10 +183,6 @@ image_ingress() {
                 --build-arg "NGINX_SOURCE=$src/nginx-$ver.tar.gz"
                 --build-arg IC_VERSION=standin)
 
-    image_bud localhost/ngx-eda-ingress-builder \
-        deploy/images/ingress/Dockerfile --target builder "${args[@]}"
-    say "ingress builder stage: $((SECONDS - t0)) s"
-
     # the stand-in for nginx/nginx-ingress: Debian's nginx of the same
     # version (built with --with-compat, like nginx.org's) and the upstream
     # image's user 101, which the final stage goes back to
@@ -197,14 +194,46 @@ image_ingress() {
         deploy/images/ingress/Dockerfile "${args[@]}"
     rm -f "$ROOT/$src/nginx-$ver.tar.gz"
 
-    say "in the stand-in ingress image: the user and nginx -t with the module"
+    say "in the stand-in ingress image: user 101, and nginx -t as that user"
     [ "$(bah inspect --format '{{.OCIv1.Config.User}}' \
         localhost/ngx-eda-ingress:standin)" = 101 ] \
         || die "the ingress image does not run as user 101"
     image_run localhost/ngx-eda-ingress:standin sh -c \
-        'printf "load_module /usr/lib/nginx/modules/ngx_eda_module.so;\nevents {}\n" > /tmp/t.conf && nginx -t -c /tmp/t.conf' \
+        'printf "load_module /usr/lib/nginx/modules/ngx_eda_module.so;\nevents {}\n" > /tmp/t.conf && nginx -t -c /tmp/t.conf -g "pid /tmp/t.pid;"' \
         || die "nginx -t with the module failed in the ingress image"
+
+    # and the check can fail: the module of this machine's build (another
+    # nginx version) is refused by that nginx
+    if [ -f "$(module_path)" ] && ! image_refuses_module "$(module_path)"
+    then
+        die "the stand-in's nginx loaded a module built for another nginx"
+    fi
     say "ingress images: $((SECONDS - t0)) s"
+}
+
+# image_refuses_module SO: nginx -t in a throwaway container of the
+# stand-in ingress image refuses SO, built on this machine for its nginx,
+# for its version.  Its one library trixie lacks (bookworm's hiredis) is
+# copied in, so that dlopen succeeds and nginx reaches the version check.
+image_refuses_module() {
+    local ctr out rc=1 lib
+
+    ctr=$(bah from --pull=never localhost/ngx-eda-ingress:standin)
+    bah copy "$ctr" "$1" /tmp/other.so >/dev/null
+    for lib in $(ldd "$1" | awk '/libhiredis/ { print $3 }'); do
+        bah copy "$ctr" "$(readlink -f "$lib")" "/usr/lib/$(basename "$lib")" \
+            >/dev/null
+    done
+    out=$(bah run --isolation chroot --user 101 "$ctr" -- sh -c \
+        'printf "load_module /tmp/other.so;\nevents {}\n" > /tmp/o.conf && nginx -t -c /tmp/o.conf -g "pid /tmp/o.pid;"' 2>&1) \
+        || true
+    bah rm "$ctr" >/dev/null
+    printf '%s\n' "$out" | grep emerg >&2 || true
+    if printf '%s\n' "$out" | grep -q 'version [0-9]* instead of'; then
+        say "a module built for another nginx version: refused"
+        rc=0
+    fi
+    return $rc
 }
 
 image_clean() {
