@@ -202,10 +202,13 @@ image_ingress() {
         'printf "load_module /usr/lib/nginx/modules/ngx_eda_module.so;\nevents {}\n" > /tmp/t.conf && nginx -t -c /tmp/t.conf -g "pid /tmp/t.pid;"' \
         || die "nginx -t with the module failed in the ingress image"
 
-    # and the check can fail: the module of this machine's build (another
-    # nginx version) is refused by that nginx
-    if [ -f "$(module_path)" ] && ! image_refuses_module "$(module_path)"
-    then
+    # and the check can fail: the module of this machine's build (for
+    # bookworm's nginx) is refused by that nginx
+    if [ ! -f "$(module_path)" ]; then
+        apt_install "${BUILD_PACKAGES[@]}"
+        cmd_build
+    fi
+    if ! image_refuses_module "$(module_path)"; then
         die "the stand-in's nginx loaded a module built for another nginx"
     fi
     say "ingress images: $((SECONDS - t0)) s"
