@@ -69,6 +69,10 @@ Commands:
   fuzz NAME [S] run the libFuzzer target t/fuzz/fuzz_NAME.c for S seconds
   fuzz-replay   build every fuzz target and run it once on each input of
                 its seed corpus t/fuzz/corpus/NAME ("test" does it too)
+  image [gateway] [ingress] [--clean]
+                build the images of deploy/images/ with buildah from
+                Debian root filesystems made by mmdebstrap (no registry),
+                and run nginx -t in them; --clean removes their state
   lint          check C sources for tabs, trailing spaces, long lines,
                 and the layering of ngx_eda_module/ (t/lint/layers.py)
   help          this text
@@ -1067,6 +1071,7 @@ main() {
         fuzz)  cmd_fuzz "$@" ;;
         fuzz-replay) apt_install "${FUZZ_PACKAGES[@]}"; cmd_fuzz_replay ;;
         lint)  cmd_lint || die "lint failed" ;;
+        image) . "$ROOT/deploy/images/build-image.sh"; cmd_image "$@" ;;
         help|-h|--help) usage ;;
         *) usage >&2; die "unknown command: $cmd" ;;
     esac
