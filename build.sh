@@ -28,6 +28,9 @@ STACK_PACKAGES=(redis-server redis-tools kcat libtest-base-perl
     libtest-longstring-perl libipc-run-perl curl procps python3-jwt
     python3-cryptography openssl python3-websockets python3-confluent-kafka
     chromium)
+# what "image" (and so t/098) needs: buildah, mmdebstrap
+IMAGE_PACKAGES=(buildah mmdebstrap uidmap golang-github-containers-common
+    ca-certificates)
 # what the fuzz targets need (built and replayed on their corpus by "test")
 FUZZ_PACKAGES=(clang libclang-rt-14-dev libjansson-dev libssl-dev)
 
@@ -190,7 +193,8 @@ cmd_deps() {
     # --build-only: what an image needs to build the module, no test stack
     [ "${1:-}" = --build-only ] && return 0
 
-    apt_install "${STACK_PACKAGES[@]}" "${FUZZ_PACKAGES[@]}"
+    apt_install "${STACK_PACKAGES[@]}" "${FUZZ_PACKAGES[@]}" \
+        "${IMAGE_PACKAGES[@]}"
 
     if ! command -v java >/dev/null || ! command -v mvn >/dev/null; then
         apt_install default-jdk-headless maven

@@ -22,8 +22,6 @@
 
 IMAGE_STATE=$STATE/image
 IMAGE_CACHE=$CACHE/image
-IMAGE_PACKAGES=(buildah mmdebstrap uidmap golang-github-containers-common
-    ca-certificates)
 IMAGE_MIRROR=${EDA_IMAGE_MIRROR:-http://deb.debian.org/debian}
 
 # buildah with the private storage; the registries file makes short names
