@@ -34,6 +34,7 @@ typedef struct {
 typedef struct ngx_eda_metrics_slot_s  ngx_eda_metrics_slot_t;
 typedef struct ngx_eda_kafka_hooks_s   ngx_eda_kafka_hooks_t;
 typedef struct ngx_eda_redis_hooks_s   ngx_eda_redis_hooks_t;
+typedef struct ngx_eda_otel_hooks_s    ngx_eda_otel_hooks_t;
 
 
 typedef struct {
@@ -60,6 +61,9 @@ typedef struct {
     ngx_array_t             *content;       /* of http/ngx_http_eda_content */
     ngx_shm_zone_t          *metrics_zone;
 
+    /* eda_otel_exporter: ngx_eda_otel_conf_t, NULL without it */
+    void                    *otel;
+
     /* per-worker state, set in init_process */
     void                    *producer;      /* ngx_eda_kafka_producer_t */
     void                    *redis_state;   /* ngx_eda_redis_t */
@@ -67,10 +71,12 @@ typedef struct {
     u_char                  *random;        /* bytes not handed out yet */
     size_t                   random_left;
     ngx_eda_metrics_slot_t  *metrics;
+    void                    *otel_state;    /* ngx_eda_otel_t, at 1st span */
 
     /* what the adapters report to, set in init_process; NULL: nobody */
     ngx_eda_kafka_hooks_t   *kafka_hooks;   /* the producer's */
     ngx_eda_redis_hooks_t   *redis_hooks;
+    ngx_eda_otel_hooks_t    *otel_hooks;
 } ngx_eda_main_conf_t;
 
 

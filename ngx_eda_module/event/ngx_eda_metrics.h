@@ -29,6 +29,11 @@ typedef enum {
     NGX_EDA_M_REJECTED,            /* invalid requests (4xx) */
     NGX_EDA_M_EMIT_FAILED,         /* tapped responses not published */
     NGX_EDA_M_REDIS_ERRORS,        /* Redis commands failed/timed out */
+    NGX_EDA_M_OTEL_EXPORTED,       /* spans the collector accepted */
+    NGX_EDA_M_OTEL_DROP_QUEUE_FULL,    /* spans dropped, by reason */
+    NGX_EDA_M_OTEL_DROP_COLLECTOR,
+    NGX_EDA_M_OTEL_DROP_TIMEOUT,
+    NGX_EDA_M_OTEL_DROP_EXIT,
     NGX_EDA_M_JWT_CACHE_HIT,       /* tokens found in the shared cache */
     NGX_EDA_M_JWT_CACHE_MISS,      /* tokens verified */
     NGX_EDA_M_JWT_REJECTED,        /* 401/403 answers */

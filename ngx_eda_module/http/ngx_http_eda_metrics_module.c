@@ -140,6 +140,19 @@ static ngx_http_eda_metric_desc_t  ngx_http_eda_metric_descs[] = {
     { NGX_EDA_M_REDIS_ERRORS, "eda_redis_errors_total", NULL, "counter",
       "Redis commands that failed or timed out." },
 
+    { NGX_EDA_M_OTEL_EXPORTED, "eda_otel_spans_exported_total", NULL,
+      "counter", "Spans the OTLP collector accepted." },
+
+    { NGX_EDA_M_OTEL_DROP_QUEUE_FULL, "eda_otel_spans_dropped_total",
+      "reason=\"queue_full\"", "counter",
+      "Spans not exported, by reason." },
+    { NGX_EDA_M_OTEL_DROP_COLLECTOR, "eda_otel_spans_dropped_total",
+      "reason=\"collector_error\"", NULL, NULL },
+    { NGX_EDA_M_OTEL_DROP_TIMEOUT, "eda_otel_spans_dropped_total",
+      "reason=\"timeout\"", NULL, NULL },
+    { NGX_EDA_M_OTEL_DROP_EXIT, "eda_otel_spans_dropped_total",
+      "reason=\"exit\"", NULL, NULL },
+
     { NGX_EDA_M_JWT_CACHE_HIT, "eda_jwt_cache_total", "result=\"hit\"",
       "counter", "JWT lookups in the shared-memory cache." },
     { NGX_EDA_M_JWT_CACHE_MISS, "eda_jwt_cache_total", "result=\"miss\"",
