@@ -27,7 +27,7 @@ STACK_PACKAGES=(redis-server redis-tools kcat libtest-base-perl
     libtext-diff-perl liburi-perl libwww-perl liblist-moreutils-perl
     libtest-longstring-perl libipc-run-perl curl procps python3-jwt
     python3-cryptography openssl python3-websockets python3-confluent-kafka
-    chromium)
+    chromium python3-venv)
 # what "image" (and so t/098) needs: buildah, mmdebstrap
 IMAGE_PACKAGES=(buildah mmdebstrap uidmap golang-github-containers-common
     ca-certificates)
@@ -202,6 +202,9 @@ cmd_deps() {
 
     install_test_nginx
     install_node_deps
+    # the OTLP receiver's opentelemetry-proto (PyPI), in a venv of $STATE
+    "$ROOT/t/lib/otlp_venv.sh" "$STATE" >/dev/null \
+        || die "t/lib/otlp_venv.sh failed"
     # etcd, kube-apiserver, kubectl, helm and CRDs of t/096 (a cache per
     # version outside the clone: built once per machine); without Go,
     # t/096 skips and says why

@@ -392,3 +392,84 @@ too many "eda_saga_extension" directives: at most 8 in one block
     }
 --- emerg
 invalid value of "eda_saga_extension tenant": attribute value contains a control character
+
+
+
+=== TEST 34: eda_otel_exporter: https
+--- http_config
+    eda_otel_exporter https://127.0.0.1:4318;
+--- emerg
+invalid URL "https://127.0.0.1:4318" in "eda_otel_exporter": https is not supported yet: use an http:// URL
+
+
+
+=== TEST 35: eda_otel_exporter: no scheme
+--- http_config
+    eda_otel_exporter 127.0.0.1:4318;
+--- emerg
+invalid URL "127.0.0.1:4318" in "eda_otel_exporter": the URL must start with http://
+
+
+
+=== TEST 36: eda_otel_exporter: no host
+--- http_config
+    eda_otel_exporter http:///v1/traces;
+--- emerg
+invalid URL "http:///v1/traces" in "eda_otel_exporter": the URL has no host
+
+
+
+=== TEST 37: eda_otel_exporter: a bad port
+--- http_config
+    eda_otel_exporter http://127.0.0.1:99999;
+--- emerg
+invalid URL "http://127.0.0.1:99999" in "eda_otel_exporter": invalid port
+
+
+
+=== TEST 38: eda_otel_exporter: an unknown parameter
+--- http_config
+    eda_otel_exporter http://127.0.0.1:4318 colour=red;
+--- emerg
+unknown parameter "colour=red" in "eda_otel_exporter"
+
+
+
+=== TEST 39: eda_otel_exporter: batch=0
+--- http_config
+    eda_otel_exporter http://127.0.0.1:4318 batch=0;
+--- emerg
+invalid parameter "batch=0" in "eda_otel_exporter"
+
+
+
+=== TEST 40: eda_otel_exporter: interval not a time
+--- http_config
+    eda_otel_exporter http://127.0.0.1:4318 interval=soon;
+--- emerg
+invalid parameter "interval=soon" in "eda_otel_exporter"
+
+
+
+=== TEST 41: eda_otel_exporter: an empty service
+--- http_config
+    eda_otel_exporter http://127.0.0.1:4318 service=;
+--- emerg
+invalid parameter "service=" in "eda_otel_exporter"
+
+
+
+=== TEST 42: eda_otel_exporter: a batch larger than the queue
+--- http_config
+    eda_otel_exporter http://127.0.0.1:4318 batch=100 queue=10;
+--- emerg
+"eda_otel_exporter": batch=100 is larger than queue=10
+
+
+
+=== TEST 43: eda_otel_exporter twice
+--- http_config
+    eda_otel_exporter http://127.0.0.1:4318;
+    eda_otel_exporter http://127.0.0.1:4319;
+--- emerg
+"eda_otel_exporter" directive is duplicate
