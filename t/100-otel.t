@@ -173,8 +173,9 @@ my $all = wait_until(sub {
     my %seen = map { ($_->{traceId} // '') => 1 } received($ok);
     !grep { !$seen{$_} } @traces }, 20);
 ok($all, 'a full batch and a partial one after interval= both arrive');
-ok(wait_until(sub { metric($gw, 'eda_otel_spans_exported_total') == 4 },
-              10), 'eda_metrics: 4 spans exported');
+my $got = () = received($ok);
+ok(wait_until(sub { metric($gw, 'eda_otel_spans_exported_total') == $got },
+              10), "eda_metrics: the $got spans received counted exported");
 is(dropped($gw, 'collector_error'), 0, 'none dropped');
 no_errors($gw, 'collector up');
 
@@ -191,8 +192,8 @@ for (1 .. 3) {
 }
 ok($slowest < 5, sprintf 'collector down: publishes as fast as ever '
                          . '(slowest %.3f s)', $slowest);
-ok(wait_until(sub { dropped($down, 'collector_error') == 3 }, 10),
-   'collector down: 3 spans dropped (collector_error)');
+ok(wait_until(sub { dropped($down, 'collector_error') >= 3 }, 10),
+   'collector down: the spans dropped (collector_error)');
 is(metric($down, 'eda_otel_spans_exported_total'), 0, 'none exported');
 no_errors($down, 'collector down');
 
@@ -221,10 +222,13 @@ my $refuse = receiver('refuse', '--status', 503);
 my $rgw = gateway('refuse', "http://127.0.0.1:$refuse->{port} batch=1 "
                             . 'interval=100ms');
 publish($rgw, "00-$TRACE-$PARENT-01") for 1 .. 2;
-ok(wait_until(sub { dropped($rgw, 'collector_error') == 2 }, 10),
+ok(wait_until(sub { dropped($rgw, 'collector_error') >= 2 }, 10),
    'a 503: the spans dropped (collector_error)');
-is(scalar(grep { ($_->{traceId} // '') eq $TRACE } received($refuse)), 2,
-   'each span was sent once, not retried');
+my @sent = received($refuse);
+is(scalar(grep { ($_->{name} // '') eq "publish $topic" } @sent), 2,
+   'each publish span was sent once, not retried');
+is(dropped($rgw, 'collector_error'), scalar @sent,
+   'every span sent counted dropped');
 
 File::Path::remove_tree($dir);
 
