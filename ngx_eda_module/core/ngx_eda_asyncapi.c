@@ -964,8 +964,8 @@ ngx_eda_aa_security(ngx_eda_aa_ctx_t *c, json_t *op,
     const ngx_eda_aa_location_t *loc)
 {
     int                      source;
-    char                     id[NGX_EDA_AA_ID_LEN], name[NGX_EDA_AA_MAX_NAME + 1];
-    char                     desc[1024];
+    char                     id[NGX_EDA_AA_ID_LEN], desc[1024];
+    char                     name[NGX_EDA_AA_MAX_NAME + 1];
     size_t                   i, n;
     json_t                  *s, *list, *sec;
     const char              *key, *where;
