@@ -341,14 +341,16 @@ ngx_http_eda_asyncapi_build(ngx_conf_t *cf, ngx_array_t *claims,
         return NGX_ERROR;
     }
 
-    alcf->doc.data = ngx_pnalloc(cf->pool, len);
+    /* a last newline, for a terminal */
+    alcf->doc.data = ngx_pnalloc(cf->pool, len + 1);
     if (alcf->doc.data == NULL) {
         free(json);
         return NGX_ERROR;
     }
 
     ngx_memcpy(alcf->doc.data, json, len);
-    alcf->doc.len = len;
+    alcf->doc.data[len] = '\n';
+    alcf->doc.len = len + 1;
     free(json);
 
     return NGX_OK;
