@@ -108,3 +108,18 @@ HEAD /asyncapi
 --- response_body
 --- no_error_log
 [error]
+
+
+
+=== TEST 9: a location name that is not UTF-8 cannot be described
+--- http_config
+    eda_kafka_brokers $TEST_NGINX_KAFKA_BROKERS;
+--- config
+    location = /café {
+        eda_publish orders;
+    }
+    location = /asyncapi {
+        eda_asyncapi;
+    }
+--- emerg
+: a configured value is not UTF-8
