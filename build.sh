@@ -28,6 +28,9 @@ STACK_PACKAGES=(redis-server redis-tools kcat libtest-base-perl
     libtest-longstring-perl libipc-run-perl curl procps python3-jwt
     python3-cryptography openssl python3-websockets python3-confluent-kafka
     chromium)
+# what "image" (and so t/098) needs: buildah, mmdebstrap
+IMAGE_PACKAGES=(buildah mmdebstrap uidmap golang-github-containers-common
+    ca-certificates)
 # what the fuzz targets need (built and replayed on their corpus by "test")
 FUZZ_PACKAGES=(clang libclang-rt-14-dev libjansson-dev libssl-dev)
 
@@ -41,10 +44,16 @@ Usage: ./build.sh COMMAND [OPTIONS]
 Commands:
   deps [--build-only]
                 install what is missing (apt-get, and npm ci in t/node);
-                fast when all is present; --build-only: only what
-                building the module needs
+                fast when all is present (t/deploy/tools.sh builds the
+                deploy tests' Kubernetes tools once per machine);
+                --build-only: only what building the module needs
   build         build ngx_eda_module.so for the installed nginx
                 (or for the nginx source tree in NGINX_SRC=...)
+  build-matrix  build nginx and the module with --with-compat for each
+                entry of NGINX_VERSIONS (default: trixie sid, Debian's
+                nginx source packages; or paths of source trees), one
+                dir per version in $STATE/build-nginx; prints
+                "ENTRY VERSION full|headers DIR" for each
   path          print the absolute path of the built ngx_eda_module.so
   up            start Kafka (KRaft, single node) and Redis on loopback;
                 writes KAFKA_BROKERS=/REDIS_URL= to $STATE/stack.env
@@ -63,6 +72,10 @@ Commands:
   fuzz NAME [S] run the libFuzzer target t/fuzz/fuzz_NAME.c for S seconds
   fuzz-replay   build every fuzz target and run it once on each input of
                 its seed corpus t/fuzz/corpus/NAME ("test" does it too)
+  image [gateway] [ingress] [--clean]
+                build the images of deploy/images/ with buildah from
+                Debian root filesystems made by mmdebstrap (no registry),
+                and run nginx -t in them; --clean removes their state
   lint          check C sources for tabs, trailing spaces, long lines,
                 and the layering of ngx_eda_module/ (t/lint/layers.py)
   help          this text
@@ -75,6 +88,7 @@ Environment:
   KAFKA_BROKERS      use this Kafka instead of starting one
   REDIS_URL          use this Redis (redis://host:port) instead
   NGINX_SRC          build against this nginx source tree
+  NGINX_VERSIONS     entries of build-matrix (default: trixie sid)
   TEST_FILES         test files for "test" (default: t/)
   TEST_NGINX_PORT    port of the Test::Nginx server (default: a free one)
   TEST_NGINX_USE_VALGRIND=1  run the suite under valgrind
@@ -179,7 +193,8 @@ cmd_deps() {
     # --build-only: what an image needs to build the module, no test stack
     [ "${1:-}" = --build-only ] && return 0
 
-    apt_install "${STACK_PACKAGES[@]}" "${FUZZ_PACKAGES[@]}"
+    apt_install "${STACK_PACKAGES[@]}" "${FUZZ_PACKAGES[@]}" \
+        "${IMAGE_PACKAGES[@]}"
 
     if ! command -v java >/dev/null || ! command -v mvn >/dev/null; then
         apt_install default-jdk-headless maven
@@ -187,6 +202,12 @@ cmd_deps() {
 
     install_test_nginx
     install_node_deps
+    # etcd, kube-apiserver, kubectl, helm and CRDs of t/096 (a cache per
+    # version outside the clone: built once per machine); without Go,
+    # t/096 skips and says why
+    local rc=0
+    "$ROOT/t/deploy/tools.sh" install >/dev/null || rc=$?
+    [ $rc -eq 0 ] || [ $rc -eq 3 ] || die "t/deploy/tools.sh install failed"
 }
 
 # The Socket.IO tests drive the npm socket.io-client, the browser tests
@@ -303,15 +324,45 @@ cmd_build() {
     say "built $(module_path)"
 }
 
-# nginx-dev ships headers only; the sanitizer build needs the complete
-# sources of the same version: the Debian source package, fetched through a
-# private apt configuration (deb-src stanzas derived from the system's own
-# sources).  The upstream tarball is enough, so a missing Debian diff is
-# not an error.
+# nginx-dev ships headers only; the sanitizer build and the version matrix
+# need complete sources: a Debian source package, fetched through a private
+# apt configuration in the cache (deb-src stanzas derived from the system's
+# own sources).  With no argument, the installed version; with a suite
+# (trixie, sid), the version that suite has, looked up again after 12
+# hours.  Prints the tree's path.  The upstream tarball is enough, so a
+# missing Debian diff is not an error.
 fetch_nginx_source() {
-    local dir=$CACHE/nginx-source ver up tarball
+    local suite=${1:-} dir=$CACHE/nginx-source apt ver up tarball
+    local updated=0 sys=/etc/apt/sources.list.d/debian.sources
 
-    ver=$(dpkg-query -W -f='${Version}' nginx)
+    [ -f "$sys" ] || die "no $sys to derive deb-src from: set NGINX_SRC"
+
+    apt=$dir/apt-${suite:-installed}
+    mkdir -p "$apt/lists/partial" "$apt/cache/archives/partial" "$dir/dl"
+    if [ -z "$suite" ]; then
+        sed -E 's/^Types:.*/Types: deb-src/' "$sys" > "$apt/src.sources"
+        ver=$(dpkg-query -W -f='${Version}' nginx)
+    else
+        # the main stanza only: a security suite's name follows no rule
+        awk 'BEGIN { RS = ""; ORS = "\n\n" }
+             /Types:.*deb/ && !/security/ { print; exit }' "$sys" \
+            | sed -E -e 's/^Types:.*/Types: deb deb-src/' \
+                     -e "s/^Suites:.*/Suites: $suite/" > "$apt/src.sources"
+        if [ -s "$apt/version" ] \
+            && [ -z "$(find "$apt/version" -mmin +720)" ]
+        then
+            ver=$(cat "$apt/version")
+            updated=1
+        else
+            private_apt "$apt" apt-get update >/dev/null \
+                || die "apt-get update failed for Debian $suite"
+            updated=1
+            ver=$(private_apt "$apt" apt-cache showsrc --only-source nginx \
+                  | sed -n 's/^Version: //p' | sort -V | tail -n 1)
+            [ -n "$ver" ] || die "Debian $suite has no nginx source package"
+            echo "$ver" > "$apt/version"
+        fi
+    fi
     up=${ver%%-*}
     up=${up#*:}
 
@@ -320,30 +371,30 @@ fetch_nginx_source() {
         return 0
     fi
 
-    [ -f /etc/apt/sources.list.d/debian.sources ] \
-        || die "no /etc/apt/sources.list.d/debian.sources to derive" \
-               "deb-src from: set NGINX_SRC for --asan"
-
-    mkdir -p "$dir/lists/partial" "$dir/cache/archives/partial" "$dir/dl"
-    sed -E 's/^Types:.*/Types: deb-src/' \
-        /etc/apt/sources.list.d/debian.sources > "$dir/src.sources"
-    local opts=(-o "Dir::Etc::SourceList=$dir/src.sources"
-                -o "Dir::Etc::SourceParts=/dev/null"
-                -o "Dir::State::Lists=$dir/lists"
-                -o "Dir::Cache=$dir/cache"
-                -o "APT::Sandbox::User=root")
-
-    say "fetching the nginx $up sources (Debian source package)"
-    apt-get -q "${opts[@]}" update >/dev/null
-    (cd "$dir/dl" && apt-get -q "${opts[@]}" source --download-only \
+    say "fetching the nginx $up sources (Debian source package $ver)"
+    [ $updated -eq 1 ] || private_apt "$apt" apt-get update >/dev/null
+    (cd "$dir/dl" && private_apt "$apt" apt-get source --download-only \
         "nginx=$ver" >/dev/null 2>&1) || true
 
-    tarball=$(ls "$dir"/dl/nginx_"$up".orig.tar.* 2>/dev/null | head -n 1)
+    tarball=$(ls "$dir"/dl/nginx_"$up".orig.tar.* 2>/dev/null | head -n 1 \
+              || true)
     [ -n "$tarball" ] || die "could not fetch the nginx $up sources"
     tar -C "$dir" -xf "$tarball"
     [ -f "$dir/nginx-$up/src/core/nginx.c" ] \
         || die "unexpected layout in $tarball"
     echo "$dir/nginx-$up"
+}
+
+# private_apt DIR apt-get|apt-cache ARGS...: runs apt with the sources
+# DIR/src.sources and DIR's own lists and cache, leaving the system's alone
+private_apt() {
+    local dir=$1 tool=$2
+
+    shift 2
+    "$tool" -q -o "Dir::Etc::SourceList=$dir/src.sources" \
+        -o "Dir::Etc::SourceParts=/dev/null" \
+        -o "Dir::State::Lists=$dir/lists" -o "Dir::Cache=$dir/cache" \
+        -o "APT::Sandbox::User=root" "$@"
 }
 
 # An nginx binary of the installed version built with the sanitizers, with
@@ -999,6 +1050,9 @@ cmd_bench() {
 
 # --------------------------------------------------------------------------
 
+# shellcheck source=t/lib/nginx_matrix.sh
+. "$ROOT/t/lib/nginx_matrix.sh"
+
 main() {
     local cmd=${1:-help}
 
@@ -1007,6 +1061,7 @@ main() {
     case $cmd in
         deps)  cmd_deps "$@" ;;
         build) cmd_build ;;
+        build-matrix) cmd_build_matrix ;;
         path)  [ -f "$(module_path)" ] || die "not built: ./build.sh build"
                module_path ;;
         up)    cmd_up ;;
@@ -1020,6 +1075,7 @@ main() {
         fuzz)  cmd_fuzz "$@" ;;
         fuzz-replay) apt_install "${FUZZ_PACKAGES[@]}"; cmd_fuzz_replay ;;
         lint)  cmd_lint || die "lint failed" ;;
+        image) . "$ROOT/deploy/images/build-image.sh"; cmd_image "$@" ;;
         help|-h|--help) usage ;;
         *) usage >&2; die "unknown command: $cmd" ;;
     esac

@@ -278,9 +278,12 @@ ce-tenant: acme
 --- error_code: 202
 --- kafka_record eval
 {
-    headers => { ce_tenant => 'acme' },
-    no_headers => [qw(ce_traceparent ce_tracestate ce_data
-                      ce_partitionkey)],
+    headers => {
+        ce_tenant => 'acme',
+        # without a traceparent header: a new trace, not the client's
+        ce_traceparent => qr/^00-(?!4bf92f3577b34da6a3ce929d0e0e4736)[0-9a-f]{32}-[0-9a-f]{16}-01$/,
+    },
+    no_headers => [qw(ce_tracestate ce_data ce_partitionkey)],
     payload => 'body',
 }
 
@@ -302,8 +305,9 @@ ce-tracestate: vendor=forged
 --- kafka_record eval
 {
     headers => {
+        # the caller's trace and flags, the gateway's own span
         ce_traceparent =>
-            '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
+            qr/^00-4bf92f3577b34da6a3ce929d0e0e4736-(?!00f067aa0ba902b7)[0-9a-f]{16}-01$/,
     },
     no_headers => ['ce_tracestate'],
 }
@@ -327,7 +331,7 @@ Content-Type: application/cloudevents+json
         tenant => 'acme',
         data => 'd',
         partitionkey => undef,
-        traceparent => undef,
+        traceparent => qr/^00-(?!4bf92f3577b34da6a3ce929d0e0e4736)[0-9a-f]{32}-[0-9a-f]{16}-01$/,
     },
 }
 --- no_record_key: yes

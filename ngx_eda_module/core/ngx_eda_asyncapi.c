@@ -68,6 +68,8 @@ static json_t *ngx_eda_aa_ce_schema(ngx_eda_aa_ctx_t *c,
 static json_t *ngx_eda_aa_kafka_message(ngx_eda_aa_ctx_t *c,
     const ngx_eda_aa_event_t *ev, const char *type_unset,
     const char *summary);
+static void ngx_eda_aa_trace(ngx_eda_aa_ctx_t *c, json_t *props,
+    const char *prefix);
 static json_t *ngx_eda_aa_any_event(ngx_eda_aa_ctx_t *c);
 static json_t *ngx_eda_aa_ack(ngx_eda_aa_ctx_t *c, int ws, int sio);
 static json_t *ngx_eda_aa_problem(ngx_eda_aa_ctx_t *c, int ws, int sio);
@@ -767,6 +769,10 @@ ngx_eda_aa_ce_schema(ngx_eda_aa_ctx_t *c, const ngx_eda_aa_event_t *ev,
                                                               NULL));
     }
 
+    if (ev != NULL) {
+        ngx_eda_aa_trace(c, p, "");
+    }
+
     v = json_object();
     ngx_eda_aa_set(c, v, "description", json_string(
         "The event's data: JSON embedded, text as a string, other bytes in "
@@ -820,6 +826,7 @@ ngx_eda_aa_kafka_message(ngx_eda_aa_ctx_t *c, const ngx_eda_aa_event_t *ev,
                            ngx_eda_aa_value(c, &ev->key, NULL));
         }
 
+        ngx_eda_aa_trace(c, p, "ce_");
         ngx_eda_aa_set(c, p, "content-type", ngx_eda_aa_string(c,
             "the event's datacontenttype"));
 
@@ -842,6 +849,26 @@ ngx_eda_aa_kafka_message(ngx_eda_aa_ctx_t *c, const ngx_eda_aa_event_t *ev,
     }
 
     return m;
+}
+
+
+/* the distributed tracing extension the gateway sets on what it produces */
+
+static void
+ngx_eda_aa_trace(ngx_eda_aa_ctx_t *c, json_t *props, const char *prefix)
+{
+    char     name[32];
+    json_t  *s;
+
+    s = ngx_eda_aa_string(c, "W3C Trace Context: the span of the request, "
+                             "message or saga record (docs/tracing.md)");
+    ngx_eda_aa_set(c, s, "pattern", json_string(
+        "^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$"));
+    snprintf(name, sizeof(name), "%straceparent", prefix);
+    ngx_eda_aa_set(c, props, name, s);
+
+    snprintf(name, sizeof(name), "%stracestate", prefix);
+    ngx_eda_aa_set(c, props, name, ngx_eda_aa_string(c, NULL));
 }
 
 

@@ -276,6 +276,22 @@ ngx_eda_ce_set(ngx_eda_ce_event_t *ev, const char *name, size_t name_len,
 }
 
 
+void
+ngx_eda_ce_unset(ngx_eda_ce_event_t *ev, const char *name, size_t name_len)
+{
+    size_t  i;
+
+    for (i = 0; i < ev->nattrs && i < NGX_EDA_CE_MAX_ATTRS; i++) {
+        if (ngx_eda_ce_streq(ev->attrs[i].name.data, ev->attrs[i].name.len,
+                             name, name_len))
+        {
+            ev->attrs[i] = ev->attrs[--ev->nattrs];
+            return;
+        }
+    }
+}
+
+
 int
 ngx_eda_ce_known_index(const char *name, size_t len)
 {

@@ -108,6 +108,10 @@ const ngx_eda_ce_str_t *ngx_eda_ce_get(const ngx_eda_ce_event_t *ev,
 int ngx_eda_ce_set(ngx_eda_ce_event_t *ev, const char *name, size_t name_len,
     const char *value, size_t value_len);
 
+/* removes an attribute if the event has it (the last one takes its place) */
+void ngx_eda_ce_unset(ngx_eda_ce_event_t *ev, const char *name,
+    size_t name_len);
+
 /*
  * 1 if the media type is JSON: application/json or any type with a
  * "+json" structured syntax suffix (parameters such as charset ignored),

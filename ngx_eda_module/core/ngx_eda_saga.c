@@ -17,6 +17,7 @@
 
 #include "ngx_eda_ce.h"
 #include "ngx_eda_saga.h"
+#include "ngx_eda_trace.h"
 
 
 #define NGX_EDA_SAGA_MAX_ID        NGX_EDA_SAGA_ID_LEN
@@ -30,6 +31,10 @@ typedef struct {
     int64_t                     now;
     double                      rnd;
     ngx_eda_saga_result_t      *res;
+    /* the trace: the instance's, span_id the span new records continue */
+    ngx_eda_trace_t             trace;
+    int                         traced;
+    const char                 *tracestate;
 } ngx_eda_saga_ctx_t;
 
 
@@ -77,6 +82,10 @@ static int ngx_eda_saga_record(ngx_eda_saga_ctx_t *ctx, const char *topic,
 static json_t *ngx_eda_saga_event(ngx_eda_saga_ctx_t *ctx, const char *id,
     const char *type);
 static int ngx_eda_saga_extend(ngx_eda_saga_ctx_t *ctx, json_t *ev);
+static void ngx_eda_saga_trace_load(ngx_eda_saga_ctx_t *ctx,
+    const char *traceparent, const char *tracestate);
+static int ngx_eda_saga_trace(ngx_eda_saga_ctx_t *ctx, json_t *ev,
+    const char *id);
 static json_t *ngx_eda_saga_extensions(const ngx_eda_saga_attr_t *ext,
     size_t n);
 static void ngx_eda_saga_history(ngx_eda_saga_ctx_t *ctx,
@@ -227,15 +236,47 @@ ngx_eda_saga_new(const ngx_eda_saga_def_t *def, const char *id,
     const char *input, size_t input_len, const ngx_eda_saga_attr_t *ext,
     size_t n_ext, int64_t now, size_t *len)
 {
-    char          t[NGX_EDA_CE_TIME_LEN + 1], *out;
-    json_t       *st, *in, *x;
-    json_error_t  jerr;
+    char                 t[NGX_EDA_CE_TIME_LEN + 1], *out;
+    size_t               i, n;
+    json_t              *st, *in, *x;
+    json_error_t         jerr;
+    ngx_eda_trace_t      tr;
+    ngx_eda_saga_attr_t  own[NGX_EDA_SAGA_MAX_EXT];
+    const char          *tp, *ts;
 
     if (!ngx_eda_saga_valid_id(id, strlen(id))) {
         return NULL;
     }
 
-    x = ngx_eda_saga_extensions(ext, n_ext);
+    /* the instance's trace comes among the extensions, kept apart */
+    tp = NULL;
+    ts = NULL;
+    n = 0;
+
+    for (i = 0; i < n_ext; i++) {
+        if (ext[i].name == NULL) {
+            return NULL;
+        }
+
+        if (strcmp(ext[i].name, "traceparent") == 0) {
+            tp = ext[i].value_len == NGX_EDA_TRACEPARENT_LEN
+                 && ngx_eda_trace_parse(&tr, ext[i].value,
+                                        ext[i].value_len) == 0
+                 ? ext[i].value : NULL;
+
+        } else if (strcmp(ext[i].name, "tracestate") == 0) {
+            ts = ngx_eda_trace_valid_state(ext[i].value, ext[i].value_len)
+                 ? ext[i].value : NULL;
+
+        } else if (n == NGX_EDA_SAGA_MAX_EXT) {
+            return NULL;
+
+        } else {
+            own[n++] = ext[i];
+        }
+    }
+
+    x = ngx_eda_saga_extensions(own, n);
     if (x == (json_t *) -1) {
         return NULL;
     }
@@ -267,6 +308,19 @@ ngx_eda_saga_new(const ngx_eda_saga_def_t *def, const char *id,
     }
 
     if (x != NULL && json_object_set_new(st, "extensions", x) != 0) {
+        json_decref(st);
+        return NULL;
+    }
+
+    if ((tp != NULL
+         && json_object_set_new(st, "trace",
+                                json_stringn(tp, NGX_EDA_TRACEPARENT_LEN))
+            != 0)
+        || (tp != NULL && ts != NULL
+            && json_object_set_new(st, "tracestate",
+                                   json_stringn(ts, strlen(ts)))
+               != 0))
+    {
         json_decref(st);
         return NULL;
     }
@@ -328,6 +382,10 @@ ngx_eda_saga_undeliverable(const ngx_eda_saga_defs_t *defs,
     ctx.now = now;
     ctx.rnd = 0;
     ctx.res = res;
+
+    /* the dead letter continues the span of the record it stands for */
+    ngx_eda_saga_trace_load(&ctx, ngx_eda_saga_str(rec, "traceparent"),
+                            ngx_eda_saga_str(rec, "tracestate"));
 
     snprintf(did, sizeof(did), "%.120s.undeliverable", rid);
 
@@ -411,6 +469,23 @@ ngx_eda_saga_apply(const ngx_eda_saga_defs_t *defs, const char *state,
 
     res->status = cur.status;
     res->due = cur.due;
+
+    ngx_eda_saga_trace_load(&ctx, ngx_eda_saga_str(ctx.st, "trace"),
+                            ngx_eda_saga_str(ctx.st, "tracestate"));
+
+    /* a reply of the instance's trace: what follows continues its span */
+    if (in->kind == NGX_EDA_SAGA_REPLY && in->traceparent != NULL
+        && ctx.traced)
+    {
+        ngx_eda_trace_t  reply;
+
+        if (ngx_eda_trace_parse(&reply, in->traceparent,
+                                strlen(in->traceparent)) == 0
+            && memcmp(reply.trace_id, ctx.trace.trace_id, 16) == 0)
+        {
+            memcpy(ctx.trace.span_id, reply.parent_id, 8);
+        }
+    }
 
     if (cur.terminal) {
         res->terminal = 1;
@@ -1046,7 +1121,10 @@ ngx_eda_saga_event(ngx_eda_saga_ctx_t *ctx, const char *id, const char *type)
                    "type", type, "subject", ctx->id, "time", t,
                    "datacontenttype", "application/json");
 
-    if (ev != NULL && ngx_eda_saga_extend(ctx, ev) != 0) {
+    if (ev != NULL
+        && (ngx_eda_saga_extend(ctx, ev) != 0
+            || ngx_eda_saga_trace(ctx, ev, id) != 0))
+    {
         json_decref(ev);
         return NULL;
     }
@@ -1095,6 +1173,102 @@ ngx_eda_saga_extend(ngx_eda_saga_ctx_t *ctx, json_t *ev)
         }
 
         n++;
+    }
+
+    return 0;
+}
+
+
+/*
+ * The trace of the records: TRACEPARENT (the instance's span, or a
+ * record's) parsed into ctx->trace with that span as the one records
+ * continue; nothing when it is absent or invalid (older states).
+ */
+
+static void
+ngx_eda_saga_trace_load(ngx_eda_saga_ctx_t *ctx, const char *traceparent,
+    const char *tracestate)
+{
+    ctx->traced = 0;
+    ctx->tracestate = NULL;
+
+    if (traceparent == NULL
+        || ngx_eda_trace_parse(&ctx->trace, traceparent, strlen(traceparent))
+           != 0)
+    {
+        return;
+    }
+
+    memcpy(ctx->trace.span_id, ctx->trace.parent_id, 8);
+    ctx->traced = 1;
+
+    if (tracestate != NULL
+        && ngx_eda_trace_valid_state(tracestate, strlen(tracestate)))
+    {
+        ctx->tracestate = tracestate;
+    }
+}
+
+
+/*
+ * EV's traceparent: the instance's trace, a span of its own that is a
+ * child of ctx->trace.span_id.  The span id is derived from the trace id
+ * and the record's id (FNV-1a, then a 64-bit finaliser), so a record the
+ * coordinator makes again (an outbox sent again, a transition applied
+ * twice) has the same span.
+ */
+
+static int
+ngx_eda_saga_trace(ngx_eda_saga_ctx_t *ctx, json_t *ev, const char *id)
+{
+    char             tp[NGX_EDA_TRACEPARENT_LEN];
+    size_t           i;
+    uint8_t          rnd[24];
+    uint64_t         h;
+    ngx_eda_trace_t  span;
+
+    if (!ctx->traced) {
+        return 0;
+    }
+
+    h = 0xcbf29ce484222325ULL;
+
+    for (i = 0; i < 16; i++) {
+        h = (h ^ ctx->trace.trace_id[i]) * 0x100000001b3ULL;
+    }
+
+    for (i = 0; id[i] != '\0'; i++) {
+        h = (h ^ (uint8_t) id[i]) * 0x100000001b3ULL;
+    }
+
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ULL;
+    h ^= h >> 33;
+
+    for (i = 0; i < 8; i++) {
+        rnd[16 + i] = (uint8_t) (h >> (56 - 8 * i));
+    }
+
+    span = ctx->trace;
+    memcpy(span.parent_id, ctx->trace.span_id, 8);
+    ngx_eda_trace_child(&span, rnd);
+    ngx_eda_trace_format(&span, tp);
+
+    if (json_object_set_new(ev, "traceparent",
+                            json_stringn(tp, NGX_EDA_TRACEPARENT_LEN))
+        != 0)
+    {
+        return -1;
+    }
+
+    if (ctx->tracestate != NULL
+        && json_object_set_new(ev, "tracestate",
+                               json_string(ctx->tracestate))
+           != 0)
+    {
+        return -1;
     }
 
     return 0;

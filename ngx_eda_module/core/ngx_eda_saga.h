@@ -54,6 +54,9 @@ typedef struct {
     const char         *key;
     const char         *data;
     size_t              data_len;
+    /* the reply's traceparent (NULL: none); of the instance's trace, the
+     * records of this transition continue its span */
+    const char         *traceparent;
 } ngx_eda_saga_input_t;
 
 
@@ -104,7 +107,11 @@ const char *ngx_eda_saga_ext_name(const char *name, size_t len);
  * UUID as the gateway issues it, see ngx_eda_saga_valid_id), INPUT (JSON
  * text; NULL: none), EXT the N_EXT extensions (at most
  * NGX_EDA_SAGA_MAX_EXT) every event of the instance carries, kept in the
- * state as "extensions"; one with an empty value is left out.  Returns a
+ * state as "extensions"; one with an empty value is left out.  EXT may
+ * also hold "traceparent" (the span of the instance, see ngx_eda_trace.h)
+ * and "tracestate": the instance's trace, kept as "trace" and
+ * "tracestate"; every record then carries a span of that trace of its
+ * own (invalid ones are left out).  Returns a
  * malloc()ed NUL-terminated document, or NULL when the id is not one,
  * INPUT is not JSON, an extension's name is not one or its value is not
  * an attribute value (UTF-8 without control characters, at most

@@ -14,6 +14,7 @@
 
 #include "ngx_eda_module.h"
 #include "ngx_http_eda_content.h"
+#include "ngx_http_eda_trace.h"
 #include "ngx_eda_addr.h"
 #include "ngx_eda_kafka_conf.h"
 #include "ngx_eda_kafka_producer.h"
@@ -67,7 +68,7 @@ static ngx_command_t  ngx_eda_commands[] = {
 
 
 static ngx_http_module_t  ngx_eda_module_ctx = {
-    NULL,                                  /* preconfiguration */
+    ngx_http_eda_trace_add_variables,      /* preconfiguration */
     ngx_http_eda_apply_content,            /* postconfiguration */
 
     ngx_eda_create_main_conf,              /* create main configuration */

@@ -24,6 +24,7 @@
 #include "ngx_http_eda_request.h"
 #include "ngx_http_eda_event_conf.h"
 #include "ngx_http_eda_event.h"
+#include "ngx_http_eda_trace.h"
 #include "ngx_http_eda_publish_module.h"
 
 
@@ -138,6 +139,7 @@ ngx_http_eda_event_build(ngx_http_request_t *r, ngx_eda_ce_event_t *client,
     ev->data.len = 0;
 
     (void) ngx_eda_ce_set(ev, "specversion", 11, "1.0", 3);
+
 
     rc = ngx_http_eda_event_std_attrs(r, ecf, client, ev, pb);
     if (rc != NGX_OK) {
@@ -475,32 +477,24 @@ ngx_http_eda_event_gateway_extensions(ngx_http_request_t *r,
 }
 
 
-/* W3C trace context travels as the distributed tracing extension */
+/*
+ * W3C trace context travels as the distributed tracing extension: the
+ * request's span (ngx_http_eda_trace.c), a child of the caller's
+ * traceparent header, else a new trace; never the client's attribute.
+ */
 
 static ngx_int_t
 ngx_http_eda_event_trace(ngx_http_request_t *r, ngx_eda_ce_event_t *ev,
     ngx_http_eda_problem_t *pb)
 {
-    ngx_str_t  *hv;
+    ngx_http_eda_trace_ctx_t  *t;
 
-    hv = ngx_http_eda_find_header(r, "traceparent",
-                                  sizeof("traceparent") - 1);
-
-    if (hv == NULL
-        || !ngx_eda_ce_valid_traceparent((const char *) hv->data, hv->len))
-    {
-        return NGX_OK;
+    t = ngx_http_eda_trace(r);
+    if (t == NULL) {
+        return NGX_ERROR;
     }
 
-    if (ngx_http_eda_ce_set_str(r, ev, "traceparent", hv) != NGX_OK) {
-        return ngx_http_eda_event_too_many(pb);
-    }
-
-    hv = ngx_http_eda_find_header(r, "tracestate", sizeof("tracestate") - 1);
-
-    if (hv != NULL && hv->len
-        && ngx_http_eda_ce_set_str(r, ev, "tracestate", hv) != NGX_OK)
-    {
+    if (ngx_http_eda_trace_event(ev, t) != NGX_OK) {
         return ngx_http_eda_event_too_many(pb);
     }
 

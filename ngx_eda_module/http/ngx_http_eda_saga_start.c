@@ -25,6 +25,7 @@
 #include "ngx_eda_redis.h"
 #include "ngx_http_eda_problem.h"
 #include "ngx_http_eda_request.h"
+#include "ngx_http_eda_trace.h"
 #include "ngx_http_eda_saga_module.h"
 #include "ngx_http_eda_saga_int.h"
 #include "ngx_eda_saga_store.h"
@@ -46,6 +47,8 @@ static ngx_int_t ngx_http_eda_saga_digest(ngx_http_request_t *r,
     u_char *data, size_t len, ngx_str_t *hex);
 static ngx_int_t ngx_http_eda_saga_new_id(ngx_http_request_t *r,
     ngx_eda_main_conf_t *emcf, ngx_str_t *id);
+static ngx_int_t ngx_http_eda_saga_trace(ngx_http_request_t *r,
+    ngx_eda_saga_attr_t *ext, size_t *n);
 static ngx_int_t ngx_http_eda_saga_extensions(ngx_http_request_t *r,
     ngx_eda_saga_attr_t *ext, size_t *n);
 static void ngx_http_eda_saga_started(void *reply, void *data);
@@ -88,7 +91,7 @@ ngx_http_eda_saga_start(ngx_http_request_t *r)
     size_t                          len, n_ext;
     ngx_str_t                       body, idem, scope, digest;
     ngx_eda_main_conf_t            *emcf;
-    ngx_eda_saga_attr_t             ext[NGX_EDA_SAGA_MAX_EXT];
+    ngx_eda_saga_attr_t             ext[NGX_EDA_SAGA_MAX_EXT + 2];
     ngx_eda_saga_start_t            s;
     ngx_http_eda_saga_ctx_t        *ctx;
     const ngx_eda_saga_def_t       *def;
@@ -124,7 +127,8 @@ ngx_http_eda_saga_start(ngx_http_request_t *r)
     }
 
     ctx = ngx_http_eda_saga_ctx(r);
-    if (ctx == NULL || ngx_http_eda_saga_new_id(r, emcf, &ctx->id) != NGX_OK)
+    if (ctx == NULL || ngx_http_eda_saga_new_id(r, emcf, &ctx->id) != NGX_OK
+        || ngx_http_eda_saga_trace(r, ext, &n_ext) != NGX_OK)
     {
         ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
         return;
@@ -329,6 +333,39 @@ ngx_http_eda_saga_digest(ngx_http_request_t *r, u_char *data, size_t len,
     }
 
     hex->len = ngx_hex_dump(hex->data, md, n) - hex->data;
+
+    return NGX_OK;
+}
+
+
+/*
+ * The saga's trace: the start request's span (ngx_http_eda_trace.c) is
+ * the instance's, its commands and events are its children; it goes to
+ * ngx_eda_saga_new() after the extensions, which keeps it apart.
+ */
+
+static ngx_int_t
+ngx_http_eda_saga_trace(ngx_http_request_t *r, ngx_eda_saga_attr_t *ext,
+    size_t *n)
+{
+    ngx_http_eda_trace_ctx_t  *t;
+
+    t = ngx_http_eda_trace(r);
+    if (t == NULL) {
+        return NGX_ERROR;
+    }
+
+    ext[*n].name = "traceparent";
+    ext[*n].value = t->traceparent;
+    ext[*n].value_len = NGX_EDA_TRACEPARENT_LEN;
+    (*n)++;
+
+    if (t->tracestate.len) {
+        ext[*n].name = "tracestate";
+        ext[*n].value = (const char *) t->tracestate.data;
+        ext[*n].value_len = t->tracestate.len;
+        (*n)++;
+    }
 
     return NGX_OK;
 }

@@ -16,6 +16,7 @@
 
 #include "ngx_eda_ce.h"
 #include "ngx_eda_saga.h"
+#include "ngx_eda_trace.h"
 #include "ngx_eda_kafka_consumer.h"
 #include "ngx_eda_saga_job.h"
 #include "ngx_eda_saga_replies.h"
@@ -85,13 +86,18 @@ ngx_eda_saga_reply_job(ngx_eda_saga_coord_t *coord, ngx_eda_ce_event_t *ev,
     u_char                    *p;
     size_t                     extra, tlen;
     ngx_eda_saga_job_t        *job;
-    const ngx_eda_ce_str_t    *sid, *step, *type, *attempt, *key;
+    const ngx_eda_ce_str_t    *sid, *step, *type, *attempt, *key, *tp;
 
     sid = ngx_eda_ce_get(ev, "sagaid", 6);
     step = ngx_eda_ce_get(ev, "sagastep", 8);
     type = ngx_eda_ce_get(ev, "type", 4);
     attempt = ngx_eda_ce_get(ev, "sagaattempt", 11);
     key = ngx_eda_ce_get(ev, "idempotencykey", 14);
+    tp = ngx_eda_ce_get(ev, "traceparent", 11);
+
+    if (tp != NULL && tp->len > NGX_EDA_TRACEPARENT_LEN + 64) {
+        tp = NULL;      /* not one the state machine would take */
+    }
 
     if (sid == NULL || step == NULL || type == NULL
         || !ngx_eda_saga_valid_id(sid->data, sid->len))
@@ -103,7 +109,8 @@ ngx_eda_saga_reply_job(ngx_eda_saga_coord_t *coord, ngx_eda_ce_event_t *ev,
     tlen = ngx_strlen(topic);
 
     extra = sid->len + 1 + step->len + 1 + type->len + 1 + tlen + 1
-            + (key ? key->len : 0) + 1 + ev->data.len + 1;
+            + (key ? key->len : 0) + 1 + (tp ? tp->len : 0) + 1
+            + ev->data.len + 1;
 
     job = ngx_eda_saga_job(coord, extra);
     if (job == NULL) {
@@ -124,6 +131,10 @@ ngx_eda_saga_reply_job(ngx_eda_saga_coord_t *coord, ngx_eda_ce_event_t *ev,
 
     if (key != NULL) {
         p = ngx_eda_saga_copy(p, &job->in.key, key->data, key->len);
+    }
+
+    if (tp != NULL) {
+        p = ngx_eda_saga_copy(p, &job->in.traceparent, tp->data, tp->len);
     }
 
     if (ev->data.data != NULL) {

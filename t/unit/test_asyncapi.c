@@ -281,11 +281,15 @@ test_document(void)
                  "https://schemas.example.com/order.json"));
     EDA_CHECK(is(j, "channels/kafka-orders/messages/orders/bindings/kafka/"
                     "key/x-eda-template", "$arg_id"));
+    EDA_CHECK(at(j, "channels/kafka-orders/messages/orders/headers/"
+                    "properties/ce_traceparent/pattern") != NULL);
     /* the structured one: the event is the record value */
     EDA_CHECK(is(j, "channels/kafka-orders/messages/orders-2/contentType",
                  "application/cloudevents+json"));
     EDA_CHECK(is(j, "channels/kafka-orders/messages/orders-2/payload/"
                     "properties/type/const", "com.example.order.created"));
+    EDA_CHECK(at(j, "channels/kafka-orders/messages/orders-2/payload/"
+                    "properties/tracestate") != NULL);
 
     /* one security scheme for the same settings, another for a cookie */
     EDA_CHECK(is(j, "components/securitySchemes/jwt/type", "http"));

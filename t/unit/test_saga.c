@@ -1054,6 +1054,108 @@ test_extensions(void)
 }
 
 
+/*
+ * The instance's trace: kept apart from the extensions, every record
+ * carries it with a span of its own, the same span when the same record
+ * is made again; the dead letter of a refused record keeps its trace;
+ * an invalid one is left out.
+ */
+static void
+test_trace(void)
+{
+    char                    err[512], *st, *again;
+    char                    tp[] = "00-4bf92f3577b34da6a3ce929d0e0e4736-"
+                                   "00f067aa0ba902b7-01";
+    size_t                  len, i, j;
+    json_t                 *r, *r2;
+    const char             *a, *b;
+    ngx_eda_saga_defs_t    *defs;
+    ngx_eda_saga_result_t   res, res2, dl;
+    ngx_eda_saga_attr_t     ext[3] = {
+        { "user", "alice", 5 }, { "traceparent", tp, 55 },
+        { "tracestate", "congo=t61rcWkgMzE", 17 }
+    };
+
+    defs = load(three_steps, err);
+
+    st = ngx_eda_saga_new(&defs->sagas[0], ID5, NULL, 0, ext, 3, T0, &len);
+    EDA_CHECK(st != NULL);
+    if (st == NULL) {
+        ngx_eda_saga_defs_free(defs);
+        return;
+    }
+
+    r = json_loads(st, 0, NULL);
+    EDA_CHECK(strcmp(jstr(r, "trace", NULL), tp) == 0);
+    EDA_CHECK(strcmp(jstr(r, "tracestate", NULL), "congo=t61rcWkgMzE")
+              == 0);
+    EDA_CHECK(json_object_size(json_object_get(r, "extensions")) == 1);
+    json_decref(r);
+
+    again = strdup(st);
+    reply_id = ID5;
+    step(defs, &st, &timer, T0, &res);
+    step(defs, &again, &timer, T0, &res2);
+    EDA_CHECK(res.nrecords == 2 && res2.nrecords == 2);
+
+    for (i = 0; i < res.nrecords; i++) {
+        r = record_json(&res, i);
+        r2 = record_json(&res2, i);
+        a = jstr(r, "traceparent", NULL);
+        b = jstr(r2, "traceparent", NULL);
+        EDA_CHECK(strlen(a) == 55 && strncmp(a, tp, 36) == 0);
+        EDA_CHECK(strncmp(a + 36, tp + 36, 16) != 0);   /* its own span */
+        EDA_CHECK(strcmp(a + 52, "-01") == 0);
+        EDA_CHECK(strcmp(a, b) == 0);                 /* made again: same */
+        EDA_CHECK(strcmp(jstr(r, "tracestate", NULL), "congo=t61rcWkgMzE")
+                  == 0);
+        for (j = 0; j < i; j++) {
+            json_t  *o = record_json(&res, j);
+            EDA_CHECK(strcmp(jstr(o, "traceparent", NULL), a) != 0);
+            json_decref(o);
+        }
+        json_decref(r);
+        json_decref(r2);
+    }
+
+    EDA_CHECK(ngx_eda_saga_undeliverable(defs, res.records[0].topic,
+                                         res.records[0].value,
+                                         res.records[0].value_len,
+                                         "too large", T0, &dl)
+              == 0);
+    r = record_json(&dl, 0);
+    a = jstr(r, "traceparent", NULL);
+    EDA_CHECK(strlen(a) == 55 && strncmp(a, tp, 36) == 0);
+    json_decref(r);
+    ngx_eda_saga_result_free(&dl);
+    ngx_eda_saga_result_free(&res2);
+    ngx_eda_saga_result_free(&res);
+
+    /* a reply of the trace: the next records are still of the trace */
+    step(defs, &st, reply("a.ok", "a", 1, NULL), T0 + 1, &res);
+    r = record_json(&res, 0);
+    EDA_CHECK(strncmp(jstr(r, "traceparent", NULL), tp, 36) == 0);
+    json_decref(r);
+    ngx_eda_saga_result_free(&res);
+    free(st);
+    free(again);
+
+    /* an invalid traceparent is left out, the rest is as without one */
+    ext[1].value = "00-zz";
+    ext[1].value_len = 5;
+    st = ngx_eda_saga_new(&defs->sagas[0], ID5, NULL, 0, ext, 3, T0, &len);
+    EDA_CHECK(st != NULL && strstr(st, "\"trace") == NULL);
+    step(defs, &st, &timer, T0, &res);
+    r = record_json(&res, 0);
+    EDA_CHECK(json_object_get(r, "traceparent") == NULL);
+    json_decref(r);
+    ngx_eda_saga_result_free(&res);
+    free(st);
+
+    ngx_eda_saga_defs_free(defs);
+}
+
+
 static void
 test_backoff(void)
 {
@@ -1092,6 +1194,7 @@ main(void)
     test_timeout_compensates();
     test_undeliverable();
     test_extensions();
+    test_trace();
     test_backoff();
 
     printf("RESULT %d %d\n", eda_unit_passed, eda_unit_failed);

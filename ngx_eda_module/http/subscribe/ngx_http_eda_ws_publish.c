@@ -20,6 +20,7 @@
 #include "ngx_eda_kafka_producer.h"
 #include "ngx_http_eda_problem.h"
 #include "ngx_http_eda_event.h"
+#include "ngx_http_eda_trace.h"
 #include "ngx_http_eda_subscribe.h"
 
 
@@ -100,15 +101,16 @@ void
 ngx_http_eda_ws_publish_event(ngx_http_eda_ws_ctx_t *ctx, ngx_str_t *type,
     const u_char *data, size_t len, ngx_uint_t binary, int64_t ack)
 {
-    u_char                   id[NGX_EDA_CE_UUID_LEN], rnd[16];
-    u_char                   tm[NGX_EDA_CE_TIME_LEN];
-    ngx_str_t                sid;
-    ngx_pool_t              *scratch;
-    const char              *err;
-    ngx_eda_ce_str_t         attr;
-    ngx_eda_ce_event_t       ev;
-    ngx_eda_kafka_dr_t      *dr;
-    ngx_eda_kafka_refusal_e  refusal;
+    u_char                    id[NGX_EDA_CE_UUID_LEN], rnd[16];
+    u_char                    tm[NGX_EDA_CE_TIME_LEN];
+    ngx_str_t                 sid;
+    ngx_pool_t               *scratch;
+    const char               *err;
+    ngx_eda_ce_str_t          attr;
+    ngx_eda_ce_event_t        ev;
+    ngx_eda_kafka_dr_t       *dr;
+    ngx_eda_kafka_refusal_e   refusal;
+    ngx_http_eda_trace_ctx_t  trace;
 
     ngx_str_null(&sid);
 
@@ -128,6 +130,13 @@ ngx_http_eda_ws_publish_event(ngx_http_eda_ws_ctx_t *ctx, ngx_str_t *type,
 
     ev = *ctx->tmpl;
     ngx_http_eda_ws_message_event(&ev, data, len, binary, id, tm);
+
+    /* each message is a trace of its own, not the handshake's */
+    if (ngx_http_eda_trace_span(ctx->smcf->emcf, NULL, &trace) != NGX_OK
+        || ngx_http_eda_trace_event(&ev, &trace) != NGX_OK)
+    {
+        return;
+    }
 
     if (type != NULL && type->len
         && ngx_eda_ce_set(&ev, "type", 4, (const char *) type->data,
