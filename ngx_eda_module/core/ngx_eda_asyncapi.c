@@ -23,8 +23,9 @@
 #include "ngx_eda_asyncapi.h"
 
 
-#define NGX_EDA_AA_ID_LEN     160       /* a channel, operation, message id */
-#define NGX_EDA_AA_REF_LEN    400
+/* a channel, operation or message id: "kafka-" and any topic name fit */
+#define NGX_EDA_AA_ID_LEN     300
+#define NGX_EDA_AA_REF_LEN    (2 * NGX_EDA_AA_ID_LEN + 32)
 
 
 typedef struct {

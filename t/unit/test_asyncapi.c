@@ -95,7 +95,7 @@ test_template_pattern(void)
 static json_t *
 at(json_t *j, const char *path)
 {
-    char         key[256];
+    char         key[512];
     size_t       n;
     const char  *p, *e;
 
@@ -106,6 +106,10 @@ at(json_t *j, const char *path)
         }
 
         n = (size_t) (e - p);
+        if (n >= sizeof(key)) {
+            return NULL;
+        }
+
         memcpy(key, p, n);
         key[n] = '\0';
 
@@ -358,6 +362,41 @@ test_document(void)
 
     json_decref(j);
     free(out);
+
+    /* topics of 249 characters that differ only in the last one */
+    {
+        char                   t1[250], t2[250], key[600];
+        const char            *two[2];
+        ngx_eda_aa_location_t  l;
+
+        memset(t1, 'a', 249);
+        t1[249] = '\0';
+        memcpy(t2, t1, sizeof(t1));
+        t2[248] = 'b';
+        two[0] = t1;
+        two[1] = t2;
+
+        memset(&l, 0, sizeof(l));
+        l.kind = NGX_EDA_AA_SUBSCRIBE;
+        l.path = "/long";
+        l.topics = two;
+        l.ntopics = 2;
+
+        doc.locations = &l;
+        doc.nlocations = 1;
+        out = ngx_eda_asyncapi_build(&doc, &len, err, sizeof(err));
+        j = out ? json_loads(out, 0, NULL) : NULL;
+
+        snprintf(key, sizeof(key), "channels/kafka-%s/address", t2);
+        EDA_CHECK(j != NULL && is(j, key, t2));
+        snprintf(key, sizeof(key), "operations/consume-long.%s/channel/$ref",
+                 t2);
+        EDA_CHECK(j != NULL && at(j, key) != NULL);
+
+        json_decref(j);
+        free(out);
+        doc.locations = locs;
+    }
 
     /* a value that is not UTF-8 */
     locs[0].path = "/\xff";
