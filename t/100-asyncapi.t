@@ -97,6 +97,22 @@ _EOC_
             eda_jwt_algorithms HS256;
         }
 
+        location /v2/orders {
+            eda_publish $P-orders;
+            eda_ce_mode structured;
+            eda_ce_type com.example.\$arg_kind;
+            eda_jwt optional;
+            eda_jwt_key_file $K/rsa.pub;
+            eda_jwt_algorithms RS256 ES256;
+            eda_jwt_token \$cookie_session;
+            eda_jwt_require_claim role customer;
+        }
+
+        location /raw/ {
+            eda_subscribe $P-feed;
+            eda_ws_format data;
+        }
+
 $S->{config}
         location = /asyncapi.json {
             eda_asyncapi;
@@ -188,7 +204,8 @@ is($ch->{'sio-sio'}{description} =~ /namespace "\/shop"/ ? 1 : 0, 1,
    'the Socket.IO namespace');
 
 my $sec = ($doc->{components} || {})->{securitySchemes} || {};
-my ($bearer) = grep { ($_->{'x-eda-algorithms'} || [])->[0] eq 'RS256' }
+my ($bearer) = grep { ($_->{type} // '') eq 'http'
+                     && ($_->{'x-eda-algorithms'} || [])->[0] eq 'RS256' }
                values %$sec;
 is($bearer && $bearer->{scheme}, 'bearer', 'an HTTP bearer JWT scheme');
 is($bearer && $bearer->{'x-eda-issuer'}, 'https://id.example.com/',
@@ -198,6 +215,26 @@ is($query && $query->{name}, 'token', 'the token from ?token=');
 like($op->{'publish-orders'}{security}[0]{'$ref'} // '',
      qr{^#/components/securitySchemes/}, 'the publish operation is secured');
 ok(!exists $op->{'start-checkout'}{security}, 'the saga start is not');
+
+my $v2 = $ch->{"kafka-$P-orders"}{messages}{'v2-orders'} || {};
+is($v2->{contentType}, 'application/cloudevents+json',
+   'eda_ce_mode structured: the event is the record value');
+is($v2->{payload}{properties}{type}{pattern}, '^com\\.example\\..*$',
+   'a type with a variable is a pattern');
+is($v2->{payload}{properties}{type}{'x-eda-template'},
+   'com.example.$arg_kind', 'with its template');
+my ($cookie) = grep { ($_->{in} // '') eq 'cookie' } values %$sec;
+is($cookie && $cookie->{name}, 'session', 'the token from a cookie');
+is_deeply($cookie && $cookie->{'x-eda-required-claims'}, ['role=customer'],
+          'the required claims');
+like($cookie && $cookie->{description} // '', qr/optional/,
+     'eda_jwt optional is said');
+is_deeply($cookie && $cookie->{'x-eda-algorithms'}, ['RS256', 'ES256'],
+          'both algorithms');
+ok(!exists $ch->{'ws-raw'}{messages}{event}{payload}{properties},
+   'eda_ws_format data: the data, not an event');
+ok(!exists $op->{'subscribe-raw'}{security}, 'a location without eda_jwt '
+   . 'has no security');
 
 # nothing secret
 my $hmac = slurp("$K/hmac.key");
