@@ -444,7 +444,7 @@ ngx_eda_aa_server(ngx_eda_aa_ctx_t *c, const char *id)
 {
     char                    *comma, host[256];
     json_t                  *s, *list;
-    const char              *protocol, *desc;
+    const char              *protocol, *desc, *b, *e;
     const ngx_eda_aa_doc_t  *doc;
 
     if (json_object_get(c->servers, id) == NULL) {
@@ -465,7 +465,13 @@ ngx_eda_aa_server(ngx_eda_aa_ctx_t *c, const char *id)
                    "x-eda-bootstrap-servers.";
 
             list = json_array();
-            ngx_eda_aa_push(c, list, ngx_eda_aa_str(c, doc->brokers));
+
+            for (b = doc->brokers ? doc->brokers : ""; *b; b = e) {
+                e = b + strcspn(b, ",");
+                ngx_eda_aa_push(c, list, json_stringn(b, e - b));
+                e += (*e == ',');
+            }
+
             ngx_eda_aa_set(c, s, "host", ngx_eda_aa_str(c, host));
             ngx_eda_aa_set(c, s, "protocol", json_string(protocol));
             ngx_eda_aa_set(c, s, "description", json_string(desc));

@@ -259,8 +259,8 @@ test_document(void)
 
     EDA_CHECK(is(j, "servers/kafka/host", "k1:9092"));
     EDA_CHECK(is(j, "servers/kafka/protocol", "kafka"));
-    EDA_CHECK(is(j, "servers/kafka/x-eda-bootstrap-servers/0",
-                 "k1:9092,k2:9092"));
+    EDA_CHECK(is(j, "servers/kafka/x-eda-bootstrap-servers/0", "k1:9092"));
+    EDA_CHECK(is(j, "servers/kafka/x-eda-bootstrap-servers/1", "k2:9092"));
     EDA_CHECK(is(j, "servers/gateway-http/protocol", "http"));
     EDA_CHECK(is(j, "servers/gateway-ws/host", "shop.example.com:8080"));
 
