@@ -27,7 +27,7 @@ STACK_PACKAGES=(redis-server redis-tools kcat libtest-base-perl
     libtext-diff-perl liburi-perl libwww-perl liblist-moreutils-perl
     libtest-longstring-perl libipc-run-perl curl procps python3-jwt
     python3-cryptography openssl python3-websockets python3-confluent-kafka
-    chromium)
+    chromium prometheus)
 # what the fuzz targets need (built and replayed on their corpus by "test")
 FUZZ_PACKAGES=(clang libclang-rt-14-dev libjansson-dev libssl-dev)
 
