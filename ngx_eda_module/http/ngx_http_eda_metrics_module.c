@@ -337,7 +337,11 @@ ngx_http_eda_metrics_counters(u_char *p, u_char *last,
 }
 
 
-/* the delivery latency histogram, cumulative as Prometheus wants */
+/*
+ * The publish ack latency histogram, cumulative as Prometheus wants, in
+ * seconds (counted in milliseconds).  It was eda_delivery_latency_ms
+ * before, a name Prometheus' conventions (and promtool) refuse.
+ */
 
 static u_char *
 ngx_http_eda_metrics_histogram(u_char *p, u_char *last,
@@ -347,9 +351,10 @@ ngx_http_eda_metrics_histogram(u_char *p, u_char *last,
     ngx_atomic_uint_t  cumulative, sum;
 
     p = ngx_slprintf(p, last,
-                     "# HELP eda_delivery_latency_ms Time from producing an "
-                     "event to its delivery report, for requests that "
-                     "wait.\n# TYPE eda_delivery_latency_ms histogram\n");
+                     "# HELP eda_publish_ack_duration_seconds Time from "
+                     "producing an event to its delivery report, for "
+                     "requests that wait.\n"
+                     "# TYPE eda_publish_ack_duration_seconds histogram\n");
 
     cumulative = 0;
     sum = 0;
@@ -362,12 +367,14 @@ ngx_http_eda_metrics_histogram(u_char *p, u_char *last,
 
         if (i < NGX_EDA_LATENCY_BUCKETS) {
             p = ngx_slprintf(p, last,
-                             "eda_delivery_latency_ms_bucket{le=\"%M\"} %uA\n",
-                             ngx_eda_latency_bounds[i], cumulative);
+                             "eda_publish_ack_duration_seconds_bucket"
+                             "{le=\"%M.%03M\"} %uA\n",
+                             ngx_eda_latency_bounds[i] / 1000,
+                             ngx_eda_latency_bounds[i] % 1000, cumulative);
         } else {
             p = ngx_slprintf(p, last,
-                             "eda_delivery_latency_ms_bucket{le=\"+Inf\"} "
-                             "%uA\n", cumulative);
+                             "eda_publish_ack_duration_seconds_bucket"
+                             "{le=\"+Inf\"} %uA\n", cumulative);
         }
     }
 
@@ -375,11 +382,14 @@ ngx_http_eda_metrics_histogram(u_char *p, u_char *last,
         sum += slots[n].latency_sum_ms;
     }
 
-    p = ngx_slprintf(p, last, "eda_delivery_latency_ms_sum %uA\n"
-                     "eda_delivery_latency_ms_count %uA\n", sum, cumulative);
+    p = ngx_slprintf(p, last,
+                     "eda_publish_ack_duration_seconds_sum %uA.%03uA\n"
+                     "eda_publish_ack_duration_seconds_count %uA\n",
+                     sum / 1000, sum % 1000, cumulative);
 
     return p;
 }
+
 
 /* NAME="VALUE", the value escaped as the text format wants */
 
