@@ -18,6 +18,7 @@ use EdaTest qw(nginx_start nginx_stop free_port wait_until kafka_produce
                unique_topic repo_root);
 use EdaSaga qw(saga_setup saga_participant saga_start saga_wait
                saga_warm_up);
+use EdaWs qw(ws_server ws_open sse_open wait_connected ws_finish);
 
 my $PROMETHEUS = $ENV{PROMETHEUS} || '/usr/bin/prometheus';
 my $PROMTOOL = $ENV{PROMTOOL} || '/usr/bin/promtool';
@@ -114,6 +115,11 @@ my $published = grep { $http->post("$base/p", { content => "$_" })->{status}
 is($published, 3, 'three events published');
 is($http->get("$base/down")->{status}, 503, 'a named location answers 503');
 
+# a subscriber of each kind, on either worker
+ws_server($nginx);
+my @clients = (ws_open('/s'), sse_open('/s'));
+ok(wait_connected(@clients), 'a WebSocket and an SSE client connected');
+
 # --------------------------------------------------------------------------
 # the exposition
 
@@ -124,6 +130,7 @@ my $text = wait_until(sub {
     my $t = scrape();
     return $t =~ /^eda_saga_duration_seconds_count\{saga="checkout",outcome="failed"\} 1$/m
         && $t =~ /^eda_kafka_consumer_lag\{consumer="fanout",topic="\Q$topic\E",/m
+        && $t =~ /^eda_clients\{protocol="sse"\} 1$/m
         ? $t : undef;
 }, 30) // scrape();
 
@@ -162,7 +169,8 @@ like($text, qr/^eda_saga_duration_seconds_count\{saga="checkout",outcome="comple
      'a saga completed, by saga');
 like($text, qr/^eda_saga_duration_seconds_count\{saga="warm",outcome="completed"\} 1$/m,
      'and the other');
-like($text, qr/^eda_clients\{protocol="sse"\} 0$/m, 'clients by protocol');
+like($text, qr/^eda_clients\{protocol="websocket"\} 1\neda_clients\{protocol="sse"\} 1\neda_clients\{protocol="socketio"\} 0$/m,
+     'clients by protocol');
 unlike($text, qr/\Q$dl->{id}\E|\Q$slow->{id}\E/, 'no saga id in a label');
 
 # --------------------------------------------------------------------------
@@ -262,6 +270,10 @@ my $groups = wait_until(sub {
                                                            : undef;
 }, 30);
 ok($groups && @$groups == 8, 'Prometheus evaluates the 8 rules cleanly');
+
+ws_finish(@clients);
+ok(wait_until(sub { scrape() =~ /^eda_clients\{protocol="websocket"\} 0$/m }, 10),
+   'a closed client is no longer counted');
 
 my $log = do {
     open my $fh, '<', $nginx->{log} or die;
