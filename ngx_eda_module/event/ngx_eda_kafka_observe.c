@@ -33,10 +33,10 @@ void
 ngx_eda_kafka_observe(rd_kafka_conf_t *conf, ngx_eda_main_conf_t *emcf,
     ngx_eda_kafka_opaque_t *base, ngx_uint_t role)
 {
-    char          errstr[256], buf[32];
-    size_t        size;
-    ngx_int_t     ms;
-    ngx_uint_t    i, set;
+    char           errstr[256], buf[32];
+    size_t         size;
+    ngx_int_t      ms;
+    ngx_uint_t     i, set;
     ngx_keyval_t  *kv;
 
     if (role == NGX_EDA_KAFKA_NO_ROLE) {

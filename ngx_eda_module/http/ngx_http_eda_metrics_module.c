@@ -465,9 +465,9 @@ ngx_http_eda_metrics_brokers(u_char *p, u_char *last,
     ngx_eda_metrics_slot_t *slots, ngx_uint_t nslots)
 {
     time_t             now;
-    ngx_uint_t         role, n, fresh;
-    ngx_atomic_uint_t  known[NGX_EDA_KAFKA_ROLES], up[NGX_EDA_KAFKA_ROLES];
-    ngx_uint_t         seen[NGX_EDA_KAFKA_ROLES];
+    ngx_uint_t         role, n, seen[NGX_EDA_KAFKA_ROLES];
+    ngx_atomic_uint_t  fresh, known[NGX_EDA_KAFKA_ROLES];
+    ngx_atomic_uint_t  up[NGX_EDA_KAFKA_ROLES];
 
     now = ngx_time();
 
