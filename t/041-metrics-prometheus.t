@@ -30,7 +30,7 @@ ok(-x $PROMETHEUS && -x $PROMTOOL, 'prometheus and promtool are installed')
 my $root = repo_root();
 my $json = JSON::PP->new->canonical;
 my $http = HTTP::Tiny->new(timeout => 10);
-my ($nginx, $prom);
+my ($nginx, $prom, $nored);
 
 END {
     if ($prom) {
@@ -38,6 +38,7 @@ END {
         waitpid $prom, 0;
     }
     nginx_stop($nginx) if $nginx;
+    nginx_stop($nored) if $nored;
 }
 
 # --------------------------------------------------------------------------
@@ -159,6 +160,8 @@ like($text, qr/^eda_kafka_brokers_up\{client="producer"\} [1-9]/m,
      'so do the producers');
 like($text, qr/^eda_kafka_consumer_lag\{consumer="saga",topic="[^"]+",partition="\d+"\} \d+$/m,
      'the saga reply consumer\'s lag');
+like($text, qr/^eda_redis_connections\{state="up"\} [1-9]\neda_redis_connections\{state="down"\} 0$/m,
+     'the processes\' Redis connections are up');
 like($text, qr/^eda_saga_dead_letters_total\{saga="checkout"\} 1$/m,
      'one dead letter');
 like($text, qr/^eda_saga_step_timeouts_total\{saga="checkout",step="charge-payment"\} 1$/m,
@@ -270,6 +273,25 @@ my $groups = wait_until(sub {
                                                            : undef;
 }, 30);
 ok($groups && @$groups == 8, 'Prometheus evaluates the 8 rules cleanly');
+
+# a gateway whose Redis address has nothing listening: its connection is
+# counted down, as long as it is
+my $closed = free_port();
+$nored = nginx_start(name => 'promnoredis', http_config => <<"_EOC_",
+    eda_redis 127.0.0.1:$closed timeout=100ms;
+    eda_jwt_cache shm_size=1m redis=on;
+_EOC_
+    config => <<'_EOC_');
+        location = /metrics {
+            eda_metrics;
+        }
+_EOC_
+ok(wait_until(sub {
+    $http->get("http://127.0.0.1:$nored->{port}/metrics")->{content}
+        =~ /^eda_redis_connections\{state="up"\} 0\neda_redis_connections\{state="down"\} 1$/m
+}, 10), 'Redis out of reach: the connection is counted down');
+nginx_stop($nored);
+$nored = undef;
 
 ws_finish(@clients);
 ok(wait_until(sub { scrape() =~ /^eda_clients\{protocol="websocket"\} 0$/m }, 10),

@@ -50,6 +50,7 @@ typedef enum {
     NGX_EDA_M_CLIENTS_SSE,
     NGX_EDA_M_CLIENTS_SIO,
     NGX_EDA_M_SERIES_DROPPED,      /* samples a full table had no room for */
+    NGX_EDA_M_REDIS_STATE,         /* NGX_EDA_REDIS_GONE, _UP, _DOWN */
     NGX_EDA_M_LAST
 } ngx_eda_metric_e;
 

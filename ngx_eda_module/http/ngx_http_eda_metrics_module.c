@@ -81,6 +81,10 @@ static void ngx_http_eda_metrics_delivered(ngx_eda_main_conf_t *emcf,
 static void ngx_http_eda_metrics_queued(ngx_eda_main_conf_t *emcf,
     ngx_uint_t n);
 static void ngx_http_eda_metrics_redis_failed(ngx_eda_main_conf_t *emcf);
+static void ngx_http_eda_metrics_redis_state(ngx_eda_main_conf_t *emcf,
+    ngx_uint_t state);
+static u_char *ngx_http_eda_metrics_redis(u_char *p, u_char *last,
+    ngx_eda_metrics_slot_t *slots, ngx_uint_t nslots);
 static void ngx_http_eda_metrics_brokers_seen(ngx_eda_main_conf_t *emcf,
     ngx_uint_t role, ngx_uint_t known, ngx_uint_t up, time_t until);
 static void ngx_http_eda_metrics_lag_seen(ngx_eda_main_conf_t *emcf,
@@ -148,7 +152,8 @@ static ngx_eda_kafka_hooks_t  ngx_http_eda_metrics_kafka_hooks = {
 
 
 static ngx_eda_redis_hooks_t  ngx_http_eda_metrics_redis_hooks = {
-    ngx_http_eda_metrics_redis_failed
+    ngx_http_eda_metrics_redis_failed,
+    ngx_http_eda_metrics_redis_state
 };
 
 
@@ -286,6 +291,7 @@ ngx_http_eda_metrics_handler(ngx_http_request_t *r)
     b->last = ngx_http_eda_metrics_counters(b->last, b->end, slots, nslots);
     b->last = ngx_http_eda_metrics_clients(b->last, b->end, slots, nslots);
     b->last = ngx_http_eda_metrics_brokers(b->last, b->end, slots, nslots);
+    b->last = ngx_http_eda_metrics_redis(b->last, b->end, slots, nslots);
     b->last = ngx_http_eda_metrics_lags(b->last, b->end, shm);
     b->last = ngx_http_eda_metrics_requests(b->last, b->end, shm);
     b->last = ngx_http_eda_metrics_sagas(b->last, b->end, shm);
@@ -522,6 +528,40 @@ ngx_http_eda_metrics_brokers(u_char *p, u_char *last,
     }
 
     return p;
+}
+
+
+/* the processes whose Redis connection is up, and those reconnecting */
+
+static u_char *
+ngx_http_eda_metrics_redis(u_char *p, u_char *last,
+    ngx_eda_metrics_slot_t *slots, ngx_uint_t nslots)
+{
+    ngx_uint_t  n, up, down;
+
+    up = 0;
+    down = 0;
+
+    for (n = 0; n < nslots; n++) {
+        switch (slots[n].value[NGX_EDA_M_REDIS_STATE]) {
+
+        case NGX_EDA_REDIS_UP:
+            up++;
+            break;
+
+        case NGX_EDA_REDIS_DOWN:
+            down++;
+            break;
+        }
+    }
+
+    return ngx_slprintf(p, last,
+                        "# HELP eda_redis_connections Processes whose "
+                        "Redis connection is up or down (reconnecting).\n"
+                        "# TYPE eda_redis_connections gauge\n"
+                        "eda_redis_connections{state=\"up\"} %ui\n"
+                        "eda_redis_connections{state=\"down\"} %ui\n",
+                        up, down);
 }
 
 
@@ -1012,4 +1052,11 @@ ngx_http_eda_metrics_lag_seen(ngx_eda_main_conf_t *emcf, ngx_uint_t role,
     const char *topic, int32_t partition, int64_t lag, time_t until)
 {
     ngx_eda_metrics_lag(emcf, role, topic, partition, lag, until);
+}
+
+
+static void
+ngx_http_eda_metrics_redis_state(ngx_eda_main_conf_t *emcf, ngx_uint_t state)
+{
+    ngx_eda_metrics_set(emcf, NGX_EDA_M_REDIS_STATE, state);
 }
