@@ -392,3 +392,30 @@ too many "eda_saga_extension" directives: at most 8 in one block
     }
 --- emerg
 invalid value of "eda_saga_extension tenant": attribute value contains a control character
+
+
+
+=== TEST 34: eda_metrics_name longer than a label value may be
+--- http_config
+    eda_metrics_name xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx;
+--- emerg
+"eda_metrics_name" must be 1 to 128 bytes: "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+
+
+
+=== TEST 35: eda_metrics_name with a control character
+--- config
+    location / {
+        eda_metrics_name "a\tb";
+    }
+--- emerg
+"eda_metrics_name" may not hold control characters
+
+
+
+=== TEST 36: eda_metrics_name twice at one level
+--- config
+    eda_metrics_name a;
+    eda_metrics_name b;
+--- emerg
+"eda_metrics_name" directive is duplicate
