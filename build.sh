@@ -27,7 +27,7 @@ STACK_PACKAGES=(redis-server redis-tools kcat libtest-base-perl
     libtext-diff-perl liburi-perl libwww-perl liblist-moreutils-perl
     libtest-longstring-perl libipc-run-perl curl procps python3-jwt
     python3-cryptography openssl python3-websockets python3-confluent-kafka
-    chromium python3-venv)
+    chromium prometheus python3-venv)
 # what "image" (and so t/098) needs: buildah, mmdebstrap
 IMAGE_PACKAGES=(buildah mmdebstrap uidmap golang-github-containers-common
     ca-certificates)

@@ -395,7 +395,34 @@ invalid value of "eda_saga_extension tenant": attribute value contains a control
 
 
 
-=== TEST 34: eda_otel_exporter: https
+=== TEST 34: eda_metrics_name longer than a label value may be
+--- http_config
+    eda_metrics_name xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx;
+--- emerg
+"eda_metrics_name" must be 1 to 128 bytes: "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+
+
+
+=== TEST 35: eda_metrics_name with a control character
+--- config
+    location / {
+        eda_metrics_name "a\tb";
+    }
+--- emerg
+"eda_metrics_name" may not hold control characters
+
+
+
+=== TEST 36: eda_metrics_name twice at one level
+--- config
+    eda_metrics_name a;
+    eda_metrics_name b;
+--- emerg
+"eda_metrics_name" directive is duplicate
+
+
+
+=== TEST 37: eda_otel_exporter: https
 --- http_config
     eda_otel_exporter https://127.0.0.1:4318;
 --- emerg
@@ -403,7 +430,7 @@ invalid URL "https://127.0.0.1:4318" in "eda_otel_exporter": https is not suppor
 
 
 
-=== TEST 35: eda_otel_exporter: no scheme
+=== TEST 38: eda_otel_exporter: no scheme
 --- http_config
     eda_otel_exporter 127.0.0.1:4318;
 --- emerg
@@ -411,7 +438,7 @@ invalid URL "127.0.0.1:4318" in "eda_otel_exporter": the URL must start with htt
 
 
 
-=== TEST 36: eda_otel_exporter: no host
+=== TEST 39: eda_otel_exporter: no host
 --- http_config
     eda_otel_exporter http:///v1/traces;
 --- emerg
@@ -419,7 +446,7 @@ invalid URL "http:///v1/traces" in "eda_otel_exporter": the URL has no host
 
 
 
-=== TEST 37: eda_otel_exporter: a bad port
+=== TEST 40: eda_otel_exporter: a bad port
 --- http_config
     eda_otel_exporter http://127.0.0.1:99999;
 --- emerg
@@ -427,7 +454,7 @@ invalid URL "http://127.0.0.1:99999" in "eda_otel_exporter": invalid port
 
 
 
-=== TEST 38: eda_otel_exporter: an unknown parameter
+=== TEST 41: eda_otel_exporter: an unknown parameter
 --- http_config
     eda_otel_exporter http://127.0.0.1:4318 colour=red;
 --- emerg
@@ -435,7 +462,7 @@ unknown parameter "colour=red" in "eda_otel_exporter"
 
 
 
-=== TEST 39: eda_otel_exporter: batch=0
+=== TEST 42: eda_otel_exporter: batch=0
 --- http_config
     eda_otel_exporter http://127.0.0.1:4318 batch=0;
 --- emerg
@@ -443,7 +470,7 @@ invalid parameter "batch=0" in "eda_otel_exporter"
 
 
 
-=== TEST 40: eda_otel_exporter: interval not a time
+=== TEST 43: eda_otel_exporter: interval not a time
 --- http_config
     eda_otel_exporter http://127.0.0.1:4318 interval=soon;
 --- emerg
@@ -451,7 +478,7 @@ invalid parameter "interval=soon" in "eda_otel_exporter"
 
 
 
-=== TEST 41: eda_otel_exporter: an empty service
+=== TEST 44: eda_otel_exporter: an empty service
 --- http_config
     eda_otel_exporter http://127.0.0.1:4318 service=;
 --- emerg
@@ -459,7 +486,7 @@ invalid parameter "service=" in "eda_otel_exporter"
 
 
 
-=== TEST 42: eda_otel_exporter: a batch larger than the queue
+=== TEST 45: eda_otel_exporter: a batch larger than the queue
 --- http_config
     eda_otel_exporter http://127.0.0.1:4318 batch=100 queue=10;
 --- emerg
@@ -467,7 +494,7 @@ invalid parameter "service=" in "eda_otel_exporter"
 
 
 
-=== TEST 43: eda_otel_exporter twice
+=== TEST 46: eda_otel_exporter twice
 --- http_config
     eda_otel_exporter http://127.0.0.1:4318;
     eda_otel_exporter http://127.0.0.1:4319;

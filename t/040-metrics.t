@@ -43,9 +43,9 @@ eda_events_published_total 3
 .*eda_events_acked_total 3
 .*eda_events_failed_total\{reason="brokers_down"\} 0
 .*eda_requests_rejected_total 0
-.*eda_delivery_latency_ms_bucket\{le="\+Inf"\} 3
-eda_delivery_latency_ms_sum \d+
-eda_delivery_latency_ms_count 3
+.*eda_publish_ack_duration_seconds_bucket\{le="\+Inf"\} 3
+eda_publish_ack_duration_seconds_sum \d+\.\d{3}
+eda_publish_ack_duration_seconds_count 3
 $/s]
 --- no_error_log
 [error]

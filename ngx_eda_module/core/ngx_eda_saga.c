@@ -743,6 +743,7 @@ ngx_eda_saga_dump(ngx_eda_saga_ctx_t *ctx)
     }
 
     res->state_len = strlen(res->state);
+    res->saga = ctx->def->name;
     res->due = ngx_eda_saga_int(ctx->st, "due");
     res->status = ngx_eda_saga_status(ngx_eda_saga_str(ctx->st, "status"),
                                       &res->terminal);
@@ -934,7 +935,11 @@ ngx_eda_saga_failure(ngx_eda_saga_ctx_t *ctx, const char *reason)
         json_object_set_new(ctx->st, "unanswered", json_true());
     }
 
+    ctx->res->step = ctx->def->steps[step].name;
+    ctx->res->timeouts += (strcmp(reason, "timeout") == 0);
+
     if (attempt < (int64_t) cmd->max_attempts) {
+        ctx->res->retries++;
         json_object_set_new(ctx->st, "status", json_string("retrying"));
         json_object_set_new(ctx->st, "waiting", json_string("retry"));
         json_object_set_new(ctx->st, "due", json_integer((json_int_t)
@@ -984,6 +989,7 @@ ngx_eda_saga_failure(ngx_eda_saga_ctx_t *ctx, const char *reason)
 
     json_object_set_new(ctx->st, "dead_letters",
         json_integer(ngx_eda_saga_int(ctx->st, "dead_letters") + 1));
+    ctx->res->dead_letters++;
     ngx_eda_saga_history(ctx, "dead-letter", reason);
 
     return ngx_eda_saga_compensate_from(ctx, step - 1);

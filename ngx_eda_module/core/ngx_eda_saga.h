@@ -91,6 +91,13 @@ typedef struct {
     const char         *status;         /* static: the status now */
     int                 rejected;       /* a reply not bound to a command
                                            of the step it names */
+
+    /* what the transition did, for the metrics (names static in DEFS) */
+    const char         *saga;
+    const char         *step;           /* that failed, retried or not */
+    int                 retries;        /* a command is to be sent again */
+    int                 timeouts;       /* a command's reply did not come */
+    int                 dead_letters;
 } ngx_eda_saga_result_t;
 
 

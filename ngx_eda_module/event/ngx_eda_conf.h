@@ -34,6 +34,7 @@ typedef struct {
 typedef struct ngx_eda_metrics_slot_s  ngx_eda_metrics_slot_t;
 typedef struct ngx_eda_kafka_hooks_s   ngx_eda_kafka_hooks_t;
 typedef struct ngx_eda_redis_hooks_s   ngx_eda_redis_hooks_t;
+typedef struct ngx_eda_stats_hooks_s   ngx_eda_stats_hooks_t;
 typedef struct ngx_eda_otel_hooks_s    ngx_eda_otel_hooks_t;
 
 
@@ -71,11 +72,13 @@ typedef struct {
     u_char                  *random;        /* bytes not handed out yet */
     size_t                   random_left;
     ngx_eda_metrics_slot_t  *metrics;
+    unsigned                 metrics_full_logged:1;
     void                    *otel_state;    /* ngx_eda_otel_t, at 1st span */
 
     /* what the adapters report to, set in init_process; NULL: nobody */
     ngx_eda_kafka_hooks_t   *kafka_hooks;   /* the producer's */
     ngx_eda_redis_hooks_t   *redis_hooks;
+    ngx_eda_stats_hooks_t   *stats_hooks;   /* librdkafka's statistics */
     ngx_eda_otel_hooks_t    *otel_hooks;
 } ngx_eda_main_conf_t;
 

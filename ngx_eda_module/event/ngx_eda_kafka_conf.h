@@ -29,6 +29,11 @@
 typedef struct {
     ngx_log_t                    *log;
     pthread_t                     thread;
+
+    /* ngx_eda_kafka_observe(): whose statistics, NULL emcf for none */
+    ngx_eda_main_conf_t          *emcf;
+    ngx_uint_t                    role;
+    time_t                        ttl;
 } ngx_eda_kafka_opaque_t;
 
 

@@ -24,6 +24,7 @@
 #include "ngx_eda_ce.h"
 #include "ngx_eda_kafka_conf.h"
 #include "ngx_eda_kafka_consumer.h"
+#include "ngx_eda_kafka_observe.h"
 #include "ngx_eda_kafka_wake.h"
 #include "ngx_eda_random.h"
 
@@ -126,6 +127,7 @@ ngx_eda_kafka_consumer_init(ngx_cycle_t *cycle, ngx_eda_main_conf_t *emcf,
     opts.topics = emcf->consume_topics;
     opts.eof = 1;
     opts.assign = assign;
+    opts.observe = NGX_EDA_KAFKA_FANOUT_ROLE;
 
     emcf->consumer = ngx_eda_kafka_consumer_create(cycle, emcf, &opts,
                                                    handler, data);
@@ -161,6 +163,8 @@ ngx_eda_kafka_consumer_create(ngx_cycle_t *cycle, ngx_eda_main_conf_t *emcf,
     }
 
     kc->keepalive_every = ngx_eda_kafka_consumer_max_poll(conf) / 3;
+
+    ngx_eda_kafka_observe(conf, emcf, &kc->base, opts->observe);
 
     rk = ngx_eda_kafka_client(RD_KAFKA_CONSUMER, conf, kc, cycle->log);
     if (rk == NULL) {

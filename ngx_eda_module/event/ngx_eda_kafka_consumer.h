@@ -41,6 +41,7 @@ typedef struct {
                                                 RD_KAFKA_RESP_ERR__PARTITION_EOF
                                                 and the end's offset */
     ngx_eda_kafka_assign_pt   assign;        /* or NULL */
+    ngx_uint_t                observe;       /* ngx_eda_kafka_role_e */
 } ngx_eda_kafka_consumer_opts_t;
 
 

@@ -21,6 +21,7 @@
 #include "ngx_eda_conf.h"
 #include "ngx_eda_kafka_conf.h"
 #include "ngx_eda_kafka_producer.h"
+#include "ngx_eda_kafka_observe.h"
 #include "ngx_eda_kafka_wake.h"
 
 
@@ -178,6 +179,8 @@ ngx_eda_kafka_producer_init(ngx_cycle_t *cycle, ngx_eda_main_conf_t *emcf)
                       errstr);
         return NGX_ERROR;
     }
+
+    ngx_eda_kafka_observe(conf, emcf, &p->base, NGX_EDA_KAFKA_PRODUCER_ROLE);
 
     rk = ngx_eda_kafka_client(RD_KAFKA_PRODUCER, conf, p, cycle->log);
     if (rk == NULL) {

@@ -15,15 +15,20 @@
 #include "ngx_eda_metrics.h"
 
 
-#define NGX_EDA_METRICS_SLOTS  64
-
-
 static ngx_int_t ngx_eda_metrics_init_zone(ngx_shm_zone_t *shm_zone,
     void *data);
+static void ngx_eda_metrics_full(ngx_eda_main_conf_t *emcf,
+    const char *what);
 
 
 const ngx_msec_t  ngx_eda_latency_bounds[NGX_EDA_LATENCY_BUCKETS] = {
     1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000
+};
+
+
+const ngx_msec_t  ngx_eda_saga_bounds[NGX_EDA_SAGA_BUCKETS] = {
+    50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000, 300000,
+    1800000
 };
 
 
@@ -37,7 +42,7 @@ ngx_eda_metrics_add_zone(ngx_conf_t *cf, ngx_eda_main_conf_t *emcf,
 
     /* the slots, and room for the slab allocator nginx puts in every zone */
 
-    size = NGX_EDA_METRICS_SLOTS * sizeof(ngx_eda_metrics_slot_t);
+    size = sizeof(ngx_eda_metrics_shm_t);
     size = ngx_align(size, ngx_pagesize) + 8 * ngx_pagesize;
 
     zone = ngx_shared_memory_add(cf, &name, size, tag);
@@ -78,8 +83,7 @@ ngx_eda_metrics_init_zone(ngx_shm_zone_t *shm_zone, void *data)
         return NGX_OK;
     }
 
-    shm_zone->data = ngx_slab_calloc(shpool, NGX_EDA_METRICS_SLOTS
-                                             * sizeof(ngx_eda_metrics_slot_t));
+    shm_zone->data = ngx_slab_calloc(shpool, sizeof(ngx_eda_metrics_shm_t));
     if (shm_zone->data == NULL) {
         return NGX_ERROR;
     }
@@ -93,14 +97,14 @@ ngx_eda_metrics_init_zone(ngx_shm_zone_t *shm_zone, void *data)
 void
 ngx_eda_metrics_init_process(ngx_eda_main_conf_t *emcf)
 {
-    ngx_uint_t               slot;
-    ngx_eda_metrics_slot_t  *slots;
+    ngx_uint_t              slot;
+    ngx_eda_metrics_shm_t  *shm;
 
     if (emcf->metrics_zone == NULL || emcf->metrics_zone->data == NULL) {
         return;
     }
 
-    slots = emcf->metrics_zone->data;
+    shm = emcf->metrics_zone->data;
 
     /* helper processes and workers beyond the slots share the last one */
 
@@ -110,7 +114,7 @@ ngx_eda_metrics_init_process(ngx_eda_main_conf_t *emcf)
         slot = NGX_EDA_METRICS_SLOTS - 1;
     }
 
-    emcf->metrics = &slots[slot];
+    emcf->metrics = &shm->slot[slot];
 }
 
 
@@ -164,5 +168,228 @@ ngx_eda_metrics_slots(ngx_eda_main_conf_t *emcf, ngx_uint_t *n)
 
     *n = NGX_EDA_METRICS_SLOTS;
 
+    return ((ngx_eda_metrics_shm_t *) emcf->metrics_zone->data)->slot;
+}
+
+
+ngx_eda_metrics_shm_t *
+ngx_eda_metrics_shared(ngx_eda_main_conf_t *emcf)
+{
+    if (emcf->metrics_zone == NULL) {
+        return NULL;
+    }
+
     return emcf->metrics_zone->data;
+}
+
+
+/*
+ * Entries are only ever added, and an entry is published (ready) after its
+ * key is written, so finding one needs no lock; adding one takes the
+ * zone's mutex, held for a scan of the table at most.
+ */
+
+ngx_eda_metrics_series_t *
+ngx_eda_metrics_series(ngx_eda_main_conf_t *emcf, ngx_uint_t kind,
+    u_char *key, size_t len)
+{
+    ngx_uint_t                 i;
+    ngx_slab_pool_t           *shpool;
+    ngx_eda_metrics_shm_t     *shm;
+    ngx_eda_metrics_series_t  *s;
+
+    shm = ngx_eda_metrics_shared(emcf);
+    if (shm == NULL || len > NGX_EDA_SERIES_KEY) {
+        return NULL;
+    }
+
+    for (i = 0; i < NGX_EDA_SERIES; i++) {
+        s = &shm->series[i];
+
+        if (!s->ready) {
+            break;
+        }
+
+        if (s->kind == kind && s->key_len == len
+            && ngx_memcmp(s->key, key, len) == 0)
+        {
+            return s;
+        }
+    }
+
+    shpool = (ngx_slab_pool_t *) emcf->metrics_zone->shm.addr;
+
+    ngx_shmtx_lock(&shpool->mutex);
+
+    for ( /* void */ ; i < NGX_EDA_SERIES; i++) {
+        s = &shm->series[i];
+
+        if (!s->ready) {
+            s->kind = kind;
+            s->key_len = len;
+            ngx_memcpy(s->key, key, len);
+            ngx_memory_barrier();
+            s->ready = 1;
+            break;
+        }
+
+        if (s->kind == kind && s->key_len == len
+            && ngx_memcmp(s->key, key, len) == 0)
+        {
+            break;
+        }
+    }
+
+    ngx_shmtx_unlock(&shpool->mutex);
+
+    if (i == NGX_EDA_SERIES) {
+        ngx_eda_metrics_full(emcf, "series");
+        return NULL;
+    }
+
+    return &shm->series[i];
+}
+
+
+void
+ngx_eda_metrics_series_add(ngx_eda_metrics_series_t *s, ngx_uint_t i,
+    ngx_atomic_int_t n)
+{
+    if (s != NULL && i < NGX_EDA_SERIES_VALUES) {
+        (void) ngx_atomic_fetch_add(&s->value[i], n);
+    }
+}
+
+
+/* values: the buckets, +Inf, then the sum in milliseconds */
+
+void
+ngx_eda_metrics_saga_duration(ngx_eda_metrics_series_t *s, ngx_msec_t ms)
+{
+    ngx_uint_t  i;
+
+    if (s == NULL) {
+        return;
+    }
+
+    for (i = 0; i < NGX_EDA_SAGA_BUCKETS; i++) {
+        if (ms <= ngx_eda_saga_bounds[i]) {
+            break;
+        }
+    }
+
+    (void) ngx_atomic_fetch_add(&s->value[i], 1);
+    (void) ngx_atomic_fetch_add(&s->value[NGX_EDA_SAGA_BUCKETS + 1],
+                                (ngx_atomic_int_t) ms);
+}
+
+
+void
+ngx_eda_metrics_brokers(ngx_eda_main_conf_t *emcf, ngx_uint_t role,
+    ngx_uint_t known, ngx_uint_t up, time_t until)
+{
+    ngx_eda_metrics_slot_t  *slot;
+
+    slot = emcf->metrics;
+
+    if (slot == NULL || role >= NGX_EDA_KAFKA_ROLES) {
+        return;
+    }
+
+    slot->brokers[role] = known;
+    slot->brokers_up[role] = up;
+    slot->brokers_until[role] = (ngx_atomic_uint_t) until;
+}
+
+
+void
+ngx_eda_metrics_lag(ngx_eda_main_conf_t *emcf, ngx_uint_t role,
+    const char *topic, int32_t partition, int64_t lag, time_t until)
+{
+    size_t                  len;
+    ngx_uint_t              i, slot;
+    ngx_slab_pool_t        *shpool;
+    ngx_eda_metrics_shm_t  *shm;
+    ngx_eda_metrics_lag_t  *l;
+
+    shm = ngx_eda_metrics_shared(emcf);
+    len = ngx_strlen(topic);
+
+    if (shm == NULL || emcf->metrics == NULL || len > NGX_EDA_TOPIC_MAX) {
+        return;
+    }
+
+    slot = emcf->metrics - shm->slot;
+
+    for (i = 0; i < NGX_EDA_LAGS; i++) {
+        l = &shm->lag[i];
+
+        if (!l->ready) {
+            break;
+        }
+
+        if (l->role == role && l->partition == partition
+            && l->topic_len == len && ngx_memcmp(l->topic, topic, len) == 0)
+        {
+            goto found;
+        }
+    }
+
+    shpool = (ngx_slab_pool_t *) emcf->metrics_zone->shm.addr;
+
+    ngx_shmtx_lock(&shpool->mutex);
+
+    for ( /* void */ ; i < NGX_EDA_LAGS; i++) {
+        l = &shm->lag[i];
+
+        if (!l->ready) {
+            l->role = role;
+            l->partition = partition;
+            l->topic_len = len;
+            ngx_memcpy(l->topic, topic, len);
+            ngx_memory_barrier();
+            l->ready = 1;
+            break;
+        }
+
+        if (l->role == role && l->partition == partition
+            && l->topic_len == len && ngx_memcmp(l->topic, topic, len) == 0)
+        {
+            break;
+        }
+    }
+
+    ngx_shmtx_unlock(&shpool->mutex);
+
+    if (i == NGX_EDA_LAGS) {
+        ngx_eda_metrics_full(emcf, "consumer lag");
+        return;
+    }
+
+    l = &shm->lag[i];
+
+found:
+
+    l->lag[slot] = lag;
+    l->until[slot] = until;
+}
+
+
+/* counted every time, logged once per process */
+
+static void
+ngx_eda_metrics_full(ngx_eda_main_conf_t *emcf, const char *what)
+{
+    ngx_eda_metrics_count(emcf, NGX_EDA_M_SERIES_DROPPED, 1);
+
+    if (emcf->metrics_full_logged) {
+        return;
+    }
+
+    emcf->metrics_full_logged = 1;
+
+    ngx_log_error(NGX_LOG_WARN, ngx_cycle->log, 0,
+                  "eda: the metrics zone's %s table is full: new series "
+                  "are not exposed (counted in eda_metrics_dropped_total)",
+                  what);
 }

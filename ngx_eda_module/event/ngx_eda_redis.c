@@ -64,6 +64,7 @@ static void ngx_eda_redis_reply(redisAsyncContext *ac, void *r,
 static void ngx_eda_redis_timeout(ngx_event_t *ev);
 static void ngx_eda_redis_degraded(ngx_eda_redis_t *rd, const char *why);
 static void ngx_eda_redis_failed(ngx_eda_redis_t *rd);
+static void ngx_eda_redis_state(ngx_eda_redis_t *rd, ngx_uint_t state);
 
 static void ngx_eda_redis_add_read(void *privdata);
 static void ngx_eda_redis_del_read(void *privdata);
@@ -184,6 +185,8 @@ ngx_eda_redis_exit_worker(ngx_cycle_t *cycle, ngx_eda_main_conf_t *emcf)
         redisAsyncFree(rd->ac);
         rd->ac = NULL;
     }
+
+    ngx_eda_redis_state(rd, NGX_EDA_REDIS_GONE);
 
     emcf->redis_state = NULL;
 }
@@ -315,12 +318,14 @@ ngx_eda_redis_connected(const redisAsyncContext *ac, int status)
     if (status != REDIS_OK) {
         /* hiredis frees the context after this returns */
         rd->ac = NULL;
+        ngx_eda_redis_state(rd, NGX_EDA_REDIS_DOWN);
         ngx_eda_redis_degraded(rd, ac->errstr);
         ngx_eda_redis_schedule(rd);
         return;
     }
 
     rd->connected = 1;
+    ngx_eda_redis_state(rd, NGX_EDA_REDIS_UP);
     rd->backoff = NGX_EDA_REDIS_BACKOFF_MIN;
 
     ngx_log_error(NGX_LOG_INFO, rd->log, 0,
@@ -340,6 +345,7 @@ ngx_eda_redis_disconnected(const redisAsyncContext *ac, int status)
         return;
     }
 
+    ngx_eda_redis_state(rd, NGX_EDA_REDIS_DOWN);
     ngx_eda_redis_degraded(rd, status == REDIS_OK ? "connection closed"
                                                   : ac->errstr);
     ngx_eda_redis_schedule(rd);
@@ -597,4 +603,15 @@ ngx_eda_redis_write_handler(ngx_event_t *ev)
     ngx_connection_t  *c = ev->data;
 
     redisAsyncHandleWrite(c->data);
+}
+
+
+static void
+ngx_eda_redis_state(ngx_eda_redis_t *rd, ngx_uint_t state)
+{
+    if (rd->emcf->redis_hooks != NULL
+        && rd->emcf->redis_hooks->state != NULL)
+    {
+        rd->emcf->redis_hooks->state(rd->emcf, state);
+    }
 }

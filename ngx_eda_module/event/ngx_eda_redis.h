@@ -25,9 +25,18 @@ typedef void (*ngx_eda_redis_handler_pt)(void *reply, void *data);
 
 
 /* what the connection reports, for whoever counts it (the metrics) */
+/* the connection's state, as ngx_eda_redis_hooks_t.state tells it */
+#define NGX_EDA_REDIS_GONE  0       /* the process has none (any more) */
+#define NGX_EDA_REDIS_UP    1
+#define NGX_EDA_REDIS_DOWN  2       /* lost or refused, reconnecting */
+
+
 struct ngx_eda_redis_hooks_s {
     /* a command failed or timed out */
     void  (*failed)(ngx_eda_main_conf_t *emcf);
+
+    /* the connection came up, went down, or is gone at exit */
+    void  (*state)(ngx_eda_main_conf_t *emcf, ngx_uint_t state);
 };
 
 

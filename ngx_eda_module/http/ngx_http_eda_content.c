@@ -12,15 +12,6 @@
 #include "ngx_http_eda_content.h"
 
 
-typedef struct {
-    ngx_http_core_loc_conf_t  *clcf;
-    ngx_http_handler_pt        handler;
-    ngx_str_t                  directive;
-    ngx_str_t                  file;
-    ngx_uint_t                 line;
-} ngx_http_eda_content_t;
-
-
 char *
 ngx_http_eda_claim_content(ngx_conf_t *cf, ngx_command_t *cmd,
     ngx_http_handler_pt handler)
@@ -58,6 +49,7 @@ ngx_http_eda_claim_content(ngx_conf_t *cf, ngx_command_t *cmd,
         return NGX_CONF_ERROR;
     }
 
+    c->cscf = ngx_http_conf_get_module_srv_conf(cf, ngx_http_core_module);
     c->clcf = clcf;
     c->handler = handler;
     c->directive = cmd->name;
@@ -101,4 +93,15 @@ ngx_http_eda_apply_content(ngx_conf_t *cf)
     }
 
     return NGX_OK;
+}
+
+
+ngx_array_t *
+ngx_http_eda_content_claims(ngx_conf_t *cf)
+{
+    ngx_eda_main_conf_t  *emcf;
+
+    emcf = ngx_http_conf_get_module_main_conf(cf, ngx_eda_module);
+
+    return emcf->content;
 }

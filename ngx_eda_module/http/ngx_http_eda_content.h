@@ -21,6 +21,17 @@
 #include <ngx_http.h>
 
 
+/* a claim: the location (and its server) a content directive takes */
+typedef struct {
+    ngx_http_core_srv_conf_t  *cscf;
+    ngx_http_core_loc_conf_t  *clcf;
+    ngx_http_handler_pt        handler;
+    ngx_str_t                  directive;
+    ngx_str_t                  file;
+    ngx_uint_t                 line;
+} ngx_http_eda_content_t;
+
+
 /*
  * Claims the current location for HANDLER in the name of the directive
  * CMD; one ngx_eda content directive per location ("nginx -t" names both
@@ -31,6 +42,12 @@ char *ngx_http_eda_claim_content(ngx_conf_t *cf, ngx_command_t *cmd,
 
 /* the postconfiguration step of ngx_eda_module: applies the claims */
 ngx_int_t ngx_http_eda_apply_content(ngx_conf_t *cf);
+
+/*
+ * The claims of the http block, in the order of the configuration, or
+ * NULL (eda_asyncapi reads each location's merged settings from them)
+ */
+ngx_array_t *ngx_http_eda_content_claims(ngx_conf_t *cf);
 
 
 #endif /* _NGX_HTTP_EDA_CONTENT_H_INCLUDED_ */

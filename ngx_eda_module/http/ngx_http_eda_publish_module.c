@@ -905,3 +905,15 @@ ngx_http_eda_publish_event_conf(ngx_http_request_t *r)
 
     return &plcf->event;
 }
+
+
+ngx_http_eda_event_conf_t *
+ngx_http_eda_publish_loc_event(void **loc_conf, ngx_str_t *topic)
+{
+    ngx_http_eda_publish_loc_conf_t  *plcf;
+
+    plcf = loc_conf[ngx_http_eda_publish_module.ctx_index];
+    *topic = plcf->topic;
+
+    return &plcf->event;
+}

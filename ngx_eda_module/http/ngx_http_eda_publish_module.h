@@ -26,5 +26,12 @@ extern ngx_module_t  ngx_http_eda_publish_module;
 ngx_http_eda_event_conf_t *ngx_http_eda_publish_event_conf(
     ngx_http_request_t *r);
 
+/*
+ * The same for a location's merged configuration LOC_CONF (clcf->loc_conf),
+ * at configuration time; its eda_publish topic in TOPIC (empty: none).
+ */
+ngx_http_eda_event_conf_t *ngx_http_eda_publish_loc_event(void **loc_conf,
+    ngx_str_t *topic);
+
 
 #endif /* _NGX_HTTP_EDA_PUBLISH_MODULE_H_INCLUDED_ */

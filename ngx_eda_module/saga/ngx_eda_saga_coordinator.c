@@ -27,6 +27,7 @@
 #include "ngx_eda_redis.h"
 #include "ngx_eda_kafka_producer.h"
 #include "ngx_eda_kafka_consumer.h"
+#include "ngx_eda_kafka_observe.h"
 #include "ngx_eda_saga_coordinator.h"
 #include "ngx_eda_saga_job.h"
 #include "ngx_eda_saga_replies.h"
@@ -104,6 +105,7 @@ ngx_eda_saga_start(ngx_eda_saga_conf_t *conf)
     opts.offset_reset = "earliest";
     opts.topics = conf->topics;
     opts.store = 1;
+    opts.observe = NGX_EDA_KAFKA_SAGA_ROLE;
 
     coord->consumer = ngx_eda_kafka_consumer_create((ngx_cycle_t *) ngx_cycle,
                                                     emcf, &opts,

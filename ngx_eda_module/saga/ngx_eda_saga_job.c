@@ -216,6 +216,7 @@ ngx_eda_saga_commit(ngx_eda_saga_job_t *job, ngx_eda_saga_result_t *res,
     ngx_memcpy(job->version.data, v->str, v->len);
     job->version.len = v->len;
     job->status = res->status;
+    ngx_eda_saga_metrics_note(&job->obs, res, now);
 
     c.id = &job->id;
     c.version = &job->version;
@@ -273,6 +274,7 @@ ngx_eda_saga_committed(void *reply, void *data)
     /* written: the input is dealt with, the outbox is safe in Redis */
 
     ngx_eda_saga_count(job->coord, job->status);
+    ngx_eda_saga_metrics_count(job->coord->emcf, &job->obs);
 
     if (job->part != NULL) {
         job->part->pending--;

@@ -16,6 +16,7 @@
 #include "ngx_eda_saga.h"
 #include "ngx_eda_saga_store.h"
 #include "ngx_eda_saga_coordinator.h"
+#include "ngx_eda_saga_metrics.h"
 
 
 /*
@@ -66,6 +67,7 @@ struct ngx_eda_saga_job_s {
     ngx_uint_t                  failed;
     ngx_uint_t                  errors;        /* Redis error replies */
     const char                 *status;        /* static, once written */
+    ngx_eda_saga_obs_t          obs;           /* for the metrics */
     ngx_event_t                 retry;
     unsigned                    sweep:1;       /* an outbox to resend */
 };

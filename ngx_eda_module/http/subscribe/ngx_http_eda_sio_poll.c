@@ -1047,6 +1047,7 @@ ngx_http_eda_sio_poll_wait(ngx_http_eda_ws_ctx_t *ctx)
     ngx_queue_insert_tail(&smcf->clients, &ctx->queue);
     smcf->nclients++;
     ctx->registered = 1;
+    ngx_http_eda_ws_counted(ctx, 1);
     ctx->silent = 0;
 
     ctx->request->read_event_handler = ngx_http_test_reading;

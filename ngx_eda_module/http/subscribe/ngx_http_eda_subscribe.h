@@ -141,6 +141,7 @@ typedef struct {
 typedef struct {
     ngx_queue_t                 clients;
     ngx_uint_t                  nclients;
+    ngx_uint_t                  nprotocol[3];  /* ws, sse, socketio */
     ngx_uint_t                  used;          /* any eda_subscribe */
     ngx_uint_t                  socketio;      /* any eda_socketio */
     ngx_array_t                *rings;         /* ngx_http_eda_sub_ring_t */
@@ -227,6 +228,7 @@ typedef struct {
     ngx_http_eda_sio_t         *sio;           /* eda_socketio */
 
     unsigned                    registered:1;
+    unsigned                    protocol:2;    /* its nprotocol[] */
     unsigned                    sse:1;         /* text/event-stream */
     unsigned                    pinged:1;
     unsigned                    closing:1;
@@ -257,6 +259,8 @@ void ngx_http_eda_ws_control(ngx_http_eda_ws_ctx_t *ctx, u_char *frame,
     size_t len);
 void ngx_http_eda_ws_text(ngx_http_eda_ws_ctx_t *ctx, u_char *json,
     size_t len);
+void ngx_http_eda_ws_counted(ngx_http_eda_ws_ctx_t *ctx,
+    ngx_uint_t registered);
 void ngx_http_eda_ws_close(ngx_http_eda_ws_ctx_t *ctx, unsigned int code,
     const char *reason);
 void ngx_http_eda_ws_finish(ngx_http_eda_ws_ctx_t *ctx);

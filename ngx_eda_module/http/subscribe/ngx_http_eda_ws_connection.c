@@ -124,6 +124,7 @@ ngx_http_eda_ws_start(ngx_http_eda_ws_ctx_t *ctx)
     ctx->registered = 1;
     ngx_eda_metrics_set(smcf->emcf, NGX_EDA_M_WS_CONNECTIONS,
                         smcf->nclients);
+    ngx_http_eda_ws_counted(ctx, 1);
 
     ctx->ping.handler = ngx_http_eda_ws_ping;
     ctx->ping.data = ctx;
@@ -536,6 +537,7 @@ ngx_http_eda_ws_cleanup(void *data)
         ctx->smcf->nclients--;
         ngx_eda_metrics_set(ctx->smcf->emcf, NGX_EDA_M_WS_CONNECTIONS,
                             ctx->smcf->nclients);
+        ngx_http_eda_ws_counted(ctx, 0);
     }
 
     for (i = 0; i < ctx->out_count; i++) {
@@ -574,4 +576,31 @@ ngx_http_eda_ws_cleanup(void *data)
     ctx->ninflight = 0;
 
     ngx_eda_ws_parser_destroy(&ctx->parser);
+}
+
+
+/* the open clients by protocol, for eda_clients{protocol} */
+
+void
+ngx_http_eda_ws_counted(ngx_http_eda_ws_ctx_t *ctx, ngx_uint_t registered)
+{
+    ngx_http_eda_sub_main_conf_t  *smcf;
+
+    static const ngx_eda_metric_e  metric[] = {
+        NGX_EDA_M_CLIENTS_WS, NGX_EDA_M_CLIENTS_SSE, NGX_EDA_M_CLIENTS_SIO
+    };
+
+    smcf = ctx->smcf;
+
+    if (registered) {
+        ctx->protocol = (ctx->sio != NULL || ctx->enc == NGX_HTTP_EDA_ENC_SIO)
+                        ? 2 : (ctx->sse ? 1 : 0);
+        smcf->nprotocol[ctx->protocol]++;
+
+    } else {
+        smcf->nprotocol[ctx->protocol]--;
+    }
+
+    ngx_eda_metrics_set(smcf->emcf, metric[ctx->protocol],
+                        smcf->nprotocol[ctx->protocol]);
 }

@@ -54,6 +54,14 @@ load_module {{ .Values.eda.modulePath }};
 {{- end }}
 {{- end -}}
 
+{{/*
+A value as one nginx token whatever it holds (spaces, ";", "{", "#"): in
+double quotes, with backslashes and double quotes escaped
+*/}}
+{{- define "ngx-eda.nginxQuote" -}}
+"{{ . | replace "\\" "\\\\" | replace "\"" "\\\"" }}"
+{{- end -}}
+
 {{/* http-snippets: Kafka, Redis, sagas, the metrics server, extra lines */}}
 {{- define "ngx-eda.httpSnippets" -}}
 {{- $eda := .Values.eda -}}
@@ -62,12 +70,12 @@ load_module {{ .Values.eda.modulePath }};
 {{- end -}}
 eda_kafka_brokers {{ $eda.kafka.brokers }};
 {{- range $name, $value := $eda.kafka.properties }}
-eda_kafka_property {{ $name }} {{ $value }};
+eda_kafka_property {{ $name }} {{ include "ngx-eda.nginxQuote" (toString $value) }};
 {{- end }}
 {{- with $eda.redis }}
 {{- if .address }}
 eda_redis {{ .address }}
-{{- if .password }} password={{ .password }}{{ end }}
+{{- if .password }} {{ include "ngx-eda.nginxQuote" (printf "password=%s" .password) }}{{ end }}
 {{- if .db }} db={{ .db }}{{ end }}
 {{- if .timeout }} timeout={{ .timeout }}{{ end }}
 {{- if .prefix }} prefix={{ .prefix }}{{ end }};
