@@ -30,6 +30,8 @@
 #include "ngx_http_eda_event.h"
 #include "ngx_http_eda_publish_module.h"
 #include "ngx_http_eda_content.h"
+#include "ngx_http_eda_trace.h"
+#include "ngx_eda_otel.h"
 
 
 /* Retry-After when Kafka cannot take the event */
@@ -72,6 +74,8 @@ static ngx_int_t ngx_http_eda_publish_record(ngx_http_request_t *r,
     ngx_eda_kafka_msg_t *msg);
 static ngx_int_t ngx_http_eda_publish_refused(ngx_http_request_t *r,
     ngx_eda_kafka_refusal_e refusal);
+static void ngx_http_eda_publish_span(ngx_http_request_t *r,
+    ngx_http_eda_publish_ctx_t *ctx, const char *error);
 static void ngx_http_eda_publish_wait(ngx_http_request_t *r,
     ngx_http_eda_publish_ctx_t *ctx, ngx_eda_main_conf_t *emcf);
 static ngx_int_t ngx_http_eda_publish_event(ngx_http_request_t *r,
@@ -379,6 +383,7 @@ ngx_http_eda_publish_body(ngx_http_request_t *r)
     }
 
     if (!plcf->wait) {
+        ngx_http_eda_publish_span(r, ctx, NULL);
         ngx_http_finalize_request(r, ngx_http_eda_publish_accepted(r, ctx));
         return;
     }
@@ -557,6 +562,7 @@ ngx_http_eda_publish_delivered(ngx_eda_kafka_dr_t *dr)
         ctx->partition = dr->partition;
         ctx->offset = dr->offset;
         ctx->done = 1;
+        ngx_http_eda_publish_span(r, ctx, NULL);
         rc = ngx_http_eda_publish_accepted(r, ctx);
         break;
 
@@ -591,8 +597,80 @@ ngx_http_eda_publish_delivered(ngx_eda_kafka_dr_t *dr)
         break;
     }
 
+    if (dr->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        ngx_http_eda_publish_span(r, ctx, dr->errstr);
+    }
+
     ngx_http_finalize_request(r, rc);
     ngx_http_run_posted_requests(c);
+}
+
+
+/*
+ * The request's span (ngx_http_eda_trace.c) for the exporter: from the
+ * request's start to the broker's ack (to the queueing with
+ * eda_publish_wait off), kind PRODUCER, an error with ERROR's text.
+ */
+
+static void
+ngx_http_eda_publish_span(ngx_http_request_t *r,
+    ngx_http_eda_publish_ctx_t *ctx, const char *error)
+{
+    u_char                            name[300], part[NGX_INT32_LEN],
+                                      off[NGX_INT64_LEN];
+    ngx_eda_span_t                    span;
+    ngx_eda_main_conf_t              *emcf;
+    ngx_http_eda_trace_ctx_t         *t;
+    ngx_http_eda_publish_loc_conf_t  *plcf;
+
+    emcf = ngx_http_get_module_main_conf(r, ngx_eda_module);
+    t = ngx_http_get_module_ctx(r, ngx_eda_module);
+    plcf = ngx_http_get_module_loc_conf(r, ngx_http_eda_publish_module);
+
+    if (emcf->otel == NULL || t == NULL) {
+        return;
+    }
+
+    ngx_memzero(&span, sizeof(ngx_eda_span_t));
+
+    span.trace = t->trace;
+    span.kind = NGX_EDA_SPAN_PRODUCER;
+    span.name.data = name;
+    span.name.len = ngx_snprintf(name, sizeof(name), "publish %V",
+                                 &plcf->topic)
+                    - name;
+    span.start_ns = ((uint64_t) r->start_sec * 1000 + r->start_msec)
+                    * 1000000;
+    span.end_ns = ngx_eda_otel_now();
+
+    ngx_str_set(&span.attrs[0].key, "messaging.system");
+    ngx_str_set(&span.attrs[0].value, "kafka");
+    ngx_str_set(&span.attrs[1].key, "messaging.destination.name");
+    span.attrs[1].value = plcf->topic;
+    ngx_str_set(&span.attrs[2].key, "messaging.operation.type");
+    ngx_str_set(&span.attrs[2].value, "send");
+    ngx_str_set(&span.attrs[3].key, "messaging.message.id");
+    span.attrs[3].value = ctx->id;
+    span.nattrs = 4;
+
+    if (ctx->done) {
+        ngx_str_set(&span.attrs[4].key, "messaging.destination.partition.id");
+        span.attrs[4].value.data = part;
+        span.attrs[4].value.len = ngx_sprintf(part, "%D", ctx->partition)
+                                  - part;
+        ngx_str_set(&span.attrs[5].key, "messaging.kafka.offset");
+        span.attrs[5].value.data = off;
+        span.attrs[5].value.len = ngx_sprintf(off, "%L", ctx->offset) - off;
+        span.nattrs = 6;
+    }
+
+    if (error != NULL) {
+        span.error = 1;
+        span.status_message.data = (u_char *) error;
+        span.status_message.len = ngx_strlen(error);
+    }
+
+    ngx_eda_otel_span(emcf, &span);
 }
 
 
@@ -616,6 +694,8 @@ ngx_http_eda_publish_timeout(ngx_event_t *ev)
     }
 
     ctx->waiting = 0;
+
+    ngx_http_eda_publish_span(r, ctx, "no delivery report in time");
 
     ngx_http_finalize_request(r,
         ngx_http_eda_problem(r, NGX_HTTP_GATEWAY_TIME_OUT,
