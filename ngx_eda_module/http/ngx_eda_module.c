@@ -36,8 +36,7 @@ static char *ngx_eda_kafka_brokers(ngx_conf_t *cf, ngx_command_t *cmd,
 static char *ngx_eda_kafka_property(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_eda_redis(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
-static ngx_int_t ngx_eda_redis_param(ngx_eda_redis_conf_t *rcf,
-    ngx_str_t *param);
+static ngx_int_t ngx_eda_redis_param(void *data, ngx_str_t *param);
 
 
 static ngx_command_t  ngx_eda_commands[] = {
@@ -331,9 +330,7 @@ ngx_eda_redis(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_eda_main_conf_t *emcf = conf;
 
-    ngx_int_t              rc;
     ngx_str_t             *value;
-    ngx_uint_t             i;
     const char            *err;
     ngx_eda_addr_t         addr;
     ngx_eda_redis_conf_t  *rcf;
@@ -364,23 +361,11 @@ ngx_eda_redis(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     rcf->timeout = NGX_EDA_REDIS_DEFAULT_TIMEOUT;
     ngx_str_set(&rcf->prefix, NGX_EDA_REDIS_DEFAULT_PREFIX);
 
-    for (i = 2; i < cf->args->nelts; i++) {
-
-        rc = ngx_eda_redis_param(rcf, &value[i]);
-
-        if (rc == NGX_DECLINED) {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "unknown parameter \"%V\" in \"%V\"",
-                               &value[i], &cmd->name);
-            return NGX_CONF_ERROR;
-        }
-
-        if (rc != NGX_OK) {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "invalid parameter \"%V\" in \"%V\"",
-                               &value[i], &cmd->name);
-            return NGX_CONF_ERROR;
-        }
+    if (ngx_eda_conf_params(cf, cmd, 2,
+                            ngx_eda_redis_param, rcf)
+        != NGX_CONF_OK)
+    {
+        return NGX_CONF_ERROR;
     }
 
     emcf->redis = rcf;
@@ -392,8 +377,10 @@ ngx_eda_redis(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 /* one name=value of eda_redis: NGX_DECLINED for an unknown name */
 
 static ngx_int_t
-ngx_eda_redis_param(ngx_eda_redis_conf_t *rcf, ngx_str_t *param)
+ngx_eda_redis_param(void *data, ngx_str_t *param)
 {
+    ngx_eda_redis_conf_t  *rcf = data;
+
     ngx_int_t  n;
     ngx_str_t  s;
 
@@ -435,4 +422,33 @@ ngx_eda_redis_param(ngx_eda_redis_conf_t *rcf, ngx_str_t *param)
     }
 
     return NGX_DECLINED;
+}
+
+
+char *
+ngx_eda_conf_params(ngx_conf_t *cf, ngx_command_t *cmd, ngx_uint_t first,
+    ngx_eda_conf_param_pt param, void *data)
+{
+    ngx_int_t   rc;
+    ngx_str_t  *value;
+    ngx_uint_t  i;
+
+    value = cf->args->elts;
+
+    for (i = first; i < cf->args->nelts; i++) {
+
+        rc = param(data, &value[i]);
+
+        if (rc == NGX_OK) {
+            continue;
+        }
+
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "%s parameter \"%V\" in \"%V\"",
+                           rc == NGX_DECLINED ? "unknown" : "invalid",
+                           &value[i], &cmd->name);
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
 }

@@ -26,8 +26,7 @@
 
 static char *ngx_http_eda_otel_exporter(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
-static ngx_int_t ngx_http_eda_otel_param(ngx_eda_otel_conf_t *ocf,
-    ngx_str_t *param);
+static ngx_int_t ngx_http_eda_otel_param(void *data, ngx_str_t *param);
 static ngx_int_t ngx_http_eda_otel_init_process(ngx_cycle_t *cycle);
 static void ngx_http_eda_otel_exit_process(ngx_cycle_t *cycle);
 static void ngx_http_eda_otel_exported(ngx_eda_main_conf_t *emcf,
@@ -90,9 +89,7 @@ static char *
 ngx_http_eda_otel_exporter(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     char                 *err;
-    ngx_int_t             rc;
     ngx_str_t            *value;
-    ngx_uint_t            i;
     ngx_eda_main_conf_t  *emcf;
     ngx_eda_otel_conf_t  *ocf;
 
@@ -124,23 +121,11 @@ ngx_http_eda_otel_exporter(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         return NGX_CONF_ERROR;
     }
 
-    for (i = 2; i < cf->args->nelts; i++) {
-
-        rc = ngx_http_eda_otel_param(ocf, &value[i]);
-
-        if (rc == NGX_DECLINED) {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "unknown parameter \"%V\" in \"%V\"",
-                               &value[i], &cmd->name);
-            return NGX_CONF_ERROR;
-        }
-
-        if (rc != NGX_OK) {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "invalid parameter \"%V\" in \"%V\"",
-                               &value[i], &cmd->name);
-            return NGX_CONF_ERROR;
-        }
+    if (ngx_eda_conf_params(cf, cmd, 2,
+                            ngx_http_eda_otel_param, ocf)
+        != NGX_CONF_OK)
+    {
+        return NGX_CONF_ERROR;
     }
 
     if (ocf->batch > ocf->queue) {
@@ -159,8 +144,10 @@ ngx_http_eda_otel_exporter(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 /* one name=value of eda_otel_exporter: NGX_DECLINED for an unknown name */
 
 static ngx_int_t
-ngx_http_eda_otel_param(ngx_eda_otel_conf_t *ocf, ngx_str_t *param)
+ngx_http_eda_otel_param(void *data, ngx_str_t *param)
 {
+    ngx_eda_otel_conf_t  *ocf = data;
+
     u_char      *p, *last;
     ngx_int_t    n;
     ngx_str_t    s;
