@@ -357,8 +357,9 @@ tracestate: vendor=opaque
 --- kafka_record eval
 {
     headers => {
+        # the caller's trace and flags, the gateway's own span
         ce_traceparent =>
-            '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
+            qr/^00-4bf92f3577b34da6a3ce929d0e0e4736-(?!00f067aa0ba902b7)[0-9a-f]{16}-01$/,
         ce_tracestate => 'vendor=opaque',
     },
 }
@@ -370,7 +371,7 @@ tracestate: vendor=opaque
 
 
 
-=== TEST 11: a malformed traceparent is not carried
+=== TEST 11: a malformed traceparent is not continued: a new trace
 --- config
     location = /orders {
         eda_publish $TEST_NGINX_TOPIC;
@@ -381,9 +382,15 @@ POST /orders
 a
 --- more_headers
 traceparent: 00-XYZ-00f067aa0ba902b7-01
+tracestate: vendor=opaque
 --- error_code: 202
 --- kafka_record eval
-{ no_headers => ['ce_traceparent'] }
+{
+    headers => {
+        ce_traceparent => qr/^00-[0-9a-f]{32}-(?!00f067aa0ba902b7)[0-9a-f]{16}-01$/,
+    },
+    no_headers => ['ce_tracestate'],
+}
 --- no_error_log
 [error]
 [alert]

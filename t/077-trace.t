@@ -30,7 +30,7 @@ ws_require();
 my $S = saga_setup(name => 'trace');
 my $orders = "$S->{prefix}-orders";
 my $chat = "$S->{prefix}-chat";
-kafka_produce($_, 'created') for $orders, $chat;
+kafka_produce($_, 'created') for $orders, $chat, "$S->{prefix}-quiet";
 
 my $TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
 my $PARENT = '00f067aa0ba902b7';
@@ -54,7 +54,7 @@ _EOC_
             eda_subscribe $orders;
         }
         location = /chat {
-            eda_subscribe $chat;
+            eda_subscribe $S->{prefix}-quiet;
             eda_ws_publish $chat;
         }
 _EOC_
@@ -184,7 +184,7 @@ for my $n (1, 2) {
     my @lines = ws_run('/chat', count => 1, timeout => 10,
                        send => qq({"n":$n}),
                        headers => ["traceparent: $TP"]);
-    my ($j) = grep { /^\{/ } @lines;
+    my ($j) = grep { /^\{.*"eda\.ws\.ack"/ } @lines;
     push @acks, $j ? $json->decode($j) : {};
 }
 my @ct = map {
