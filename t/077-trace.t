@@ -41,7 +41,7 @@ $nginx = nginx_start(
     name => 'trace',
     http_config => $S->{http_config} . <<'_EOC_',
     log_format trace '$request_method $uri $status $eda_trace_id '
-                     '$eda_span_id $eda_traceparent';
+                     '$eda_span_id $eda_traceparent $before';
 _EOC_
     config => $S->{config} . <<"_EOC_",
         access_log logs/trace.log trace;
@@ -52,6 +52,16 @@ _EOC_
         }
         location = /feed {
             eda_subscribe $orders;
+        }
+        # the span taken before an internal redirect is the one after it
+        location = /redirected {
+            set \$before \$eda_span_id;
+            error_page 418 = \@publish;
+            return 418;
+        }
+        location \@publish {
+            eda_publish $orders;
+            eda_ce_type com.example.order.placed;
         }
         location = /chat {
             eda_subscribe $S->{prefix}-quiet;
@@ -143,6 +153,25 @@ ok(!exists $h->{ce_tracestate}, 'no tracestate');
 unlike($h->{ce_traceparent} // '', qr/$TRACE/,
        'an invalid traceparent is not continued');
 ok(!exists $h->{ce_tracestate}, 'nor its tracestate passed on');
+
+# --------------------------------------------------------------------------
+# one span through an internal redirect
+
+{
+    my ($st2, $body2) = http_post($nginx, '/redirected', '{"order":2}',
+                                  'Content-Type' => 'application/json');
+    is($st2, 202, 'a publish after an internal redirect: 202');
+    my $a2 = eval { $json->decode($body2) } || {};
+    my $r2 = defined $a2->{offset}
+        ? kafka_record_at($a2->{topic}, $a2->{partition}, $a2->{offset})
+        : undef;
+    my $l2 = logged('/redirected');
+    my ($span2) = (($r2 && $r2->{headers}{ce_traceparent}) // '')
+                  =~ /^00-$HEX{32}-($HEX{16})-01$/;
+    ok($span2, 'its event has a traceparent');
+    is($l2->[6], $span2 // 'none', 'the span read before the redirect is '
+       . "the event's");
+}
 
 # --------------------------------------------------------------------------
 # a saga: every command and progress event in the starting trace

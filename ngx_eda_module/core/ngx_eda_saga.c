@@ -243,6 +243,7 @@ ngx_eda_saga_new(const ngx_eda_saga_def_t *def, const char *id,
     ngx_eda_trace_t      tr;
     ngx_eda_saga_attr_t  own[NGX_EDA_SAGA_MAX_EXT];
     const char          *tp, *ts;
+    size_t               ts_len;
 
     if (!ngx_eda_saga_valid_id(id, strlen(id))) {
         return NULL;
@@ -251,6 +252,7 @@ ngx_eda_saga_new(const ngx_eda_saga_def_t *def, const char *id,
     /* the instance's trace comes among the extensions, kept apart */
     tp = NULL;
     ts = NULL;
+    ts_len = 0;
     n = 0;
 
     for (i = 0; i < n_ext; i++) {
@@ -267,6 +269,7 @@ ngx_eda_saga_new(const ngx_eda_saga_def_t *def, const char *id,
         } else if (strcmp(ext[i].name, "tracestate") == 0) {
             ts = ngx_eda_trace_valid_state(ext[i].value, ext[i].value_len)
                  ? ext[i].value : NULL;
+            ts_len = ext[i].value_len;
 
         } else if (n == NGX_EDA_SAGA_MAX_EXT) {
             return NULL;
@@ -318,7 +321,7 @@ ngx_eda_saga_new(const ngx_eda_saga_def_t *def, const char *id,
             != 0)
         || (tp != NULL && ts != NULL
             && json_object_set_new(st, "tracestate",
-                                   json_stringn(ts, strlen(ts)))
+                                   json_stringn(ts, ts_len))
                != 0))
     {
         json_decref(st);

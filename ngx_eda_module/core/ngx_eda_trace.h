@@ -43,10 +43,11 @@ typedef struct {
 int ngx_eda_trace_parse(ngx_eda_trace_t *t, const char *s, size_t len);
 
 /*
- * Makes T this hop's span: a child of the span T names as its parent
- * when PARENT is 1 (after a parse), else a new trace (RANDOM: 24 bytes,
- * the trace id then the span id; FLAGS for a new trace).  A zero random
- * id is nudged to non-zero.
+ * ngx_eda_trace_child() makes T's span_id a new span (from RANDOM[16..23])
+ * and leaves the trace, parent and flags as they are: after a parse, T is
+ * then a child of the caller's span.  ngx_eda_trace_root() makes T a new
+ * trace: trace id from RANDOM[0..15], span id from RANDOM[16..23], no
+ * parent, FLAGS.  RANDOM is 24 bytes; a zero id is nudged to non-zero.
  */
 void ngx_eda_trace_child(ngx_eda_trace_t *t, const uint8_t *random);
 void ngx_eda_trace_root(ngx_eda_trace_t *t, const uint8_t *random,

@@ -8,7 +8,8 @@
  * its own proxy_pass.  So the content directives of ngx_eda do not set the
  * handler while parsed: they claim the location, and the claims are
  * applied once the whole http block is parsed and merged, after any
- * proxy_pass, fastcgi_pass, return... of the same location.
+ * proxy_pass, fastcgi_pass, grpc_pass... of the same location (rewrite
+ * directives such as return still run first, in their phase).
  */
 
 

@@ -378,6 +378,8 @@ ngx_http_eda_publish_body(ngx_http_request_t *r)
             ctx->dr = NULL;
         }
 
+        ngx_http_eda_publish_span(r, ctx, "the Kafka producer refused the "
+                                  "event");
         ngx_http_finalize_request(r, ngx_http_eda_publish_refused(r, refusal));
         return;
     }
@@ -624,7 +626,7 @@ ngx_http_eda_publish_span(ngx_http_request_t *r,
     ngx_http_eda_publish_loc_conf_t  *plcf;
 
     emcf = ngx_http_get_module_main_conf(r, ngx_eda_module);
-    t = ngx_http_get_module_ctx(r, ngx_eda_module);
+    t = ngx_http_eda_trace(r);
     plcf = ngx_http_get_module_loc_conf(r, ngx_http_eda_publish_module);
 
     if (emcf->otel == NULL || t == NULL) {

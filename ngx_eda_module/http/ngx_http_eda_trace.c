@@ -15,6 +15,9 @@
 
 static ngx_int_t ngx_http_eda_trace_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
+static ngx_http_eda_trace_ctx_t *ngx_http_eda_trace_find(
+    ngx_http_request_t *r);
+static void ngx_http_eda_trace_cleanup(void *data);
 
 
 #define NGX_HTTP_EDA_TRACE_VAR_TRACE_ID     0
@@ -69,19 +72,27 @@ ngx_http_eda_trace_ctx_t *
 ngx_http_eda_trace(ngx_http_request_t *r)
 {
     ngx_str_t                 *hv;
+    ngx_pool_cleanup_t        *cln;
     ngx_eda_ce_str_t           tp, *parent;
     ngx_eda_main_conf_t       *emcf;
     ngx_http_eda_trace_ctx_t  *t;
 
-    t = ngx_http_get_module_ctx(r, ngx_eda_module);
+    /* one span for the request and its subrequests */
+    r = r->main;
+
+    t = ngx_http_eda_trace_find(r);
     if (t != NULL) {
         return t;
     }
 
-    t = ngx_pcalloc(r->pool, sizeof(ngx_http_eda_trace_ctx_t));
-    if (t == NULL) {
+    cln = ngx_pool_cleanup_add(r->pool, sizeof(ngx_http_eda_trace_ctx_t));
+    if (cln == NULL) {
         return NULL;
     }
+
+    t = cln->data;
+    ngx_memzero(t, sizeof(ngx_http_eda_trace_ctx_t));
+    cln->handler = ngx_http_eda_trace_cleanup;
 
     parent = NULL;
 
@@ -113,6 +124,43 @@ ngx_http_eda_trace(ngx_http_request_t *r)
     ngx_http_set_ctx(r, t, ngx_eda_module);
 
     return t;
+}
+
+
+/*
+ * The request's span, also after an internal redirect (error_page,
+ * try_files, a named location), which clears the request's module
+ * contexts: the span lives in a cleanup of the request's pool, found by
+ * its handler, as the realip module keeps its context.
+ */
+
+static ngx_http_eda_trace_ctx_t *
+ngx_http_eda_trace_find(ngx_http_request_t *r)
+{
+    ngx_pool_cleanup_t        *cln;
+    ngx_http_eda_trace_ctx_t  *t;
+
+    t = ngx_http_get_module_ctx(r, ngx_eda_module);
+    if (t != NULL) {
+        return t;
+    }
+
+    for (cln = r->pool->cleanup; cln; cln = cln->next) {
+        if (cln->handler == ngx_http_eda_trace_cleanup) {
+            t = cln->data;
+            ngx_http_set_ctx(r, t, ngx_eda_module);
+            return t;
+        }
+    }
+
+    return NULL;
+}
+
+
+static void
+ngx_http_eda_trace_cleanup(void *data)
+{
+    /* nothing to free: the handler marks the span's cleanup */
 }
 
 
