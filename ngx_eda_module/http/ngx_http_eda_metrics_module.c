@@ -61,6 +61,9 @@ static u_char *ngx_http_eda_metrics_requests(u_char *p, u_char *last,
     ngx_eda_metrics_shm_t *shm);
 static u_char *ngx_http_eda_metrics_pair(u_char *p, u_char *last,
     ngx_eda_metrics_series_t *s, const char *first, const char *second);
+static u_char *ngx_http_eda_metrics_labelled(u_char *p, u_char *last,
+    ngx_eda_metrics_shm_t *shm, ngx_uint_t kind, const char *name,
+    const char *second, ngx_uint_t v);
 static u_char *ngx_http_eda_metrics_sagas(u_char *p, u_char *last,
     ngx_eda_metrics_shm_t *shm);
 static u_char *ngx_http_eda_metrics_durations(u_char *p, u_char *last,
@@ -688,12 +691,38 @@ ngx_http_eda_metrics_pair(u_char *p, u_char *last,
 }
 
 
+/*
+ * The samples of a labelled counter NAME: value V of each series of
+ * KIND, labelled "saga" (and SECOND, when not NULL) from its key
+ */
+
+static u_char *
+ngx_http_eda_metrics_labelled(u_char *p, u_char *last,
+    ngx_eda_metrics_shm_t *shm, ngx_uint_t kind, const char *name,
+    const char *second, ngx_uint_t v)
+{
+    ngx_uint_t                 i;
+    ngx_eda_metrics_series_t  *s;
+
+    for (i = 0; i < NGX_EDA_SERIES && shm->series[i].ready; i++) {
+        s = &shm->series[i];
+
+        if (s->kind == kind) {
+            p = ngx_slprintf(p, last, "%s{", name);
+            p = ngx_http_eda_metrics_pair(p, last, s, "saga", second);
+            p = ngx_slprintf(p, last, "} %uA\n", s->value[v]);
+        }
+    }
+
+    return p;
+}
+
+
 static u_char *
 ngx_http_eda_metrics_sagas(u_char *p, u_char *last,
     ngx_eda_metrics_shm_t *shm)
 {
-    ngx_uint_t                 i, v;
-    ngx_eda_metrics_series_t  *s;
+    ngx_uint_t  v;
 
     static const char  *step[] = {
         "# HELP eda_saga_step_retries_total Saga step commands sent again "
@@ -712,29 +741,13 @@ ngx_http_eda_metrics_sagas(u_char *p, u_char *last,
                      "# HELP eda_saga_dead_letters_total Saga dead letters "
                      "written, by saga.\n"
                      "# TYPE eda_saga_dead_letters_total counter\n");
-
-    for (i = 0; i < NGX_EDA_SERIES && shm->series[i].ready; i++) {
-        s = &shm->series[i];
-
-        if (s->kind == NGX_EDA_SERIES_SAGA) {
-            p = ngx_slprintf(p, last, "eda_saga_dead_letters_total{");
-            p = ngx_http_eda_metrics_pair(p, last, s, "saga", NULL);
-            p = ngx_slprintf(p, last, "} %uA\n", s->value[0]);
-        }
-    }
+    p = ngx_http_eda_metrics_labelled(p, last, shm, NGX_EDA_SERIES_SAGA,
+                                      "eda_saga_dead_letters_total", NULL, 0);
 
     for (v = 0; v < 2; v++) {
         p = ngx_slprintf(p, last, "%s", step[v]);
-
-        for (i = 0; i < NGX_EDA_SERIES && shm->series[i].ready; i++) {
-            s = &shm->series[i];
-
-            if (s->kind == NGX_EDA_SERIES_STEP) {
-                p = ngx_slprintf(p, last, "%s{", step_name[v]);
-                p = ngx_http_eda_metrics_pair(p, last, s, "saga", "step");
-                p = ngx_slprintf(p, last, "} %uA\n", s->value[v]);
-            }
-        }
+        p = ngx_http_eda_metrics_labelled(p, last, shm, NGX_EDA_SERIES_STEP,
+                                          step_name[v], "step", v);
     }
 
     return p;
