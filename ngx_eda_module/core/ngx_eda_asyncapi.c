@@ -76,6 +76,7 @@ static json_t *ngx_eda_aa_ack(ngx_eda_aa_ctx_t *c, int ws, int sio);
 static json_t *ngx_eda_aa_problem(ngx_eda_aa_ctx_t *c, int ws, int sio);
 static void ngx_eda_aa_security(ngx_eda_aa_ctx_t *c, json_t *op,
     const ngx_eda_aa_location_t *loc);
+static void ngx_eda_aa_post_binding(ngx_eda_aa_ctx_t *c, json_t *op);
 static void ngx_eda_aa_publish(ngx_eda_aa_ctx_t *c,
     const ngx_eda_aa_location_t *loc);
 static void ngx_eda_aa_subscribe(ngx_eda_aa_ctx_t *c,
@@ -1118,12 +1119,28 @@ ngx_eda_aa_security(ngx_eda_aa_ctx_t *c, json_t *op,
 
 /* eda_publish: a POST becomes an event on the topic */
 
+/* an operation a client starts with a POST: its HTTP binding */
+
+static void
+ngx_eda_aa_post_binding(ngx_eda_aa_ctx_t *c, json_t *op)
+{
+    json_t  *b, *http;
+
+    b = json_object();
+    http = json_object();
+    ngx_eda_aa_set(c, http, "method", json_string("POST"));
+    ngx_eda_aa_set(c, http, "bindingVersion", json_string("0.3.0"));
+    ngx_eda_aa_set(c, b, "http", http);
+    ngx_eda_aa_set(c, op, "bindings", b);
+}
+
+
 static void
 ngx_eda_aa_publish(ngx_eda_aa_ctx_t *c, const ngx_eda_aa_location_t *loc)
 {
     char     chid[NGX_EDA_AA_ID_LEN], kid[NGX_EDA_AA_ID_LEN];
     char     summary[512];
-    json_t  *ch, *m, *h, *p, *op, *b, *http, *ref, *ack, *problem;
+    json_t  *ch, *m, *h, *p, *op, *ref, *ack, *problem;
 
     ch = ngx_eda_aa_channel(c, "http-", loc->path, "gateway-http", chid);
 
@@ -1157,12 +1174,7 @@ ngx_eda_aa_publish(ngx_eda_aa_ctx_t *c, const ngx_eda_aa_location_t *loc)
     op = ngx_eda_aa_operation(c, "publish-", loc->path, "receive", chid, ref,
                               summary);
 
-    b = json_object();
-    http = json_object();
-    ngx_eda_aa_set(c, http, "method", json_string("POST"));
-    ngx_eda_aa_set(c, http, "bindingVersion", json_string("0.3.0"));
-    ngx_eda_aa_set(c, b, "http", http);
-    ngx_eda_aa_set(c, op, "bindings", b);
+    ngx_eda_aa_post_binding(c, op);
 
     ngx_eda_aa_reply(c, op, chid, ack, problem);
     ngx_eda_aa_security(c, op, loc);
@@ -1546,12 +1558,7 @@ ngx_eda_aa_saga_start(ngx_eda_aa_ctx_t *c, const ngx_eda_aa_location_t *loc)
     op = ngx_eda_aa_operation(c, "start-", loc->path, "receive", chid, ref,
                               summary);
 
-    b = json_object();
-    http = json_object();
-    ngx_eda_aa_set(c, http, "method", json_string("POST"));
-    ngx_eda_aa_set(c, http, "bindingVersion", json_string("0.3.0"));
-    ngx_eda_aa_set(c, b, "http", http);
-    ngx_eda_aa_set(c, op, "bindings", b);
+    ngx_eda_aa_post_binding(c, op);
     ngx_eda_aa_set(c, op, "x-eda-saga", ngx_eda_aa_str(c, loc->saga));
 
     ngx_eda_aa_reply(c, op, chid, started, problem);
