@@ -6,7 +6,11 @@
 # event carries; a saga started with a traceparent puts every command and
 # progress event in that trace, each with a span of its own; each message
 # a WebSocket client publishes starts a trace of its own, not the
-# handshake's.
+# handshake's.  With eda_otel_exporter, the spans of that journey are at
+# an OTLP receiver that decodes them with the official definitions: the
+# publish, the delivery to the WebSocket client, the saga's start and
+# every command and progress event, each record's span the one its
+# traceparent names, children of the start or of a reply's span.
 
 use strict;
 use warnings;
@@ -19,6 +23,8 @@ use EdaSaga qw(saga_setup saga_participant saga_start saga_wait
                saga_records);
 use EdaWs qw(ws_server ws_require ws_open ws_run wait_connected pump_until
              ws_finish ws_events);
+use EdaOtel qw(otel_receiver otel_spans);
+use File::Path ();
 
 my $json = JSON::PP->new->canonical;
 my $nginx;
@@ -37,9 +43,31 @@ my $PARENT = '00f067aa0ba902b7';
 my $TP = "00-$TRACE-$PARENT-01";
 my $HEX = qr/[0-9a-f]/;
 
+my $odir = ($ENV{EDA_STATE_DIR} || "$ENV{TEST_NGINX_EDA_ROOT}/.eda")
+           . "/trace-otel-$$";
+File::Path::make_path($odir);
+my $otlp = otel_receiver($odir, 'trace');
+
+# the span of trace TRACE with span id SPAN at the receiver, once there
+sub exported {
+    my ($trace, $cond) = @_;
+
+    my $found;
+    wait_until(sub {
+        ($found) = grep { ($_->{traceId} // '') eq $trace && $cond->($_) }
+                   otel_spans($otlp);
+        return $found;
+    }, 20);
+    return $found // {};
+}
+
+sub attr { ($_[0]{attributes}{$_[1]} // {})->{stringValue} // '' }
+
 $nginx = nginx_start(
     name => 'trace',
-    http_config => $S->{http_config} . <<'_EOC_',
+    http_config => $S->{http_config}
+                   . "    eda_otel_exporter http://127.0.0.1:$otlp->{port} "
+                   . "batch=16 interval=100ms;\n" . <<'_EOC_',
     log_format trace '$request_method $uri $status $eda_trace_id '
                      '$eda_span_id $eda_traceparent $before';
 _EOC_
@@ -135,6 +163,17 @@ is($seen && $seen->{traceparent}, $tp,
    'the WebSocket frame carries the same traceparent');
 is($seen && $seen->{tracestate}, 'congo=t61rcWkgMzE', 'and tracestate');
 
+my $pspan = exported($TRACE, sub { ($_[0]{spanId} // '') eq ($span // '') });
+is($pspan->{name}, "publish $orders", "the publish's span is exported");
+is($pspan->{parentSpanId}, $PARENT, "a child of the caller's span");
+my $dspan = exported($TRACE, sub { ($_[0]{parentSpanId} // '')
+                                   eq ($span // '') });
+is($dspan->{name}, "deliver $orders", 'the delivery to the WebSocket '
+   . "client is exported, a child of the publish's span");
+is($dspan->{kind}, 5, 'kind CONSUMER');
+ok(attr($dspan, 'eda.clients') >= 1, 'to one client or more');
+is(attr($dspan, 'messaging.message.id'), $ack->{id}, 'of that event');
+
 # --------------------------------------------------------------------------
 # without one, and with an invalid one: a new trace
 
@@ -204,6 +243,38 @@ ok(!$spans{b7ad6b7169203331}, "none the caller's span");
 my $slog = logged('/checkout/');
 is($slog->[3], '0af7651916cd43dd8448eb211c80319c',
    'the start is logged with the trace');
+
+# the spans: the start's, every record's, children of the start or of a
+# reply (the participant continues each command's trace in its reply)
+my $ST = '0af7651916cd43dd8448eb211c80319c';
+my $start = exported($ST, sub { ($_[0]{kind} // 0) == 2 });
+is($start->{name}, 'start saga checkout', "the start's span is exported");
+is($start->{parentSpanId}, 'b7ad6b7169203331', "a child of the caller's");
+is($start->{spanId}, $slog->[4], 'the span the access log shows');
+my %parents = (($start->{spanId} // 'none') => 'start');
+for my $area (qw(inventory payment shipping)) {
+    for (saga_records($topic{"$area.replies"}, $id, 1)) {
+        my $v = eval { $json->decode($_->{payload}) } || {};
+        my ($r) = ($v->{traceparent} // '') =~ /^00-$ST-($HEX{16})-01$/;
+        $parents{$r} = 'reply' if $r;
+    }
+}
+is(scalar(grep { $_ eq 'reply' } values %parents), 3,
+   'each reply carries a span of the trace');
+my (%kinds, %from);
+for my $tp (@tps) {
+    my $s = substr($tp, 36, 16);
+    my $x = exported($ST, sub { ($_[0]{spanId} // '') eq $s });
+    $kinds{ $x->{kind} // 0 }++;
+    $from{ $parents{ $x->{parentSpanId} // '' } // 'elsewhere' }++;
+    like($x->{name} // '', qr/^send \Q$S->{prefix}\E-/,
+         "the record of span $s is exported as a send to its topic");
+    is(attr($x, 'eda.saga.id'), $id, 'of the saga');
+}
+is($kinds{4}, 7, 'all seven PRODUCER spans');
+ok(!$from{elsewhere}, 'each a child of the start or of a reply')
+    or diag(explain(\%from));
+ok(($from{reply} // 0) >= 3, "the records after a reply continue its span");
 
 # --------------------------------------------------------------------------
 # client publishing: a trace per message, not the handshake's

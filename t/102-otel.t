@@ -14,12 +14,12 @@ use strict;
 use warnings;
 
 use File::Path ();
-use JSON::PP ();
 use Test::More;
 use Time::HiRes ();
 use EdaTest qw(kafka_brokers kafka_produce unique_topic nginx_start
                nginx_stop http_get http_post wait_until free_port
                repo_root);
+use EdaOtel qw(otel_python otel_receiver otel_spans otel_stop);
 
 my $root = repo_root();
 
@@ -29,16 +29,14 @@ $sites = join ' ', grep { !m{/event/ngx_eda_otel\.c$} } split /\n/, $sites;
 plan skip_all => 'no call site of ngx_eda_otel_span() yet' unless $sites;
 
 my $state = $ENV{EDA_STATE_DIR} || "$root/.eda";
-my $python = "$state/otlp-venv/bin/python";
-die "$python missing: run ./build.sh deps\n" unless -x $python;
+otel_python();
 
-my $json = JSON::PP->new->canonical;
-my (@nginx, @receivers);
+my @nginx;
 
 END {
     local $?;
     nginx_stop($_) for @nginx;
-    for (@receivers) { kill 'TERM', $_->{pid}; waitpid $_->{pid}, 0 }
+    otel_stop();
 }
 
 my $topic = unique_topic('otel');
@@ -48,32 +46,8 @@ my $dir = "$state/otel-$$";
 File::Path::remove_tree($dir);
 File::Path::make_path($dir);
 
-# a receiver on a free port; returns { pid, port, out }
-sub receiver {
-    my ($name, @args) = @_;
-
-    my $pf = "$dir/$name.port";
-    my $out = "$dir/$name.spans";
-    my $pid = fork // die "fork: $!\n";
-    if ($pid == 0) {
-        exec $python, "$root/t/lib/otlp_receiver.py", $pf, $out, @args;
-        die "exec: $!\n";
-    }
-    my $r = { pid => $pid, out => $out };
-    push @receivers, $r;
-    wait_until(sub { -s $pf }, 20) or die "receiver $name did not start\n";
-    open my $fh, '<', $pf or die "$pf: $!\n";
-    $r->{port} = <$fh>;
-    return $r;
-}
-
-# the lines the receiver has printed so far
-sub received {
-    my ($r) = @_;
-
-    open my $fh, '<', $r->{out} or return ();
-    return map { $json->decode($_) } <$fh>;
-}
+sub receiver { otel_receiver($dir, @_) }
+sub received { otel_spans(@_) }
 
 sub gateway {
     my ($name, $exporter) = @_;

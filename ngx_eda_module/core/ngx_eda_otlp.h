@@ -17,7 +17,7 @@
 #include <stdint.h>
 
 
-#define NGX_EDA_OTLP_MAX_ATTRS   8
+#define NGX_EDA_OTLP_MAX_ATTRS   12
 #define NGX_EDA_OTLP_STR_MAX     1024    /* bytes kept of any one string */
 
 /* OTLP SpanKind values */

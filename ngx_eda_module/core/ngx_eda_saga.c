@@ -82,6 +82,9 @@ static int ngx_eda_saga_record(ngx_eda_saga_ctx_t *ctx, const char *topic,
 static json_t *ngx_eda_saga_event(ngx_eda_saga_ctx_t *ctx, const char *id,
     const char *type);
 static int ngx_eda_saga_extend(ngx_eda_saga_ctx_t *ctx, json_t *ev);
+static void ngx_eda_saga_span(ngx_eda_saga_ctx_t *ctx, json_t *event,
+    ngx_eda_saga_record_t *r);
+static void ngx_eda_saga_span_str(char *dst, const char *s);
 static void ngx_eda_saga_trace_load(ngx_eda_saga_ctx_t *ctx,
     const char *traceparent, const char *tracestate);
 static int ngx_eda_saga_trace(ngx_eda_saga_ctx_t *ctx, json_t *ev,
@@ -1102,6 +1105,8 @@ ngx_eda_saga_record(ngx_eda_saga_ctx_t *ctx, const char *topic,
     r->topic = strdup(topic);
     r->key = strdup(ctx->id);
     r->value = json_dumps(event, JSON_COMPACT);
+    r->traced = 0;
+    ngx_eda_saga_span(ctx, event, r);
     json_decref(event);
 
     ctx->res->nrecords++;
@@ -1113,6 +1118,88 @@ ngx_eda_saga_record(ngx_eda_saga_ctx_t *ctx, const char *topic,
     r->value_len = strlen(r->value);
 
     return 0;
+}
+
+
+/*
+ * R's span, from the EVENT it is made of: the span of its traceparent,
+ * a child of the one ctx->trace continues; nothing when the instance has
+ * no trace.
+ */
+
+static void
+ngx_eda_saga_span(ngx_eda_saga_ctx_t *ctx, json_t *event,
+    ngx_eda_saga_record_t *r)
+{
+    json_t               *data, *v;
+    const char           *tp;
+    ngx_eda_saga_span_t  *sp;
+
+    tp = ngx_eda_saga_str(event, "traceparent");
+
+    if (!ctx->traced || tp == NULL) {
+        return;
+    }
+
+    sp = &r->span;
+
+    if (ngx_eda_trace_parse(&sp->trace, tp, strlen(tp)) != 0) {
+        return;
+    }
+
+    /* the traceparent names the record's span: the parent is ours */
+    memcpy(sp->trace.span_id, sp->trace.parent_id, 8);
+    memcpy(sp->trace.parent_id, ctx->trace.span_id, 8);
+    r->traced = 1;
+
+    ngx_eda_saga_span_str(sp->id, ngx_eda_saga_str(event, "id"));
+    ngx_eda_saga_span_str(sp->type, ngx_eda_saga_str(event, "type"));
+
+    /* a command names its step and attempt; an event of the saga, in data */
+
+    data = json_object_get(event, "data");
+
+    v = json_object_get(event, "sagastep");
+    if (v == NULL) {
+        v = json_object_get(data, "step");
+    }
+
+    ngx_eda_saga_span_str(sp->step, json_string_value(v));
+
+    v = json_object_get(event, "sagaattempt");
+    if (v == NULL) {
+        v = json_object_get(data, "attempt");
+    }
+
+    if (json_is_integer(v)) {
+        snprintf(sp->attempt, sizeof(sp->attempt), "%" JSON_INTEGER_FORMAT,
+                 json_integer_value(v));
+
+    } else {
+        ngx_eda_saga_span_str(sp->attempt, json_string_value(v));
+    }
+}
+
+
+/* S (NULL: "") into a span's string, cut at a character if too long */
+
+static void
+ngx_eda_saga_span_str(char *dst, const char *s)
+{
+    size_t  n;
+
+    n = (s != NULL) ? strlen(s) : 0;
+
+    if (n >= NGX_EDA_SAGA_SPAN_STR) {
+        n = NGX_EDA_SAGA_SPAN_STR - 1;
+
+        while (n > 0 && ((unsigned char) s[n] & 0xc0) == 0x80) {
+            n--;
+        }
+    }
+
+    memcpy(dst, s != NULL ? s : "", n);
+    dst[n] = '\0';
 }
 
 

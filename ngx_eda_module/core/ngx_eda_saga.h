@@ -13,6 +13,7 @@
 
 #include "ngx_eda_saga_def.h"
 #include "ngx_eda_saga_id.h"
+#include "ngx_eda_trace.h"
 
 
 /*
@@ -71,12 +72,33 @@ typedef struct {
 } ngx_eda_saga_attr_t;
 
 
+#define NGX_EDA_SAGA_SPAN_STR      128    /* bytes of a span's string */
+
+
+/*
+ * What a record's span is, for an exporter: TRACE's span_id is the span
+ * of the record's traceparent, its parent_id the span the record
+ * continues (the instance's, or a reply's of its trace); the event's id,
+ * type, sagastep ("" for an event of the whole saga) and attempt ("" when
+ * none), each cut to NGX_EDA_SAGA_SPAN_STR - 1 bytes at a character.
+ */
+typedef struct {
+    ngx_eda_trace_t     trace;
+    char                id[NGX_EDA_SAGA_SPAN_STR];
+    char                type[NGX_EDA_SAGA_SPAN_STR];
+    char                step[NGX_EDA_SAGA_SPAN_STR];
+    char                attempt[24];
+} ngx_eda_saga_span_t;
+
+
 /* a record to produce: value is a structured CloudEvent (JSON) */
 typedef struct {
     char               *topic;
     char               *key;
     char               *value;
     size_t              value_len;
+    int                 traced;         /* the instance has a trace: */
+    ngx_eda_saga_span_t span;           /* the record's span in it */
 } ngx_eda_saga_record_t;
 
 

@@ -661,3 +661,30 @@ ngx_eda_otel_warn(ngx_eda_otel_t *ox, const char *fmt, ngx_int_t arg)
 
     ngx_log_error(NGX_LOG_WARN, ox->log, 0, fmt, arg);
 }
+
+
+void
+ngx_eda_otel_attr(ngx_eda_span_t *span, const char *key, const void *value,
+    size_t len)
+{
+    ngx_keyval_t  *kv;
+
+    if (span->nattrs == NGX_EDA_SPAN_MAX_ATTRS) {
+        return;
+    }
+
+    kv = &span->attrs[span->nattrs++];
+    kv->key.data = (u_char *) key;
+    kv->key.len = ngx_strlen(key);
+    kv->value.data = (u_char *) value;
+    kv->value.len = len;
+}
+
+
+void
+ngx_eda_otel_error(ngx_eda_span_t *span, const char *message)
+{
+    span->error = 1;
+    span->status_message.data = (u_char *) message;
+    span->status_message.len = ngx_strlen(message);
+}

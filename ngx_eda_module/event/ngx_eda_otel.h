@@ -30,7 +30,7 @@ typedef enum {
 } ngx_eda_span_kind_e;
 
 
-#define NGX_EDA_SPAN_MAX_ATTRS  6
+#define NGX_EDA_SPAN_MAX_ATTRS  12
 
 typedef struct {
     ngx_eda_trace_t       trace;        /* ids: its own and its parent's */
@@ -95,6 +95,17 @@ void ngx_eda_otel_exit_process(ngx_eda_main_conf_t *emcf);
  * exporter is configured or the span's trace is not sampled.
  */
 void ngx_eda_otel_span(ngx_eda_main_conf_t *emcf, const ngx_eda_span_t *span);
+
+/*
+ * Adds an attribute to SPAN, KEY a static string, VALUE LEN bytes the
+ * caller keeps until ngx_eda_otel_span(); beyond NGX_EDA_SPAN_MAX_ATTRS
+ * it is left out.
+ */
+void ngx_eda_otel_attr(ngx_eda_span_t *span, const char *key,
+    const void *value, size_t len);
+
+/* SPAN's status ERROR with MESSAGE (static, or kept by the caller) */
+void ngx_eda_otel_error(ngx_eda_span_t *span, const char *message);
 
 /* the current time as Unix nanoseconds, for start_ns and end_ns */
 uint64_t ngx_eda_otel_now(void);

@@ -620,59 +620,39 @@ ngx_http_eda_publish_span(ngx_http_request_t *r,
 {
     u_char                            name[300], part[NGX_INT32_LEN],
                                       off[NGX_INT64_LEN];
+    ngx_str_t                         n;
     ngx_eda_span_t                    span;
-    ngx_eda_main_conf_t              *emcf;
-    ngx_http_eda_trace_ctx_t         *t;
     ngx_http_eda_publish_loc_conf_t  *plcf;
 
-    emcf = ngx_http_get_module_main_conf(r, ngx_eda_module);
-    t = ngx_http_eda_trace(r);
     plcf = ngx_http_get_module_loc_conf(r, ngx_http_eda_publish_module);
 
-    if (emcf->otel == NULL || t == NULL) {
+    n.data = name;
+    n.len = ngx_snprintf(name, sizeof(name), "publish %V", &plcf->topic)
+            - name;
+
+    if (ngx_http_eda_trace_export(r, &span, NGX_EDA_SPAN_PRODUCER, &n,
+                                  &plcf->topic)
+        != NGX_OK)
+    {
         return;
     }
 
-    ngx_memzero(&span, sizeof(ngx_eda_span_t));
-
-    span.trace = t->trace;
-    span.kind = NGX_EDA_SPAN_PRODUCER;
-    span.name.data = name;
-    span.name.len = ngx_snprintf(name, sizeof(name), "publish %V",
-                                 &plcf->topic)
-                    - name;
-    span.start_ns = ((uint64_t) r->start_sec * 1000 + r->start_msec)
-                    * 1000000;
-    span.end_ns = ngx_eda_otel_now();
-
-    ngx_str_set(&span.attrs[0].key, "messaging.system");
-    ngx_str_set(&span.attrs[0].value, "kafka");
-    ngx_str_set(&span.attrs[1].key, "messaging.destination.name");
-    span.attrs[1].value = plcf->topic;
-    ngx_str_set(&span.attrs[2].key, "messaging.operation.type");
-    ngx_str_set(&span.attrs[2].value, "send");
-    ngx_str_set(&span.attrs[3].key, "messaging.message.id");
-    span.attrs[3].value = ctx->id;
-    span.nattrs = 4;
+    ngx_eda_otel_attr(&span, "messaging.message.id", ctx->id.data,
+                      ctx->id.len);
 
     if (ctx->done) {
-        ngx_str_set(&span.attrs[4].key, "messaging.destination.partition.id");
-        span.attrs[4].value.data = part;
-        span.attrs[4].value.len = ngx_sprintf(part, "%D", ctx->partition)
-                                  - part;
-        ngx_str_set(&span.attrs[5].key, "messaging.kafka.offset");
-        span.attrs[5].value.data = off;
-        span.attrs[5].value.len = ngx_sprintf(off, "%L", ctx->offset) - off;
-        span.nattrs = 6;
+        ngx_eda_otel_attr(&span, "messaging.destination.partition.id", part,
+                          ngx_sprintf(part, "%D", ctx->partition) - part);
+        ngx_eda_otel_attr(&span, "messaging.kafka.offset", off,
+                          ngx_sprintf(off, "%L", ctx->offset) - off);
     }
 
     if (error != NULL) {
-        span.error = 1;
-        span.status_message.data = (u_char *) error;
-        span.status_message.len = ngx_strlen(error);
+        ngx_eda_otel_error(&span, error);
     }
 
-    ngx_eda_otel_span(emcf, &span);
+    ngx_eda_otel_span(ngx_http_get_module_main_conf(r, ngx_eda_module),
+                      &span);
 }
 
 

@@ -52,6 +52,8 @@ static ngx_int_t ngx_http_eda_saga_trace(ngx_http_request_t *r,
 static ngx_int_t ngx_http_eda_saga_extensions(ngx_http_request_t *r,
     ngx_eda_saga_attr_t *ext, size_t *n);
 static void ngx_http_eda_saga_started(void *reply, void *data);
+static void ngx_http_eda_saga_span(ngx_http_request_t *r,
+    ngx_http_eda_saga_ctx_t *ctx, const char *error);
 static ngx_int_t ngx_http_eda_saga_href(ngx_http_request_t *r,
     ngx_http_eda_saga_ctx_t *ctx);
 static ngx_int_t ngx_http_eda_saga_accepted(ngx_http_request_t *r,
@@ -474,6 +476,7 @@ ngx_http_eda_saga_started(void *reply, void *data)
     ctx->cmd = NULL;
 
     if (rep == NULL) {
+        ngx_http_eda_saga_span(r, ctx, "the saga store did not answer");
         ngx_http_finalize_request(r, ngx_http_eda_saga_unknown(r, ctx));
         return;
     }
@@ -488,6 +491,7 @@ ngx_http_eda_saga_started(void *reply, void *data)
                           rep->str);
         }
 
+        ngx_http_eda_saga_span(r, ctx, "the saga store is not available");
         ngx_http_finalize_request(r,
             ngx_http_eda_problem(r, NGX_HTTP_SERVICE_UNAVAILABLE,
                                  "the saga store (Redis) is not available",
@@ -520,8 +524,54 @@ ngx_http_eda_saga_started(void *reply, void *data)
 
     ctx->id.len = id.len;
 
+    ngx_http_eda_saga_span(r, ctx, NULL);
     ngx_http_finalize_request(r,
         ngx_http_eda_saga_accepted(r, ctx, rep->element[0]->integer == 1));
+}
+
+
+/*
+ * The start request's span for the exporter (the saga's own span, the
+ * parent of its first records): SERVER, to the answer from Redis, an
+ * error when Redis did not give one.
+ */
+
+static void
+ngx_http_eda_saga_span(ngx_http_request_t *r, ngx_http_eda_saga_ctx_t *ctx,
+    const char *error)
+{
+    u_char                         name[NGX_EDA_SAGA_MAX_NAME + 16];
+    ngx_str_t                      n;
+    ngx_eda_span_t                 span;
+    ngx_http_eda_saga_loc_conf_t  *slcf;
+
+    slcf = ngx_http_get_module_loc_conf(r, ngx_http_eda_saga_module);
+
+    n.data = name;
+    n.len = ngx_snprintf(name, sizeof(name), "start saga %V", &slcf->name)
+            - name;
+
+    if (ngx_http_eda_trace_export(r, &span, NGX_EDA_SPAN_SERVER, &n, NULL)
+        != NGX_OK)
+    {
+        return;
+    }
+
+    ngx_eda_otel_attr(&span, "http.request.method", r->method_name.data,
+                      r->method_name.len);
+    ngx_eda_otel_attr(&span, "eda.saga.name", slcf->name.data,
+                      slcf->name.len);
+
+    if (ctx->id.len) {
+        ngx_eda_otel_attr(&span, "eda.saga.id", ctx->id.data, ctx->id.len);
+    }
+
+    if (error != NULL) {
+        ngx_eda_otel_error(&span, error);
+    }
+
+    ngx_eda_otel_span(ngx_http_get_module_main_conf(r, ngx_eda_module),
+                      &span);
 }
 
 

@@ -186,6 +186,44 @@ ngx_http_eda_trace_event(ngx_eda_ce_event_t *ev, ngx_http_eda_trace_ctx_t *t)
 }
 
 
+ngx_int_t
+ngx_http_eda_trace_export(ngx_http_request_t *r, ngx_eda_span_t *span,
+    ngx_eda_span_kind_e kind, ngx_str_t *name, ngx_str_t *topic)
+{
+    ngx_eda_main_conf_t       *emcf;
+    ngx_http_eda_trace_ctx_t  *t;
+
+    emcf = ngx_http_get_module_main_conf(r, ngx_eda_module);
+
+    if (emcf->otel == NULL) {
+        return NGX_DECLINED;
+    }
+
+    t = ngx_http_eda_trace(r);
+    if (t == NULL) {
+        return NGX_DECLINED;
+    }
+
+    ngx_memzero(span, sizeof(ngx_eda_span_t));
+
+    span->trace = t->trace;
+    span->kind = kind;
+    span->name = *name;
+    span->start_ns = ((uint64_t) r->start_sec * 1000 + r->start_msec)
+                     * 1000000;
+    span->end_ns = ngx_eda_otel_now();
+
+    if (topic != NULL) {
+        ngx_eda_otel_attr(span, "messaging.system", "kafka", 5);
+        ngx_eda_otel_attr(span, "messaging.destination.name", topic->data,
+                          topic->len);
+        ngx_eda_otel_attr(span, "messaging.operation.type", "send", 4);
+    }
+
+    return NGX_OK;
+}
+
+
 static ngx_int_t
 ngx_http_eda_trace_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data)

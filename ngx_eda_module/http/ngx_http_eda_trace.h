@@ -21,6 +21,7 @@
 #include <ngx_http.h>
 
 #include "ngx_eda_ce.h"
+#include "ngx_eda_otel.h"
 #include "ngx_eda_trace.h"
 
 
@@ -44,6 +45,16 @@ ngx_http_eda_trace_ctx_t *ngx_http_eda_trace(ngx_http_request_t *r);
  */
 ngx_int_t ngx_http_eda_trace_span(ngx_eda_main_conf_t *emcf,
     const ngx_eda_ce_str_t *parent, ngx_http_eda_trace_ctx_t *t);
+
+/*
+ * Starts SPAN as the request's own span for eda_otel_exporter: its ids,
+ * KIND, NAME (kept by the caller), from the request's start to now, and
+ * the messaging attributes of a send to TOPIC when it is not NULL.
+ * NGX_DECLINED when there is no exporter or no span.
+ */
+ngx_int_t ngx_http_eda_trace_export(ngx_http_request_t *r,
+    ngx_eda_span_t *span, ngx_eda_span_kind_e kind, ngx_str_t *name,
+    ngx_str_t *topic);
 
 /* sets the event's traceparent (and tracestate) to T's */
 ngx_int_t ngx_http_eda_trace_event(ngx_eda_ce_event_t *ev,

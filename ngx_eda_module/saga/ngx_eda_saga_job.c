@@ -206,6 +206,8 @@ ngx_eda_saga_commit(ngx_eda_saga_job_t *job, ngx_eda_saga_result_t *res,
         p = ngx_cpymem(p, res->records[i].value, res->records[i].value_len);
         job->items[i].len = p - job->items[i].data;
         job->nitems++;
+
+        ngx_eda_saga_trace_keep(job, i, &res->records[i]);
     }
 
     job->version.data = ngx_alloc(v->len, ngx_cycle->log);
@@ -267,6 +269,7 @@ ngx_eda_saga_committed(void *reply, void *data)
             return;
         }
 
+        ngx_eda_saga_forget(job);
         ngx_eda_saga_run(job);
         return;
     }
@@ -369,26 +372,38 @@ ngx_eda_saga_item(ngx_str_t *item, u_char *topic, size_t size,
 static void
 ngx_eda_saga_send(ngx_eda_saga_sent_t *sent, ngx_eda_kafka_msg_t *msg)
 {
+    ngx_uint_t                i;
+    ngx_eda_saga_job_t       *job;
     ngx_eda_kafka_dr_t       *dr;
     ngx_eda_kafka_refusal_e   rc;
 
+    job = sent->job;
+    i = sent - job->sent;
+
     dr = ngx_eda_kafka_dr_create(ngx_cycle->log);
     if (dr == NULL) {
-        ngx_eda_saga_settle(sent->job, 1);
+        ngx_eda_saga_trace_end(job, i, NULL, "out of memory");
+        ngx_eda_saga_settle(job, 1);
         return;
     }
 
     dr->handler = ngx_eda_saga_delivered;
     dr->data = sent;
 
-    rc = ngx_eda_kafka_produce(sent->job->coord->emcf, msg, dr,
-                               ngx_cycle->log);
+    ngx_eda_saga_trace_sent(job, i);
+
+    rc = ngx_eda_kafka_produce(job->coord->emcf, msg, dr, ngx_cycle->log);
     if (rc == NGX_EDA_KAFKA_OK) {
         return;
     }
 
     /* refused: no report will come, the report is still ours */
     ngx_free(dr);
+
+    ngx_eda_saga_trace_end(job, i, NULL,
+                           rc == NGX_EDA_KAFKA_TOO_LARGE
+                           ? "larger than the producer's message.max.bytes"
+                           : "refused by the producer, sent again later");
 
     if (rc == NGX_EDA_KAFKA_TOO_LARGE) {
         ngx_eda_saga_dead(sent, msg, "the record is larger than the "
@@ -397,7 +412,7 @@ ngx_eda_saga_send(ngx_eda_saga_sent_t *sent, ngx_eda_kafka_msg_t *msg)
     }
 
     /* it stays in the outbox: the sweep sends it later */
-    ngx_eda_saga_settle(sent->job, 1);
+    ngx_eda_saga_settle(job, 1);
 }
 
 
@@ -411,6 +426,8 @@ ngx_eda_saga_delivered(ngx_eda_kafka_dr_t *dr)
 
     sent = dr->data;
     job = sent->job;
+
+    ngx_eda_saga_trace_end(job, sent - job->sent, dr, NULL);
 
     if (dr->err == 0) {
         ngx_eda_saga_settle(job, 0);
@@ -636,6 +653,8 @@ ngx_eda_saga_forget(ngx_eda_saga_job_t *job)
     }
 
     job->nitems = 0;
+
+    ngx_eda_saga_trace_free(job);
 
     if (job->version.data != NULL) {
         ngx_free(job->version.data);

@@ -17,6 +17,7 @@
 #include "ngx_eda_saga_store.h"
 #include "ngx_eda_saga_coordinator.h"
 #include "ngx_eda_saga_metrics.h"
+#include "ngx_eda_saga_trace.h"
 
 
 /*
@@ -68,6 +69,7 @@ struct ngx_eda_saga_job_s {
     ngx_uint_t                  errors;        /* Redis error replies */
     const char                 *status;        /* static, once written */
     ngx_eda_saga_obs_t          obs;           /* for the metrics */
+    ngx_eda_saga_traced_t      *traced[NGX_EDA_SAGA_MAX_RECORDS];
     ngx_event_t                 retry;
     unsigned                    sweep:1;       /* an outbox to resend */
 };

@@ -20,10 +20,20 @@ can check what the coordinator sent, in which order, and when.
 
 import argparse
 import json
+import os
 import sys
 import time
 
 from confluent_kafka import Consumer, Producer
+
+
+def trace(cmd):
+    """The reply continues the command's trace with a span of its own."""
+    tp = cmd.get("traceparent")
+    if not isinstance(tp, str) or len(tp) != 55:
+        return {}
+    return {"traceparent": "%s-%s-%s" % (tp[:35], os.urandom(8).hex(),
+                                         tp[53:])}
 
 
 def main():
@@ -113,6 +123,7 @@ def main():
             # what binds the reply to the command it answers
             "idempotencykey": cmd.get("idempotencykey", cmd["id"]),
             "datacontenttype": "application/json",
+            **trace(cmd),
             "data": {"step": step, "attempt": attempt, "ok": not failed}}),
             headers=[("content-type", "application/cloudevents+json")])
         producer.poll(0)

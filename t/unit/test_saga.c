@@ -1055,6 +1055,39 @@ test_extensions(void)
 
 
 /*
+ * REC's span for an exporter: the span of its traceparent TP (the record
+ * as JSON: R), a child of PARENT (16 hex digits), with the event's id,
+ * type, step and attempt.
+ */
+static void
+span_of(const ngx_eda_saga_record_t *rec, json_t *r, const char *tp,
+    const char *parent)
+{
+    char         hex[17];
+    const char  *step;
+
+    EDA_CHECK(rec->traced);
+    ngx_eda_trace_hex(rec->span.trace.span_id, 8, hex);
+    hex[16] = '\0';
+    EDA_CHECK(strncmp(hex, tp + 36, 16) == 0);
+    ngx_eda_trace_hex(rec->span.trace.parent_id, 8, hex);
+    EDA_CHECK(strncmp(hex, parent, 16) == 0);
+    ngx_eda_trace_hex(rec->span.trace.trace_id, 8, hex);
+    EDA_CHECK(strncmp(hex, tp + 3, 16) == 0);
+    EDA_CHECK(rec->span.trace.flags == 1);
+    EDA_CHECK(strcmp(rec->span.id, jstr(r, "id", NULL)) == 0);
+    EDA_CHECK(strcmp(rec->span.type, jstr(r, "type", NULL)) == 0);
+
+    step = jstr(r, "sagastep", NULL);
+    if (*step == '\0') {
+        step = jstr(r, "data", "step");
+    }
+    EDA_CHECK(*step != '\0' && strcmp(rec->span.step, step) == 0);
+    EDA_CHECK(rec->span.attempt[0] != '\0');
+}
+
+
+/*
  * The instance's trace: kept apart from the extensions, every record
  * carries it with a span of its own, the same span when the same record
  * is made again; the dead letter of a refused record keeps its trace;
@@ -1066,6 +1099,7 @@ test_trace(void)
     char                    err[512], *st, *again;
     char                    tp[] = "00-4bf92f3577b34da6a3ce929d0e0e4736-"
                                    "00f067aa0ba902b7-01";
+    ngx_eda_saga_input_t   *in;
     size_t                  len, i, j;
     json_t                 *r, *r2;
     const char             *a, *b;
@@ -1109,6 +1143,7 @@ test_trace(void)
         EDA_CHECK(strcmp(a, b) == 0);                 /* made again: same */
         EDA_CHECK(strcmp(jstr(r, "tracestate", NULL), "congo=t61rcWkgMzE")
                   == 0);
+        span_of(&res.records[i], r, a, tp + 36);
         for (j = 0; j < i; j++) {
             json_t  *o = record_json(&res, j);
             EDA_CHECK(strcmp(jstr(o, "traceparent", NULL), a) != 0);
@@ -1131,10 +1166,31 @@ test_trace(void)
     ngx_eda_saga_result_free(&res2);
     ngx_eda_saga_result_free(&res);
 
-    /* a reply of the trace: the next records are still of the trace */
-    step(defs, &st, reply("a.ok", "a", 1, NULL), T0 + 1, &res);
+    /* a reply of the trace: the next records are children of its span */
+    in = reply("a.ok", "a", 1, NULL);
+    in->traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-"
+                      "1111222233334444-01";
+    step(defs, &st, in, T0 + 1, &res);
+    in->traceparent = NULL;
+    EDA_CHECK(res.nrecords > 0);
+    for (i = 0; i < res.nrecords; i++) {
+        r = record_json(&res, i);
+        a = jstr(r, "traceparent", NULL);
+        EDA_CHECK(strncmp(a, tp, 36) == 0);
+        span_of(&res.records[i], r, a, "1111222233334444");
+        json_decref(r);
+    }
+    ngx_eda_saga_result_free(&res);
+
+    /* a reply of another trace changes nothing */
+    in = reply("b.ok", "b", 1, NULL);
+    in->traceparent = "00-0af7651916cd43dd8448eb211c80319c-"
+                      "1111222233334444-01";
+    step(defs, &st, in, T0 + 2, &res);
+    in->traceparent = NULL;
+    EDA_CHECK(res.nrecords > 0);
     r = record_json(&res, 0);
-    EDA_CHECK(strncmp(jstr(r, "traceparent", NULL), tp, 36) == 0);
+    span_of(&res.records[0], r, jstr(r, "traceparent", NULL), tp + 36);
     json_decref(r);
     ngx_eda_saga_result_free(&res);
     free(st);
@@ -1148,6 +1204,7 @@ test_trace(void)
     step(defs, &st, &timer, T0, &res);
     r = record_json(&res, 0);
     EDA_CHECK(json_object_get(r, "traceparent") == NULL);
+    EDA_CHECK(!res.records[0].traced);
     json_decref(r);
     ngx_eda_saga_result_free(&res);
     free(st);

@@ -24,6 +24,8 @@
 #include "ngx_eda_ws_codec.h"
 #include "ngx_eda_kafka_consumer.h"
 #include "ngx_eda_metrics.h"
+#include "ngx_eda_otel.h"
+#include "ngx_eda_random.h"
 #include "ngx_http_eda_subscribe.h"
 
 
@@ -39,6 +41,9 @@ static ngx_uint_t ngx_http_eda_sub_fanout(ngx_http_eda_sub_main_conf_t *smcf,
     ngx_str_t *topic, ngx_uint_t index, ngx_eda_ce_event_t *ev,
     const rd_kafka_message_t *msg, ngx_http_eda_ws_frame_t *base,
     size_t len);
+static void ngx_http_eda_sub_span(ngx_http_eda_sub_main_conf_t *smcf,
+    ngx_str_t *topic, ngx_eda_ce_event_t *ev, const rd_kafka_message_t *msg,
+    ngx_uint_t n, uint64_t start);
 static ngx_http_eda_ws_frame_t *ngx_http_eda_sub_frame(
     ngx_http_eda_sub_main_conf_t *smcf, ngx_http_eda_ws_ctx_t *ctx,
     ngx_eda_ce_event_t *ev, ngx_http_eda_ws_frame_t *base, size_t len);
@@ -116,8 +121,11 @@ ngx_http_eda_sub_deliver(ngx_http_eda_sub_main_conf_t *smcf,
 {
     char                     *json;
     size_t                    len;
+    uint64_t                  start;
     ngx_uint_t                i, n, nframes;
     ngx_http_eda_ws_frame_t  *frame;
+
+    start = (smcf->emcf->otel != NULL) ? ngx_eda_otel_now() : 0;
 
     json = ngx_eda_ce_to_json(ev, &len);
 
@@ -155,6 +163,10 @@ ngx_http_eda_sub_deliver(ngx_http_eda_sub_main_conf_t *smcf,
 
     ngx_eda_metrics_count(smcf->emcf, NGX_EDA_M_WS_DELIVERED, n);
 
+    if (start != 0) {
+        ngx_http_eda_sub_span(smcf, topic, ev, msg, n, start);
+    }
+
     ngx_http_eda_ws_release(frame);
 
     for (i = 0; i < nframes; i++) {
@@ -162,6 +174,68 @@ ngx_http_eda_sub_deliver(ngx_http_eda_sub_main_conf_t *smcf,
             ngx_http_eda_ws_release(smcf->frames[i]);
         }
     }
+}
+
+
+/*
+ * The delivery's span for the exporter: CONSUMER, a child of the span of
+ * the event's traceparent (sampled), from the record's arrival to its
+ * frames queued for the N clients of this worker it went to; none when
+ * it went to none.
+ */
+
+static void
+ngx_http_eda_sub_span(ngx_http_eda_sub_main_conf_t *smcf, ngx_str_t *topic,
+    ngx_eda_ce_event_t *ev, const rd_kafka_message_t *msg, ngx_uint_t n,
+    uint64_t start)
+{
+    u_char                   name[300], rnd[24], part[NGX_INT32_LEN],
+                             off[NGX_INT64_LEN], clients[NGX_INT_T_LEN];
+    ngx_eda_span_t           span;
+    const ngx_eda_ce_str_t  *tp, *id;
+
+    tp = ngx_eda_ce_get(ev, "traceparent", 11);
+
+    if (n == 0 || tp == NULL) {
+        return;
+    }
+
+    ngx_memzero(&span, sizeof(ngx_eda_span_t));
+
+    if (ngx_eda_trace_parse(&span.trace, tp->data, tp->len) != 0
+        || !(span.trace.flags & NGX_EDA_TRACE_SAMPLED)
+        || ngx_eda_random(smcf->emcf, rnd, sizeof(rnd)) != NGX_OK)
+    {
+        return;
+    }
+
+    ngx_eda_trace_child(&span.trace, rnd);
+
+    span.kind = NGX_EDA_SPAN_CONSUMER;
+    span.name.data = name;
+    span.name.len = ngx_snprintf(name, sizeof(name), "deliver %V", topic)
+                    - name;
+    span.start_ns = start;
+    span.end_ns = ngx_eda_otel_now();
+
+    ngx_eda_otel_attr(&span, "messaging.system", "kafka", 5);
+    ngx_eda_otel_attr(&span, "messaging.destination.name", topic->data,
+                      topic->len);
+    ngx_eda_otel_attr(&span, "messaging.operation.type", "process", 7);
+
+    id = ngx_eda_ce_get(ev, "id", 2);
+    if (id != NULL) {
+        ngx_eda_otel_attr(&span, "messaging.message.id", id->data, id->len);
+    }
+
+    ngx_eda_otel_attr(&span, "messaging.destination.partition.id", part,
+                      ngx_sprintf(part, "%D", msg->partition) - part);
+    ngx_eda_otel_attr(&span, "messaging.kafka.offset", off,
+                      ngx_sprintf(off, "%O", (off_t) msg->offset) - off);
+    ngx_eda_otel_attr(&span, "eda.clients", clients,
+                      ngx_sprintf(clients, "%ui", n) - clients);
+
+    ngx_eda_otel_span(smcf->emcf, &span);
 }
 
 
