@@ -6,6 +6,7 @@
 # --- error_log of its own for the rest).
 
 use Test::Nginx::Socket 'no_plan';
+use EdaTest qw(free_port nginx_conf);
 
 repeat_each(1);
 no_shuffle();
@@ -24,6 +25,50 @@ add_block_preprocessor(sub {
 });
 
 run_tests();
+
+# A property that weakens the publish guarantees loads, with a warning that
+# says what is lost; the defaults and acks all say nothing.
+{
+    my $root = ($ENV{TEST_NGINX_SERVROOT} || '.eda/servroot') . '-props';
+    my $bin = $ENV{TEST_NGINX_BINARY} || 'nginx';
+
+    my $check = sub {
+        my ($props) = @_;
+        require File::Path;
+        File::Path::remove_tree($root);
+        File::Path::make_path("$root/conf", "$root/logs");
+        nginx_conf($root, free_port(),
+                   http_config => "    eda_kafka_brokers 127.0.0.1:9092;\n"
+                                  . join('', map { "    eda_kafka_property $_;\n" }
+                                             @$props),
+                   config => "        location /orders { eda_publish orders; }\n");
+        my $out = `$bin -t -p $root/ -c $root/conf/nginx.conf 2>&1`;
+        return ($? >> 8, $out);
+    };
+
+    my ($rc, $out) = $check->(['acks 1', 'enable.idempotence false']);
+    is($rc, 0, 'nginx -t: acks 1 without idempotence loads');
+    like($out, qr/\[warn\] .*"eda_kafka_property" acks 1 weakens the publish guarantee: a 2xx no longer means every in-sync replica has the event/,
+         'nginx -t: acks 1 is warned about');
+
+    ($rc, $out) = $check->(['request.required.acks 0', 'enable.idempotence false']);
+    is($rc, 0, 'nginx -t: acks 0 by its other name loads');
+    like($out, qr/\[warn\] .*"eda_kafka_property" acks 0 weakens/,
+         'nginx -t: acks 0 by its other name is warned about');
+
+    ($rc, $out) = $check->(['enable.idempotence false']);
+    is($rc, 0, 'nginx -t: idempotence off loads');
+    like($out, qr/\[warn\] .*"eda_kafka_property" enable.idempotence false weakens the publish guarantee: librdkafka's retries can write an event twice/,
+         'nginx -t: idempotence off is warned about');
+
+    ($rc, $out) = $check->(['acks all', 'message.timeout.ms 3000']);
+    is($rc, 0, 'nginx -t: acks all and a timeout load');
+    unlike($out, qr/\[warn\]/, 'nginx -t: acks all and a timeout say nothing');
+
+    ($rc, $out) = $check->([]);
+    is($rc, 0, 'nginx -t: the defaults load');
+    unlike($out, qr/\[warn\]/, 'nginx -t: the defaults say nothing');
+}
 
 __DATA__
 
@@ -103,7 +148,34 @@ duplicate "eda_kafka_property" property "linger.ms"
 
 
 
-=== TEST 10: eda_redis with a relative unix socket path
+=== TEST 10: no delivery timeout
+--- http_config
+    eda_kafka_brokers 127.0.0.1:9092;
+    eda_kafka_property message.timeout.ms 0;
+--- emerg
+"eda_kafka_property" message.timeout.ms 0 means no delivery timeout: a request waiting for Kafka's acknowledgement would never be answered; set a limit in ms
+
+
+
+=== TEST 11: no delivery timeout, by librdkafka's other name
+--- http_config
+    eda_kafka_brokers 127.0.0.1:9092;
+    eda_kafka_property delivery.timeout.ms 0;
+--- emerg
+"eda_kafka_property" message.timeout.ms 0 means no delivery timeout
+
+
+
+=== TEST 12: acks below all with the idempotent producer
+--- http_config
+    eda_kafka_brokers 127.0.0.1:9092;
+    eda_kafka_property acks 1;
+--- emerg
+"eda_kafka_property" acks 1 conflicts with enable.idempotence true (the gateway's default): the idempotent producer needs acks all; set enable.idempotence false too to accept weaker guarantees
+
+
+
+=== TEST 13: eda_redis with a relative unix socket path
 --- http_config
     eda_redis unix:redis.sock;
 --- emerg
@@ -111,7 +183,7 @@ invalid address "unix:redis.sock" in "eda_redis": unix socket path must be absol
 
 
 
-=== TEST 11: eda_redis with a bad db
+=== TEST 14: eda_redis with a bad db
 --- http_config
     eda_redis 127.0.0.1:6379 db=first;
 --- emerg
@@ -119,7 +191,7 @@ invalid parameter "db=first" in "eda_redis"
 
 
 
-=== TEST 12: eda_redis with a zero timeout
+=== TEST 15: eda_redis with a zero timeout
 --- http_config
     eda_redis 127.0.0.1:6379 timeout=0;
 --- emerg
@@ -127,7 +199,7 @@ invalid parameter "timeout=0" in "eda_redis"
 
 
 
-=== TEST 13: eda_redis with an unknown parameter
+=== TEST 16: eda_redis with an unknown parameter
 --- http_config
     eda_redis 127.0.0.1:6379 tls=on;
 --- emerg
@@ -135,7 +207,7 @@ unknown parameter "tls=on" in "eda_redis"
 
 
 
-=== TEST 14: eda_socketio without eda_subscribe
+=== TEST 17: eda_socketio without eda_subscribe
 --- http_config
     eda_kafka_brokers 127.0.0.1:9092;
 --- config
@@ -147,7 +219,7 @@ unknown parameter "tls=on" in "eda_redis"
 
 
 
-=== TEST 15: eda_socketio with eda_ws_ping 0
+=== TEST 18: eda_socketio with eda_ws_ping 0
 --- http_config
     eda_kafka_brokers 127.0.0.1:9092;
 --- config
@@ -161,7 +233,7 @@ unknown parameter "tls=on" in "eda_redis"
 
 
 
-=== TEST 16: eda_socketio_namespace without eda_socketio
+=== TEST 19: eda_socketio_namespace without eda_socketio
 --- http_config
     eda_kafka_brokers 127.0.0.1:9092;
 --- config
@@ -174,7 +246,7 @@ unknown parameter "tls=on" in "eda_redis"
 
 
 
-=== TEST 17: eda_socketio_namespace that is no namespace
+=== TEST 20: eda_socketio_namespace that is no namespace
 --- http_config
     eda_kafka_brokers 127.0.0.1:9092;
 --- config
@@ -188,7 +260,7 @@ invalid namespace "orders" in "eda_socketio_namespace"
 
 
 
-=== TEST 18: eda_subscribe naming a topic twice
+=== TEST 21: eda_subscribe naming a topic twice
 --- http_config
     eda_kafka_brokers 127.0.0.1:9092;
 --- config
@@ -200,7 +272,7 @@ topic "t" is given twice in "eda_subscribe"
 
 
 
-=== TEST 19: eda_ws_origin without a scheme
+=== TEST 22: eda_ws_origin without a scheme
 --- http_config
     eda_kafka_brokers 127.0.0.1:9092;
 --- config
@@ -213,7 +285,7 @@ invalid origin "app.example.com" in "eda_ws_origin": expected "https://host[:por
 
 
 
-=== TEST 20: eda_ws_origin with a path
+=== TEST 23: eda_ws_origin with a path
 --- http_config
     eda_kafka_brokers 127.0.0.1:9092;
 --- config
@@ -226,7 +298,7 @@ invalid origin "https://app.example.com/" in "eda_ws_origin"
 
 
 
-=== TEST 21: eda_ws_subprotocols with a separator in a name
+=== TEST 24: eda_ws_subprotocols with a separator in a name
 --- http_config
     eda_kafka_brokers 127.0.0.1:9092;
 --- config
@@ -239,7 +311,7 @@ invalid subprotocol "v1,v2" in "eda_ws_subprotocols": not a token
 
 
 
-=== TEST 22: eda_saga_definitions: the documented example loads
+=== TEST 25: eda_saga_definitions: the documented example loads
 --- http_config
     eda_kafka_brokers 127.0.0.1:9092;
     eda_redis $TEST_NGINX_REDIS_HOST:$TEST_NGINX_REDIS_PORT;
@@ -258,7 +330,7 @@ GET /checkouts/none
 
 
 
-=== TEST 23: eda_saga_definitions: an error names the saga, the step, the problem
+=== TEST 26: eda_saga_definitions: an error names the saga, the step, the problem
 --- http_config
     eda_kafka_brokers 127.0.0.1:9092;
     eda_redis 127.0.0.1:6379;
@@ -277,7 +349,7 @@ qr/\[emerg\] .*"eda_saga_definitions": ".*bad\.json": saga "checkout", step 2 \(
 
 
 
-=== TEST 24: eda_saga_definitions: not JSON
+=== TEST 27: eda_saga_definitions: not JSON
 --- http_config
     eda_kafka_brokers 127.0.0.1:9092;
     eda_redis 127.0.0.1:6379;
@@ -291,7 +363,7 @@ qr/\[emerg\] .*bad\.json": invalid JSON at line/
 
 
 
-=== TEST 25: eda_saga_definitions without eda_redis
+=== TEST 28: eda_saga_definitions without eda_redis
 --- http_config
     eda_kafka_brokers 127.0.0.1:9092;
     eda_saga_definitions $TEST_NGINX_EDA_ROOT/docs/examples/sagas.json;
@@ -300,7 +372,7 @@ qr/\[emerg\] .*bad\.json": invalid JSON at line/
 
 
 
-=== TEST 26: eda_saga with a saga the file does not have
+=== TEST 29: eda_saga with a saga the file does not have
 --- http_config
     eda_kafka_brokers 127.0.0.1:9092;
     eda_redis 127.0.0.1:6379;
@@ -315,7 +387,7 @@ qr/\[emerg\] .*"eda_saga refund" in .*: no saga "refund" in ".*sagas\.json"/
 
 
 
-=== TEST 27: eda_saga without eda_saga_definitions
+=== TEST 30: eda_saga without eda_saga_definitions
 --- http_config
     eda_kafka_brokers 127.0.0.1:9092;
 --- config
@@ -328,7 +400,7 @@ qr/\[emerg\] .*"eda_saga refund" in .* requires "eda_saga_definitions"/
 
 
 
-=== TEST 28: eda_saga_extension: a name that is not an extension name
+=== TEST 31: eda_saga_extension: a name that is not an extension name
 --- config
     location /checkouts/ {
         eda_saga_extension userId $remote_user;
@@ -338,7 +410,7 @@ invalid extension name "userId" in "eda_saga_extension": an extension name is 1 
 
 
 
-=== TEST 29: eda_saga_extension: a CloudEvents attribute
+=== TEST 32: eda_saga_extension: a CloudEvents attribute
 --- config
     location /checkouts/ {
         eda_saga_extension subject $remote_user;
@@ -348,7 +420,7 @@ invalid extension name "subject" in "eda_saga_extension": it is a CloudEvents or
 
 
 
-=== TEST 30: eda_saga_extension: an attribute of the saga's commands
+=== TEST 33: eda_saga_extension: an attribute of the saga's commands
 --- http_config
     eda_saga_extension idempotencykey $request_id;
 --- emerg
@@ -356,7 +428,7 @@ invalid extension name "idempotencykey" in "eda_saga_extension": it is a CloudEv
 
 
 
-=== TEST 31: eda_saga_extension: the same name twice
+=== TEST 34: eda_saga_extension: the same name twice
 --- config
     location /checkouts/ {
         eda_saga_extension user $remote_user;
@@ -367,7 +439,7 @@ duplicate "eda_saga_extension" "user"
 
 
 
-=== TEST 32: eda_saga_extension: more than 8
+=== TEST 35: eda_saga_extension: more than 8
 --- config
     location /checkouts/ {
         eda_saga_extension a1 1;
@@ -385,7 +457,7 @@ too many "eda_saga_extension" directives: at most 8 in one block
 
 
 
-=== TEST 33: eda_saga_extension: a static value that cannot be an attribute
+=== TEST 36: eda_saga_extension: a static value that cannot be an attribute
 --- config
     location /checkouts/ {
         eda_saga_extension tenant "ac\tme";
@@ -395,7 +467,7 @@ invalid value of "eda_saga_extension tenant": attribute value contains a control
 
 
 
-=== TEST 34: eda_metrics_name longer than a label value may be
+=== TEST 37: eda_metrics_name longer than a label value may be
 --- http_config
     eda_metrics_name xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx;
 --- emerg
@@ -403,7 +475,7 @@ invalid value of "eda_saga_extension tenant": attribute value contains a control
 
 
 
-=== TEST 35: eda_metrics_name with a control character
+=== TEST 38: eda_metrics_name with a control character
 --- config
     location / {
         eda_metrics_name "a\tb";
@@ -413,7 +485,7 @@ invalid value of "eda_saga_extension tenant": attribute value contains a control
 
 
 
-=== TEST 36: eda_metrics_name twice at one level
+=== TEST 39: eda_metrics_name twice at one level
 --- config
     eda_metrics_name a;
     eda_metrics_name b;
@@ -422,7 +494,7 @@ invalid value of "eda_saga_extension tenant": attribute value contains a control
 
 
 
-=== TEST 37: eda_otel_exporter: https
+=== TEST 40: eda_otel_exporter: https
 --- http_config
     eda_otel_exporter https://127.0.0.1:4318;
 --- emerg
@@ -430,7 +502,7 @@ invalid URL "https://127.0.0.1:4318" in "eda_otel_exporter": https is not suppor
 
 
 
-=== TEST 38: eda_otel_exporter: no scheme
+=== TEST 41: eda_otel_exporter: no scheme
 --- http_config
     eda_otel_exporter 127.0.0.1:4318;
 --- emerg
@@ -438,7 +510,7 @@ invalid URL "127.0.0.1:4318" in "eda_otel_exporter": the URL must start with htt
 
 
 
-=== TEST 39: eda_otel_exporter: no host
+=== TEST 42: eda_otel_exporter: no host
 --- http_config
     eda_otel_exporter http:///v1/traces;
 --- emerg
@@ -446,7 +518,7 @@ invalid URL "http:///v1/traces" in "eda_otel_exporter": the URL has no host
 
 
 
-=== TEST 40: eda_otel_exporter: a bad port
+=== TEST 43: eda_otel_exporter: a bad port
 --- http_config
     eda_otel_exporter http://127.0.0.1:99999;
 --- emerg
@@ -454,7 +526,7 @@ invalid URL "http://127.0.0.1:99999" in "eda_otel_exporter": invalid port
 
 
 
-=== TEST 41: eda_otel_exporter: an unknown parameter
+=== TEST 44: eda_otel_exporter: an unknown parameter
 --- http_config
     eda_otel_exporter http://127.0.0.1:4318 colour=red;
 --- emerg
@@ -462,7 +534,7 @@ unknown parameter "colour=red" in "eda_otel_exporter"
 
 
 
-=== TEST 42: eda_otel_exporter: batch=0
+=== TEST 45: eda_otel_exporter: batch=0
 --- http_config
     eda_otel_exporter http://127.0.0.1:4318 batch=0;
 --- emerg
@@ -470,7 +542,7 @@ invalid parameter "batch=0" in "eda_otel_exporter"
 
 
 
-=== TEST 43: eda_otel_exporter: interval not a time
+=== TEST 46: eda_otel_exporter: interval not a time
 --- http_config
     eda_otel_exporter http://127.0.0.1:4318 interval=soon;
 --- emerg
@@ -478,7 +550,7 @@ invalid parameter "interval=soon" in "eda_otel_exporter"
 
 
 
-=== TEST 44: eda_otel_exporter: an empty service
+=== TEST 47: eda_otel_exporter: an empty service
 --- http_config
     eda_otel_exporter http://127.0.0.1:4318 service=;
 --- emerg
@@ -486,7 +558,7 @@ invalid parameter "service=" in "eda_otel_exporter"
 
 
 
-=== TEST 45: eda_otel_exporter: a batch larger than the queue
+=== TEST 48: eda_otel_exporter: a batch larger than the queue
 --- http_config
     eda_otel_exporter http://127.0.0.1:4318 batch=100 queue=10;
 --- emerg
@@ -494,7 +566,7 @@ invalid parameter "service=" in "eda_otel_exporter"
 
 
 
-=== TEST 46: eda_otel_exporter twice
+=== TEST 49: eda_otel_exporter twice
 --- http_config
     eda_otel_exporter http://127.0.0.1:4318;
     eda_otel_exporter http://127.0.0.1:4319;

@@ -84,10 +84,9 @@ static ngx_eda_kafka_setting_t  ngx_eda_kafka_defaults[] = {
 ngx_int_t
 ngx_eda_kafka_producer_conf_check(ngx_conf_t *cf, ngx_eda_main_conf_t *emcf)
 {
-    char              errstr[512];
+    char              errstr[512], acks[16], idem[16], timeout[32];
+    size_t            len;
     ngx_int_t         n;
-    ngx_uint_t        i;
-    ngx_keyval_t     *kv;
     rd_kafka_conf_t  *conf;
 
     if (emcf->kafka_brokers.data == NULL) {
@@ -102,27 +101,69 @@ ngx_eda_kafka_producer_conf_check(ngx_conf_t *cf, ngx_eda_main_conf_t *emcf)
         return NGX_ERROR;
     }
 
-    rd_kafka_conf_destroy(conf);
-
-    emcf->delivery_timeout = ngx_atoi((u_char *) NGX_EDA_KAFKA_DEFAULT_TIMEOUT,
-                                      sizeof(NGX_EDA_KAFKA_DEFAULT_TIMEOUT)
-                                      - 1);
-
-    if (emcf->kafka_props == NULL) {
-        return NGX_OK;
+    len = sizeof(acks);
+    if (rd_kafka_conf_get(conf, "acks", acks, &len) != RD_KAFKA_CONF_OK) {
+        ngx_cpystrn((u_char *) acks, (u_char *) "-1", sizeof(acks));
     }
 
-    kv = emcf->kafka_props->elts;
+    len = sizeof(idem);
+    if (rd_kafka_conf_get(conf, "enable.idempotence", idem, &len)
+        != RD_KAFKA_CONF_OK)
+    {
+        ngx_cpystrn((u_char *) idem, (u_char *) "true", sizeof(idem));
+    }
 
-    for (i = 0; i < emcf->kafka_props->nelts; i++) {
-        if (ngx_strcmp(kv[i].key.data, "message.timeout.ms") == 0
-            || ngx_strcmp(kv[i].key.data, "delivery.timeout.ms") == 0)
-        {
-            n = ngx_atoi(kv[i].value.data, kv[i].value.len);
-            if (n != NGX_ERROR) {
-                emcf->delivery_timeout = n;
-            }
+    len = sizeof(timeout);
+    if (rd_kafka_conf_get(conf, "message.timeout.ms", timeout, &len)
+        != RD_KAFKA_CONF_OK)
+    {
+        ngx_cpystrn((u_char *) timeout,
+                    (u_char *) NGX_EDA_KAFKA_DEFAULT_TIMEOUT, sizeof(timeout));
+    }
+
+    rd_kafka_conf_destroy(conf);
+
+    n = ngx_atoi((u_char *) timeout, ngx_strlen(timeout));
+
+    if (n == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"eda_kafka_property\" message.timeout.ms 0 "
+                           "means no delivery timeout: a request waiting for "
+                           "Kafka's acknowledgement would never be answered; "
+                           "set a limit in ms");
+        return NGX_ERROR;
+    }
+
+    if (n == NGX_ERROR) {
+        n = ngx_atoi((u_char *) NGX_EDA_KAFKA_DEFAULT_TIMEOUT,
+                     sizeof(NGX_EDA_KAFKA_DEFAULT_TIMEOUT) - 1);
+    }
+
+    emcf->delivery_timeout = n;
+
+    if (ngx_strcmp(acks, "-1") != 0) {
+
+        if (ngx_strcmp(idem, "true") == 0) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "\"eda_kafka_property\" acks %s conflicts "
+                               "with enable.idempotence true (the gateway's "
+                               "default): the idempotent producer needs "
+                               "acks all; set enable.idempotence false too "
+                               "to accept weaker guarantees", acks);
+            return NGX_ERROR;
         }
+
+        ngx_conf_log_error(NGX_LOG_WARN, cf, 0,
+                           "\"eda_kafka_property\" acks %s weakens the "
+                           "publish guarantee: a 2xx no longer means every "
+                           "in-sync replica has the event, and a broker "
+                           "failure can lose acknowledged events", acks);
+
+    } else if (ngx_strcmp(idem, "true") != 0) {
+        ngx_conf_log_error(NGX_LOG_WARN, cf, 0,
+                           "\"eda_kafka_property\" enable.idempotence "
+                           "false weakens the publish guarantee: "
+                           "librdkafka's retries can write an event twice");
     }
 
     return NGX_OK;
