@@ -15,7 +15,7 @@ use JSON::PP ();
 use Test::More;
 use Time::HiRes qw(time sleep);
 use EdaTest qw(kafka_consume kafka_produce kafka_brokers nginx_start
-               nginx_stop);
+               nginx_stop redis_cmd wait_until);
 use EdaSaga qw(saga_setup saga_participant saga_start saga_state saga_wait
                saga_commands saga_warm_up);
 
@@ -40,6 +40,9 @@ my $S = saga_setup(name => 'sagareplies', timeout => '4s', tweak => sub {
     my $slow = $json->decode($json->encode($example->{sagas}{checkout}));
     $_->{timeout} = '90s' for @{ $slow->{steps} };
     $example->{sagas}{slow} = $slow;
+
+    # a step's result is kept up to 2000 bytes
+    $example->{max_result} = 2000;
 });
 
 my $P = $S->{prefix};
@@ -275,5 +278,36 @@ is(scalar(grep { /saga \Q$big\E: sending \d+ records of its outbox again/ }
           error_log()),
    0, 'nothing of its outbox was sent again');
 ok(!grep({ /\[alert\]|\[emerg\]/ } error_log()), 'no alert');
+
+# --------------------------------------------------------------------------
+# a result above max_result is not stored: the attempt fails and, the work
+# being done all the same, the step is compensated with the earlier ones
+
+my $fits = start({ pad_result => { 'charge-payment' => 1500 },
+                   case => 'result fits' });
+my $large = start({ pad_result => { 'charge-payment' => 2500 },
+                    case => 'result too large' });
+$st = saga_wait($nginx->{port}, 'checkout', [$fits, $large], 60);
+
+is($st->{$fits}{status}, 'completed', 'a result of 1.5 kB is kept');
+is(length($st->{$fits}{results}{'charge-payment'}{pad} // ''), 1500,
+   '  in full');
+is($st->{$large}{status}, 'compensated', 'a result of 2.5 kB: compensated');
+is($st->{$large}{reason}, 'result too large', '  saying why');
+is($st->{$large}{failed_step}, 'charge-payment', '  and which step');
+ok(!exists $st->{$large}{results}{'charge-payment'}, '  the result not kept');
+is(join(',', steps_of($large)),
+   'reserve-inventory,charge-payment,undo charge-payment,'
+   . 'undo reserve-inventory',
+   '  the step itself is compensated, then the one before');
+
+# an outbox that expired with its instance leaves the set of outboxes
+# instead of being claimed by every sweep for ever
+
+my $gone = '0f8fad5b-d9cb-469f-a165-70867728950e';
+redis_cmd('ZADD', "$P:saga:outbox", 1, $gone);
+ok(wait_until(sub { redis_cmd('ZSCORE', "$P:saga:outbox", $gone) eq '' },
+              30),
+   'an empty outbox is taken out of the set by the sweep');
 
 done_testing();

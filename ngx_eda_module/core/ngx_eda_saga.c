@@ -886,6 +886,16 @@ ngx_eda_saga_success(ngx_eda_saga_ctx_t *ctx, const ngx_eda_saga_input_t *in)
         return ngx_eda_saga_compensate_from(ctx, step - 1);
     }
 
+    if (in->data != NULL && in->data_len > ctx->def->max_result) {
+        /*
+         * Not stored, so the state and the events that carry the results
+         * stay bounded.  The participant did the work: the attempt fails,
+         * and if no attempt succeeds, this step is compensated too.
+         */
+        json_object_set_new(ctx->st, "unanswered", json_true());
+        return ngx_eda_saga_failure(ctx, "result too large");
+    }
+
     data = NULL;
 
     if (in->data != NULL) {

@@ -47,6 +47,8 @@ static int ngx_eda_saga_retry_number(json_t *obj, const char *member,
     double min, double max, double *out, char *err, size_t errlen);
 static int ngx_eda_saga_topic_member(json_t *obj, const char *member,
     const char **topic, const char *what, char *err, size_t errlen);
+static int ngx_eda_saga_size_member(json_t *obj, const char *member,
+    size_t *size, const char *what, char *err, size_t errlen);
 static int ngx_eda_saga_duration(json_t *v, uint64_t *ms);
 static int ngx_eda_saga_only(json_t *obj, const char *const *allowed,
     const char **unknown);
@@ -59,11 +61,11 @@ static void ngx_eda_saga_err_prefix(char *err, size_t errlen,
 
 
 static const char *const  ngx_eda_saga_top_keys[] = {
-    "events_topic", "dead_letter_topic", "sagas", NULL
+    "events_topic", "dead_letter_topic", "max_result", "sagas", NULL
 };
 
 static const char *const  ngx_eda_saga_saga_keys[] = {
-    "events_topic", "dead_letter_topic", "steps", NULL
+    "events_topic", "dead_letter_topic", "max_result", "steps", NULL
 };
 
 static const char *const  ngx_eda_saga_step_keys[] = {
@@ -94,7 +96,7 @@ ngx_eda_saga_defs_t *
 ngx_eda_saga_defs_parse(const char *buf, size_t len, char *err,
     size_t errlen)
 {
-    size_t                i;
+    size_t                i, max_result;
     json_t               *root, *sagas, *v;
     const char           *key, *unknown, *events, *dead;
     json_error_t          jerr;
@@ -129,10 +131,14 @@ ngx_eda_saga_defs_parse(const char *buf, size_t len, char *err,
     events = "eda.saga.events";
     dead = "eda.saga.dead-letters";
 
+    max_result = NGX_EDA_SAGA_MAX_RESULT;
+
     if (ngx_eda_saga_topic_member(root, "events_topic", &events, "", err,
                                   errlen) != 0
         || ngx_eda_saga_topic_member(root, "dead_letter_topic", &dead, "",
-                                     err, errlen) != 0)
+                                     err, errlen) != 0
+        || ngx_eda_saga_size_member(root, "max_result", &max_result, "",
+                                    err, errlen) != 0)
     {
         goto failed;
     }
@@ -153,6 +159,8 @@ ngx_eda_saga_defs_parse(const char *buf, size_t len, char *err,
     i = 0;
 
     json_object_foreach(sagas, key, v) {
+        defs->sagas[i].max_result = max_result;
+
         if (ngx_eda_saga_parse_saga(&defs->sagas[i], key, v, events, dead,
                                     err, errlen)
             != 0)
@@ -258,7 +266,9 @@ ngx_eda_saga_parse_saga(ngx_eda_saga_def_t *def, const char *name,
                                   what, err, errlen) != 0
         || ngx_eda_saga_topic_member(obj, "dead_letter_topic",
                                      &def->dead_letter_topic, what, err,
-                                     errlen) != 0)
+                                     errlen) != 0
+        || ngx_eda_saga_size_member(obj, "max_result", &def->max_result,
+                                    what, err, errlen) != 0)
     {
         return -1;
     }
@@ -732,6 +742,35 @@ ngx_eda_saga_topic_member(json_t *obj, const char *member, const char **topic,
                          what, member);
         return -1;
     }
+
+    return 0;
+}
+
+
+/* a number of bytes, 1 to NGX_EDA_SAGA_RESULT_LIMIT */
+
+static int
+ngx_eda_saga_size_member(json_t *obj, const char *member, size_t *size,
+    const char *what, char *err, size_t errlen)
+{
+    json_t     *v;
+    json_int_t  n;
+
+    v = json_object_get(obj, member);
+    if (v == NULL) {
+        return 0;
+    }
+
+    n = json_is_integer(v) ? json_integer_value(v) : 0;
+
+    if (n < 1 || n > NGX_EDA_SAGA_RESULT_LIMIT) {
+        ngx_eda_saga_err(err, errlen, "%s\"%s\" must be a number of bytes "
+                         "from 1 to %d", what, member,
+                         NGX_EDA_SAGA_RESULT_LIMIT);
+        return -1;
+    }
+
+    *size = (size_t) n;
 
     return 0;
 }

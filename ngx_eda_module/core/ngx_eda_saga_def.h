@@ -22,6 +22,8 @@
 
 
 #define NGX_EDA_SAGA_MAX_NAME      64     /* a saga's or a step's name */
+#define NGX_EDA_SAGA_MAX_RESULT    65536  /* default bytes of a result */
+#define NGX_EDA_SAGA_RESULT_LIMIT  1048576 /* the most max_result may be */
 
 
 typedef struct {
@@ -52,6 +54,7 @@ typedef struct {
     const char         *name;
     const char         *events_topic;
     const char         *dead_letter_topic;
+    size_t              max_result;     /* bytes of one step's result */
     ngx_eda_saga_step_t *steps;
     size_t              nsteps;
 } ngx_eda_saga_def_t;

@@ -304,6 +304,13 @@ ngx_eda_saga_produce(ngx_eda_saga_job_t *job)
     ngx_eda_kafka_msg_t  msg;
 
     if (job->nitems == 0) {
+        if (job->sweep) {
+            /* an outbox the sweep found empty (it expired with its
+             * instance): out of the set, or it is claimed for ever */
+            ngx_eda_saga_clear(job);
+            return;
+        }
+
         ngx_eda_saga_done(job);
         return;
     }

@@ -12,6 +12,8 @@ data.input), so each test chooses its scenario per saga:
     {"silent": {"charge-payment": 2}}   no reply to the first 2 attempts
     {"fail_compensation": ["reserve-inventory"]}   compensation fails
     {"delay_ms": 200}                   wait before every reply
+    {"pad_result": {"charge-payment": 5000}}   a success with 5000 more
+                                        bytes of data ("pad")
 
 Every command received is appended to FILE as one JSON line (its type, id,
 idempotency key, saga id, step, phase, attempt and the time), so a test
@@ -34,6 +36,14 @@ def trace(cmd):
         return {}
     return {"traceparent": "%s-%s-%s" % (tp[:35], os.urandom(8).hex(),
                                          tp[53:])}
+
+
+def reply_data(step, attempt, failed, phase, inp):
+    data = {"step": step, "attempt": attempt, "ok": not failed}
+    pad = (inp.get("pad_result") or {}).get(step)
+    if phase == "forward" and pad:
+        data["pad"] = "x" * int(pad)
+    return data
 
 
 def main():
@@ -124,7 +134,7 @@ def main():
             "idempotencykey": cmd.get("idempotencykey", cmd["id"]),
             "datacontenttype": "application/json",
             **trace(cmd),
-            "data": {"step": step, "attempt": attempt, "ok": not failed}}),
+            "data": reply_data(step, attempt, failed, phase, inp)}),
             headers=[("content-type", "application/cloudevents+json")])
         producer.poll(0)
 

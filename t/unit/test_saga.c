@@ -799,6 +799,117 @@ test_timeout_compensates(void)
 }
 
 
+/* a result above max_result is not stored: the attempt fails, and the
+ * step, done all the same, is compensated */
+
+static char *
+with_max_result(const char *top, const char *saga)
+{
+    char        *text;
+    size_t       len;
+    const char  *order = "{\"order\":{";
+
+    len = strlen(three_steps) + 128;
+    text = malloc(len);
+    EDA_CHECK(text != NULL);
+
+    /* three_steps is {"sagas":{"order":{"steps":[...]}}} */
+    snprintf(text, len, "{%s%s\"sagas\":%s%s%s%s", top, *top ? "," : "",
+             order, saga, *saga ? "," : "",
+             strstr(three_steps, order) + strlen(order));
+
+    return text;
+}
+
+
+static void
+test_result_cap(void)
+{
+    char                    err[512], *text, *st;
+    size_t                  len;
+    json_t                 *r;
+    ngx_eda_saga_defs_t    *defs;
+    ngx_eda_saga_result_t   res;
+
+    text = with_max_result("", "");
+    defs = load(text, err);
+    EDA_CHECK(defs != NULL && defs->sagas[0].max_result == 65536);
+    ngx_eda_saga_defs_free(defs);
+    free(text);
+
+    text = with_max_result("\"max_result\":100", "\"max_result\":16");
+    defs = load(text, err);
+    EDA_CHECK(defs != NULL && defs->sagas[0].max_result == 16);
+    ngx_eda_saga_defs_free(defs);
+    free(text);
+
+    check_error("{\"max_result\":0,\"sagas\":{}}",
+                "\"max_result\" must be a number of bytes from 1 to "
+                "1048576");
+    check_error("{\"max_result\":\"64k\",\"sagas\":{}}",
+                "\"max_result\" must be a number of bytes");
+    text = with_max_result("", "\"max_result\":1048577");
+    check_error(text, "saga \"order\": \"max_result\" must be a number of "
+                "bytes from 1 to 1048576");
+    free(text);
+
+    text = with_max_result("\"max_result\":16", "");
+    defs = load(text, err);
+    EDA_CHECK(defs != NULL && defs->sagas[0].max_result == 16);
+    reply_id = ID4;
+
+    /* 16 bytes: stored */
+    st = ngx_eda_saga_new(&defs->sagas[0], ID4, NULL, 0, NULL, 0, T0, &len);
+    step(defs, &st, &timer, T0, &res);
+    ngx_eda_saga_result_free(&res);
+    step(defs, &st, reply("a.ok", "a", 1, "\"0123456789abcd\""), T0 + 10,
+         &res);
+    EDA_CHECK(res.changed && strcmp(res.status, "running") == 0);
+    ngx_eda_saga_result_free(&res);
+    r = json_loads(st, 0, NULL);
+    EDA_CHECK(strcmp(jstr(r, "results", "a"), "0123456789abcd") == 0);
+    json_decref(r);
+    free(st);
+
+    /* 17 bytes: not stored, a (one attempt) is compensated itself */
+    st = ngx_eda_saga_new(&defs->sagas[0], ID4, NULL, 0, NULL, 0, T0, &len);
+    step(defs, &st, &timer, T0, &res);
+    ngx_eda_saga_result_free(&res);
+    step(defs, &st, reply("a.ok", "a", 1, "\"0123456789abcde\""), T0 + 10,
+         &res);
+    EDA_CHECK(res.changed && strcmp(res.status, "compensating") == 0);
+    EDA_CHECK(res.nrecords >= 1);
+    r = record_json(&res, 0);
+    EDA_CHECK(strcmp(jstr(r, "type", NULL), "a.undo") == 0);
+    EDA_CHECK(strcmp(jstr(r, "id", NULL), ID4 ".1.c.1") == 0);
+    json_decref(r);
+    ngx_eda_saga_result_free(&res);
+
+    r = json_loads(st, 0, NULL);
+    EDA_CHECK(strcmp(jstr(r, "reason", NULL), "result too large") == 0);
+    EDA_CHECK(strcmp(jstr(r, "failed_step", NULL), "a") == 0);
+    EDA_CHECK(json_object_get(json_object_get(r, "results"), "a") == NULL);
+    json_decref(r);
+    free(st);
+
+    /* b (three attempts): the attempt fails and is retried */
+    st = ngx_eda_saga_new(&defs->sagas[0], ID4, NULL, 0, NULL, 0, T0, &len);
+    step(defs, &st, &timer, T0, &res);
+    ngx_eda_saga_result_free(&res);
+    step(defs, &st, reply("a.ok", "a", 1, NULL), T0 + 10, &res);
+    ngx_eda_saga_result_free(&res);
+    step(defs, &st, reply("b.ok", "b", 1, "[1,2,3,4,5,6,7,8,9]"), T0 + 20,
+         &res);
+    EDA_CHECK(res.changed && strcmp(res.status, "retrying") == 0);
+    ngx_eda_saga_result_free(&res);
+    free(st);
+
+    ngx_eda_saga_defs_free(defs);
+    free(text);
+}
+
+
+
 /* a record Kafka refuses for good: its dead letter, not the record */
 
 static void
@@ -1249,6 +1360,7 @@ main(void)
     test_valid_id();
     test_reply_binding();
     test_timeout_compensates();
+    test_result_cap();
     test_undeliverable();
     test_extensions();
     test_trace();
