@@ -594,7 +594,8 @@ start_redis() {
     say "starting Redis on 127.0.0.1:$REDIS_PORT"
     redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --dir "$dir" \
         --daemonize yes --pidfile "$dir/redis.pid" \
-        --logfile "$dir/redis.log" --save '' --appendonly no \
+        --logfile "$dir/redis.log" --save '' \
+        --appendonly yes --appendfsync everysec \
         || die "redis-server failed to start (log: $dir/redis.log)"
 
     for i in $(seq 1 50); do
