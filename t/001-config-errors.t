@@ -572,3 +572,76 @@ invalid parameter "service=" in "eda_otel_exporter"
     eda_otel_exporter http://127.0.0.1:4319;
 --- emerg
 "eda_otel_exporter" directive is duplicate
+
+
+
+=== TEST 50: eda_jwt_jwks_url: not http or https
+--- config
+    location /t {
+        eda_jwt on;
+        eda_jwt_algorithms RS256;
+        eda_jwt_jwks_url ftp://idp.example.com/keys;
+    }
+--- emerg
+"eda_jwt_jwks_url" "ftp://idp.example.com/keys": the URL must start with https:// or http://
+
+
+
+=== TEST 51: eda_jwt_jwks_url: an unknown parameter
+--- config
+    location /t {
+        eda_jwt_jwks_url https://127.0.0.1/keys every=5m;
+    }
+--- emerg
+unknown parameter "every=5m" in "eda_jwt_jwks_url"
+
+
+
+=== TEST 52: eda_jwt_jwks_url: min_refresh longer than refresh
+--- config
+    location /t {
+        eda_jwt_jwks_url https://127.0.0.1/keys refresh=1m min_refresh=5m;
+    }
+--- emerg
+"eda_jwt_jwks_url": min_refresh is longer than refresh
+
+
+
+=== TEST 53: eda_jwt_jwks_url and eda_jwt_key_file at one level
+--- config
+    location /t {
+        eda_jwt_key_file ../html/k.pem;
+        eda_jwt_jwks_url https://127.0.0.1/keys;
+    }
+--- user_files
+>>> k.pem
+-----BEGIN PUBLIC KEY-----
+MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEEVs/o5+uQbTjL3chynL4wXgUg2R9
+q9UU8I5mEovUf86QZ7kOBIjJwqnzD1omageEHWwHdBO6B+dFabmdT9POxg==
+-----END PUBLIC KEY-----
+--- emerg
+"eda_jwt_jwks_url" directive is duplicate: a level has one eda_jwt_key_file or one eda_jwt_jwks_url
+
+
+
+=== TEST 54: eda_jwt_jwks_url: one URL, two sets of parameters
+--- config
+    location /a {
+        eda_jwt_jwks_url https://127.0.0.1/keys refresh=5m;
+    }
+    location /b {
+        eda_jwt_jwks_url https://127.0.0.1/keys refresh=10m;
+    }
+--- emerg
+"eda_jwt_jwks_url" "https://127.0.0.1/keys": the URL is named again with other parameters
+
+
+
+=== TEST 55: eda_jwt without keys
+--- config
+    location /t {
+        eda_jwt on;
+        eda_jwt_algorithms RS256;
+    }
+--- emerg
+"eda_jwt" requires "eda_jwt_key_file" or "eda_jwt_jwks_url"

@@ -191,6 +191,13 @@ static ngx_int_t
 ngx_http_eda_jwt_finish(ngx_http_request_t *r, ngx_http_eda_jwt_ctx_t *ctx,
     ngx_http_eda_jwt_loc_conf_t *jlcf)
 {
+    if (ctx->unavailable) {
+        ngx_http_finalize_request(r, ngx_http_eda_problem(r,
+                                      NGX_HTTP_SERVICE_UNAVAILABLE, ctx->err,
+                                      1));
+        return NGX_DONE;
+    }
+
     if (ctx->rc != NGX_EDA_JWT_OK) {
         return ngx_http_eda_jwt_reject(r, ctx->rc, ctx->err);
     }
@@ -393,6 +400,11 @@ ngx_http_eda_jwt_outcome(ngx_http_request_t *r, const char **desc)
 
     emcf = ngx_http_get_module_main_conf(r, ngx_eda_module);
     ngx_eda_metrics_count(emcf, NGX_EDA_M_JWT_REJECTED, 1);
+
+    if (ctx->unavailable) {
+        *desc = ctx->err;
+        return NGX_HTTP_SERVICE_UNAVAILABLE;
+    }
 
     if (ctx->rc == NGX_EDA_JWT_ERROR) {
         *desc = "the token could not be checked";

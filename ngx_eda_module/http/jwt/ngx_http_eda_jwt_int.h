@@ -28,6 +28,10 @@
 #define NGX_HTTP_EDA_JWT_OPTIONAL    2
 
 
+typedef struct ngx_http_eda_jwks_s       ngx_http_eda_jwks_t;
+typedef struct ngx_http_eda_jwks_keys_s  ngx_http_eda_jwks_keys_t;
+
+
 typedef struct {
     size_t                      shm_size;
     time_t                      ttl;
@@ -35,6 +39,7 @@ typedef struct {
     ngx_shm_zone_t             *zone;
     ngx_uint_t                  used;
     ngx_uint_t                  cache_set;
+    ngx_array_t                *jwks;          /* ngx_http_eda_jwks_t * */
 } ngx_http_eda_jwt_main_conf_t;
 
 
@@ -42,6 +47,7 @@ typedef struct {
     ngx_uint_t                  mode;
     ngx_eda_jwt_keyset_t       *keyset;
     ngx_str_t                   key_file;
+    ngx_http_eda_jwks_t        *jwks;          /* or keyset */
     ngx_eda_jwt_algs_t          algorithms;
     ngx_uint_t                  algorithms_set;
     ngx_str_t                   issuer;
@@ -59,6 +65,7 @@ typedef struct {
     ngx_http_request_t         *request;
     ngx_eda_jwt_result_t        res;
     ngx_str_t                   token;
+    ngx_eda_jwt_keyset_t       *keyset;       /* this request's keys */
     u_char                      digest[NGX_EDA_JWT_CACHE_KEY_LEN];
     ngx_eda_redis_cmd_t        *cmd[2];
     ngx_uint_t                  pending;
@@ -72,6 +79,7 @@ typedef struct {
     unsigned                    waiting:1;
     unsigned                    done:1;
     unsigned                    l2_asked:1;
+    unsigned                    unavailable:1;  /* no keys yet: 503 */
 } ngx_http_eda_jwt_ctx_t;
 
 
@@ -81,6 +89,15 @@ ngx_int_t ngx_http_eda_jwt_handler(ngx_http_request_t *r);
 /* ngx_http_eda_jwt_lookup.c */
 ngx_int_t ngx_http_eda_jwt_lookup(ngx_http_request_t *r,
     ngx_http_eda_jwt_ctx_t *ctx, ngx_http_eda_jwt_loc_conf_t *jlcf);
+
+/* ngx_http_eda_jwt_jwks.c */
+char *ngx_http_eda_jwt_jwks_url(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+ngx_int_t ngx_http_eda_jwks_init_process(ngx_cycle_t *cycle);
+ngx_eda_jwt_keyset_t *ngx_http_eda_jwks_keys(ngx_http_request_t *r,
+    ngx_http_eda_jwks_t *jw);
+void ngx_http_eda_jwks_unknown_kid(ngx_http_eda_jwks_t *jw);
+ngx_str_t *ngx_http_eda_jwks_url(ngx_http_eda_jwks_t *jw);
 
 /* ngx_http_eda_jwt_variables.c */
 ngx_int_t ngx_http_eda_jwt_add_variables(ngx_conf_t *cf);

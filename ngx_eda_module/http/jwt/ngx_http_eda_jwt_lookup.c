@@ -75,10 +75,20 @@ ngx_http_eda_jwt_lookup(ngx_http_request_t *r, ngx_http_eda_jwt_ctx_t *ctx,
     jmcf = ngx_http_get_module_main_conf(r, ngx_http_eda_jwt_module);
     emcf = ngx_http_get_module_main_conf(r, ngx_eda_module);
 
+    ctx->keyset = (jlcf->jwks != NULL) ? ngx_http_eda_jwks_keys(r, jlcf->jwks)
+                                       : jlcf->keyset;
+
+    if (ctx->keyset == NULL) {
+        ctx->unavailable = 1;
+        ctx->rc = NGX_EDA_JWT_ERROR;
+        ctx->err = "the keys of eda_jwt_jwks_url are not fetched yet";
+        return NGX_OK;
+    }
+
     if (jmcf->zone != NULL
         && ngx_eda_jwt_cache_get(jmcf->zone, ctx->digest, r->pool, &e)
            == NGX_OK
-        && ngx_eda_jwt_result_restore(jlcf->keyset,
+        && ngx_eda_jwt_result_restore(ctx->keyset,
                                       (const char *) e.claims.data,
                                       e.claims.len, &ctx->res, &ctx->err)
            == NGX_EDA_JWT_OK)
@@ -175,10 +185,15 @@ ngx_http_eda_jwt_verify(ngx_http_request_t *r, ngx_http_eda_jwt_ctx_t *ctx,
     ngx_log_debug0(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                    "eda jwt: verifying");
 
-    ctx->rc = ngx_eda_jwt_verify(jlcf->keyset, &jlcf->policy,
+    ctx->rc = ngx_eda_jwt_verify(ctx->keyset, &jlcf->policy,
                                  (const char *) ctx->token.data,
                                  ctx->token.len, ngx_time(), &ctx->res,
                                  &ctx->err);
+
+    if (ctx->rc == NGX_EDA_JWT_NO_KEY && jlcf->jwks != NULL) {
+        /* the provider may have published a key since: fetch again */
+        ngx_http_eda_jwks_unknown_kid(jlcf->jwks);
+    }
 
     if (ctx->rc != NGX_EDA_JWT_OK) {
         return NGX_OK;
@@ -318,7 +333,7 @@ ngx_http_eda_jwt_answered(ngx_http_eda_jwt_ctx_t *ctx)
         /* an L2 answer: a usable entry, or verify here after all */
 
         if (ctx->l2.len
-            && ngx_eda_jwt_result_restore(jlcf->keyset,
+            && ngx_eda_jwt_result_restore(ctx->keyset,
                                           (const char *) ctx->l2.data,
                                           ctx->l2.len, &ctx->res, &ctx->err)
                == NGX_EDA_JWT_OK)
@@ -414,7 +429,7 @@ ngx_http_eda_jwt_remember(ngx_http_request_t *r, ngx_http_eda_jwt_ctx_t *ctx,
         ttl = ngx_min(ttl, (time_t) (ctx->res.exp - now));
     }
 
-    json = ngx_eda_jwt_result_serialize(jlcf->keyset, &ctx->res, &len);
+    json = ngx_eda_jwt_result_serialize(ctx->keyset, &ctx->res, &len);
     if (json == NULL) {
         return;
     }
@@ -469,7 +484,7 @@ ngx_http_eda_jwt_share(ngx_http_request_t *r, ngx_http_eda_jwt_ctx_t *ctx,
         return;
     }
 
-    json = ngx_eda_jwt_result_serialize(jlcf->keyset, &ctx->res, &len);
+    json = ngx_eda_jwt_result_serialize(ctx->keyset, &ctx->res, &len);
     if (json == NULL) {
         return;
     }

@@ -76,6 +76,13 @@ static ngx_command_t  ngx_http_eda_jwt_commands[] = {
       0,
       NULL },
 
+    { ngx_string("eda_jwt_jwks_url"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_http_eda_jwt_jwks_url,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
     { ngx_string("eda_jwt_algorithms"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
       ngx_http_eda_jwt_algorithms,
@@ -158,7 +165,7 @@ ngx_module_t  ngx_http_eda_jwt_module = {
     NGX_HTTP_MODULE,                       /* module type */
     NULL,                                  /* init master */
     NULL,                                  /* init module */
-    NULL,                                  /* init process */
+    ngx_http_eda_jwks_init_process,        /* init process */
     NULL,                                  /* init thread */
     NULL,                                  /* exit thread */
     NULL,                                  /* exit process */
@@ -277,9 +284,10 @@ ngx_http_eda_jwt_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
         }
     }
 
-    if (conf->keyset == NULL) {
+    if (conf->keyset == NULL && conf->jwks == NULL) {
         conf->keyset = prev->keyset;
         conf->key_file = prev->key_file;
+        conf->jwks = prev->jwks;
     }
 
     if (!conf->algorithms_set) {
@@ -312,9 +320,10 @@ ngx_http_eda_jwt_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 static ngx_int_t
 ngx_http_eda_jwt_check_keys(ngx_conf_t *cf, ngx_http_eda_jwt_loc_conf_t *conf)
 {
-    if (conf->keyset == NULL) {
+    if (conf->keyset == NULL && conf->jwks == NULL) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"eda_jwt\" requires \"eda_jwt_key_file\"");
+                           "\"eda_jwt\" requires \"eda_jwt_key_file\" or "
+                           "\"eda_jwt_jwks_url\"");
         return NGX_ERROR;
     }
 
@@ -325,7 +334,11 @@ ngx_http_eda_jwt_check_keys(ngx_conf_t *cf, ngx_http_eda_jwt_loc_conf_t *conf)
         return NGX_ERROR;
     }
 
-    if ((ngx_eda_jwt_keyset_algs(conf->keyset) & conf->algorithms) == 0) {
+    /* the keys of a URL are known only once fetched */
+
+    if (conf->keyset != NULL
+        && (ngx_eda_jwt_keyset_algs(conf->keyset) & conf->algorithms) == 0)
+    {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "no key in \"%V\" verifies any algorithm of "
                            "\"eda_jwt_algorithms\"", &conf->key_file);
@@ -438,8 +451,9 @@ ngx_http_eda_jwt_key_file(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     ngx_pool_cleanup_t   *cln;
     ngx_eda_jwt_keyset_t *ks;
 
-    if (jlcf->keyset != NULL) {
-        return "is duplicate";
+    if (jlcf->keyset != NULL || jlcf->jwks != NULL) {
+        return "is duplicate: a level has one eda_jwt_key_file or one "
+               "eda_jwt_jwks_url";
     }
 
     value = cf->args->elts;
