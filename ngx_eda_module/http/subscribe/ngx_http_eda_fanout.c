@@ -83,7 +83,9 @@ ngx_http_eda_sub_record(const rd_kafka_message_t *msg, void *data)
     if (msg->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
         ngx_http_eda_sub_advance(t, msg->partition, msg->offset);
 
-        if (!ngx_queue_empty(&smcf->resuming)) {
+        if (!ngx_queue_empty(&smcf->resuming)
+            || !ngx_queue_empty(&smcf->starting))
+        {
             ngx_http_eda_resume_kick(smcf);
         }
 
@@ -91,6 +93,11 @@ ngx_http_eda_sub_record(const rd_kafka_message_t *msg, void *data)
     }
 
     ngx_http_eda_sub_advance(t, msg->partition, msg->offset + 1);
+
+    if (!ngx_queue_empty(&smcf->starting)) {
+        /* answered before this record is dispatched: it gets it too */
+        ngx_http_eda_ws_start_waiting(smcf);
+    }
 
     ring = ngx_http_eda_sub_ring(smcf, &topic);
 

@@ -97,6 +97,8 @@ ngx_http_eda_resume_kick(ngx_http_eda_sub_main_conf_t *smcf)
     ngx_queue_t            *q, *next;
     ngx_http_eda_ws_ctx_t  *ctx;
 
+    ngx_http_eda_ws_start_waiting(smcf);
+
     for (q = ngx_queue_head(&smcf->resuming);
          q != ngx_queue_sentinel(&smcf->resuming);
          q = next)

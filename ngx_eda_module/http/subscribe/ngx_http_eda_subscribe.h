@@ -137,6 +137,10 @@ typedef struct {
 } ngx_http_eda_sub_ring_t;
 
 
+/* ms a client waits for the fan-out to know where it starts */
+#define NGX_HTTP_EDA_START_WAIT     3000
+
+
 /* per worker, set up in init_process */
 typedef struct {
     ngx_queue_t                 clients;
@@ -161,6 +165,9 @@ typedef struct {
     void                       *reader_ctx[NGX_HTTP_EDA_READERS];
     ngx_uint_t                  nreaders;
     ngx_queue_t                 resuming;
+
+    /* clients answered once the fan-out knows where it starts */
+    ngx_queue_t                 starting;
 } ngx_http_eda_sub_main_conf_t;
 
 
@@ -213,6 +220,12 @@ typedef struct {
     ngx_http_eda_sub_part_t    *parts;
     ngx_uint_t                  nparts;
     ngx_queue_t                 rqueue;        /* in smcf->resuming */
+
+    /* not answered yet: waiting in smcf->starting, for at most start */
+    ngx_queue_t                 squeue;
+    ngx_event_t                 start;
+    u_char                     *accept;
+    ngx_str_t                   last_event_id;
     ngx_uint_t                  reader;        /* in smcf->readers */
     ngx_http_eda_ws_frame_t    *held;          /* read, waits for room */
 
@@ -240,6 +253,7 @@ typedef struct {
     unsigned                    skipping:1;    /* parts: live, skip below */
     unsigned                    lost:1;        /* told: unavailable */
     unsigned                    silent:1;      /* no events (yet) */
+    unsigned                    starting:1;    /* in smcf->starting */
 } ngx_http_eda_ws_ctx_t;
 
 
@@ -248,6 +262,8 @@ extern ngx_module_t  ngx_http_eda_subscribe_module;
 
 /* ngx_http_eda_ws_handshake.c: the content handler of eda_subscribe */
 ngx_int_t ngx_http_eda_subscribe_handler(ngx_http_request_t *r);
+void ngx_http_eda_ws_start_waiting(ngx_http_eda_sub_main_conf_t *smcf);
+void ngx_http_eda_ws_start_cancel(ngx_http_eda_ws_ctx_t *ctx);
 ngx_int_t ngx_http_eda_sub_header(ngx_http_request_t *r, char *name,
     char *value, size_t len);
 

@@ -206,6 +206,7 @@ ngx_http_eda_sub_init_process(ngx_cycle_t *cycle)
     smcf->emcf = emcf;
     ngx_queue_init(&smcf->clients);
     ngx_queue_init(&smcf->resuming);
+    ngx_queue_init(&smcf->starting);
 
     if (ngx_http_eda_ws_history_init(cycle, smcf) != NGX_OK
         || ngx_http_eda_sub_positions_init(cycle, smcf) != NGX_OK)

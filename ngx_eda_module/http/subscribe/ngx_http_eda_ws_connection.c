@@ -528,6 +528,7 @@ ngx_http_eda_ws_cleanup(void *data)
 
     ctx->done = 1;
 
+    ngx_http_eda_ws_start_cancel(ctx);
     ngx_http_eda_resume_cancel(ctx);
     ngx_http_eda_sio_cleanup(ctx);
 

@@ -57,6 +57,10 @@ static ngx_int_t ngx_http_eda_ws_same_host(ngx_http_request_t *r,
     ngx_str_t *origin);
 static void ngx_http_eda_ws_split_host(ngx_str_t *host, ngx_str_t *def,
     ngx_str_t *port);
+static ngx_int_t ngx_http_eda_ws_answer(ngx_http_eda_ws_ctx_t *ctx);
+static void ngx_http_eda_ws_start_wait(ngx_http_eda_ws_ctx_t *ctx);
+static void ngx_http_eda_ws_start_timeout(ngx_event_t *ev);
+static void ngx_http_eda_ws_start_now(ngx_http_eda_ws_ctx_t *ctx);
 static ngx_str_t *ngx_http_eda_ws_subprotocol(
     ngx_http_eda_sub_loc_conf_t *slcf, ngx_http_request_t *r);
 
@@ -71,6 +75,7 @@ ngx_http_eda_subscribe_handler(ngx_http_request_t *r)
 {
     u_char                       *accept;
     ngx_int_t                     rc;
+    ngx_str_t                     cursor;
     ngx_uint_t                    sse;
     ngx_http_eda_ws_ctx_t        *ctx;
     ngx_http_eda_ws_headers_t     hs;
@@ -124,7 +129,44 @@ ngx_http_eda_subscribe_handler(ngx_http_request_t *r)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    rc = sse ? ngx_http_eda_sse_header(r) : ngx_http_eda_ws_switch(r, accept);
+    ctx->accept = accept;
+
+    if (hs.last_event_id != NULL) {
+        ctx->last_event_id = *hs.last_event_id;
+    }
+
+    if (!slcf->socketio
+        && ngx_http_eda_sub_cursor(ctx->smcf, slcf->stream, &cursor)
+           == NGX_DECLINED)
+    {
+        /*
+         * The worker's fan-out does not know yet where it starts in the
+         * location's topics (the worker is new, its consumer is joining):
+         * an answer now would promise records the fan-out may never read.
+         */
+        ngx_http_eda_ws_start_wait(ctx);
+        return NGX_DONE;
+    }
+
+    return ngx_http_eda_ws_answer(ctx);
+}
+
+
+/*
+ * 101 (or the event stream's head), and the connection becomes the
+ * module's: from now on every record the fan-out reads reaches it.
+ */
+
+static ngx_int_t
+ngx_http_eda_ws_answer(ngx_http_eda_ws_ctx_t *ctx)
+{
+    ngx_int_t            rc;
+    ngx_http_request_t  *r;
+
+    r = ctx->request;
+
+    rc = ctx->sse ? ngx_http_eda_sse_header(r)
+                  : ngx_http_eda_ws_switch(r, ctx->accept);
     if (rc != NGX_OK) {
         return rc;
     }
@@ -135,20 +177,123 @@ ngx_http_eda_subscribe_handler(ngx_http_request_t *r)
 
     ngx_http_eda_ws_start(ctx);
 
-    if (slcf->socketio) {
+    if (ctx->conf->socketio) {
         if (ngx_http_eda_sio_start(ctx) != NGX_OK) {
             ngx_http_eda_ws_close(ctx, NGX_EDA_WS_CLOSE_INTERNAL,
                                   "internal error");
         }
 
     } else {
-        ngx_http_eda_ws_resume_request(ctx, hs.last_event_id);
+        ngx_http_eda_ws_resume_request(ctx, ctx->last_event_id.len
+                                            ? &ctx->last_event_id : NULL);
     }
 
     /* frames sent right behind the handshake are read from header_in */
     ngx_post_event(r->connection->read, &ngx_posted_events);
 
     return NGX_DONE;
+}
+
+
+/*
+ * A client waits, not answered, until the fan-out knows where it stands
+ * in every partition of its topics (normally well under a second after a
+ * worker starts); after NGX_HTTP_EDA_START_WAIT it is answered all the
+ * same (a topic that does not exist yet, Kafka away).
+ */
+
+static void
+ngx_http_eda_ws_start_wait(ngx_http_eda_ws_ctx_t *ctx)
+{
+    ngx_http_request_t  *r;
+
+    r = ctx->request;
+
+    ctx->start.handler = ngx_http_eda_ws_start_timeout;
+    ctx->start.data = ctx;
+    ctx->start.log = r->connection->log;
+    ngx_add_timer(&ctx->start, NGX_HTTP_EDA_START_WAIT);
+
+    ngx_queue_insert_tail(&ctx->smcf->starting, &ctx->squeue);
+    ctx->starting = 1;
+
+    /* a client that goes away meanwhile ends the request */
+    r->read_event_handler = ngx_http_test_reading;
+    r->write_event_handler = ngx_http_request_empty_handler;
+    r->main->count++;
+}
+
+
+/* the fan-out moved on: answer the clients it can serve now */
+
+void
+ngx_http_eda_ws_start_waiting(ngx_http_eda_sub_main_conf_t *smcf)
+{
+    ngx_str_t               cursor;
+    ngx_queue_t            *q, *next;
+    ngx_http_eda_ws_ctx_t  *ctx;
+
+    for (q = ngx_queue_head(&smcf->starting);
+         q != ngx_queue_sentinel(&smcf->starting);
+         q = next)
+    {
+        next = ngx_queue_next(q);
+        ctx = ngx_queue_data(q, ngx_http_eda_ws_ctx_t, squeue);
+
+        if (ngx_http_eda_sub_cursor(smcf, ctx->conf->stream, &cursor)
+            == NGX_DECLINED)
+        {
+            continue;
+        }
+
+        ngx_http_eda_ws_start_now(ctx);
+    }
+}
+
+
+static void
+ngx_http_eda_ws_start_timeout(ngx_event_t *ev)
+{
+    ngx_http_eda_ws_ctx_t  *ctx = ev->data;
+
+    ngx_log_error(NGX_LOG_INFO, ev->log, 0,
+                  "eda: the fan-out does not know yet where it starts in "
+                  "the topics of this client; answered all the same");
+
+    ngx_http_eda_ws_start_now(ctx);
+}
+
+
+static void
+ngx_http_eda_ws_start_now(ngx_http_eda_ws_ctx_t *ctx)
+{
+    ngx_int_t            rc;
+    ngx_http_request_t  *r;
+
+    r = ctx->request;
+
+    ngx_http_eda_ws_start_cancel(ctx);
+
+    rc = ngx_http_eda_ws_answer(ctx);
+
+    /* the count taken while it waited; an error ends the request */
+    ngx_http_finalize_request(r, rc);
+}
+
+
+void
+ngx_http_eda_ws_start_cancel(ngx_http_eda_ws_ctx_t *ctx)
+{
+    if (!ctx->starting) {
+        return;
+    }
+
+    ngx_queue_remove(&ctx->squeue);
+    ctx->starting = 0;
+
+    if (ctx->start.timer_set) {
+        ngx_del_timer(&ctx->start);
+    }
 }
 
 
