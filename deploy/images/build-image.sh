@@ -230,7 +230,9 @@ image_refuses_module() {
         || true
     bah rm "$ctr" >/dev/null
     printf '%s\n' "$out" | grep emerg >&2 || true
-    if printf '%s\n' "$out" | grep -q 'version [0-9]* instead of'; then
+    # a here-string, not a pipe: under pipefail "printf | grep -q" fails
+    # when grep leaves before printf is done
+    if grep -q 'version [0-9]* instead of' <<<"$out"; then
         say "a module built for another nginx version: refused"
         rc=0
     fi

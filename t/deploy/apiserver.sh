@@ -69,12 +69,13 @@ alive() {
 }
 
 etcd_healthy() {
-    curl -sf "http://127.0.0.1:$ETCD_PORT/health" | grep -q '"health":"true"'
+    [[ $(curl -sf "http://127.0.0.1:$ETCD_PORT/health" || true) \
+        == *'"health":"true"'* ]]
 }
 
 api_ready() {
     curl -sf --cacert "$DIR/pki/ca.crt" -H "Authorization: Bearer $TOKEN" \
-        "https://127.0.0.1:$API_PORT/readyz" | grep -qx ok
+        "https://127.0.0.1:$API_PORT/readyz" | grep -x ok >/dev/null
 }
 
 make_pki() {

@@ -66,7 +66,8 @@ find_go() {
 install_etcd() {
     command -v etcd >/dev/null && return 0
     say "installing Debian's etcd-server"
-    if ! apt-cache policy etcd-server 2>/dev/null | grep -q 'Candidate: [0-9]'
+    if ! [[ $(apt-cache policy etcd-server 2>/dev/null || true) \
+            =~ Candidate:\ [0-9] ]]
     then
         apt-get update -q >/dev/null
     fi
