@@ -14,6 +14,7 @@ KAFKA_VERSION=${EDA_KAFKA_VERSION:-3.9.1}
 KAFKA_PORT=${EDA_KAFKA_PORT:-19092}
 KAFKA_CONTROLLER_PORT=${EDA_KAFKA_CONTROLLER_PORT:-$((KAFKA_PORT + 1))}
 REDIS_PORT=${EDA_REDIS_PORT:-16379}
+CLUSTER_PORT=${EDA_CLUSTER_PORT:-19192}
 NGINX_PORT=${EDA_NGINX_PORT:-8080}
 
 CACHE=$STATE/cache
@@ -64,6 +65,13 @@ Commands:
                 on its seed corpus + Test::Nginx suite + down; --asan
                 runs the suite on an nginx built with AddressSanitizer
                 and UndefinedBehaviorSanitizer
+  cluster-up    start a cluster of three KRaft nodes on loopback beside
+                the stack (replication factor 3, min.insync.replicas 2;
+                EDA_CLUSTER_PORT, default 19192, +2 per node); starts the
+                nodes not running; writes its bootstrap list to
+                $STATE/cluster/brokers
+  cluster-stop N  stop node N (1-3) of the cluster, keeping its data
+  cluster-down  stop the cluster and remove its data
   kafka-stop    stop the local Kafka, keeping its data ("up" restarts it);
                 the fault-injection tests use it
   redis-stop    the same for the local Redis
@@ -84,6 +92,7 @@ Environment:
   EDA_STATE_DIR      state dir (default: .eda/ in the repository)
   EDA_KAFKA_PORT     Kafka listener port (default 19092; controller +1)
   EDA_REDIS_PORT     Redis port (default 16379)
+  EDA_CLUSTER_PORT   first port of the cluster of cluster-up (default 19192)
   EDA_NGINX_PORT     port of "run" (default 8080)
   KAFKA_BROKERS      use this Kafka instead of starting one
   REDIS_URL          use this Redis (redis://host:port) instead
@@ -99,8 +108,11 @@ EOF
 # --------------------------------------------------------------------------
 # deps
 
+# (never "cmd | grep -q" under pipefail: grep leaving early makes cmd die of
+# SIGPIPE, and the pipeline fails although it matched)
 have_pkg() {
-    dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'ok installed'
+    [[ $(dpkg-query -W -f='${Status}' "$1" 2>/dev/null || true) \
+        == *'ok installed'* ]]
 }
 
 apt_install() {
@@ -134,8 +146,8 @@ install_test_nginx() {
         return 0
     fi
 
-    if apt-cache policy libtest-nginx-perl 2>/dev/null \
-        | grep -q 'Candidate: [0-9]'
+    if [[ $(apt-cache policy libtest-nginx-perl 2>/dev/null || true) \
+          =~ Candidate:\ [0-9] ]]
     then
         apt_install libtest-nginx-perl
         return 0
@@ -507,7 +519,7 @@ redis_answers() {
 }
 
 start_kafka() {
-    local dir=$STATE/kafka jars i
+    local dir=$STATE/kafka
 
     if pid_alive "$dir/kafka.pid"; then
         return 0
@@ -518,29 +530,42 @@ start_kafka() {
     port_busy "$KAFKA_CONTROLLER_PORT" && die "port $KAFKA_CONTROLLER_PORT" \
         "is in use: set EDA_KAFKA_CONTROLLER_PORT"
 
+    kafka_node_start "$dir" 1 "$KAFKA_PORT" "$KAFKA_CONTROLLER_PORT" \
+        "1@127.0.0.1:$KAFKA_CONTROLLER_PORT" "" 512m <<PROPS
+offsets.topic.replication.factor=1
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+PROPS
+    kafka_node_wait "$dir" "$KAFKA_PORT"
+}
+
+# kafka_node_start DIR ID PORT CONTROLLER_PORT VOTERS CLUSTER_ID HEAP:
+# a KRaft node (broker and controller) with the properties on stdin added;
+# CLUSTER_ID formats its storage the first time (empty: a new one)
+kafka_node_start() {
+    local dir=$1 id=$2 port=$3 cport=$4 voters=$5 cid=$6 heap=$7 jars
+
     jars=$(kafka_jars)
     mkdir -p "$dir/data" "$dir/tmp"
 
-    cat > "$dir/server.properties" <<EOF
+    { cat <<PROPS
 process.roles=broker,controller
-node.id=1
-controller.quorum.voters=1@127.0.0.1:$KAFKA_CONTROLLER_PORT
-listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT
-advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT
+node.id=$id
+controller.quorum.voters=$voters
+listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport
+advertised.listeners=PLAINTEXT://127.0.0.1:$port
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
 listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
 log.dirs=$dir/data
 num.partitions=3
 auto.create.topics.enable=true
-offsets.topic.replication.factor=1
 offsets.topic.num.partitions=3
-transaction.state.log.replication.factor=1
-transaction.state.log.min.isr=1
 group.initial.rebalance.delay.ms=0
 log.retention.hours=2
-EOF
-    cat > "$dir/log4j.properties" <<EOF
+PROPS
+      cat; } > "$dir/server.properties"
+    cat > "$dir/log4j.properties" <<PROPS
 log4j.rootLogger=INFO, file
 log4j.appender.file=org.apache.log4j.FileAppender
 log4j.appender.file.File=$dir/server.log
@@ -548,28 +573,33 @@ log4j.appender.file.layout=org.apache.log4j.PatternLayout
 log4j.appender.file.layout.ConversionPattern=[%d] %p %m (%c)%n
 log4j.logger.kafka=INFO
 log4j.logger.org.apache.kafka=INFO
-EOF
+PROPS
 
-    local java=(java -Xmx512m -Xms128m -XX:+UseSerialGC
+    local java=(java "-Xmx$heap" -Xms128m -XX:+UseSerialGC
         -Djava.io.tmpdir="$dir/tmp"
         -DZstdTempFolder="$dir/tmp" -Dorg.xerial.snappy.tempdir="$dir/tmp"
         -Dlog4j.configuration="file:$dir/log4j.properties"
         -cp "$jars/*")
 
     if [ ! -f "$dir/data/meta.properties" ]; then
+        [ -n "$cid" ] \
+            || cid=$("${java[@]}" kafka.tools.StorageTool random-uuid)
         "${java[@]}" kafka.tools.StorageTool format --ignore-formatted \
-            -t "$("${java[@]}" kafka.tools.StorageTool random-uuid)" \
-            -c "$dir/server.properties" > "$dir/format.log" 2>&1 \
+            -t "$cid" -c "$dir/server.properties" > "$dir/format.log" 2>&1 \
             || { cat "$dir/format.log" >&2; die "kafka storage format failed"; }
     fi
 
-    say "starting Kafka $KAFKA_VERSION on 127.0.0.1:$KAFKA_PORT"
+    say "starting Kafka $KAFKA_VERSION node $id on 127.0.0.1:$port"
     setsid "${java[@]}" kafka.Kafka "$dir/server.properties" \
         > "$dir/stdout.log" 2>&1 < /dev/null &
     echo $! > "$dir/kafka.pid"
+}
+
+kafka_node_wait() {
+    local dir=$1 port=$2 i
 
     for i in $(seq 1 120); do
-        if kafka_answers "127.0.0.1:$KAFKA_PORT"; then
+        if kafka_answers "127.0.0.1:$port"; then
             return 0
         fi
         pid_alive "$dir/kafka.pid" || break
@@ -577,7 +607,71 @@ EOF
     done
 
     tail -n 20 "$dir/server.log" "$dir/stdout.log" >&2 2>/dev/null || true
-    die "Kafka did not answer a metadata request on 127.0.0.1:$KAFKA_PORT"
+    die "Kafka did not answer a metadata request on 127.0.0.1:$port"
+}
+
+# A cluster of three KRaft nodes beside the single-node stack, for the
+# tests of broker failures: replication factor 3, min.insync.replicas 2;
+# a node that dies is fenced after 3 s (Kafka's default is 9 s), so that
+# the tests do not wait for it.
+# Node N listens on CLUSTER_PORT + 2(N-1), its controller one port up.
+# Starts the nodes that are not running (so it also restarts one that was
+# stopped or killed); writes the bootstrap list to $STATE/cluster/brokers.
+cmd_cluster_up() {
+    local dir=$STATE/cluster n port voters="" cid brokers=""
+
+    mkdir -p "$dir"
+
+    for n in 1 2 3; do
+        port=$((CLUSTER_PORT + 2 * (n - 1)))
+        voters="$voters${voters:+,}$n@127.0.0.1:$((port + 1))"
+        brokers="$brokers${brokers:+,}127.0.0.1:$port"
+    done
+
+    [ -f "$dir/cluster.id" ] \
+        || java -cp "$(kafka_jars)/*" kafka.tools.StorageTool random-uuid \
+               > "$dir/cluster.id"
+    cid=$(cat "$dir/cluster.id")
+
+    for n in 1 2 3; do
+        port=$((CLUSTER_PORT + 2 * (n - 1)))
+        pid_alive "$dir/node$n/kafka.pid" && continue
+        port_busy "$port" && die "port $port is in use: set EDA_CLUSTER_PORT"
+        kafka_node_start "$dir/node$n" "$n" "$port" "$((port + 1))" \
+            "$voters" "$cid" 384m <<PROPS
+default.replication.factor=3
+min.insync.replicas=2
+offsets.topic.replication.factor=3
+transaction.state.log.replication.factor=3
+transaction.state.log.min.isr=2
+unclean.leader.election.enable=false
+broker.session.timeout.ms=3000
+broker.heartbeat.interval.ms=500
+PROPS
+    done
+
+    for n in 1 2 3; do
+        kafka_node_wait "$dir/node$n" "$((CLUSTER_PORT + 2 * (n - 1)))"
+    done
+
+    echo "$brokers" > "$dir/brokers"
+    say "Kafka cluster: $brokers"
+}
+
+cmd_cluster_stop() {
+    case ${1:-} in
+        1|2|3) stop_pid "$STATE/cluster/node$1/kafka.pid" "Kafka node $1" ;;
+        *) die "usage: ./build.sh cluster-stop 1|2|3" ;;
+    esac
+}
+
+cmd_cluster_down() {
+    local n
+
+    for n in 1 2 3; do
+        stop_pid "$STATE/cluster/node$n/kafka.pid" "Kafka node $n"
+    done
+    rm -rf "$STATE/cluster"
 }
 
 start_redis() {
@@ -1072,6 +1166,9 @@ main() {
         down)  cmd_down ;;
         run)   cmd_run ;;
         test)  cmd_test "$@" ;;
+        cluster-up)   cmd_cluster_up ;;
+        cluster-down) cmd_cluster_down ;;
+        cluster-stop) cmd_cluster_stop "$@" ;;
         kafka-stop)  stop_pid "$STATE/kafka/kafka.pid" Kafka ;;
         redis-stop)  stop_pid "$STATE/redis/redis.pid" Redis ;;
         unit)  cmd_unit ;;
@@ -1085,4 +1182,6 @@ main() {
     esac
 }
 
-main "$@"
+# one line: bash reads no further once main returns, so a run is not
+# disturbed by an edit of this file made meanwhile
+main "$@"; exit $?

@@ -21,7 +21,7 @@ our @EXPORT_OK = qw(kafka_brokers redis_host redis_port unique_topic
                     http_get nginx_start nginx_stop nginx_reload
                     http_post kafka_produce_lines kafka_payload_at
                     wait_until add_error_log_wait kafka_group
-                    repo_root free_port nginx_conf);
+                    repo_root free_port nginx_conf own_stack);
 
 sub stack_env {
     my ($name) = @_;
