@@ -441,6 +441,7 @@ sub nginx_conf {
     my ($root, $port, %opt) = @_;
 
     my $level = $opt{log_level} || 'info';
+    my $wc = $opt{worker_connections} || 1024;
     my $main = $opt{main_config} || '';
     my $workers = $main =~ /^\s*worker_processes\b/m ? ''
                 : 'worker_processes ' . ($opt{workers} || 1) . ";\n";
@@ -464,7 +465,7 @@ error_log $root/logs/error.log $level;
 pid $root/logs/nginx.pid;
 
 events {
-    worker_connections 1024;
+    worker_connections $wc;
 }
 
 http {

@@ -177,6 +177,15 @@ ngx_http_eda_ws_answer(ngx_http_eda_ws_ctx_t *ctx)
 
     ngx_http_eda_ws_start(ctx);
 
+    if (ngx_exiting) {
+        /*
+         * Answered by a worker that stops (it waited for the fan-out
+         * meanwhile): the read handler says 1001, the client comes back
+         * to a new worker from its cursor.
+         */
+        r->connection->close = 1;
+    }
+
     if (ctx->conf->socketio) {
         if (ngx_http_eda_sio_start(ctx) != NGX_OK) {
             ngx_http_eda_ws_close(ctx, NGX_EDA_WS_CLOSE_INTERNAL,
@@ -230,8 +239,15 @@ void
 ngx_http_eda_ws_start_waiting(ngx_http_eda_sub_main_conf_t *smcf)
 {
     ngx_str_t               cursor;
-    ngx_queue_t            *q, *next;
+    ngx_queue_t             ready, *q, *next;
     ngx_http_eda_ws_ctx_t  *ctx;
+
+    /*
+     * The ready ones move to a list of their own first: answering one
+     * starts its resume, which comes back here.
+     */
+
+    ngx_queue_init(&ready);
 
     for (q = ngx_queue_head(&smcf->starting);
          q != ngx_queue_sentinel(&smcf->starting);
@@ -246,6 +262,15 @@ ngx_http_eda_ws_start_waiting(ngx_http_eda_sub_main_conf_t *smcf)
             continue;
         }
 
+        ngx_queue_remove(q);
+        ngx_queue_insert_tail(&ready, q);
+    }
+
+    while (!ngx_queue_empty(&ready)) {
+        q = ngx_queue_head(&ready);
+        ctx = ngx_queue_data(q, ngx_http_eda_ws_ctx_t, squeue);
+
+        /* takes it off the list */
         ngx_http_eda_ws_start_now(ctx);
     }
 }
