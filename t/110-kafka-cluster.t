@@ -1,12 +1,13 @@
 # A real 3-node KRaft cluster (./build.sh cluster-up: replication factor
-# 3, min.insync.replicas 2) under eda_publish load from four clients and
-# one WebSocket subscriber:
+# 3, min.insync.replicas 2) under eda_publish load from four clients, with
+# one WebSocket subscriber and sagas in flight:
 #   - kill -9 of the leader of a partition being written, then its restart;
 #   - a rolling restart of all three nodes, one at a time;
 # and through all of it: every event answered 2xx is in Kafka exactly once
 # (the idempotent producer writes no duplicate), no event is there twice,
-# the gateway recovers by itself (no reload), and the WebSocket client
-# receives every event Kafka holds.  The answers that were not 2xx and the
+# the gateway recovers by itself (no reload), the WebSocket client
+# receives every event Kafka holds, and every saga completes with no step
+# skipped or out of order.  The answers that were not 2xx and the
 # longest time without one are reported.
 
 use strict;
@@ -19,6 +20,8 @@ use Time::HiRes qw(time sleep);
 use EdaTest qw(local_kafka own_stack nginx_start nginx_stop unique_topic
                wait_until repo_root);
 use EdaWs qw(ws_server ws_open wait_connected pump_until ws_finish);
+use EdaSaga qw(saga_setup saga_participant saga_start saga_wait
+               saga_commands saga_warm_up);
 
 plan skip_all => 'the cluster needs the local stack of ./build.sh'
     unless local_kafka();
@@ -28,6 +31,12 @@ my $dir = repo_root() . "/.eda/cluster-$$";
 mkdir $dir;
 
 my ($n, @load);
+
+# the subscriber's output is read as the test goes (a full pipe would
+# stop it reading its socket, and the gateway would drop it as too slow)
+my $ws;
+sub drain { pump_until(sub { 0 }, 0.01, $ws) if $ws }
+
 
 END {
     my $rc = $?;
@@ -44,6 +53,11 @@ open my $bfh, '<', "$state/cluster/brokers" or die "no cluster: $!\n";
 chomp(my $brokers = <$bfh>);
 
 my $topic = unique_topic('cluster');
+
+# everything of this file talks to the cluster: nginx, the saga
+# participant, the topics made for the sagas
+$ENV{TEST_NGINX_KAFKA_BROKERS} = $brokers;
+my $S = saga_setup(name => 'clustersaga', timeout => '60s');
 
 sub kcat {
     my @args = @_;
@@ -65,6 +79,7 @@ sub partitions {
 }
 
 sub healthy {
+    drain();
     my $p = partitions();
     return 3 == grep { $_->{leader} > 0 && $_->{isr} == 3 } values %$p;
 }
@@ -76,10 +91,8 @@ close $kfh;
 ok(wait_until(\&healthy, 60), 'its topic: 3 partitions, 3 in sync each');
 
 $n = nginx_start(name => 'cluster', workers => 2,
-                 http_config => <<"_EOC_",
-    eda_kafka_brokers $brokers;
-_EOC_
-                 config => <<"_EOC_");
+                 http_config => $S->{http_config},
+                 config => $S->{config} . <<"_EOC_");
         location = /pub {
             eda_publish $topic;
             eda_ce_type com.example.cluster;
@@ -89,8 +102,20 @@ _EOC_
         }
 _EOC_
 
+like(saga_participant($S) // '', qr/READY/, 'the saga participant runs');
+is(saga_warm_up($n->{port}, 'checkout'), 'completed',
+   'a first saga goes through the cluster');
+
+my @sagas;
+sub start_sagas {
+    for my $i (1 .. $_[0]) {
+        my (undef, $b) = saga_start($n->{port}, 'checkout', { n => $i });
+        push @sagas, $b->{id} // 'none';
+    }
+}
+
 ws_server($n);
-my $ws = ws_open('/ws', timeout => 600, name => 'subscriber');
+$ws = ws_open('/ws', timeout => 600, name => 'subscriber');
 ok(wait_connected($ws), 'a WebSocket client is subscribed');
 
 # a client: POSTs {"c":K,"i":I} one after the other until $dir/stop
@@ -129,13 +154,18 @@ sub answers {
     return \%a;
 }
 
-sub ok_count { scalar grep { $_->[0] =~ /^2/ } values %{ answers() } }
+sub ok_count {
+    drain();
+    return scalar grep { $_->[0] =~ /^2/ } values %{ answers() };
+}
 
 @load = map { load($_) } 1 .. 4;
 ok(wait_until(sub { ok_count() >= 200 }, 60), 'the load runs (200 events)');
 
 # --------------------------------------------------------------------------
 # kill -9 of the leader of partition 0, then its restart
+
+start_sagas(20);
 
 my $leader = partitions()->{0}{leader};
 my $pidfile = "$state/cluster/node$leader/kafka.pid";
@@ -145,6 +175,7 @@ chomp(my $kpid = <$pfh>);
 my $killed_at = time;
 kill 'KILL', -$kpid;
 kill 'KILL', $kpid;
+start_sagas(20);
 my $before = ok_count();
 ok(wait_until(sub { ok_count() >= $before + 200 }, 60),
    "node $leader killed: 200 more events are answered 2xx, no reload");
@@ -160,6 +191,7 @@ ok(wait_until(\&healthy, 90), '  and back in sync');
 # partitions are in sync again
 
 for my $node (1 .. 3) {
+    start_sagas(5);
     $before = ok_count();
     ok(own_stack('cluster-stop', $node), "rolling restart: node $node stops");
     ok(own_stack('cluster-up'), "  and starts");
@@ -234,5 +266,27 @@ is(scalar(@skipped), 0,
                         [0 .. 9])
             . sprintf(' (the kill at %.2f)', $killed_at - $t[0]);
 ws_finish($ws);
+
+# the sagas started before the kill, during it and during the restarts
+my $st = saga_wait($n->{port}, 'checkout', \@sagas, 180);
+my @done = grep { ($st->{$_}{status} // '') eq 'completed' } @sagas;
+is(scalar(@done), scalar(@sagas),
+   'every one of the ' . scalar(@sagas) . ' sagas in flight completes')
+    or diag join ', ', map { "$_: " . ($st->{$_}{status} // 'none') }
+                       grep { ($st->{$_}{status} // '') ne 'completed' }
+                       @sagas;
+my $bad = 0;
+for my $id (@sagas) {
+    my @s = map { $_->{step} } grep { $_->{phase} eq 'forward' }
+            saga_commands($S, $id);
+    my %first;
+    $first{ $s[$_] } //= $_ for 0 .. $#s;
+    $bad++ unless 3 == grep { defined } @first{qw(reserve-inventory
+        charge-payment confirm-shipment)}
+        and $first{'reserve-inventory'} < $first{'charge-payment'}
+        and $first{'charge-payment'} < $first{'confirm-shipment'};
+}
+is($bad, 0, '  with no step skipped or out of order');
+unlink $S->{defs}, $S->{log};
 
 done_testing();
