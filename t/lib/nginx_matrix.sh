@@ -67,8 +67,10 @@ matrix_build() {
     dir=$STATE/build-nginx/$ver
 
     say "building nginx $ver ($entry, $kind) in $dir"
+    # with OpenSSL, as every distribution's nginx: the module calls it
     build_nginx "$src" "$dir" $target --prefix="$dir/prefix" \
-        --with-compat --with-cc-opt="-Wall -Wextra -Werror"
+        --with-compat --with-http_ssl_module \
+        --with-cc-opt="-Wall -Wextra -Werror"
     echo "$entry $ver $kind $dir"
 }
 
