@@ -645,3 +645,11 @@ q9UU8I5mEovUf86QZ7kOBIjJwqnzD1omageEHWwHdBO6B+dFabmdT9POxg==
     }
 --- emerg
 "eda_jwt" requires "eda_jwt_key_file" or "eda_jwt_jwks_url"
+
+
+
+=== TEST 56: eda_kafka_exit_flush that is not a time
+--- http_config
+    eda_kafka_exit_flush soon;
+--- emerg
+"eda_kafka_exit_flush" directive invalid value

@@ -43,6 +43,7 @@ typedef struct {
     ngx_array_t             *kafka_props;   /* ngx_keyval_t */
     ngx_eda_redis_conf_t    *redis;         /* NULL without eda_redis */
     ngx_msec_t               delivery_timeout;
+    ngx_msec_t               exit_flush;    /* eda_kafka_exit_flush */
 
     /* set by the features that use Redis: a worker then connects */
     unsigned                 redis_used:1;

@@ -28,7 +28,6 @@
 /* events served per wake-up before yielding to other connections */
 #define NGX_EDA_KAFKA_POLL_BATCH       256
 
-#define NGX_EDA_KAFKA_EXIT_FLUSH       3000
 #define NGX_EDA_KAFKA_DEFAULT_TIMEOUT  "10000"
 
 
@@ -273,16 +272,17 @@ ngx_eda_kafka_producer_exit(ngx_cycle_t *cycle, ngx_eda_main_conf_t *emcf)
 
     ngx_eda_kafka_wake_stop(&p->wake);
 
-    (void) rd_kafka_flush(p->rk, NGX_EDA_KAFKA_EXIT_FLUSH);
+    (void) rd_kafka_flush(p->rk, (int) emcf->exit_flush);
 
     left = rd_kafka_outq_len(p->rk);
 
     if (left > 0) {
         ngx_log_error(NGX_LOG_WARN, cycle->log, 0,
                       "eda: %d Kafka events still unacknowledged after "
-                      "%d ms at exit, purged", left,
-                      NGX_EDA_KAFKA_EXIT_FLUSH);
+                      "%M ms at exit (eda_kafka_exit_flush), purged", left,
+                      emcf->exit_flush);
 
+        /* their reports (counted as purged) come with the poll */
         (void) rd_kafka_purge(p->rk, RD_KAFKA_PURGE_F_QUEUE
                                      |RD_KAFKA_PURGE_F_INFLIGHT);
         (void) rd_kafka_poll(p->rk, 0);

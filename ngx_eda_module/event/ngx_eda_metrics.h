@@ -27,6 +27,7 @@ typedef enum {
     NGX_EDA_M_FAILED_QUEUE_FULL,   /* refused: producer queue full */
     NGX_EDA_M_FAILED_TIMEOUT,      /* delivery timed out */
     NGX_EDA_M_FAILED_OTHER,        /* any other failure */
+    NGX_EDA_M_FAILED_PURGED,       /* still queued at a worker's exit */
     NGX_EDA_M_REJECTED,            /* invalid requests (4xx) */
     NGX_EDA_M_EMIT_FAILED,         /* tapped responses not published */
     NGX_EDA_M_REDIS_ERRORS,        /* Redis commands failed/timed out */

@@ -55,6 +55,13 @@ static ngx_command_t  ngx_eda_commands[] = {
       0,
       NULL },
 
+    { ngx_string("eda_kafka_exit_flush"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_eda_main_conf_t, exit_flush),
+      NULL },
+
     { ngx_string("eda_redis"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_1MORE,
       ngx_eda_redis,
@@ -119,6 +126,8 @@ ngx_eda_create_main_conf(ngx_conf_t *cf)
      *     emcf->metrics = NULL;
      */
 
+    emcf->exit_flush = NGX_CONF_UNSET_MSEC;
+
     if (ngx_eda_metrics_add_zone(cf, emcf, &ngx_eda_module) != NGX_OK) {
         return NULL;
     }
@@ -157,6 +166,8 @@ static char *
 ngx_eda_init_main_conf(ngx_conf_t *cf, void *conf)
 {
     ngx_eda_main_conf_t *emcf = conf;
+
+    ngx_conf_init_msec_value(emcf->exit_flush, 3000);
 
     if ((emcf->kafka_producer || emcf->kafka_consumer)
         && emcf->kafka_brokers.data == NULL)

@@ -196,6 +196,8 @@ static ngx_http_eda_metric_desc_t  ngx_http_eda_metric_descs[] = {
       "reason=\"timeout\"", NULL, NULL },
     { NGX_EDA_M_FAILED_OTHER, "eda_events_failed_total",
       "reason=\"other\"", NULL, NULL },
+    { NGX_EDA_M_FAILED_PURGED, "eda_events_failed_total",
+      "reason=\"purged_at_exit\"", NULL, NULL },
 
     { NGX_EDA_M_REJECTED, "eda_requests_rejected_total", NULL, "counter",
       "Publishing requests refused as invalid (4xx)." },
@@ -1042,6 +1044,11 @@ ngx_http_eda_metrics_delivered(ngx_eda_main_conf_t *emcf, ngx_int_t err)
 
     } else if (err == RD_KAFKA_RESP_ERR__MSG_TIMED_OUT) {
         m = NGX_EDA_M_FAILED_TIMEOUT;
+
+    } else if (err == RD_KAFKA_RESP_ERR__PURGE_QUEUE
+               || err == RD_KAFKA_RESP_ERR__PURGE_INFLIGHT)
+    {
+        m = NGX_EDA_M_FAILED_PURGED;
 
     } else {
         m = NGX_EDA_M_FAILED_OTHER;
