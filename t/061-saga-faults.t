@@ -11,7 +11,7 @@ use Time::HiRes qw(time sleep);
 use EdaTest qw(local_kafka kafka_stop kafka_start nginx_start nginx_stop
                redis_pid wait_until);
 use EdaSaga qw(saga_setup saga_participant saga_start saga_wait
-               saga_commands saga_warm_up saga_in_flight);
+               saga_warm_up saga_in_flight saga_out_of_order);
 
 plan skip_all => 'fault injection needs the local stack of ./build.sh'
     unless local_kafka();
@@ -39,25 +39,6 @@ sub start {
     return ($res->{status}, $body->{id});
 }
 
-# every step once at least, in order
-sub in_order {
-    my ($ids) = @_;
-
-    my $bad = 0;
-    for my $id (@$ids) {
-        my %first;
-        my @c = saga_commands($S, $id);
-        for my $i (0 .. $#c) {
-            $first{ $c[$i]{step} } //= $i;
-        }
-        $bad++ unless defined $first{'reserve-inventory'}
-            && defined $first{'charge-payment'}
-            && defined $first{'confirm-shipment'}
-            && $first{'reserve-inventory'} < $first{'charge-payment'}
-            && $first{'charge-payment'} < $first{'confirm-shipment'};
-    }
-    return $bad;
-}
 
 # --------------------------------------------------------------------------
 # Kafka stopped with sagas in flight, sagas started while it is down
@@ -82,7 +63,7 @@ $kafka_down = 0;
 my $all = saga_wait($nginx->{port}, 'checkout', \@ids, 120);
 is(scalar(grep { ($_->{status} // '') eq 'completed' } values %$all), 20,
    'Kafka back: all 20 sagas complete by themselves');
-is(in_order(\@ids), 0, 'no step skipped or out of order');
+is(saga_out_of_order($S, @ids), 0, 'no step skipped or out of order');
 
 # --------------------------------------------------------------------------
 # Redis hung with sagas in flight
@@ -108,7 +89,7 @@ $redis_paused = 0;
 $all = saga_wait($nginx->{port}, 'checkout', \@ids, 120);
 is(scalar(grep { ($_->{status} // '') eq 'completed' } values %$all), 10,
    'Redis back: the 10 sagas in flight complete');
-is(in_order(\@ids), 0, 'no step skipped or out of order');
+is(saga_out_of_order($S, @ids), 0, 'no step skipped or out of order');
 
 my @after = map { (start($_))[1] } 1 .. 5;
 $all = saga_wait($nginx->{port}, 'checkout', \@after, 60);

@@ -21,7 +21,7 @@ use EdaTest qw(local_kafka own_stack nginx_start nginx_stop unique_topic
                wait_until repo_root);
 use EdaWs qw(ws_server ws_open wait_connected pump_until ws_finish);
 use EdaSaga qw(saga_setup saga_participant saga_start saga_wait
-               saga_commands saga_warm_up);
+               saga_warm_up saga_out_of_order);
 
 plan skip_all => 'the cluster needs the local stack of ./build.sh'
     unless local_kafka();
@@ -275,18 +275,7 @@ is(scalar(@done), scalar(@sagas),
     or diag join ', ', map { "$_: " . ($st->{$_}{status} // 'none') }
                        grep { ($st->{$_}{status} // '') ne 'completed' }
                        @sagas;
-my $bad = 0;
-for my $id (@sagas) {
-    my @s = map { $_->{step} } grep { $_->{phase} eq 'forward' }
-            saga_commands($S, $id);
-    my %first;
-    $first{ $s[$_] } //= $_ for 0 .. $#s;
-    $bad++ unless 3 == grep { defined } @first{qw(reserve-inventory
-        charge-payment confirm-shipment)}
-        and $first{'reserve-inventory'} < $first{'charge-payment'}
-        and $first{'charge-payment'} < $first{'confirm-shipment'};
-}
-is($bad, 0, '  with no step skipped or out of order');
+is(saga_out_of_order($S, @sagas), 0, '  with no step skipped or out of order');
 unlink $S->{defs}, $S->{log};
 
 done_testing();

@@ -19,7 +19,7 @@ use EdaTest qw(unique_topic kafka_produce kafka_brokers nginx_workers
 
 our @EXPORT_OK = qw(saga_setup saga_participant saga_start saga_state
                     saga_wait saga_commands saga_coordinator saga_warm_up
-                    saga_in_flight saga_records);
+                    saga_in_flight saga_records saga_out_of_order);
 
 my $json = JSON::PP->new->canonical;
 
@@ -176,6 +176,25 @@ sub saga_commands {
 
     open my $fh, '<', $S->{log} or return ();
     return grep { $_->{saga} eq $id } map { $json->decode($_) } <$fh>;
+}
+
+# how many of the sagas IDS did not get the command of every step of the
+# checkout saga, in order (a step's first command after the one before)
+sub saga_out_of_order {
+    my ($S, @ids) = @_;
+
+    my $bad = 0;
+    for my $id (@ids) {
+        my @s = map { $_->{step} } grep { $_->{phase} eq 'forward' }
+                saga_commands($S, $id);
+        my %first;
+        $first{ $s[$_] } //= $_ for 0 .. $#s;
+        my @at = @first{qw(reserve-inventory charge-payment
+                           confirm-shipment)};
+        $bad++ if grep({ !defined } @at) || $at[0] > $at[1]
+                  || $at[1] > $at[2];
+    }
+    return $bad;
 }
 
 # the participant has had a command of one of the sagas IDS: they are in
