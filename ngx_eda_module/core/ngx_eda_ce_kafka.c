@@ -167,6 +167,17 @@ ngx_eda_ce_kafka_binary(const ngx_eda_ce_kafka_record_t *rec,
     for (i = 0; i < rec->nheaders; i++) {
         h = &rec->headers[i];
 
+        /*
+         * "data" and "data_base64" are the JSON format's members for the
+         * data, never attributes: as headers they would give the event
+         * two data the fan-out cannot write apart (the fuzzer found it)
+         */
+        if (ngx_eda_ce_kafka_name_is(&h->name, "ce_data")
+            || ngx_eda_ce_kafka_name_is(&h->name, "ce_data_base64"))
+        {
+            continue;
+        }
+
         if (h->name.len >= 3 && memcmp(h->name.data, "ce_", 3) == 0
             && h->value.data != NULL)
         {

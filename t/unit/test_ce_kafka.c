@@ -155,6 +155,12 @@ static const record_case_t  cases[] = {
       { { "ce_specversion", NULL }, { "ce_id", NULL }, { "ce_x", "" } }, "d",
       NGX_EDA_CE_KAFKA_BINARY, NULL, NULL, { { "x", "" } }, "d", 0 },
 
+    { "binary: ce_data and ce_data_base64 are no attributes",
+      { { "ce_specversion", "1.0" }, { "ce_data", "9" },
+        { "ce_data_base64", "OQ==" }, { "ce_id", "d1" } }, "v",
+      NGX_EDA_CE_KAFKA_BINARY, NULL, NULL,
+      { { "specversion", "1.0" }, { "id", "d1" } }, "v", 0 },
+
     { "binary: a later header replaces", { { "ce_specversion", "1.0" },
                                            { "ce_id", "a" },
                                            { "ce_id", "b" } }, "d",
