@@ -46,6 +46,14 @@ typedef struct {
     unsigned                 brokers_down:1;
     unsigned                 fatal:1;
     unsigned                 exiting:1;
+
+    /*
+     * What the messages in the producer really hold: librdkafka bounds
+     * the values by queue.buffering.max.kbytes, the gateway bounds values,
+     * keys and headers (CloudEvents attributes) together by the same.
+     */
+    size_t                   held;
+    size_t                   held_max;
 } ngx_eda_kafka_producer_t;
 
 
@@ -58,6 +66,7 @@ static void ngx_eda_kafka_dr_msg_cb(rd_kafka_t *rk,
 static void ngx_eda_kafka_error_cb(rd_kafka_t *rk, int err,
     const char *reason, void *opaque);
 static void ngx_eda_kafka_read_handler(ngx_event_t *rev);
+static size_t ngx_eda_kafka_delivered_size(const rd_kafka_message_t *msg);
 
 
 /*
@@ -198,7 +207,9 @@ ngx_eda_kafka_conf_build(ngx_eda_main_conf_t *emcf, char *errstr,
 ngx_int_t
 ngx_eda_kafka_producer_init(ngx_cycle_t *cycle, ngx_eda_main_conf_t *emcf)
 {
-    char                       errstr[512];
+    char                       errstr[512], kbytes[32];
+    size_t                     len;
+    ngx_int_t                  n;
     rd_kafka_t                *rk;
     rd_kafka_conf_t           *conf;
     ngx_eda_kafka_producer_t  *p;
@@ -221,6 +232,18 @@ ngx_eda_kafka_producer_init(ngx_cycle_t *cycle, ngx_eda_main_conf_t *emcf)
     }
 
     ngx_eda_kafka_observe(conf, emcf, &p->base, NGX_EDA_KAFKA_PRODUCER_ROLE);
+
+    len = sizeof(kbytes);
+    p->held_max = 65536 * 1024;
+
+    if (rd_kafka_conf_get(conf, "queue.buffering.max.kbytes", kbytes, &len)
+        == RD_KAFKA_CONF_OK)
+    {
+        n = ngx_atoi((u_char *) kbytes, ngx_strlen(kbytes));
+        if (n > 0) {
+            p->held_max = (size_t) n * 1024;
+        }
+    }
 
     rk = ngx_eda_kafka_client(RD_KAFKA_PRODUCER, conf, p, cycle->log);
     if (rk == NULL) {
@@ -317,6 +340,7 @@ ngx_eda_kafka_refusal_e
 ngx_eda_kafka_produce(ngx_eda_main_conf_t *emcf, ngx_eda_kafka_msg_t *msg,
     ngx_eda_kafka_dr_t *dr, ngx_log_t *log)
 {
+    size_t                     size;
     ngx_uint_t                 i;
     rd_kafka_resp_err_t        err;
     rd_kafka_headers_t        *hdrs;
@@ -330,6 +354,16 @@ ngx_eda_kafka_produce(ngx_eda_main_conf_t *emcf, ngx_eda_kafka_msg_t *msg,
 
     if (p->brokers_down && rd_kafka_outq_len(p->rk) > 0) {
         return ngx_eda_kafka_produced(p, NGX_EDA_KAFKA_BROKERS_DOWN);
+    }
+
+    size = msg->value.len + msg->key.len;
+
+    for (i = 0; i < msg->nheaders; i++) {
+        size += msg->headers[i].name.len + msg->headers[i].value.len;
+    }
+
+    if (p->held + size > p->held_max && p->held > 0) {
+        return ngx_eda_kafka_produced(p, NGX_EDA_KAFKA_QUEUE_FULL);
     }
 
     hdrs = NULL;
@@ -363,6 +397,7 @@ ngx_eda_kafka_produce(ngx_eda_main_conf_t *emcf, ngx_eda_kafka_msg_t *msg,
                             RD_KAFKA_V_END);
 
     if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        p->held += size;
         return ngx_eda_kafka_produced(p, NGX_EDA_KAFKA_OK);
     }
 
@@ -440,12 +475,16 @@ static void
 ngx_eda_kafka_dr_msg_cb(rd_kafka_t *rk, const rd_kafka_message_t *msg,
     void *opaque)
 {
+    size_t                     size;
     ngx_eda_kafka_dr_t        *dr;
     ngx_eda_kafka_hooks_t     *hooks;
     ngx_eda_kafka_producer_t  *p = opaque;
 
     dr = msg->_private;
     hooks = p->emcf->kafka_hooks;
+
+    size = ngx_eda_kafka_delivered_size(msg);
+    p->held = (p->held > size) ? p->held - size : 0;
 
     if (hooks != NULL) {
         hooks->delivered(p->emcf, msg->err);
@@ -513,4 +552,32 @@ ngx_eda_kafka_error_cb(rd_kafka_t *rk, int err, const char *reason,
 
     ngx_log_error(NGX_LOG_WARN, p->base.log, 0, "eda: Kafka: %s: %s",
                   rd_kafka_err2name(err), reason);
+}
+
+
+/* what a reported message held, as ngx_eda_kafka_produce counted it */
+
+static size_t
+ngx_eda_kafka_delivered_size(const rd_kafka_message_t *msg)
+{
+    size_t               i, size, vlen;
+    const char          *name;
+    const void          *value;
+    rd_kafka_headers_t  *hdrs;
+
+    size = msg->len + msg->key_len;
+
+    if (rd_kafka_message_headers(msg, &hdrs) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        return size;
+    }
+
+    for (i = 0;
+         rd_kafka_header_get_all(hdrs, i, &name, &value, &vlen)
+         == RD_KAFKA_RESP_ERR_NO_ERROR;
+         i++)
+    {
+        size += ngx_strlen(name) + vlen;
+    }
+
+    return size;
 }
