@@ -256,6 +256,12 @@ pump_until(sub { my $got = received();
                  !grep { !$got->{$_} } keys %in_kafka }, 60, $ws);
 
 my %got = %{ received() };
+{
+    open my $log, '<', "$n->{root}/logs/error.log" or die;
+    my $back = grep { /fan-out: partition \d+ of "\Q$topic\E" given back/ }
+               <$log>;
+    diag "the fan-out was given partitions back by its group $back times";
+}
 my @skipped = grep { !$got{$_} } keys %in_kafka;
 is(scalar(@skipped), 0,
    'the WebSocket client received every event Kafka holds, through the '

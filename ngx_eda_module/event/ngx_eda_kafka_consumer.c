@@ -580,9 +580,8 @@ ngx_eda_kafka_consumer_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
     cooperative = (ngx_strcmp(rd_kafka_rebalance_protocol(rk),
                               "COOPERATIVE") == 0);
 
-    if (!assigned) {
-        kc->assign(parts, 0, kc->data);
-    }
+    /* told before it is applied: the caller may choose where each starts */
+    kc->assign(parts, assigned, kc->data);
 
     error = NULL;
 
@@ -601,7 +600,4 @@ ngx_eda_kafka_consumer_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         rd_kafka_error_destroy(error);
     }
 
-    if (assigned) {
-        kc->assign(parts, 1, kc->data);
-    }
 }

@@ -22,10 +22,11 @@ typedef struct ngx_eda_kafka_consumer_s  ngx_eda_kafka_consumer_t;
 
 /*
  * The partitions the group gave (ASSIGNED) or took (!ASSIGNED); called
- * before the consumer reads them, and before it stops.
+ * before the consumer reads them (the callee may set where each starts:
+ * its offset in PARTS), and before it stops.
  */
 typedef void (*ngx_eda_kafka_assign_pt)(
-    const rd_kafka_topic_partition_list_t *parts, ngx_uint_t assigned,
+    rd_kafka_topic_partition_list_t *parts, ngx_uint_t assigned,
     void *data);
 
 

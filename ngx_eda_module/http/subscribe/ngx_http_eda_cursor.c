@@ -187,30 +187,51 @@ ngx_http_eda_sub_topic(ngx_http_eda_sub_main_conf_t *smcf, const char *name,
 
 
 /*
- * The group's assignment: a partition given is the worker's from where
- * the consumer starts (known at its first record or end), one taken is
- * not the worker's any more.  Clients waiting to resume may now start.
+ * The group's assignment.  The group is the worker's own, so a partition
+ * taken comes back to it at the next rebalance (its group coordinator
+ * moved, a broker restarted): the worker keeps where it stood, and a
+ * partition given back starts there, so no record is skipped (starting
+ * from the end again would skip those written in between).  A partition
+ * given for the first time starts from the end, known at the consumer's
+ * first record or end.  Clients waiting to resume may now start.
  */
 
 void
-ngx_http_eda_sub_assign(const rd_kafka_topic_partition_list_t *parts,
+ngx_http_eda_sub_assign(rd_kafka_topic_partition_list_t *parts,
     ngx_uint_t assigned, void *data)
 {
     ngx_http_eda_sub_main_conf_t *smcf = data;
 
     int                        i;
+    int64_t                   *next;
     ngx_http_eda_sub_topic_t  *t;
 
     for (i = 0; i < parts->cnt; i++) {
         t = ngx_http_eda_sub_topic(smcf, parts->elems[i].topic, NULL);
 
-        if (t != NULL && ngx_http_eda_sub_grow(t, parts->elems[i].partition)
-                         == NGX_OK)
+        if (t == NULL
+            || ngx_http_eda_sub_grow(t, parts->elems[i].partition) != NGX_OK)
         {
-            t->next[parts->elems[i].partition] = assigned
-                                                 ? NGX_HTTP_EDA_POS_UNKNOWN
-                                                 : NGX_HTTP_EDA_POS_NONE;
+            continue;
         }
+
+        next = &t->next[parts->elems[i].partition];
+
+        if (*next >= 0) {
+            if (assigned) {
+                parts->elems[i].offset = *next;
+
+                ngx_log_error(NGX_LOG_INFO, ngx_cycle->log, 0,
+                              "eda: fan-out: partition %d of \"%s\" given "
+                              "back by its group, read on from offset %L",
+                              (int) parts->elems[i].partition,
+                              parts->elems[i].topic, *next);
+            }
+
+            continue;
+        }
+
+        *next = assigned ? NGX_HTTP_EDA_POS_UNKNOWN : NGX_HTTP_EDA_POS_NONE;
     }
 
     ngx_http_eda_resume_kick(smcf);

@@ -332,7 +332,7 @@ char *ngx_http_eda_sub_stream_conf(ngx_conf_t *cf,
     ngx_http_eda_sub_loc_conf_t *conf);
 ngx_int_t ngx_http_eda_sub_positions_init(ngx_cycle_t *cycle,
     ngx_http_eda_sub_main_conf_t *smcf);
-void ngx_http_eda_sub_assign(const rd_kafka_topic_partition_list_t *parts,
+void ngx_http_eda_sub_assign(rd_kafka_topic_partition_list_t *parts,
     ngx_uint_t assigned, void *data);
 ngx_http_eda_sub_topic_t *ngx_http_eda_sub_topic(
     ngx_http_eda_sub_main_conf_t *smcf, const char *name, ngx_uint_t *index);
