@@ -12,7 +12,7 @@ use warnings;
 use JSON::PP ();
 use Test::More;
 use Time::HiRes qw(time sleep);
-use EdaTest qw(nginx_start nginx_stop nginx_reload nginx_workers
+use EdaTest qw(nginx_start nginx_stop nginx_reload nginx_workers nginx_pid
                process_alive http_get wait_until free_port repo_root);
 use EdaJwt qw(jwt_keys jwt_token slurp);
 
@@ -195,6 +195,8 @@ my @old = nginx_workers($n);
 nginx_reload($n);
 ok(wait_until(sub { !grep { process_alive($_) } @old }, 30), 'reloaded');
 is(get('/t', 'k2'), 200, 'the first request after the reload passes');
+ok(process_alive(nginx_pid($n)),
+   'the master is alive once the old workers are gone');
 
 # --------------------------------------------------------------------------
 # a certificate nobody trusts: no keys, ever; 503, not 401 or 200

@@ -177,8 +177,9 @@ ngx_http_eda_jwt_jwks_url(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     ngx_sprintf(name.data, "eda_jwks:%V", &value[1]);
 
+    /* the document, and room for the slab pool nginx puts in every zone */
     size = ngx_align(sizeof(ngx_http_eda_jwks_shm_t) + jw->fetch.max_size,
-                     ngx_pagesize) + ngx_pagesize;
+                     ngx_pagesize) + 8 * ngx_pagesize;
 
     jw->zone = ngx_shared_memory_add(cf, &name, size,
                                      &ngx_http_eda_jwt_module);
@@ -271,28 +272,37 @@ ngx_http_eda_jwks_param(void *data, ngx_str_t *param)
 }
 
 
+/*
+ * The zone starts with the slab pool nginx makes in every zone (the master
+ * checks its mutex when it reaps a worker): the document is allocated
+ * from it, never written over it.
+ */
+
 static ngx_int_t
 ngx_http_eda_jwks_init_zone(ngx_shm_zone_t *zone, void *data)
 {
     ngx_http_eda_jwks_t  *jw = zone->data;
 
-    ngx_http_eda_jwks_t      *old = data;
-    ngx_http_eda_jwks_shm_t  *sh;
+    ngx_slab_pool_t      *shpool;
+    ngx_http_eda_jwks_t  *old = data;
+
+    shpool = (ngx_slab_pool_t *) zone->shm.addr;
 
     if (old != NULL) {
         /* a reload: the keys fetched so far stay */
         jw->sh = old->sh;
 
+    } else if (zone->shm.exists) {
+        jw->sh = shpool->data;
+
     } else {
-        sh = (ngx_http_eda_jwks_shm_t *) zone->shm.addr;
-
-        if (zone->shm.exists) {
-            jw->sh = sh;
-
-        } else {
-            ngx_memzero(sh, sizeof(ngx_http_eda_jwks_shm_t));
-            jw->sh = sh;
+        jw->sh = ngx_slab_calloc(shpool, sizeof(ngx_http_eda_jwks_shm_t)
+                                         + jw->fetch.max_size);
+        if (jw->sh == NULL) {
+            return NGX_ERROR;
         }
+
+        shpool->data = jw->sh;
     }
 
     if (ngx_shmtx_create(&jw->mutex, &jw->sh->lock, NULL) != NGX_OK) {
