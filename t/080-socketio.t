@@ -18,6 +18,11 @@ my $topic = unique_topic('sio');
 my $out = unique_topic('sio-out');
 my $n;
 
+# the topic exists before nginx starts, as in production: a new worker's
+# fan-out soon knows where it stands in it, and handshakes are answered
+# at once (for a topic that does not exist yet they wait 3 s)
+kafka_produce_lines($topic, [['created', 'created']]);
+
 END { nginx_stop($n) if $n }
 
 $n = nginx_start(

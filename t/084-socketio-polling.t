@@ -19,6 +19,11 @@ my $topic = unique_topic('sio-poll');
 my $out = unique_topic('sio-poll-out');
 my (@gw, $lb);
 
+# the topic exists before nginx starts, as in production: a new worker's
+# fan-out soon knows where it stands in it, and handshakes are answered
+# at once (for a topic that does not exist yet they wait 3 s)
+kafka_produce_lines($topic, [['created', 'created']]);
+
 END { nginx_stop($_) for grep { $_ } $lb, @gw }
 
 my $http = <<'_EOC_';

@@ -491,6 +491,7 @@ _EOC_
 
 # Another process may take the free port before nginx binds it: nginx
 # then fails with "Address already in use" and starts again on another.
+# port => P: that port (a client waits for it), tried once.
 sub nginx_start {
     my (%opt) = @_;
 
@@ -505,7 +506,7 @@ sub nginx_start {
         File::Path::remove_tree($root);
         File::Path::make_path("$root/conf", "$root/logs");
 
-        $port = free_port();
+        $port = $opt{port} // free_port();
         nginx_conf($root, $port, %opt);
 
         if (system($bin, '-p', "$root/", '-c', "$root/conf/nginx.conf")
@@ -517,7 +518,8 @@ sub nginx_start {
 
         open my $fh, '<', "$root/logs/error.log" or last;
         my $log = do { local $/; <$fh> };
-        last unless defined $log && $log =~ /Address already in use/;
+        last unless defined $log && $log =~ /Address already in use/
+                    && !defined $opt{port};
     }
 
     die "nginx did not start: see $root/logs/error.log\n" unless $started;

@@ -26,6 +26,8 @@
  *   {"ev":"reconnect_error","message":M}  {"ev":"reconnect_failed"}
  *   {"ev":"ack","seq":N,"args":[...]}  {"ev":"ack_timeout","seq":N}
  *   {"ev":"error","message":M}                      an engine error
+ *   {"ev":"ready"}        with {"autoConnect":false}: loaded, nothing
+ *                         sent until {"cmd":"connect"}
  *
  * Binary values, in and out, are {"$bin":"<base64>"}.  With connection
  * state recovery the server's offset stays the last argument of an event,
@@ -385,6 +387,11 @@ function single(io, a, rl) {
     let seq = 0;
 
     watch(socket);
+
+    if (a.options.autoConnect === false) {
+        /* loaded, waiting for {"cmd":"connect"} */
+        out({ ev: 'ready' });
+    }
 
     rl.on('line', (line) => {
         const cmd = command(line);

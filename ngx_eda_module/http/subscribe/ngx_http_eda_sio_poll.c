@@ -41,6 +41,7 @@
 
 
 static ngx_int_t ngx_http_eda_sio_handshake(ngx_http_request_t *r);
+static ngx_int_t ngx_http_eda_sio_create(ngx_http_eda_ws_ctx_t *ctx);
 static void ngx_http_eda_sio_created(void *reply, void *data);
 static ngx_http_eda_ws_ctx_t *ngx_http_eda_sio_poll_ctx(
     ngx_http_request_t *r, ngx_str_t *sid, ngx_uint_t http);
@@ -158,7 +159,7 @@ ngx_http_eda_sio_polling(ngx_http_request_t *r)
 static ngx_int_t
 ngx_http_eda_sio_handshake(ngx_http_request_t *r)
 {
-    ngx_str_t               cursor, argv[10];
+    ngx_str_t               cursor;
     ngx_http_eda_ws_ctx_t  *ctx;
 
     if (ngx_http_discard_request_body(r) != NGX_OK) {
@@ -169,6 +170,26 @@ ngx_http_eda_sio_handshake(ngx_http_request_t *r)
     if (ctx == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
+
+    if (ngx_http_eda_sub_cursor(ctx->smcf, ctx->conf->stream, &cursor)
+        == NGX_DECLINED)
+    {
+        /* a new worker: the session starts where its fan-out will */
+        ngx_http_eda_ws_start_wait(ctx, ngx_http_eda_sio_create);
+        return NGX_DONE;
+    }
+
+    return ngx_http_eda_sio_create(ctx);
+}
+
+
+static ngx_int_t
+ngx_http_eda_sio_create(ngx_http_eda_ws_ctx_t *ctx)
+{
+    ngx_str_t            cursor, argv[10];
+    ngx_http_request_t  *r;
+
+    r = ctx->request;
 
     if (ngx_http_eda_sub_cursor(ctx->smcf, ctx->conf->stream, &cursor)
         != NGX_OK)

@@ -172,9 +172,10 @@ typedef struct {
 
 
 typedef struct ngx_http_eda_sio_s  ngx_http_eda_sio_t;
+typedef struct ngx_http_eda_ws_ctx_s  ngx_http_eda_ws_ctx_t;
 
 
-typedef struct {
+struct ngx_http_eda_ws_ctx_s {
     ngx_http_request_t         *request;
     ngx_queue_t                 queue;
     ngx_http_eda_sub_loc_conf_t *conf;
@@ -221,9 +222,13 @@ typedef struct {
     ngx_uint_t                  nparts;
     ngx_queue_t                 rqueue;        /* in smcf->resuming */
 
-    /* not answered yet: waiting in smcf->starting, for at most start */
+    /*
+     * not answered yet: waiting in smcf->starting, for at most start;
+     * then answered by started
+     */
     ngx_queue_t                 squeue;
     ngx_event_t                 start;
+    ngx_int_t                 (*started)(ngx_http_eda_ws_ctx_t *ctx);
     u_char                     *accept;
     ngx_str_t                   last_event_id;
     ngx_uint_t                  reader;        /* in smcf->readers */
@@ -254,7 +259,7 @@ typedef struct {
     unsigned                    lost:1;        /* told: unavailable */
     unsigned                    silent:1;      /* no events (yet) */
     unsigned                    starting:1;    /* in smcf->starting */
-} ngx_http_eda_ws_ctx_t;
+};
 
 
 extern ngx_module_t  ngx_http_eda_subscribe_module;
@@ -262,6 +267,8 @@ extern ngx_module_t  ngx_http_eda_subscribe_module;
 
 /* ngx_http_eda_ws_handshake.c: the content handler of eda_subscribe */
 ngx_int_t ngx_http_eda_subscribe_handler(ngx_http_request_t *r);
+void ngx_http_eda_ws_start_wait(ngx_http_eda_ws_ctx_t *ctx,
+    ngx_int_t (*started)(ngx_http_eda_ws_ctx_t *ctx));
 void ngx_http_eda_ws_start_waiting(ngx_http_eda_sub_main_conf_t *smcf);
 void ngx_http_eda_ws_start_cancel(ngx_http_eda_ws_ctx_t *ctx);
 ngx_int_t ngx_http_eda_sub_header(ngx_http_request_t *r, char *name,

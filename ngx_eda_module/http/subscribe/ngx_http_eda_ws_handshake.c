@@ -58,7 +58,6 @@ static ngx_int_t ngx_http_eda_ws_same_host(ngx_http_request_t *r,
 static void ngx_http_eda_ws_split_host(ngx_str_t *host, ngx_str_t *def,
     ngx_str_t *port);
 static ngx_int_t ngx_http_eda_ws_answer(ngx_http_eda_ws_ctx_t *ctx);
-static void ngx_http_eda_ws_start_wait(ngx_http_eda_ws_ctx_t *ctx);
 static void ngx_http_eda_ws_start_timeout(ngx_event_t *ev);
 static void ngx_http_eda_ws_start_now(ngx_http_eda_ws_ctx_t *ctx);
 static ngx_str_t *ngx_http_eda_ws_subprotocol(
@@ -135,16 +134,17 @@ ngx_http_eda_subscribe_handler(ngx_http_request_t *r)
         ctx->last_event_id = *hs.last_event_id;
     }
 
-    if (!slcf->socketio
-        && ngx_http_eda_sub_cursor(ctx->smcf, slcf->stream, &cursor)
-           == NGX_DECLINED)
+    if (ngx_http_eda_sub_cursor(ctx->smcf, slcf->stream, &cursor)
+        == NGX_DECLINED)
     {
         /*
          * The worker's fan-out does not know yet where it starts in the
          * location's topics (the worker is new, its consumer is joining):
          * an answer now would promise records the fan-out may never read.
+         * A Socket.IO engine waits too: its namespace is admitted later,
+         * over this socket, and read from where the fan-out stands then.
          */
-        ngx_http_eda_ws_start_wait(ctx);
+        ngx_http_eda_ws_start_wait(ctx, ngx_http_eda_ws_answer);
         return NGX_DONE;
     }
 
@@ -211,12 +211,14 @@ ngx_http_eda_ws_answer(ngx_http_eda_ws_ctx_t *ctx)
  * same (a topic that does not exist yet, Kafka away).
  */
 
-static void
-ngx_http_eda_ws_start_wait(ngx_http_eda_ws_ctx_t *ctx)
+void
+ngx_http_eda_ws_start_wait(ngx_http_eda_ws_ctx_t *ctx,
+    ngx_int_t (*started)(ngx_http_eda_ws_ctx_t *ctx))
 {
     ngx_http_request_t  *r;
 
     r = ctx->request;
+    ctx->started = started;
 
     ctx->start.handler = ngx_http_eda_ws_start_timeout;
     ctx->start.data = ctx;
@@ -299,7 +301,7 @@ ngx_http_eda_ws_start_now(ngx_http_eda_ws_ctx_t *ctx)
 
     ngx_http_eda_ws_start_cancel(ctx);
 
-    rc = ngx_http_eda_ws_answer(ctx);
+    rc = ctx->started(ctx);
 
     /* the count taken while it waited; an error ends the request */
     ngx_http_finalize_request(r, rc);
