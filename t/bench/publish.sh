@@ -19,7 +19,9 @@
 #
 # Knobs (environment): EDA_BENCH_PORT (18080), EDA_BENCH_DURATION (10, s),
 # EDA_BENCH_WARMUP (3, s), EDA_BENCH_CONNECTIONS ("32 1024"), EDA_BENCH_DOC
-# (docs/benchmarks.md; "-" to leave the docs alone).
+# (docs/benchmarks.md; "-" to leave the docs alone), EDA_BENCH_PROFILE
+# (1: one more run per case at its peak's connection count, sampled by
+# perf: flame graphs in docs/perf/publish-LETTER.svg, see bench.sh).
 
 set -euo pipefail
 
@@ -391,6 +393,17 @@ bench_case() {
             "$R_sockerr" >&2
     done
 
+    if [ -n "${EDA_BENCH_PROFILE:-}" ]; then
+        # a run of its own at the peak's connection count, so that the
+        # sampling does not weigh on the figures above
+        c=${C_PEAKC[$id]}
+        [ "$c" -gt 0 ] || c=${LEVELS[0]}
+        say "($id) $path: ${DURATION}s, $c connections, profiled"
+        bench_profile "publish-$id" "$(bench_nginx_workers "$NGINX_PID")" \
+            run_wrk "$id-profile" "$path" "$c" "$DURATION"
+        ok=$((ok + R_ok)) inflight=$((inflight + c))
+    fi
+
     [ -n "$topic" ] || return 0
 
     # answers without waiting come before delivery: let the producers flush
@@ -655,6 +668,7 @@ main() {
     done
 
     install_packages
+    bench_profile_tools
     find_lua
     KAFKA_VERSION=$(kafka_version)
 
@@ -698,6 +712,9 @@ main() {
         [ -z "${C_KAFKA[$i]:-}" ] || echo "records in Kafka vs 2xx responses ($i): ${C_KAFKA[$i]}"
     done
     echo "raw wrk output: $RESULTS"
+    for i in "${PROFILES[@]}"; do
+        echo "profile $i"
+    done
     write_doc
 }
 

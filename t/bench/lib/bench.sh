@@ -228,3 +228,85 @@ write_doc() {
     rm -f "$tmp" "$tmp.section"
     say "wrote $DOC"
 }
+
+
+# --------------------------------------------------------------------------
+# profiles: where the time goes (EDA_BENCH_PROFILE=1)
+
+INFERNO_VERSION=0.12.8
+PROFILE_DIR=${EDA_BENCH_PROFILE_DIR:-${ROOT:-.}/docs/perf}
+PROFILES=()        # "NAME: the heaviest functions" of each profile taken
+
+# perf (Debian's linux-perf) samples the stacks; inferno (crates.io, the
+# flame graph tools in Rust, installed with the machine's cargo into
+# STATE/tools) folds them and draws the SVG
+bench_profile_tools() {
+    [ -n "${EDA_BENCH_PROFILE:-}" ] || return 0
+    command -v perf >/dev/null || bench_install linux-perf
+    command -v perf >/dev/null || die "EDA_BENCH_PROFILE: perf is missing"
+    INFERNO=$STATE/tools/bin
+    if [ ! -x "$INFERNO/inferno-flamegraph" ]; then
+        command -v cargo >/dev/null \
+            || die "EDA_BENCH_PROFILE: cargo is needed to install inferno"
+        say "installing inferno $INFERNO_VERSION (crates.io) into $STATE/tools"
+        cargo install -q --locked --root "$STATE/tools" inferno \
+            --version "$INFERNO_VERSION" >/dev/null \
+            || die "cargo install inferno failed"
+    fi
+}
+
+# bench_profile NAME PIDS COMMAND...: runs COMMAND (in this shell: what it
+# sets stays set); with EDA_BENCH_PROFILE=1, perf samples the processes
+# PIDS (comma-separated) on CPU meanwhile, with their call stacks
+# (DWARF: Debian's binaries have no frame pointers).  The flame graph is
+# written to PROFILE_DIR/NAME.svg, the ten functions with most time of
+# their own to STATE/bench/NAME.top, the share of each binary to
+# STATE/bench/NAME.dso, a summary of both to PROFILES.
+bench_profile() {
+    local name=$1 pids=$2 data folded perf_pid rc=0
+    shift 2
+
+    if [ -z "${EDA_BENCH_PROFILE:-}" ]; then
+        "$@"
+        return
+    fi
+
+    mkdir -p "$STATE/bench" "$PROFILE_DIR"
+    data=$STATE/bench/$name.perf
+    folded=$STATE/bench/$name.folded
+    perf record -q -F "${EDA_BENCH_PROFILE_HZ:-499}" \
+        --call-graph dwarf,16384 -p "$pids" -o "$data" >/dev/null 2>&1 &
+    perf_pid=$!
+    "$@" || rc=$?
+    kill -INT "$perf_pid" 2>/dev/null || true
+    wait "$perf_pid" 2>/dev/null || true
+
+    perf script -i "$data" 2>/dev/null | "$INFERNO/inferno-collapse-perf" \
+        > "$folded" || die "no profile for $name"
+    "$INFERNO/inferno-flamegraph" --title "$name" --width 1400 \
+        < "$folded" > "$PROFILE_DIR/$name.svg" \
+        || die "no flame graph for $name"
+    bench_profile_top "$folded" > "$STATE/bench/$name.top"
+    # own time per binary: the module, nginx, librdkafka, libc, the kernel
+    perf report -i "$data" --no-children --sort dso --stdio -q 2>/dev/null \
+        | awk 'NF >= 2 && $1 ~ /%$/ && ++n <= 6 { print $1, $2 }' \
+        > "$STATE/bench/$name.dso"
+    PROFILES+=("$name: $(head -n 5 "$STATE/bench/$name.top" \
+                         | paste -sd ';' - | sed 's/;/; /g') (by binary: $(
+                         paste -sd ',' "$STATE/bench/$name.dso" \
+                         | sed 's/,/, /g'))")
+    say "profile $name: $PROFILE_DIR/$name.svg"
+    sed 's/^/    /' "$STATE/bench/$name.dso" "$STATE/bench/$name.top" >&2
+    rm -f "$data"
+    return $rc
+}
+
+# the functions with most samples of their own (the last frame of each
+# folded stack), as "NN.N% function" (awk, not head, ends the pipe:
+# head would leave sort with a SIGPIPE, fatal under pipefail)
+bench_profile_top() {
+    awk '{ n = $NF; sub(/ [0-9]+$/, ""); k = split($0, f, ";")
+           self[f[k]] += n; total += n }
+         END { for (s in self) printf "%.1f%% %s\n", 100 * self[s] / total, s }' \
+        "$1" | sort -rn | awk 'NR <= 10'
+}
