@@ -718,4 +718,5 @@ main() {
     write_doc
 }
 
-main "$@"
+# t/bench/instructions.sh sources this file for its cases and config
+[ -n "${EDA_BENCH_SOURCED:-}" ] || main "$@"
