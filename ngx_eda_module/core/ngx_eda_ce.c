@@ -84,23 +84,56 @@ int
 ngx_eda_ce_check_value(const char *name, size_t name_len,
     const char *value, size_t value_len, const char **err)
 {
-    size_t  i;
+    size_t          i;
+    uint64_t        w;
+    unsigned int    c, control, ascii;
 
     if (value_len > NGX_EDA_CE_MAX_VALUE) {
         *err = "attribute value too long";
         return -1;
     }
 
-    if (!ngx_eda_utf8_valid((const unsigned char *) value, value_len)) {
+    /*
+     * One pass for both checks (this runs for every attribute of every
+     * event): the UTF-8 decoder only for a value that is not all ASCII,
+     * which almost none is; invalid UTF-8 is reported first, as before.
+     */
+
+    control = 0;
+    ascii = 1;
+
+    /*
+     * Eight bytes at a time: (w - 0x20..) & ~w & 0x80.. is not zero
+     * exactly when a byte is below 0x20 (bytes from 0x80 up have their
+     * top bit cleared by ~w), the same on w ^ 0x7f.. finds a 0x7f.
+     */
+
+    for (i = 0; i + 8 <= value_len; i += 8) {
+        memcpy(&w, value + i, 8);
+        control |= ((((w - 0x2020202020202020ULL) & ~w)
+                     | (((w ^ 0x7f7f7f7f7f7f7f7fULL)
+                         - 0x0101010101010101ULL)
+                        & ~(w ^ 0x7f7f7f7f7f7f7f7fULL)))
+                    & 0x8080808080808080ULL) != 0;
+        ascii &= (w & 0x8080808080808080ULL) == 0;
+    }
+
+    for ( /* void */ ; i < value_len; i++) {
+        c = (unsigned char) value[i];
+        control |= (c < 0x20 || c == 0x7f);
+        ascii &= (c < 0x80);
+    }
+
+    if (!ascii
+        && !ngx_eda_utf8_valid((const unsigned char *) value, value_len))
+    {
         *err = "attribute value is not valid UTF-8";
         return -1;
     }
 
-    for (i = 0; i < value_len; i++) {
-        if ((unsigned char) value[i] < 0x20 || value[i] == 0x7f) {
-            *err = "attribute value contains a control character";
-            return -1;
-        }
+    if (control) {
+        *err = "attribute value contains a control character";
+        return -1;
     }
 
     if (ngx_eda_ce_is(name, name_len, "specversion")) {

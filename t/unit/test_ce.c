@@ -6,6 +6,7 @@
 
 #include "eda_unit.h"
 #include "eda_ce_unit.h"
+#include "ngx_eda_utf8.h"
 
 
 typedef struct {
@@ -248,6 +249,137 @@ test_check_common(void)
     EDA_CHECK(check("ext", "\xe2\x82", &err) == -1);
     EDA_CHECK(check("ext", "\x80", &err) == -1);
     EDA_CHECK(check("ext", "\xc3\x28", &err) == -1);
+
+    /* both wrong: invalid UTF-8 is what is said, wherever the control */
+    EDA_CHECK(check("ext", "a\nb\xff", &err) == -1);
+    EDA_CHECK(strcmp(err, "attribute value is not valid UTF-8") == 0);
+    EDA_CHECK(check("ext", "\xff\x01", &err) == -1);
+    EDA_CHECK(strcmp(err, "attribute value is not valid UTF-8") == 0);
+
+    /*
+     * every position of a value longer than two words (the check reads
+     * eight bytes at a time): the byte values on each side of the limits
+     */
+    {
+        char          v[21];
+        size_t        pos, k;
+        const unsigned char  bad[] = { 0x00, 0x01, 0x1f, 0x7f };
+        const unsigned char  good[] = { 0x20, 0x21, 0x7e };
+
+        for (pos = 0; pos < 20; pos++) {
+            for (k = 0; k < sizeof(bad); k++) {
+                memset(v, 'a', 20);
+                v[pos] = (char) bad[k];
+                EDA_CHECK(ngx_eda_ce_check_value("ext", 3, v, 20, &err)
+                          == -1);
+                EDA_CHECK(strcmp(err, "attribute value contains a "
+                                 "control character") == 0);
+            }
+
+            for (k = 0; k < sizeof(good); k++) {
+                memset(v, 'a', 20);
+                v[pos] = (char) good[k];
+                EDA_CHECK(ngx_eda_ce_check_value("ext", 3, v, 20, &err)
+                          == 0);
+            }
+
+            /* a two-byte character at every place, across words too */
+            if (pos < 19) {
+                memset(v, 'a', 20);
+                v[pos] = (char) 0xc3;
+                v[pos + 1] = (char) 0xa9;
+                EDA_CHECK(ngx_eda_ce_check_value("ext", 3, v, 20, &err)
+                          == 0);
+                v[pos + 1] = (char) 0x1f;
+                EDA_CHECK(ngx_eda_ce_check_value("ext", 3, v, 20, &err)
+                          == -1);
+                EDA_CHECK(strcmp(err, "attribute value is not valid "
+                                 "UTF-8") == 0);
+            }
+
+            /* a lone continuation byte */
+            memset(v, 'a', 20);
+            v[pos] = (char) 0xa9;
+            EDA_CHECK(ngx_eda_ce_check_value("ext", 3, v, 20, &err) == -1);
+            EDA_CHECK(strcmp(err, "attribute value is not valid UTF-8")
+                      == 0);
+        }
+    }
+
+    /* valid UTF-8 with a control character in it */
+    EDA_CHECK(check("ext", "caf\xc3\xa9\x1b", &err) == -1);
+    EDA_CHECK(strcmp(err, "attribute value contains a control character")
+              == 0);
+    EDA_CHECK(check("ext", "\x7f\xe2\x82\xac", &err) == -1);
+    EDA_CHECK(strcmp(err, "attribute value contains a control character")
+              == 0);
+}
+
+
+/*
+ * The value check against the plain definition (valid UTF-8 first, then
+ * no control character), on random values of the bytes around the
+ * limits, of every length up to three words.
+ */
+
+static int
+reference_check(const unsigned char *v, size_t len, const char **err)
+{
+    size_t  i;
+
+    if (!ngx_eda_utf8_valid(v, len)) {
+        *err = "attribute value is not valid UTF-8";
+        return -1;
+    }
+
+    for (i = 0; i < len; i++) {
+        if (v[i] < 0x20 || v[i] == 0x7f) {
+            *err = "attribute value contains a control character";
+            return -1;
+        }
+    }
+
+    return 0;
+}
+
+
+static void
+test_check_differential(void)
+{
+    int                   failed;
+    size_t                len, i, n;
+    unsigned int          seed;
+    unsigned char         v[24];
+    const char           *err, *want;
+    static const unsigned char  alphabet[] = {
+        0x00, 0x01, 0x1f, 0x20, 0x41, 0x7e, 0x7f, 0x80, 0x9f, 0xa0, 0xbf,
+        0xc2, 0xc3, 0xdf, 0xe0, 0xe2, 0xed, 0xef, 0xf0, 0xf4, 0xf5, 0xff
+    };
+
+    seed = 12345;
+    failed = 0;
+
+    for (n = 0; n < 200000; n++) {
+        len = n % sizeof(v);
+
+        for (i = 0; i < len; i++) {
+            seed = seed * 1103515245 + 12345;
+            /* mostly ASCII letters, as real values are */
+            v[i] = ((seed >> 16) & 3) ? 'a'
+                   : alphabet[(seed >> 18) % sizeof(alphabet)];
+        }
+
+        err = want = NULL;
+        if (ngx_eda_ce_check_value("ext", 3, (const char *) v, len, &err)
+            != reference_check(v, len, &want)
+            || (err != want && (err == NULL || want == NULL
+                                || strcmp(err, want) != 0)))
+        {
+            failed++;
+        }
+    }
+
+    EDA_CHECK(failed == 0);
 }
 
 
@@ -554,6 +686,7 @@ main(void)
 {
     test_names();
     test_check_common();
+    test_check_differential();
     test_check_rules();
     test_validate();
     test_get_set();
