@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 #
 # t/bench/instructions.sh: where the publish path spends its work, counted
-# in instructions per request by valgrind's callgrind.  A count is the
-# same for the same binaries and inputs whatever else the machine is doing,
-# where the wall-clock rates of "bench publish" vary by +-50% between runs
-# on this shared machine: this is the figure to compare before and after a
-# change to the publish path.  Run it with "./build.sh bench instructions".
+# in instructions per request by valgrind's callgrind.  A count moves by
+# a few percent between runs (delivery reports and timers are batched by
+# how the run went), whatever else the machine is doing, where the
+# wall-clock rates of "bench publish" vary by +-50% between runs on this
+# shared machine: this is the figure to compare before and after a change
+# to the publish path.  Run it with "./build.sh bench instructions".
 #
 # The cases and the configuration are publish.sh's (sourced): (a) wait on,
 # (b) wait off, (c) return 202, (e) lua-resty-kafka async when Debian's
@@ -95,7 +96,8 @@ count() {
         || die "($id) errors while counted: $R_non2xx non-2xx, $R_sockerr socket"
     printf '    %s instructions per request, %s of them in nginx'"'"'s thread (%s requests)\n' \
         "${I_PER[$id]}" "${I_MPER[$id]}" "$R_ok" >&2
-    top "$id" >&2
+    top "$id" > "$CG/$id.top"
+    cat "$CG/$id.top" >&2
 }
 
 # the module's (and the peer's) functions with most instructions per
@@ -126,8 +128,10 @@ Counted on $(date -u '+%Y-%m-%d %H:%M UTC') with \`./build.sh bench instructions
 (t/bench/instructions.sh): valgrind's callgrind counts the instructions of
 one nginx process (every thread, librdkafka's too) while \`wrk -c4\` posts
 the bench's ${BODY_BYTES}-byte JSON body for ${DURATION} s, divided by the 2xx
-answers. Unlike the rates above, these counts do not depend on the
-machine's load.
+answers. Unlike the rates above, which vary by +-50% between runs on a
+shared machine, these counts move by a few percent from run to run
+(delivery reports and timers are batched by how the run went): a change
+of 5% or more is the change's.
 
 | case | location | instructions / request | vs return 202 | in nginx's thread |
 | --- | --- | ---: | ---: | ---: |
@@ -144,6 +148,20 @@ nginx's thread serves the requests; librdkafka's threads (the rest)
 batch and send the records, and also wake on timers whatever the load,
 so that share varies a little with how many requests a run gets through.
 lua-resty-kafka has no threads: all its work is in nginx's.
+
+Where nginx's thread spends them, per request (the module's functions
+and those of the libraries it calls; inclusive counts a function with
+what it calls; \`ngx_http_eda_emit_*_filter\` heads nginx's filter chain,
+so its inclusive count is the whole chain's, for every location: it
+passes a response through at once where \`eda_emit\` is off):
+
+EOF
+    for i in a b e; do
+        [ -f "$CG/$i.top" ] || continue
+        sed 's/^    /    /' "$CG/$i.top"
+        echo
+    done
+    cat <<EOF
 EOF
     echo
     echo "$MARK_END"
