@@ -34,26 +34,7 @@
 
 'use strict';
 
-const path = require('path');
-const { createRequire } = require('module');
-
-const NODE_DIR = path.join(__dirname, '..', 'node');
-
-function fatal(msg) {
-    process.stderr.write('socketio_ref_server: ' + msg + '\n');
-    process.exit(2);
-}
-
-function load(name) {
-    const req = createRequire(path.join(NODE_DIR, 'package.json'));
-
-    try {
-        return req(name);
-    } catch (e) {
-        fatal(name + ' is not installed in ' + NODE_DIR
-              + ': run ./build.sh deps (' + e.message + ')');
-    }
-}
+const { fatal, load } = require('../lib/node_deps.js')('socketio_ref_server');
 
 const { Server } = load('socket.io');
 const { Kafka, logLevel } = load('kafkajs');

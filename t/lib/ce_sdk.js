@@ -28,25 +28,9 @@
 
 'use strict';
 
-const path = require('path');
-const { createRequire } = require('module');
+const { fatal, load } = require('./node_deps.js')('ce_sdk');
 
-const NODE_DIR = path.join(__dirname, '..', 'node');
-
-function fatal(msg) {
-    process.stderr.write('ce_sdk: ' + msg + '\n');
-    process.exit(2);
-}
-
-let sdk;
-try {
-    sdk = createRequire(path.join(NODE_DIR, 'package.json'))('cloudevents');
-} catch (e) {
-    fatal('the npm package cloudevents is missing: ./build.sh deps ('
-          + e.message + ')');
-}
-
-const { CloudEvent, HTTP, Kafka } = sdk;
+const { CloudEvent, HTTP, Kafka } = load('cloudevents');
 
 function out(obj) {
     process.stdout.write(JSON.stringify(obj) + '\n');

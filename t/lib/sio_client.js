@@ -68,26 +68,11 @@
 
 'use strict';
 
-const path = require('path');
 const readline = require('readline');
-const { createRequire } = require('module');
-
-const NODE_DIR = path.join(__dirname, '..', 'node');
-
-function fatal(msg) {
-    process.stderr.write('sio_client: ' + msg + '\n');
-    process.exit(2);
-}
+const { fatal, load } = require('./node_deps.js')('sio_client');
 
 function loadClient() {
-    const req = createRequire(path.join(NODE_DIR, 'package.json'));
-
-    try {
-        return req('socket.io-client');
-    } catch (e) {
-        fatal('socket.io-client is not installed in ' + NODE_DIR
-              + ': run ./build.sh deps (' + e.message + ')');
-    }
+    return load('socket.io-client');
 }
 
 function out(obj) {
