@@ -82,6 +82,9 @@ for line in sys.stdin:
 _PY_
         or die "python3: $!\n";
     $kp->autoflush(1);
+    # a producer that died must fail the checks, not kill this file (and
+    # leave its nginx behind)
+    local $SIG{PIPE} = 'IGNORE';
     print {$kp} "warm\n";
 
     my $port = free_port();
