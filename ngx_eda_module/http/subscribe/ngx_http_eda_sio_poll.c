@@ -159,7 +159,6 @@ ngx_http_eda_sio_polling(ngx_http_request_t *r)
 static ngx_int_t
 ngx_http_eda_sio_handshake(ngx_http_request_t *r)
 {
-    ngx_str_t               cursor;
     ngx_http_eda_ws_ctx_t  *ctx;
 
     if (ngx_http_discard_request_body(r) != NGX_OK) {
@@ -171,14 +170,6 @@ ngx_http_eda_sio_handshake(ngx_http_request_t *r)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    if (ngx_http_eda_sub_cursor(ctx->smcf, ctx->conf->stream, &cursor)
-        == NGX_DECLINED)
-    {
-        /* a new worker: the session starts where its fan-out will */
-        ngx_http_eda_ws_start_wait(ctx, ngx_http_eda_sio_create);
-        return NGX_DONE;
-    }
-
     return ngx_http_eda_sio_create(ctx);
 }
 
@@ -186,14 +177,24 @@ ngx_http_eda_sio_handshake(ngx_http_request_t *r)
 static ngx_int_t
 ngx_http_eda_sio_create(ngx_http_eda_ws_ctx_t *ctx)
 {
+    ngx_int_t            rc;
     ngx_str_t            cursor, argv[10];
     ngx_http_request_t  *r;
 
     r = ctx->request;
 
-    if (ngx_http_eda_sub_cursor(ctx->smcf, ctx->conf->stream, &cursor)
-        != NGX_OK)
-    {
+    rc = ngx_http_eda_sub_cursor(ctx->smcf, ctx->conf->stream, &cursor);
+
+    if (rc == NGX_DECLINED && ctx->started == NULL) {
+        /*
+         * A new worker: the session starts where its fan-out will, so
+         * this runs again once it knows (or after the wait, without).
+         */
+        ngx_http_eda_ws_start_wait(ctx, ngx_http_eda_sio_create);
+        return NGX_DONE;
+    }
+
+    if (rc != NGX_OK) {
         ngx_str_null(&cursor);
     }
 
