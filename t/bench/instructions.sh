@@ -33,13 +33,11 @@ VG_PID=
 
 declare -A I_IR I_MAIN I_OK I_PER I_MPER
 
+# nginx wrote its pid file (valgrind's own process) once it started;
+# before that only the valgrind process is there to kill
 vg_stop() {
     [ -n "$VG_PID" ] || return 0
-    kill -QUIT "$VG_PID" 2>/dev/null || true
-    for _ in $(seq 100); do
-        kill -0 "$VG_PID" 2>/dev/null || break
-        sleep 0.1
-    done
+    bench_nginx_stop "$PREFIX"
     kill -KILL "$VG_PID" 2>/dev/null || true
     VG_PID=
 }

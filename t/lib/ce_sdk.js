@@ -56,8 +56,6 @@ function decode(text) {
         key: r.key === null || r.key === undefined ? undefined : r.key,
         value: Buffer.from(r.value === null ? '' : String(r.value)),
         headers,
-        body: r.value,
-        timestamp: undefined,
     };
     try {
         const event = Kafka.toEvent(message);
