@@ -25,6 +25,7 @@
 #include "ngx_http_eda_saga_int.h"
 #include "ngx_eda_saga_store.h"
 #include "ngx_eda_saga_coordinator.h"
+#include "ngx_eda_saga_nudge.h"
 #include "ngx_http_eda_content.h"
 
 
@@ -456,7 +457,9 @@ ngx_http_eda_saga_definitions(ngx_conf_t *cf, ngx_command_t *cmd,
         return NGX_CONF_ERROR;
     }
 
-    if (ngx_http_eda_saga_add_path(cf, sc, &dir) != NGX_OK) {
+    if (ngx_http_eda_saga_add_path(cf, sc, &dir) != NGX_OK
+        || ngx_eda_saga_nudge_open(cf, sc) != NGX_OK)
+    {
         return NGX_CONF_ERROR;
     }
 

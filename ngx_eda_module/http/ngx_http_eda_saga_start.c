@@ -29,6 +29,7 @@
 #include "ngx_http_eda_saga_module.h"
 #include "ngx_http_eda_saga_int.h"
 #include "ngx_eda_saga_store.h"
+#include "ngx_eda_saga_nudge.h"
 
 
 #define NGX_HTTP_EDA_SAGA_MAX_KEY    128
@@ -468,9 +469,10 @@ ngx_http_eda_saga_started(void *reply, void *data)
 {
     ngx_http_request_t *r = data;
 
-    redisReply               *rep = reply;
-    ngx_str_t                 id;
-    ngx_http_eda_saga_ctx_t  *ctx;
+    redisReply                     *rep = reply;
+    ngx_str_t                       id;
+    ngx_http_eda_saga_ctx_t        *ctx;
+    ngx_http_eda_saga_main_conf_t  *smcf;
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_eda_saga_module);
     ctx->cmd = NULL;
@@ -523,6 +525,12 @@ ngx_http_eda_saga_started(void *reply, void *data)
     }
 
     ctx->id.len = id.len;
+
+    if (rep->element[0]->integer == 1) {
+        /* the coordinator picks it up now rather than at its next poll */
+        smcf = ngx_http_get_module_main_conf(r, ngx_http_eda_saga_module);
+        ngx_eda_saga_nudge(&smcf->saga);
+    }
 
     ngx_http_eda_saga_span(r, ctx, NULL);
     ngx_http_finalize_request(r,

@@ -30,6 +30,7 @@ typedef struct {
     ngx_array_t                *topics;        /* reply topics, ngx_str_t */
     ngx_eda_main_conf_t        *emcf;          /* Kafka, Redis, metrics */
     void                       *coordinator;   /* in its process */
+    ngx_fd_t                    nudge[2];      /* ngx_eda_saga_nudge.c */
 } ngx_eda_saga_conf_t;
 
 

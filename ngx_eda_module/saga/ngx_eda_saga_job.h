@@ -86,7 +86,9 @@ struct ngx_eda_saga_coord_s {
     time_t                          rejected_logged;
     ngx_event_t                     tick;
     ngx_event_t                     sweep;
+    ngx_connection_t               *nudge;      /* workers' hints */
     unsigned                        polling:1;
+    unsigned                        again:1;    /* a hint while polling */
     unsigned                        sweeping:1;
     unsigned                        paused:1;
 };

@@ -6,7 +6,9 @@
  * instances whose timer is due are claimed (leased, so another
  * coordinator does not take them too) and each becomes a job; every
  * NGX_EDA_SAGA_SWEEP the outboxes that wait too long are read and sent
- * again.
+ * again.  A new instance is due at once: the worker that created it says
+ * so (ngx_eda_saga_nudge.c) and the timers are claimed then, not at the
+ * next tick.
  */
 
 
@@ -21,6 +23,7 @@
 #include "ngx_eda_saga_store.h"
 #include "ngx_eda_saga_job.h"
 #include "ngx_eda_saga_timers.h"
+#include "ngx_eda_saga_nudge.h"
 
 
 #define NGX_EDA_SAGA_TICK         50       /* ms between timer polls */
@@ -34,6 +37,8 @@
 
 
 static void ngx_eda_saga_tick(ngx_event_t *ev);
+static void ngx_eda_saga_nudged(ngx_event_t *rev);
+static void ngx_eda_saga_claim(ngx_eda_saga_coord_t *coord);
 static void ngx_eda_saga_claimed(void *reply, void *data);
 static void ngx_eda_saga_sweep(ngx_event_t *ev);
 static void ngx_eda_saga_swept(void *reply, void *data);
@@ -57,6 +62,38 @@ ngx_eda_saga_timers_start(ngx_eda_saga_coord_t *coord)
 
     ngx_add_timer(&coord->tick, NGX_EDA_SAGA_TICK);
     ngx_add_timer(&coord->sweep, NGX_EDA_SAGA_SWEEP);
+
+    /* without the hints, new instances wait for the tick: slower, not lost */
+    coord->nudge = ngx_eda_saga_nudge_listen(coord->conf, ngx_eda_saga_nudged,
+                                             coord);
+    if (coord->nudge == NULL) {
+        ngx_log_error(NGX_LOG_WARN, ngx_cycle->log, 0,
+                      "eda: saga coordinator: no hints from the workers, "
+                      "new sagas start at the next %d ms poll",
+                      NGX_EDA_SAGA_TICK);
+    }
+}
+
+
+static void
+ngx_eda_saga_nudged(ngx_event_t *rev)
+{
+    ngx_connection_t      *c = rev->data;
+    ngx_eda_saga_coord_t  *coord = c->data;
+
+    if (ngx_eda_saga_nudge_drain(c) == 0
+        || ngx_exiting || ngx_quit || ngx_terminate)
+    {
+        return;
+    }
+
+    if (coord->polling) {
+        /* the claim in flight may have missed it: one more after it */
+        coord->again = 1;
+        return;
+    }
+
+    ngx_eda_saga_claim(coord);
 }
 
 
@@ -65,16 +102,30 @@ ngx_eda_saga_tick(ngx_event_t *ev)
 {
     ngx_eda_saga_coord_t *coord = ev->data;
 
-    int64_t     ms;
-    ngx_uint_t  n;
-
     if (ngx_exiting || ngx_quit || ngx_terminate) {
         return;
     }
 
     ngx_add_timer(&coord->tick, NGX_EDA_SAGA_TICK);
 
-    if (coord->polling || coord->jobs >= NGX_EDA_SAGA_BUSY) {
+    if (!coord->polling) {
+        ngx_eda_saga_claim(coord);
+    }
+}
+
+
+static void
+ngx_eda_saga_claim(ngx_eda_saga_coord_t *coord)
+{
+    int64_t     ms;
+    ngx_uint_t  n;
+
+    coord->again = 0;
+
+    if (coord->jobs >= NGX_EDA_SAGA_BUSY
+        || ngx_exiting || ngx_quit || ngx_terminate)
+    {
+        /* the tick tries again */
         return;
     }
 
@@ -119,11 +170,10 @@ ngx_eda_saga_claimed(void *reply, void *data)
         ngx_eda_saga_run(job);
     }
 
-    /* a full batch: more may be due */
+    /* a full batch: more may be due; a hint came meanwhile: it may be */
 
-    if (rep->elements == coord->claimed && coord->tick.timer_set) {
-        ngx_del_timer(&coord->tick);
-        ngx_add_timer(&coord->tick, 1);
+    if (rep->elements == coord->claimed || coord->again) {
+        ngx_eda_saga_claim(coord);
     }
 }
 

@@ -110,6 +110,11 @@ load() {
     printf '    %s\n' "${line#RESULT }" >&2
 }
 
+# the stages of run NAME as table cells
+stages() {
+    printf '%s' "${L[$1,stages_p50_ms]:--}" | sed 's/,/ | /g'
+}
+
 section() {
     local cpu
 
@@ -136,13 +141,22 @@ Measured on $(date -u '+%Y-%m-%d %H:%M UTC') with \`./build.sh bench saga\`
   (t/bench/saga_load.py); completed sagas over the time from the first
   start to the last completion.
 - Latency: sagas started at half that rate for 10 s; from the instance's
-  creation to its completion, both by the gateway's clock (it includes the
-  coordinator's 50 ms timer poll that picks new instances up).
+  creation to its completion, both by the gateway's clock.
+- Where the time goes: the p50 of each gap between the entries of an
+  instance's history: pick-up (created to the first command sent: the
+  worker's hint to the coordinator, a claim in Redis, a transition), then
+  each step (the command through Kafka to the participant, its reply
+  through Kafka back, the next transition: one Redis read, one script).
 
 | run | started | completed | other / unfinished | completed/s | p50 ms | p99 ms | max ms |
 | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
 | throughput | ${L[burst,started]} | ${L[burst,completed]} | ${L[burst,other]} / ${L[burst,unfinished]} | ${L[burst,per_s]} | ${L[burst,p50_ms]} | ${L[burst,p99_ms]} | ${L[burst,max_ms]} |
 | half load (${HALF_RATE}/s) | ${L[paced,started]} | ${L[paced,completed]} | ${L[paced,other]} / ${L[paced,unfinished]} | ${L[paced,per_s]} | ${L[paced,p50_ms]} | ${L[paced,p99_ms]} | ${L[paced,max_ms]} |
+
+| run | pick-up | step 1 | step 2 | step 3 (ms, p50) |
+| --- | ---: | ---: | ---: | ---: |
+| throughput | $(stages burst) |
+| half load | $(stages paced) |
 
 At half load: **${L[paced,per_s]} completed sagas/s, p99 ${L[paced,p99_ms]} ms** from start
 to completion; at most **${L[burst,per_s]}/s** completed.
@@ -195,7 +209,7 @@ main() {
     t=$(grep -cE '\[(error|crit|alert|emerg)\]' "$BENCH/logs/error.log" || true)
     [ "${t:-0}" -eq 0 ] || warn "$t errors in $BENCH/logs/error.log"
 
-    section | sed -n '/^| run/,/^At half/p'
+    section | sed -n '/^| run |/,/^At half/p'
     write_doc
 }
 

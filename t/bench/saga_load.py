@@ -9,6 +9,7 @@ are finished, and prints one line:
 
     RESULT started=.. completed=.. other=.. unfinished=.. post_errors=..
            span_s=.. per_s=.. p50_ms=.. p99_ms=.. max_ms=..
+           stages_p50_ms=A,B,..  (the p50 of each gap of the history)
 
 per_s: completed sagas over the time from the first start to the last
 completion; latencies: from an instance's "created" to the "time" of its
@@ -107,12 +108,24 @@ def main():
     def pct(q):
         return lat[int(q * (len(lat) - 1))] * 1000 if lat else 0
 
+    # where the time goes: the p50 of each gap between history entries
+    # (pending -> started is the coordinator picking the instance up, each
+    # later gap one step: command, participant, reply, transition)
+    gaps = []
+    for s in done:
+        h = [ts(e["time"]) for e in s["history"]]
+        for i in range(1, len(h)):
+            if len(gaps) < i:
+                gaps.append([])
+            gaps[i - 1].append(h[i] - h[i - 1])
+    stages = ",".join("%.1f" % (sorted(g)[len(g) // 2] * 1000) for g in gaps)
+
     print("RESULT started=%d completed=%d other=%d unfinished=%d "
           "post_errors=%d span_s=%.2f per_s=%.0f p50_ms=%.1f p99_ms=%.1f "
-          "max_ms=%.1f" % (
+          "max_ms=%.1f stages_p50_ms=%s" % (
               len(ids), len(done), len(states) - len(done), len(pending),
               errors[0], span, len(done) / span if span else 0, pct(0.5),
-              pct(0.99), lat[-1] * 1000 if lat else 0))
+              pct(0.99), lat[-1] * 1000 if lat else 0, stages or "-"))
     return 0
 
 
