@@ -20,7 +20,9 @@
 # EDA_BENCH_DELIVERIES (300000: burst events = this / connections, from 50
 # to 20000), EDA_BENCH_PACED_LOAD (10000 deliveries/s: events/s = this /
 # connections, at least 1), EDA_BENCH_PACED_SECONDS (5), EDA_BENCH_DOC
-# (docs/benchmarks.md; "-" to leave the docs alone).
+# (docs/benchmarks.md; "-" to leave the docs alone),
+# EDA_BENCH_KAFKA_PROPERTIES ("name=value ...": eda_kafka_property lines
+# for eda's nginx, to try settings).
 
 set -euo pipefail
 
@@ -40,6 +42,7 @@ TARGET_CONNS=1000  # where deliveries/s are compared with the target
 
 BENCH=$STATE/bench/fanout
 TOOL=$BENCH/ws_fanout
+BASELINE=$BENCH/kafka_latency
 TOPIC=bench-fanout
 PORT_EDA=18091
 PORT_NCHAN=18092
@@ -92,6 +95,7 @@ write_configs() {
             cat <<EOF
 
     eda_kafka_brokers $BROKERS;
+$(kafka_properties)
 
     server {
         listen 127.0.0.1:$port backlog=4096;
@@ -102,7 +106,7 @@ $locs
 EOF
         } > "$BENCH/$name.conf"
         # nchan's nginx has no eda_* directives
-        [ $name = eda ] || sed -i '/eda_kafka_brokers/d' "$BENCH/$name.conf"
+        [ $name = eda ] || sed -i '/eda_kafka_/d' "$BENCH/$name.conf"
     done
 }
 
@@ -154,20 +158,39 @@ run() {
         "${R[$name,$n,closed]}" "${R[$name,$n,missing]}" >&2
 }
 
+# baseline N: Kafka's own produce -> consume latency at the event rate of
+# the paced load for N subscribers, in R_kafka_N_KEY
+baseline() {
+    local n=$1 rate line kv
+
+    rate=$((PACED_LOAD / n))
+    [ $rate -ge 1 ] || rate=1
+    # the gateway's settings: linger.ms 1 (producer), fetch.wait.max.ms 50
+    line=$("$BASELINE" -b "$BROKERS" -t "$TOPIC-baseline" -r "$rate" \
+        -d "$PACED_SECONDS" -L 1 -F 50 | grep '^RESULT ' || true)
+    [ -n "$line" ] || die "no result from kafka_latency ($n subscribers)"
+    for kv in ${line#RESULT }; do
+        R[kafka,$n,${kv%%=*}]=${kv#*=}
+    done
+    printf '    Kafka alone, %s records/s: p50 %s ms, p99 %s ms, missing %s\n' \
+        "$rate" "${R[kafka,$n,p50_ms]}" "${R[kafka,$n,p99_ms]}" \
+        "${R[kafka,$n,missing]}" >&2
+}
+
 ms() { awk -v us="$1" 'BEGIN { printf "%.1f", us / 1000 }'; }
 
 table() {
     local n
 
-    echo "| subscribers | deliveries/s eda | nchan | ratio | paced p50 / p99 ms eda | nchan | bytes per idle connection eda | nchan | ratio | missing eda / nchan |"
-    echo "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+    echo "| subscribers | deliveries/s eda | nchan | ratio | paced p50 / p99 ms eda | nchan | Kafka alone | bytes per idle connection eda | nchan | ratio | missing eda / nchan |"
+    echo "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
     for n in "${CONNS[@]}"; do
-        echo "| $n | ${R[eda,$n,burst_per_s]} | ${R[nchan,$n,burst_per_s]} | $(ratio "${R[eda,$n,burst_per_s]}" "${R[nchan,$n,burst_per_s]}") | $(ms "${R[eda,$n,paced_p50_us]}") / $(ms "${R[eda,$n,paced_p99_us]}") | $(ms "${R[nchan,$n,paced_p50_us]}") / $(ms "${R[nchan,$n,paced_p99_us]}") | ${R[eda,$n,mem]} | ${R[nchan,$n,mem]} | $(ratio "${R[eda,$n,mem]}" "${R[nchan,$n,mem]}") | ${R[eda,$n,missing]} / ${R[nchan,$n,missing]} |"
+        echo "| $n | ${R[eda,$n,burst_per_s]} | ${R[nchan,$n,burst_per_s]} | $(ratio "${R[eda,$n,burst_per_s]}" "${R[nchan,$n,burst_per_s]}") | $(ms "${R[eda,$n,paced_p50_us]}") / $(ms "${R[eda,$n,paced_p99_us]}") | $(ms "${R[nchan,$n,paced_p50_us]}") / $(ms "${R[nchan,$n,paced_p99_us]}") | ${R[kafka,$n,p50_ms]} / ${R[kafka,$n,p99_ms]} | ${R[eda,$n,mem]} | ${R[nchan,$n,mem]} | $(ratio "${R[eda,$n,mem]}" "${R[nchan,$n,mem]}") | ${R[eda,$n,missing]} / ${R[nchan,$n,missing]} |"
     done
 }
 
 evaluate() {
-    local t=$TARGET_CONNS m=${CONNS[${#CONNS[@]}-1]}
+    local t=$TARGET_CONNS m=${CONNS[${#CONNS[@]}-1]} n d
 
     if [ -z "${R[eda,$t,burst_per_s]:-}" ]; then
         V_RATE="not measured ($t subscribers not in the run)"
@@ -176,6 +199,20 @@ evaluate() {
         R_RATE=$(ratio "${R[eda,$t,burst_per_s]}" "${R[nchan,$t,burst_per_s]}")
         V_RATE=$(awk -v r="$R_RATE" 'BEGIN { print (r + 0 >= 1) ? "met" : "not met" }')
         [ "${R[eda,$t,missing]}" -eq 0 ] || V_RATE="not met (deliveries missing)"
+    fi
+    # paced p99 within 2 ms of Kafka's own, at 1 and 100 subscribers
+    V_LAT=
+    for n in 1 100; do
+        [ -n "${R[eda,$n,paced_p99_us]:-}" ] || continue
+        d=$(awk -v e="${R[eda,$n,paced_p99_us]}" -v k="${R[kafka,$n,p99_ms]}" \
+            'BEGIN { printf "%.1f", e / 1000 - k }')
+        V_LAT="$V_LAT| paced p99 at $n subscribers <= Kafka alone's + 2 ms | eda - Kafka = $d ms | $(awk -v d="$d" 'BEGIN { print (d + 0 <= 2) ? "met" : "not met" }') |
+"
+    done
+    R_ONE=n/a V_ONE="not measured (1 subscriber not in the run)"
+    if [ -n "${R[eda,1,burst_per_s]:-}" ]; then
+        R_ONE=$(ratio "${R[eda,1,burst_per_s]}" "${R[nchan,1,burst_per_s]}")
+        V_ONE=$(awk -v r="$R_ONE" 'BEGIN { print (r + 0 >= 0.8) ? "met" : "not met" }')
     fi
     R_MEM=$(ratio "${R[eda,$m,mem]}" "${R[nchan,$m,mem]}")
     V_MEM=$(awk -v r="$R_MEM" 'BEGIN { print (r + 0 <= 1) ? "met" : "not met" }')
@@ -186,6 +223,8 @@ targets() {
     echo "| target | measured | verdict |"
     echo "| --- | --- | --- |"
     echo "| deliveries/s at $TARGET_CONNS subscribers >= nchan's | eda/nchan = $R_RATE | $V_RATE |"
+    echo "| deliveries/s at 1 subscriber >= 0.8 x nchan's | eda/nchan = $R_ONE | $V_ONE |"
+    printf '%s' "$V_LAT"
     echo "| memory per idle connection <= nchan's | eda/nchan = $R_MEM at $MEM_CONNS subscribers | $V_MEM |"
 }
 
@@ -220,6 +259,11 @@ Measured on $(date -u '+%Y-%m-%d %H:%M UTC') with \`./build.sh bench fanout\`
 - paced p50 / p99: $PACED_LOAD / subscribers events per second (at least 1) for
   ${PACED_SECONDS} s; latency from the time written in the event's body
   when it was POSTed to the frame's receipt, over every delivery.
+- Kafka alone: the same paced rate written and read by librdkafka alone
+  (t/bench/kafka_latency.c: one producer with linger.ms 1, one consumer
+  with fetch.wait.max.ms 50, as the gateway's; one process, one clock),
+  p50 / p99 in ms: what Kafka itself costs on this machine, the floor of
+  eda's latency.
 - bytes per idle connection: the worker's RSS after all subscribers
   connected (and 0.5 s) minus before, divided by their number: memory
   that a connection costs while no event flows.
@@ -242,17 +286,20 @@ main() {
     mkdir -p "$BENCH"
     cc -O2 -Wall -o "$TOOL" "$ROOT/t/bench/ws_fanout.c" \
         || die "cannot build the load generator"
+    cc -O2 -Wall -o "$BASELINE" "$ROOT/t/bench/kafka_latency.c" -lrdkafka \
+        || die "cannot build the Kafka baseline"
     trap 'bench_nginx_stop "$BENCH/eda"; bench_nginx_stop "$BENCH/nchan"' EXIT
     trap 'exit 130' INT TERM
 
     kcat -L -b "$BROKERS" >/dev/null 2>&1 || die "Kafka not reachable at $BROKERS"
-    create_topics "$TOPIC"
+    create_topics "$TOPIC" "$TOPIC-baseline"
     write_configs
 
     for n in "${CONNS[@]}"; do
         [[ $n =~ ^[1-9][0-9]*$ ]] || die "EDA_BENCH_FANOUT_CONNS: not a count: $n"
         run nchan "$n"
         run eda "$n"
+        baseline "$n"
     done
 
     evaluate
@@ -261,6 +308,12 @@ main() {
     echo
     targets
     write_doc
+
+    # a benchmark that lost deliveries measured nothing
+    for n in "${CONNS[@]}"; do
+        [ "${R[eda,$n,missing]}" -eq 0 ] && [ "${R[kafka,$n,missing]}" -eq 0 ] \
+            || die "deliveries missing at $n subscribers (eda ${R[eda,$n,missing]}, Kafka alone ${R[kafka,$n,missing]})"
+    done
 }
 
 main "$@"

@@ -21,7 +21,9 @@
 # EDA_BENCH_WARMUP (3, s), EDA_BENCH_CONNECTIONS ("32 1024"), EDA_BENCH_DOC
 # (docs/benchmarks.md; "-" to leave the docs alone), EDA_BENCH_PROFILE
 # (1: one more run per case at its peak's connection count, sampled by
-# perf: flame graphs in docs/perf/publish-LETTER.svg, see bench.sh).
+# perf: flame graphs in docs/perf/publish-LETTER.svg, see bench.sh),
+# EDA_BENCH_KAFKA_PROPERTIES ("name=value ...": eda_kafka_property lines,
+# to try settings).
 
 set -euo pipefail
 
@@ -158,6 +160,7 @@ http {
     scgi_temp_path $PREFIX/temp/scgi;
 
     eda_kafka_brokers $BROKERS;
+$(kafka_properties)
 
 $lua_http
 

@@ -16,7 +16,9 @@
 # docs/benchmarks.md, between the markers of this benchmark.
 #
 # Knobs (environment): EDA_BENCH_SAGAS (3000), EDA_BENCH_DOC
-# (docs/benchmarks.md; "-" to leave the docs alone).
+# (docs/benchmarks.md; "-" to leave the docs alone),
+# EDA_BENCH_KAFKA_PROPERTIES ("name=value ...": eda_kafka_property lines
+# for the gateway, to try settings).
 
 set -euo pipefail
 
@@ -79,6 +81,7 @@ write_config() {
         cat <<EOF
 
     eda_kafka_brokers $BROKERS;
+$(kafka_properties)
     eda_redis $REDIS prefix=$RUN:;
     eda_saga_definitions $BENCH/sagas.json group=$RUN;
 

@@ -177,6 +177,16 @@ create_topics() {
     done
 }
 
+# EDA_BENCH_KAFKA_PROPERTIES ("name=value name=value") as eda_kafka_property
+# directives, for a benchmark's gateway configuration: to try settings
+kafka_properties() {
+    local kv
+
+    for kv in ${EDA_BENCH_KAFKA_PROPERTIES:-}; do
+        printf '    eda_kafka_property %s %s;\n' "${kv%%=*}" "${kv#*=}"
+    done
+}
+
 kafka_version() {
     local v
 
