@@ -1,5 +1,5 @@
 -- wrk script of the benchmarks: every request is the same POST of a
--- small JSON document (about 200 bytes), and at the end one line
+-- small JSON document (about 200 bytes, or EDA_BENCH_BODY_BYTES), and at the end one line
 -- "EDA-BENCH key=value ..." that t/bench/publish.sh reads instead of
 -- wrk's human-readable summary.  Latencies are in microseconds.
 
@@ -9,6 +9,14 @@ wrk.body = '{"orderId":"ord-000042","customer":{"id":"cust-7","tier":"gold"},'
     .. '"items":[{"sku":"SKU-1001","qty":2,"price":19.99},'
     .. '{"sku":"SKU-2002","qty":1,"price":5.50}],'
     .. '"currency":"EUR","total":45.48,"note":"bench"}'
+
+-- EDA_BENCH_BODY_BYTES: the same document, its "note" padded so that the
+-- body has that many bytes (larger bodies: 1 KB, 64 KB)
+local want = tonumber(os.getenv("EDA_BENCH_BODY_BYTES") or "")
+if want and want > #wrk.body then
+    wrk.body = wrk.body:gsub('"note":"bench"',
+        '"note":"bench' .. string.rep("x", want - #wrk.body) .. '"')
+end
 
 function done(summary, latency, requests)
     local e = summary.errors

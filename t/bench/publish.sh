@@ -11,6 +11,9 @@
 #   c  /ceiling         return 202 (the body is discarded, never buffered)
 #   d  /lua-sync        lua-resty-kafka, sync producer, required_acks=-1
 #   e  /lua-async       lua-resty-kafka, async producer, required_acks=-1
+#   f  /publish-1k      (b) with a 1 KB body      g  /lua-async-1k   (e) so
+#   h  /publish-64k     (b) with a 64 KB body     i  /lua-async-64k  (e) so
+#                       (spooled to a temporary file by nginx, for both)
 # Each case runs at every connection count of EDA_BENCH_CONNECTIONS (the
 # same for all cases) and its peak is the best of them; then (a) runs again
 # at about half of its peak rate for the p99 target.
@@ -129,6 +132,14 @@ load_module $LUA_MOD;"
 
         location = /lua-async {
             content_by_lua_block { require('eda_bench_kafka').async('bench-e') }
+        }
+
+        location = /lua-async-1k {
+            content_by_lua_block { require('eda_bench_kafka').async('bench-g') }
+        }
+
+        location = /lua-async-64k {
+            content_by_lua_block { require('eda_bench_kafka').async_large('bench-i') }
         }"
     fi
 
@@ -178,6 +189,18 @@ $lua_http
             eda_publish_wait off;
         }
 
+        location = /publish-1k {
+            eda_publish bench-f;
+            eda_ce_type bench.event;
+            eda_publish_wait off;
+        }
+
+        location = /publish-64k {
+            eda_publish bench-h;
+            eda_ce_type bench.event;
+            eda_publish_wait off;
+        }
+
         location = /ceiling {
             default_type application/json;
             return 202 '{"ok":true}';
@@ -195,7 +218,7 @@ local M = {}
 
 local producer, brokers
 local idle = {}          -- sync producers not in use by a request (per worker)
-local async_producer
+local async_producers = {}     -- by batch size
 
 function M.init(list, modname)
     producer = require(modname)
@@ -254,23 +277,34 @@ local function async_failed(topic, partition, queue, index, err, retryable)
             partition, " lost: ", err)
 end
 
-function M.async(topic)
+local function async_send(topic, batch_size)
     local data = request_body()
-    if not async_producer then
-        async_producer = producer:new(brokers, {
+    local p = async_producers[batch_size]
+    if not p then
+        p = producer:new(brokers, {
             producer_type = "async",
             required_acks = -1,
             keepalive_size = 128,
+            batch_size = batch_size,
             error_handle = async_failed,
         })
+        async_producers[batch_size] = p
     end
-    local ok, err = async_producer:send(topic, nil, data)
+    local ok, err = p:send(topic, nil, data)
     if not ok then
         ngx.log(ngx.ERR, "lua-async: queue to ", topic, " failed: ", err)
         return reply(503, '{"error":"queue"}')
     end
     return reply(202, '{"ok":true}')
 end
+
+-- the library's default batch (1 MB per partition) holds 16 bodies of
+-- 64 KB, which with the batch's overhead is over the broker's
+-- message.max.bytes: every one of those batches is refused
+-- (MessageSizeTooLarge, and the events lost), so large bodies get a
+-- producer with half that batch
+function M.async(topic) return async_send(topic, 1048576) end
+function M.async_large(topic) return async_send(topic, 524288) end
 
 return M
 EOF
@@ -327,7 +361,8 @@ run_wrk() {
     local name=$1 path=$2 c=$3 d=$4 out line kv
 
     out=$RESULTS/$name.txt
-    wrk -t"$THREADS" -c"$c" -d"${d}s" --timeout "$WRK_TIMEOUT" --latency \
+    EDA_BENCH_BODY_BYTES=${CASE_BODY:-} \
+        wrk -t"$THREADS" -c"$c" -d"${d}s" --timeout "$WRK_TIMEOUT" --latency \
         -s "$SCRIPT" "$URL$path" > "$out" 2>&1 \
         || { cat "$out" >&2; die "wrk failed for $path"; }
 
@@ -360,12 +395,13 @@ ms()    { awk -v us="$1" 'BEGIN { printf "%.2f", us / 1000 }'; }
 
 # per case (by letter): name, path, note when skipped, error totals, peak;
 # per case and connection count ("a,32"): rates and latencies
-declare -A C_NAME C_PATH C_NOTE C_PEAK C_PEAKC C_PEAKERR C_KAFKA \
+declare -A C_NAME C_PATH C_NOTE C_PEAK C_PEAKC C_PEAKERR C_KAFKA C_LOST \
     L_RPS L_OKPS L_P50 L_P99 L_NON2XX L_SOCKERR
 
-# bench_case LETTER NAME PATH [TOPIC]
+# bench_case LETTER NAME PATH [TOPIC [BODY_BYTES]]
 bench_case() {
     local id=$1 name=$2 path=$3 topic=${4:-} ends= ok=0 inflight=0 c err landed
+    CASE_BODY=${5:-}
 
     C_NAME[$id]=$name C_PATH[$id]=$path
     C_PEAK[$id]=0 C_PEAKC[$id]=0 C_PEAKERR[$id]=1
@@ -390,7 +426,7 @@ bench_case() {
         then
             C_PEAK[$id]=$R_okps C_PEAKC[$id]=$c C_PEAKERR[$id]=$err
         fi
-        BODY_BYTES=$R_body_bytes
+        [ -n "$CASE_BODY" ] || BODY_BYTES=$R_body_bytes
         printf '    %s req/s, p50 %s ms, p99 %s ms, non-2xx %s, socket errors %s\n' \
             "$R_rps" "${L_P50[$id,$c]}" "${L_P99[$id,$c]}" "$R_non2xx" \
             "$R_sockerr" >&2
@@ -415,8 +451,15 @@ bench_case() {
     C_KAFKA[$id]="$landed records in $topic for $ok 2xx responses: "
     if [ "$landed" -lt "$ok" ]; then
         C_KAFKA[$id]+="$((ok - landed)) LOST"
+        C_LOST[$id]=1
+        # a rate of events that did not land is no rate: not a peak
+        C_NOTE[$id]="not counted: $((ok - landed)) of its $ok 2xx answers never reached Kafka"
+        C_PEAK[$id]=
     elif [ $((landed - ok)) -gt "$inflight" ]; then
         C_KAFKA[$id]+="$((landed - ok)) MORE than the $inflight requests in flight when wrk stopped (duplicates?)"
+        C_LOST[$id]=1
+        C_NOTE[$id]="not counted: $((landed - ok)) records more than answers (duplicates?)"
+        C_PEAK[$id]=
     elif [ "$landed" -eq "$ok" ]; then
         C_KAFKA[$id]+="exact match"
     else
@@ -490,14 +533,24 @@ level_ratios() {
 evaluate() {
     local i
 
+    local c r
+
     R_AD=$(ratio "${C_PEAK[a]:-}" "${C_PEAK[d]:-}")
+    R_AC=$(ratio "${C_PEAK[a]:-}" "${C_PEAK[c]:-}")
     R_BC=$(ratio "${C_PEAK[b]:-}" "${C_PEAK[c]:-}")
-    V_AD=$(verdict "$R_AD" ">=" 2)
-    V_BC=$(verdict "$R_BC" ">=" 0.6)
+    V_AD=$(verdict "$R_AD" ">=" 4)
+    V_AC=$(verdict "$R_AC" ">=" 0.35)
+    V_BC=$(verdict "$R_BC" ">=" 0.7)
+    # (b) >= (e) at every connection count: the worst of them decides
+    V_BE=met
+    for c in "${LEVELS[@]}"; do
+        r=$(ratio "${L_OKPS[b,$c]:-}" "${L_OKPS[e,$c]:-}")
+        [ "$(verdict "$r" ">=" 1)" = met ] || V_BE="not met"
+    done
     if [ "${HALF_PCT:-0}" -lt 40 ]; then
         V_HALF="not measured (only ${HALF_PCT:-0}% of the peak reached)"
     else
-        V_HALF=$(verdict "$HALF_P99" "<" 10)
+        V_HALF=$(verdict "$HALF_P99" "<" 5)
     fi
 
     # a target whose cases had errors is not met, whatever the rates say
@@ -505,10 +558,15 @@ evaluate() {
         [ -z "${C_NOTE[$i]:-}" ] && has_errors "$i" \
             && V_AD="not met (errors in case $i)"
     done
+    for i in a c; do
+        [ -z "${C_NOTE[$i]:-}" ] && has_errors "$i" \
+            && V_AC="not met (errors in case $i)"
+    done
     for i in b c; do
         [ -z "${C_NOTE[$i]:-}" ] && has_errors "$i" \
             && V_BC="not met (errors in case $i)"
     done
+    [ -z "${C_NOTE[b]:-}" ] && has_errors b && V_BE="not met (errors in case b)"
     if [ "${HALF_NON2XX:-0}" -gt 0 ] || [ "${HALF_SOCKERR:-0}" -gt 0 ]; then
         V_HALF="not met (errors at half load)"
     fi
@@ -528,11 +586,14 @@ table() {
     done
     echo "| case | location |$head peak 2xx/s |"
     echo "| --- | --- |$rule ---: |"
-    for i in a b c d e; do
+    for i in a b c d e f g h i; do
         [ -n "${C_NAME[$i]:-}" ] || continue
         row="| ($i) ${C_NAME[$i]} | \`${C_PATH[$i]}\` |"
         if [ -n "${C_NOTE[$i]:-}" ]; then
-            echo "$row skipped: ${C_NOTE[$i]} |"
+            case ${C_NOTE[$i]} in
+                "not counted"*) echo "$row ${C_NOTE[$i]} |" ;;
+                *) echo "$row skipped: ${C_NOTE[$i]} |" ;;
+            esac
             continue
         fi
         for c in "${LEVELS[@]}"; do
@@ -549,9 +610,12 @@ table() {
 targets() {
     echo "| target | measured (peak 2xx/s vs peak 2xx/s) | verdict |"
     echo "| --- | --- | --- |"
-    echo "| (a) >= 2x lua-resty-kafka sync (d) | (a)/(d) = $R_AD ($(level_ratios a d)) | $V_AD |"
-    echo "| (b) >= 60% of return 202 (c) | (b)/(c) = $R_BC ($(level_ratios b c)) | $V_BC |"
-    echo "| p99 of (a) < 10 ms at half of its peak rate | p99 $HALF_P99 ms at $HALF_RPS req/s ($HALF_PCT% of peak) | $V_HALF |"
+    echo "| (b) >= lua-resty-kafka async (e) at every connection count | $(level_ratios b e) | $V_BE |"
+    echo "| (b) >= 70% of return 202 (c) | (b)/(c) = $R_BC ($(level_ratios b c)) | $V_BC |"
+    echo "| (a) >= 4x lua-resty-kafka sync (d) | (a)/(d) = $R_AD ($(level_ratios a d)) | $V_AD |"
+    echo "| (a) >= 35% of return 202 (c) | (a)/(c) = $R_AC ($(level_ratios a c)) | $V_AC |"
+    echo "| p99 of (a) < 5 ms at half of its peak rate | p99 $HALF_P99 ms at $HALF_RPS req/s ($HALF_PCT% of peak) | $V_HALF |"
+    echo "| larger bodies: no target, measured | 1 KB (f)/(g) = $(ratio "${C_PEAK[f]:-}" "${C_PEAK[g]:-}"), 64 KB (h)/(i) = $(ratio "${C_PEAK[h]:-}" "${C_PEAK[i]:-}") | - |"
 }
 
 # the error log, its lines grouped by message (time, pid, connection and
@@ -605,13 +669,17 @@ Measured on $(date -u '+%Y-%m-%d %H:%M UTC') with \`./build.sh bench publish\`
   (among those without errors, when one has none). Two counts because an
   endpoint that waits for the broker serves at most connections / latency:
   with few connections it is bound by its latency (for the module at
-  least \`linger.ms\`, 5 ms) and the CPUs idle; it takes about
+  least a round trip to the broker) and the CPUs idle; it takes about
   rate x latency connections to saturate it. The peer library is at its
   best with few connections, the module with many; each gets its best.
 - Durability: (a) and (d) answer after the broker's ack with acks=all (the
   module's default; \`required_acks = -1\` for lua-resty-kafka); (b) and
   (e) answer once the event is queued in the producer. The module runs
-  with its defaults (idempotent producer, \`linger.ms 5\`).
+  with its defaults (idempotent producer, \`linger.ms\` as in
+  docs/directives.md)$( [ -z "${EDA_BENCH_KAFKA_PROPERTIES:-}" ] || printf ', and %s' "$EDA_BENCH_KAFKA_PROPERTIES").
+- (f) to (i): (b) and (e) again with bodies of 1 KB and 64 KB (the same
+  document, padded); nginx spools the 64 KB body to a temporary file
+  (over \`client_body_buffer_size\`) for both.
 - (c) is nginx's \`return 202\`: nginx reads and discards the body without
   buffering it, so it is the ceiling of the HTTP side only; the other
   cases buffer the body and answer with a JSON document.
@@ -637,7 +705,7 @@ EOF
     echo "Records in Kafka vs 2xx responses (warm-up and runs of the case, counted"
     echo "by consuming the topic from the offsets before the case):"
     echo
-    for i in a b d e; do
+    for i in a b d e f g h i; do
         [ -z "${C_KAFKA[$i]:-}" ] || echo "- ($i) ${C_KAFKA[$i]}"
     done
     echo
@@ -682,9 +750,10 @@ main() {
     write_config
     kcat -L -b "$BROKERS" >/dev/null 2>&1 || die "Kafka not reachable at $BROKERS"
     if [ $LUA_OK -eq 1 ]; then
-        create_topics bench-a bench-b bench-d bench-e
+        create_topics bench-a bench-b bench-d bench-e bench-f bench-g \
+            bench-h bench-i
     else
-        create_topics bench-a bench-b
+        create_topics bench-a bench-b bench-f bench-h
     fi
     start_nginx
     say "nginx $NGINX_PID on $URL: $WORKERS worker; wrk: $THREADS thread, ${LEVELS[*]} connections"
@@ -700,6 +769,12 @@ main() {
         skip_case d "lua-resty-kafka sync" /lua-sync "lua packages missing"
         skip_case e "lua-resty-kafka async" /lua-async "lua packages missing"
     fi
+    bench_case f "eda_publish, wait off, 1 KB" /publish-1k bench-f 1024
+    [ $LUA_OK -eq 0 ] \
+        || bench_case g "lua-resty-kafka async, 1 KB" /lua-async-1k bench-g 1024
+    bench_case h "eda_publish, wait off, 64 KB" /publish-64k bench-h 65536
+    [ $LUA_OK -eq 0 ] \
+        || bench_case i "lua-resty-kafka async, 64 KB" /lua-async-64k bench-i 65536
 
     stop_nginx
     trap - EXIT
@@ -711,7 +786,7 @@ main() {
     echo
     targets
     echo
-    for i in a b d e; do
+    for i in a b d e f g h i; do
         [ -z "${C_KAFKA[$i]:-}" ] || echo "records in Kafka vs 2xx responses ($i): ${C_KAFKA[$i]}"
     done
     echo "raw wrk output: $RESULTS"
@@ -719,6 +794,12 @@ main() {
         echo "profile $i"
     done
     write_doc
+
+    # the module lost or duplicated events: the benchmark fails (a peer
+    # that did is reported, and its rate left out, above)
+    for i in a b f h; do
+        [ -z "${C_LOST[$i]:-}" ] || die "case ($i): ${C_KAFKA[$i]}"
+    done
 }
 
 # t/bench/instructions.sh sources this file for its cases and config
