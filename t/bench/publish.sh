@@ -287,7 +287,7 @@ local function async_send(topic, batch_size)
             keepalive_size = 128,
             batch_size = batch_size,
             error_handle = async_failed,
-        })
+        }, "batch-" .. batch_size)   -- async producers are one per name
         async_producers[batch_size] = p
     end
     local ok, err = p:send(topic, nil, data)

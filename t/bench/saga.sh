@@ -113,6 +113,58 @@ load() {
     printf '    %s\n' "${line#RESULT }" >&2
 }
 
+# CPU used during the throughput run, by component, in % of one CPU
+declare -A CPU0 CPU
+CPU_PARTS="worker coordinator redis kafka participant"
+
+cpu_pids() {
+    local master
+
+    master=$(cat "$BENCH/logs/nginx.pid" 2>/dev/null || true)
+    case $1 in
+        worker) pgrep -P "$master" -f 'nginx: worker' | paste -sd' ' - ;;
+        coordinator) pgrep -P "$master" -f 'saga coordinator' | paste -sd' ' - ;;
+        redis) cat "$STATE/redis/redis.pid" 2>/dev/null ;;
+        kafka) cat "$STATE/kafka/kafka.pid" 2>/dev/null ;;
+        participant) echo "$PARTICIPANT" ;;
+    esac
+}
+
+cpu_start() {
+    local p
+
+    for p in $CPU_PARTS; do
+        # shellcheck disable=SC2046
+        CPU0[$p]=$(cpu_ticks $(cpu_pids "$p"))
+    done
+    CPU0[machine]=$(machine_ticks)
+    CPU0[time]=$(date +%s.%N)
+}
+
+cpu_stop() {
+    local p t hz elapsed others=0
+
+    hz=$(getconf CLK_TCK)
+    elapsed=$(awk -v a="${CPU0[time]}" -v b="$(date +%s.%N)" \
+        'BEGIN { print b - a }')
+    for p in $CPU_PARTS; do
+        # shellcheck disable=SC2046
+        t=$(( $(cpu_ticks $(cpu_pids "$p")) - CPU0[$p] ))
+        others=$((others + t))
+        CPU[$p]=$(awk -v t="$t" -v hz="$hz" -v s="$elapsed" \
+            'BEGIN { printf "%.0f", 100 * t / hz / s }')
+    done
+    t=$(( $(machine_ticks) - CPU0[machine] ))
+    CPU[machine]=$(awk -v t="$t" -v hz="$hz" -v s="$elapsed" \
+        'BEGIN { printf "%.0f", 100 * t / hz / s }')
+    CPU[rest]=$(awk -v t="$((t - others))" -v hz="$hz" -v s="$elapsed" \
+        'BEGIN { printf "%.0f", 100 * t / hz / s }')
+    printf '    CPU %% of one CPU: worker %s, coordinator %s, Redis %s, Kafka %s, participant %s, the rest (the load generator, the system) %s; the machine %s of %s\n' \
+        "${CPU[worker]}" "${CPU[coordinator]}" "${CPU[redis]}" \
+        "${CPU[kafka]}" "${CPU[participant]}" "${CPU[rest]}" \
+        "${CPU[machine]}" "$(( $(nproc) * 100 ))" >&2
+}
+
 # the stages of run NAME as table cells
 stages() {
     printf '%s' "${L[$1,stages_p50_ms]:--}" | sed 's/,/ | /g'
@@ -161,6 +213,11 @@ Measured on $(date -u '+%Y-%m-%d %H:%M UTC') with \`./build.sh bench saga\`
 | throughput | $(stages burst) |
 | half load | $(stages paced) |
 
+CPU during the throughput run, in % of one CPU (the machine has
+$(( $(nproc) * 100 ))%): gateway worker ${CPU[worker]}, coordinator ${CPU[coordinator]},
+Redis ${CPU[redis]}, Kafka ${CPU[kafka]}, participant ${CPU[participant]}, the rest (load generator,
+kernel threads) ${CPU[rest]}; the whole machine ${CPU[machine]}.
+
 At half load: **${L[paced,per_s]} completed sagas/s, p99 ${L[paced,p99_ms]} ms** from start
 to completion; at most **${L[burst,per_s]}/s** completed.
 $MARK_END
@@ -198,7 +255,9 @@ main() {
     load warm --count 20 --concurrency 2 --timeout 60
 
     say "throughput: $SAGAS sagas as fast as they can start"
+    cpu_start
     load burst --count "$SAGAS" --concurrency 8 --timeout 300
+    cpu_stop
 
     HALF_RATE=$(( ${L[burst,per_s]} / 2 ))
     [ "$HALF_RATE" -ge 1 ] || HALF_RATE=1
@@ -214,6 +273,14 @@ main() {
 
     section | sed -n '/^| run |/,/^At half/p'
     write_doc
+
+    # a saga that did not complete is a failure of the coordinator here:
+    # the participant answers every command with success
+    for t in burst paced; do
+        [ "${L[$t,unfinished]}" -eq 0 ] && [ "${L[$t,other]}" -eq 0 ] \
+            && [ "${L[$t,post_errors]}" -eq 0 ] \
+            || die "$t: ${L[$t,other]} sagas not completed, ${L[$t,unfinished]} not finished, ${L[$t,post_errors]} starts refused"
+    done
 }
 
 main "$@"

@@ -177,6 +177,24 @@ create_topics() {
     done
 }
 
+# CPU time (clock ticks, every thread) of the processes PIDS...; a process
+# that is gone counts 0
+cpu_ticks() {
+    local pid total=0 t
+
+    for pid in "$@"; do
+        t=$(awk '{ print $14 + $15 }' "/proc/$pid/stat" 2>/dev/null || echo 0)
+        total=$((total + ${t:-0}))
+    done
+    echo "$total"
+}
+
+# the machine's busy clock ticks, every CPU (user, nice, system, irq,
+# softirq, steal)
+machine_ticks() {
+    awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8 + $9; exit }' /proc/stat
+}
+
 # EDA_BENCH_KAFKA_PROPERTIES ("name=value name=value") as eda_kafka_property
 # directives, for a benchmark's gateway configuration: to try settings
 kafka_properties() {
